@@ -1,0 +1,61 @@
+"""Run-time settings: smoke mode, the compute device and the size tier it affords.
+
+``LAB_SMOKE=1`` shrinks every lesson to thumbnail sizes and a few steps so the whole
+course executes in CI in seconds. ``LAB_DEVICE`` forces "cpu" or "cuda".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from lab.resolution import Resolution, parse
+
+
+def smoke_mode() -> bool:
+    """True when the environment variable ``LAB_SMOKE`` is set to 1/true/yes."""
+    return os.environ.get("LAB_SMOKE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def device() -> str:
+    """"cuda" when a CUDA GPU is usable (and not overridden by ``LAB_DEVICE``), else "cpu"."""
+    forced = os.environ.get("LAB_DEVICE", "").strip().lower()
+    if forced in {"cpu", "cuda"}:
+        return forced
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Sizes a lesson should use on this machine.
+
+    ``target`` is the "native" output size, ``source`` the low-res size that gets
+    upscaled to it (always target / ``factor``), ``frames`` a clip length.
+    """
+
+    name: str
+    target: Resolution
+    source: Resolution
+    frames: int
+
+    @property
+    def factor(self) -> int:
+        """Integer upscale factor target/source."""
+        return self.target.width // self.source.width
+
+
+def tier() -> Tier:
+    """Pick sizes for this device: true 4K on CUDA, 1080p on CPU, 256x144 in smoke mode.
+
+    >>> tier().factor
+    4
+    """
+    if smoke_mode():
+        return Tier("smoke", Resolution(256, 144), Resolution(64, 36), 4)
+    if device() == "cuda":
+        return Tier("gpu", parse("4k"), parse("540p"), 48)
+    return Tier("cpu", parse("1080p"), Resolution(480, 270), 24)

@@ -1,0 +1,350 @@
+"""Clips: uint8 RGB frames streamed one at a time, with fps and optional ground-truth flow.
+
+A :class:`Clip` never holds a 4K sequence as float32: it wraps a *frame source* (a list,
+a render function, or an mp4 on disk) and yields ``uint8`` (H, W, 3) frames on iteration.
+
+Flow convention: ``clip.flow(t)`` is an (H, W, 2) float32 array of (dx, dy) in pixels such
+that the scene point seen at pixel p in frame t is seen at p + flow(p) in frame t+1.
+
+>>> import numpy as np
+>>> clip = Clip.from_frames([np.zeros((4, 6, 3), np.uint8)] * 3, fps=24)
+>>> len(clip), clip.resolution.width, clip.duration
+(3, 6, 0.125)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from lab.arrays import check_frame, to_float, to_uint8
+from lab.errors import LabError, LabTypeError
+from lab.progress import progress
+from lab.resolution import Resolution, guard_clip
+
+FlowFn = Callable[[int], np.ndarray]
+
+
+class Clip:
+    """A streamable sequence of uint8 RGB frames.
+
+    Build one with :meth:`from_frames` (in-memory list), :meth:`from_function` (rendered on
+    demand, nothing stored) or :func:`read_mp4` (decoded on demand from disk).
+
+    Parameters
+    ----------
+    frame_fn : callable
+        ``frame_fn(t) -> (H, W, 3)`` frame for 0 <= t < n_frames (uint8, or float in [0, 1]).
+    n_frames : int
+        Number of frames.
+    resolution : Resolution
+        Frame size.
+    fps : float
+        Frames per second.
+    flow : callable, optional
+        ``flow(t) -> (H, W, 2)`` ground-truth motion from frame t to t+1, in pixels.
+    name : str
+        A label for plots and tables.
+    """
+
+    def __init__(
+        self,
+        frame_fn: Callable[[int], np.ndarray],
+        n_frames: int,
+        resolution: Resolution,
+        fps: float = 24.0,
+        *,
+        flow: FlowFn | None = None,
+        name: str = "",
+        iterate: Callable[[], Iterator[np.ndarray]] | None = None,
+    ) -> None:
+        if not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
+            raise LabError(f"a clip needs at least 1 frame, got n_frames={n_frames!r}")
+        if not (isinstance(fps, (int, float)) and np.isfinite(fps) and fps > 0):
+            raise LabError(f"fps must be a positive number, got {fps!r}")
+        self._frame_fn = frame_fn
+        self._iterate = iterate
+        self.n_frames = int(n_frames)
+        self.resolution = resolution
+        self.fps = float(fps)
+        self._flow = flow
+        self.name = name
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def from_frames(
+        cls, frames: Sequence[np.ndarray], fps: float = 24.0, *, flow: FlowFn | None = None, name: str = ""
+    ) -> "Clip":
+        """Wrap frames already in memory (uint8, or float in [0, 1] converted to uint8 once)."""
+        if isinstance(frames, np.ndarray) and frames.ndim == 4:
+            frames = list(frames)
+        if not isinstance(frames, (list, tuple)) or not frames:
+            raise LabError("from_frames needs a non-empty list of (H, W, 3) frames")
+        stored = [to_uint8(check_frame(f, name=f"frame {i}")) for i, f in enumerate(frames)]
+        shape = stored[0].shape
+        for i, f in enumerate(stored):
+            if f.shape != shape:
+                raise LabError(f"frame {i} has shape {f.shape} but frame 0 has {shape}; all frames must match")
+        res = Resolution(shape[1], shape[0])
+        return cls(stored.__getitem__, len(stored), res, fps, flow=flow, name=name)
+
+    @classmethod
+    def from_function(
+        cls,
+        frame_fn: Callable[[int], np.ndarray],
+        n_frames: int,
+        resolution: Resolution,
+        fps: float = 24.0,
+        *,
+        flow: FlowFn | None = None,
+        name: str = "",
+    ) -> "Clip":
+        """A clip whose frame t is computed by ``frame_fn(t)`` when asked for (nothing stored)."""
+        return cls(frame_fn, n_frames, resolution, fps, flow=flow, name=name)
+
+    # --- access -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.n_frames
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        return f"<Clip{label} {self.n_frames} frames {self.resolution} @ {self.fps:g} fps>"
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.n_frames / self.fps
+
+    @property
+    def has_flow(self) -> bool:
+        """True when the clip knows its exact motion (rendered from a scene)."""
+        return self._flow is not None
+
+    def frame(self, t: int) -> np.ndarray:
+        """Frame ``t`` as uint8 (H, W, 3); negative t counts from the end."""
+        if not isinstance(t, (int, np.integer)):
+            raise LabTypeError(f"frame index must be an integer, got {t!r}")
+        if t < 0:
+            t += self.n_frames
+        if not 0 <= t < self.n_frames:
+            raise LabError(f"frame {t} is out of range for a {self.n_frames}-frame clip")
+        frame = self._checked(self._frame_fn(int(t)), t)
+        return frame
+
+    def _checked(self, frame: np.ndarray, t: int) -> np.ndarray:
+        frame = to_uint8(check_frame(frame, name=f"frame {t}"))
+        if frame.shape != self.resolution.shape:
+            raise LabError(f"frame {t} has shape {frame.shape}, expected {self.resolution.shape}")
+        return frame
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """Yield uint8 frames one at a time (decoding/rendering each when reached)."""
+        if self._iterate is not None:
+            count = 0
+            for t, frame in enumerate(self._iterate()):
+                if t >= self.n_frames:
+                    break
+                count += 1
+                yield self._checked(frame, t)
+            if count < self.n_frames:
+                raise LabError(f"{self!r} ended after {count} frames; the file may be truncated")
+            return
+        for t in range(self.n_frames):
+            yield self.frame(t)
+
+    def iter_float(self) -> Iterator[np.ndarray]:
+        """Yield float32 [0, 1] frames one at a time (one float frame alive at once)."""
+        for frame in self:
+            yield to_float(frame)
+
+    def pairs(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Yield (t, frame t, frame t+1) for consecutive frames, streaming."""
+        prev = None
+        for t, frame in enumerate(self):
+            if prev is not None:
+                yield t - 1, prev, frame
+            prev = frame
+
+    def flow(self, t: int) -> np.ndarray:
+        """Ground-truth flow (H, W, 2) float32 from frame t to t+1, in pixels."""
+        if self._flow is None:
+            raise LabError(f"{self!r} has no ground-truth flow; estimate it with lab.metrics (DIS optical flow)")
+        if not 0 <= t < self.n_frames - 1:
+            raise LabError(f"flow index {t} out of range: a {self.n_frames}-frame clip has {self.n_frames - 1} steps")
+        return self._flow(int(t))
+
+    def map(self, fn: Callable[[np.ndarray], np.ndarray], *, name: str = "", resolution: Resolution | None = None) -> "Clip":
+        """A new lazy clip whose frame t is ``fn(self.frame(t))`` (e.g. an upscaler).
+
+        The ground-truth flow is kept only when the size is unchanged.
+        """
+        out_res = resolution or self.resolution
+        # the flow of a resized clip must come from the scene rendered at that size
+        flow = self._flow if out_res == self.resolution else None
+        source_iterate = self._iterate
+
+        def iterate() -> Iterator[np.ndarray]:
+            for frame in self:
+                yield fn(frame)
+
+        return Clip(
+            lambda t: fn(self.frame(t)),
+            self.n_frames,
+            out_res,
+            self.fps,
+            flow=flow,
+            name=name or self.name,
+            iterate=iterate if source_iterate is not None else None,
+        )
+
+    def with_flow(self, flow: FlowFn) -> "Clip":
+        """The same frames with ``flow`` attached as ground truth."""
+        return Clip(self._frame_fn, self.n_frames, self.resolution, self.fps, flow=flow, name=self.name, iterate=self._iterate)
+
+    def to_list(self) -> list[np.ndarray]:
+        """All frames as a list of uint8 arrays, after checking they fit in memory."""
+        guard_clip(self.resolution, self.n_frames, "uint8")
+        return list(self)
+
+
+# --- mp4 ---------------------------------------------------------------------------------
+def _check_output_path(path: "str | os.PathLike[str]", suffix: str) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise LabError(f"{path} is a directory; give a file name ending in {suffix}")
+    if path.suffix.lower() != suffix:
+        raise LabError(f"output file {path} must end in {suffix}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise LabError(f"cannot write {path}: {parent} is a file, not a directory")
+    parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class atomic_path:
+    """Context manager giving a temporary path beside ``path``, renamed onto it on success.
+
+    On error the temporary file is removed, so no half-written file ever sits under the final name.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp: Path | None = None
+
+    def __enter__(self) -> Path:
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}", dir=self.path.parent)
+        os.close(fd)
+        self.tmp = Path(name)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self.tmp is not None
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def write_mp4(
+    clip: Clip,
+    path: "str | os.PathLike[str]",
+    *,
+    crf: int = 18,
+    preset: str = "veryfast",
+    show_progress: bool = True,
+) -> Path:
+    """Encode ``clip`` to an H.264 mp4 (yuv420p) at ``path``, streaming frame by frame.
+
+    ``crf`` is x264's constant rate factor (0 lossless .. 51 worst; 18 is visually lossless).
+    Both sides must be even for yuv420p. The file appears under its name only when complete.
+    """
+    import imageio_ffmpeg
+
+    if not isinstance(clip, Clip):
+        raise LabTypeError(f"write_mp4 needs a Clip, got {type(clip).__name__}; wrap frames with Clip.from_frames")
+    if not clip.resolution.is_even():
+        raise LabError(
+            f"H.264 (yuv420p) needs even width and height; {clip.resolution} is not. "
+            "Render at an even size such as 3840x2160 or 1920x1080."
+        )
+    if not 0 <= crf <= 51:
+        raise LabError(f"crf must be in 0..51, got {crf}")
+    path = _check_output_path(path, ".mp4")
+    size = (clip.resolution.width, clip.resolution.height)
+    with atomic_path(path) as tmp:
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp),
+            size,
+            fps=clip.fps,
+            codec="libx264",
+            pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p",
+            output_params=["-crf", str(crf), "-preset", preset],
+            macro_block_size=1,
+            ffmpeg_log_level="error",
+        )
+        writer.send(None)
+        try:
+            for frame in progress(clip, total=len(clip), desc=f"writing {path.name}", disable=not show_progress):
+                writer.send(np.ascontiguousarray(frame))
+        finally:
+            writer.close()
+    return path
+
+
+def read_mp4(path: "str | os.PathLike[str]", *, name: str = "") -> Clip:
+    """Open an mp4 (or any video ffmpeg reads) as a lazily decoded :class:`Clip`.
+
+    Frames are decoded while iterating; nothing is held in memory. Missing or unreadable
+    files raise :class:`LabError`.
+    """
+    import imageio_ffmpeg
+
+    path = Path(path)
+    if not path.exists():
+        raise LabError(f"video file {path} does not exist")
+    if path.is_dir():
+        raise LabError(f"{path} is a directory, not a video file")
+    try:
+        reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+        meta = reader.__next__()
+        reader.close()
+    except (RuntimeError, OSError, StopIteration) as err:
+        raise LabError(f"cannot read {path} as video: {str(err).strip().splitlines()[-1] if str(err) else err}") from None
+    width, height = meta["size"]
+    fps = float(meta.get("fps") or 24.0)
+    n_frames = _count_frames(path, meta)
+    if n_frames < 1:
+        raise LabError(f"{path} contains no video frames")
+    res = Resolution(int(width), int(height))
+
+    def iterate() -> Iterator[np.ndarray]:
+        gen = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+        gen.__next__()
+        try:
+            for raw in gen:
+                yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
+        finally:
+            gen.close()
+
+    def frame_at(t: int) -> np.ndarray:
+        for i, frame in enumerate(iterate()):
+            if i == t:
+                return frame
+        raise LabError(f"{path} ended before frame {t}")
+
+    return Clip(frame_at, n_frames, res, fps, name=name or path.stem, iterate=iterate)
+
+
+def _count_frames(path: Path, meta: dict) -> int:
+    import imageio_ffmpeg
+
+    try:
+        counted, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        return int(counted)
+    except (RuntimeError, OSError):
+        return int(round(float(meta.get("duration") or 0) * float(meta.get("fps") or 0)))

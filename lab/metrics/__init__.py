@@ -1,0 +1,111 @@
+"""Measurement: flicker, texture fidelity and sharpness metrics for native vs upscaled video.
+
+One public function per metric, in the scikit-image style: the reference comes first,
+options are keyword-only, and scalar results are Python floats computed in float64.
+Frames may be ``uint8`` (0-255) or float (0-1) numpy arrays ``(H, W, 3)``, or torch
+tensors ``(1, 3, H, W)``/``(3, H, W)``; temporal metrics take a :class:`lab.video.Clip`
+(or a list / ``(N, H, W, 3)`` array of frames) and stream it one frame at a time.
+Definitions, constants and sources: each function's docstring cites them.
+
+Public API (signatures)
+-----------------------
+Spatial, full reference (``lab.metrics.spatial``)::
+
+    psnr(reference, test, *, channel="y") -> float                       # dB, BT.601 Y
+    ssim(reference, test, *, channel="y", sigma=1.5, full=False) -> float  # (, map)
+    error_map(reference, test, *, channel="y", kind="abs") -> ndarray (H, W) float32
+
+Texture fidelity, no reference (``spectrum``, ``texture``)::
+
+    radial_spectrum(image, *, window="hann") -> RadialSpectrum  # .frequency cycles/px, .power, .log_power, .slope()
+    high_frequency_share(image, *, cutoff=0.125, window="hann") -> float   # 0..1
+    waxiness(native, candidate, *, cutoff=0.125, window="hann") -> float   # share ratio, 1 = native detail
+    sharpness(image, *, crop=None) -> float                  # Laplacian variance, (8-bit levels)^2
+    glcm_score(image, *, levels=64, patch=64, distances=(1, 2, 3, 4)) -> float   # bits
+    compression_ratio(image, *, quality=95) -> float         # raw RGB bytes / JPEG bytes
+
+Edges (``edges``)::
+
+    slanted_edge_mtf(image, *, oversample=4) -> MTFResult    # .frequency, .mtf, .mtf50, .angle_deg
+    mtf50(image, *, oversample=4) -> float                   # cycles/pixel
+
+Temporal (``temporal``, ``flow``)::
+
+    vbench_flicker_score(clip) -> float                      # (255 - mean|F_t - F_t+1|) / 255
+    warp_error(clip, *, flow="auto", reference=None) -> WarpError  # .per_frame, .mean, .masked_fraction,
+                                                             # .confidence, .reliable, .message; float(w) = mean
+    tof(native, candidate, *, skip=0) -> float               # px, TecoGAN Farneback
+    flicker_heatmap(clip, *, flow="auto", reference=None) -> ndarray (H, W) float32  # 8-bit levels
+    estimate_flow(frame0, frame1, *, preset=None) -> ndarray (H, W, 2) float32   # OpenCV DIS
+
+Report (``reporting``)::
+
+    report(native_clip, candidate_clip, *, flow="truth" | "dis" | (dx, dy), ...) -> Report
+    plot_report(report) -> matplotlib.figure.Figure
+
+``flow`` everywhere: ``"truth"`` (the clip's ground-truth ``clip.flow(t)``), ``"dis"``
+(OpenCV DIS optical flow with a forward-backward occlusion mask), a global motion
+``(dx, dy)`` in pixels per frame, or ``"auto"`` (truth when the clip has it, else DIS).
+
+>>> import numpy as np
+>>> from lab import metrics
+>>> a = np.full((32, 48, 3), 128, np.uint8)
+>>> metrics.psnr(a, a)
+inf
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    # spatial
+    "psnr": "spatial",
+    "ssim": "spatial",
+    "error_map": "spatial",
+    "luma": "_common",
+    # texture fidelity
+    "RadialSpectrum": "spectrum",
+    "radial_spectrum": "spectrum",
+    "high_frequency_share": "spectrum",
+    "waxiness": "spectrum",
+    "sharpness": "texture",
+    "glcm_score": "texture",
+    "compression_ratio": "texture",
+    # edges
+    "MTFResult": "edges",
+    "slanted_edge_mtf": "edges",
+    "mtf50": "edges",
+    # temporal
+    "vbench_flicker_score": "temporal",
+    "WarpError": "temporal",
+    "warp_error": "temporal",
+    "tof": "temporal",
+    "flicker_heatmap": "temporal",
+    "estimate_flow": "flow",
+    "occlusion_mask": "flow",
+    "warp_frame": "flow",
+    # report
+    "Record": "reporting",
+    "Report": "reporting",
+    "report": "reporting",
+    "plot_report": "reporting",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules load on first use: ``import lab.metrics`` stays cheap for lessons that
+    # only need one metric.
+    if name in _WHERE:
+        module = importlib.import_module(f"lab.metrics.{_WHERE[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lab.metrics' has no attribute {name!r}; available: {', '.join(__all__)}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

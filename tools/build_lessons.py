@@ -1,0 +1,266 @@
+"""Build the lesson notebooks (lessons/NN_*.ipynb) from their sources (lessons/src/NN_*.py).
+
+Lessons are written as plain Python files in the "percent" format, which diffs and reviews
+like code:
+
+    # lesson: 1
+    # title: Pixels and resolution
+    # gpu: false
+
+    # %% [markdown]
+    # # Lesson 1: Pixels and resolution
+    # Some narration...
+
+    # %%
+    from lab import resolution
+    resolution.parse("4k").pixels
+
+The header (``# key: value`` lines before the first ``# %%``) holds the notebook settings:
+``lesson`` (number), ``title``, ``gpu`` (true: the notebook asks Colab for a T4 GPU). Each
+``# %% [markdown]`` cell is markdown with the leading ``# `` of every line removed; each
+plain ``# %%`` cell is code. The builder adds, in front of every lesson:
+
+1. a markdown cell with the "Open in Colab" badge, pointing at the course repository;
+2. a collapsed setup cell that installs the package only when the notebook runs on Colab
+   (and, outside Colab, finds the library of a source checkout that was not pip-installed).
+
+Notebooks are written without outputs and with stable cell ids, so rebuilding an unchanged
+source gives a byte-identical file.
+
+Usage::
+
+    python tools/build_lessons.py                      # rebuild every lesson
+    python tools/build_lessons.py --check              # fail if a notebook is stale or has outputs
+    python tools/build_lessons.py --repo you/native4k-lab   # stamp the GitHub repository into
+                                                            # the badges and the Colab install cell
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "lessons" / "src"
+OUT = ROOT / "lessons"
+PLACEHOLDER_REPO = "OWNER/REPO"
+BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
+_CELL = re.compile(r"^# %%(?P<rest>.*)$")
+_HEADER = re.compile(r"^# (?P<key>[a-z_]+):\s*(?P<value>.*)$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+SETUP_CELL = '''#@title Setup (hidden): installs the course package on Colab, does nothing elsewhere
+import importlib.util
+import os
+import subprocess
+import sys
+
+COURSE_REPO = "{repo}"  # GitHub owner/name of the course; see lessons/README.md
+if "google.colab" in sys.modules:
+    if COURSE_REPO == "{placeholder}":
+        raise RuntimeError(
+            "This copy of the course does not know its GitHub repository yet. Set COURSE_REPO above to "
+            "'owner/name' of the repository you opened this notebook from, then run this cell again."
+        )
+    # Colab already has torch, numpy and ipywidgets: the package only sets lower bounds, so pip keeps them.
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    f"native4k-lab[colab] @ git+https://github.com/{{COURSE_REPO}}"], check=True)
+elif importlib.util.find_spec("lab") is None and os.path.isfile(os.path.join("..", "lab", "__init__.py")):
+    sys.path.insert(0, os.path.abspath(".."))  # a source checkout that was not pip-installed'''
+
+
+@dataclass
+class Lesson:
+    """One parsed lesson source."""
+
+    path: Path
+    number: int
+    title: str
+    gpu: bool
+    cells: list[tuple[str, str]] = field(default_factory=list)  # (cell_type, source)
+
+    @property
+    def notebook_name(self) -> str:
+        return self.path.stem + ".ipynb"
+
+
+class BuildError(ValueError):
+    """A lesson source that cannot be turned into a notebook."""
+
+
+def parse_source(path: Path) -> Lesson:
+    """Read one percent-format lesson source; raises BuildError naming the file and line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and not _CELL.match(lines[i]):
+        line = lines[i].strip()
+        if line:
+            match = _HEADER.match(line)
+            if not match:
+                raise BuildError(f"{path.name}:{i + 1}: header lines look like '# key: value', got {line!r}")
+            header[match["key"]] = match["value"].strip()
+        i += 1
+    for key in ("lesson", "title"):
+        if key not in header:
+            raise BuildError(f"{path.name}: the header needs a '# {key}: ...' line before the first '# %%'")
+    gpu = header.get("gpu", "false").lower()
+    if gpu not in {"true", "false"}:
+        raise BuildError(f"{path.name}: 'gpu' must be true or false, got {gpu!r}")
+    lesson = Lesson(path, int(header["lesson"]), header["title"], gpu == "true")
+
+    kind, body = None, []
+    for number, line in enumerate(lines[i:], start=i + 1):
+        match = _CELL.match(line)
+        if match:
+            if kind is not None:
+                lesson.cells.append(_finish(path, kind, body))
+            rest = match["rest"].strip()
+            if rest not in {"", "[markdown]"}:
+                raise BuildError(f"{path.name}:{number}: a cell marker is '# %%' or '# %% [markdown]', got {line!r}")
+            kind, body = ("markdown" if rest == "[markdown]" else "code"), []
+        else:
+            if kind == "markdown" and line.strip() and not line.startswith("#"):
+                raise BuildError(f"{path.name}:{number}: markdown lines must start with '#', got {line!r}")
+            body.append(line)
+    if kind is not None:
+        lesson.cells.append(_finish(path, kind, body))
+    if not lesson.cells:
+        raise BuildError(f"{path.name}: no cells found; start cells with '# %%'")
+    return lesson
+
+
+def _finish(path: Path, kind: str, body: list[str]) -> tuple[str, str]:
+    while body and not body[-1].strip():
+        body.pop()
+    while body and not body[0].strip():
+        body.pop(0)
+    if kind == "markdown":
+        body = [line[2:] if line.startswith("# ") else line[1:] for line in body]
+    text = "\n".join(body)
+    if not text.strip():
+        raise BuildError(f"{path.name}: an empty {kind} cell; remove the stray '# %%'")
+    return kind, text
+
+
+def badge_cell(lesson: Lesson, repo: str) -> str:
+    """Markdown with the Open-in-Colab badge (and a note while the repository is a placeholder)."""
+    url = f"https://colab.research.google.com/github/{repo}/blob/main/lessons/{lesson.notebook_name}"
+    text = f"[![Open In Colab]({BADGE_SVG})]({url})"
+    if repo == PLACEHOLDER_REPO:
+        text += (
+            f"\n\n*The badge link contains the placeholder `{PLACEHOLDER_REPO}`: replace it with the GitHub "
+            "repository this course is published in (see `lessons/README.md`).*"
+        )
+    if lesson.gpu:
+        text += "\n\n*On Colab this lesson asks for a GPU runtime (T4); it also runs on a CPU, at smaller sizes.*"
+    return text
+
+
+def build_notebook(lesson: Lesson, repo: str) -> dict:
+    """The notebook (as a JSON-ready dict, nbformat 4.5) for ``lesson``."""
+    cells = [("markdown", badge_cell(lesson, repo)), ("setup", SETUP_CELL.format(repo=repo, placeholder=PLACEHOLDER_REPO))]
+    cells += lesson.cells
+    out = []
+    for index, (kind, text) in enumerate(cells):
+        digest = hashlib.sha1(f"{lesson.path.stem}:{index}".encode()).hexdigest()[:8]
+        cell: dict = {"cell_type": "markdown" if kind == "markdown" else "code", "id": f"c{index:03d}-{digest}"}
+        if kind == "markdown":
+            cell["metadata"] = {}
+        else:
+            meta: dict = {}
+            if kind == "setup":
+                meta = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["setup", "hide-input"]}
+            cell.update(execution_count=None, metadata=meta, outputs=[])
+        cell["source"] = text.splitlines(keepends=True)
+        out.append(cell)
+    metadata: dict = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "course": {"lesson": lesson.number, "title": lesson.title, "repo": repo,
+                   "source": f"lessons/src/{lesson.path.name}"},
+        "colab": {"provenance": [], "toc_visible": True},
+    }
+    if lesson.gpu:
+        metadata["accelerator"] = "GPU"
+        metadata["colab"]["gpuType"] = "T4"
+    return {"cells": out, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def dumps(notebook: dict) -> str:
+    """Serialise like Jupyter does (1-space indent, sorted keys, trailing newline)."""
+    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def sources() -> list[Path]:
+    """Every lesson source, in course order."""
+    return sorted(SRC.glob("[0-9][0-9]_*.py"))
+
+
+def recorded_repo(notebook_path: Path) -> str:
+    """The repository stamped into an existing notebook (the placeholder when none)."""
+    try:
+        return json.loads(notebook_path.read_text(encoding="utf-8"))["metadata"]["course"]["repo"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return PLACEHOLDER_REPO
+
+
+def has_outputs(notebook: dict) -> list[int]:
+    """Indices of code cells that carry outputs or an execution count."""
+    return [
+        i for i, cell in enumerate(notebook.get("cells", []))
+        if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only verify that every notebook is up to date")
+    parser.add_argument("--repo", help="GitHub owner/name for the Colab badge and install cell (default: keep the one recorded)")
+    args = parser.parse_args(argv)
+    if args.repo is not None and not _REPO.match(args.repo):
+        parser.error(f"--repo must look like owner/name, got {args.repo!r}")
+
+    problems: list[str] = []
+    paths = sources()
+    if not paths:
+        problems.append(f"no lesson sources found in {SRC.relative_to(ROOT)}")
+    numbers: dict[int, str] = {}
+    for path in paths:
+        try:
+            lesson = parse_source(path)
+        except BuildError as err:
+            problems.append(str(err))
+            continue
+        if lesson.number in numbers:
+            problems.append(f"{path.name}: lesson number {lesson.number} is also used by {numbers[lesson.number]}")
+        numbers[lesson.number] = path.name
+        target = OUT / lesson.notebook_name
+        repo = args.repo or recorded_repo(target)
+        text = dumps(build_notebook(lesson, repo))
+        if args.check:
+            if not target.exists():
+                problems.append(f"{target.name} is missing: run python tools/build_lessons.py")
+            elif target.read_text(encoding="utf-8") != text:
+                stale = has_outputs(json.loads(target.read_text(encoding="utf-8")))
+                why = f"has outputs in cells {stale}" if stale else "differs from its source"
+                problems.append(f"{target.name} {why}: run python tools/build_lessons.py")
+        elif not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target.relative_to(ROOT)}")
+    built = {p.stem for p in paths}
+    for orphan in sorted(OUT.glob("[0-9][0-9]_*.ipynb")):
+        if orphan.stem not in built:
+            problems.append(f"{orphan.name} has no source lessons/src/{orphan.stem}.py")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

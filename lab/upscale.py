@@ -21,9 +21,9 @@ from typing import Callable, Protocol
 import cv2
 import numpy as np
 
-from lab.arrays import check_frame
+from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
-from lab.resolution import Resolution, parse
+from lab.resolution import Resolution, guard_frame, parse
 
 class UpscaleFn(Protocol):
     """Signature of an upscaler: frame (H, W, 3) -> frame (height, width, 3), same dtype."""
@@ -36,7 +36,7 @@ class Upscaler:
 
     ``kind`` is "classical", "learned" or "generative"; ``scales`` lists the integer factors a
     fixed-scale model supports (empty = any size); ``stochastic`` means the result depends on
-    ``seed``; ``loader`` names the import that registers it, for lazy registration.
+    ``seed``. Modules that import torch register lazily with :func:`register_lazy`.
     """
 
     name: str
@@ -46,19 +46,39 @@ class Upscaler:
     scales: tuple[int, ...] = ()
     stochastic: bool = False
 
+KINDS = ("classical", "learned", "generative")
 _REGISTRY: dict[str, Upscaler] = {}
 # Learned upscalers live in modules that import torch; they register on first use.
 _LAZY: dict[str, str] = {}
 
 def register(upscaler: Upscaler, *, replace: bool = False) -> Upscaler:
-    """Add an upscaler to the registry (``replace=True`` to overwrite a name)."""
+    """Add an upscaler to the registry (``replace=True`` to overwrite a name).
+
+    >>> up = Upscaler("half-grey", lambda f, size, *, seed=None: np.full(size.shape, 128, np.uint8),
+    ...               "classical", "a flat grey frame (a test double)")
+    >>> register(up).name
+    'half-grey'
+    >>> _ = _REGISTRY.pop("half-grey")
+    """
+    if not isinstance(upscaler, Upscaler):
+        raise LabTypeError(f"register needs an Upscaler, got {type(upscaler).__name__}")
+    if upscaler.kind not in KINDS:
+        raise choice_error("upscaler kind", upscaler.kind, KINDS)
+    if not callable(upscaler.fn):
+        raise LabTypeError(f"upscaler {upscaler.name!r}: fn must be callable")
     if upscaler.name in _REGISTRY and not replace:
         raise LabError(f"an upscaler named {upscaler.name!r} is already registered; pass replace=True")
     _REGISTRY[upscaler.name] = upscaler
     return upscaler
 
 def register_lazy(name: str, module: str) -> None:
-    """Declare that importing ``module`` registers the upscaler ``name``."""
+    """Declare that importing ``module`` registers the upscaler ``name`` (on first use).
+
+    >>> register_lazy("demo-sr", "lab.models.demo_sr")  # typically a line at the end of this file
+    >>> _ = _LAZY.pop("demo-sr")
+    """
+    if not isinstance(name, str) or not isinstance(module, str) or not name or not module:
+        raise LabTypeError(f"register_lazy needs two non-empty strings, got {name!r}, {module!r}")
     _LAZY[name] = module
 
 def _opencv(interpolation: int) -> UpscaleFn:
@@ -93,7 +113,13 @@ def get(name: str) -> Upscaler:
     if key not in _REGISTRY and key in _LAZY:
         import importlib
 
-        importlib.import_module(_LAZY[key])
+        try:
+            importlib.import_module(_LAZY[key])
+        except ImportError as err:
+            raise LabError(
+                f"upscaling method {key!r} needs a package that is not installed ({err}); "
+                "install the optional extras with: pip install 'native4k-lab[ai]'"
+            ) from err
     if key not in _REGISTRY:
         raise choice_error("upscaling method", name, methods())
     return _REGISTRY[key]
@@ -169,12 +195,20 @@ def upscale(
                 f"{upscaler.name} is a fixed-scale model for factors {upscaler.scales}; "
                 f"{source.width}x{source.height} -> {out_size.width}x{out_size.height} is not one of them"
             )
-    if frame.dtype != np.uint8:
+    guard_frame(out_size, np.float32 if frame.dtype != np.uint8 else np.uint8, copies=2)
+    is_uint8 = frame.dtype == np.uint8
+    if not is_uint8:
         frame = frame.astype(np.float32, copy=False)
     out = upscaler.fn(frame, out_size, seed=seed)
-    if out.shape != out_size.shape:
-        raise RuntimeError(f"upscaler {upscaler.name} returned {out.shape}, expected {out_size.shape}")
-    return out
+    if not isinstance(out, np.ndarray) or out.shape != out_size.shape:
+        got = out.shape if isinstance(out, np.ndarray) else type(out).__name__
+        raise RuntimeError(f"upscaler {upscaler.name} returned {got}, expected {out_size.shape}")
+    if is_uint8:
+        return out if out.dtype == np.uint8 else to_uint8(np.clip(out, 0.0, 1.0))
+    if out.dtype == np.uint8:
+        return to_float(out)
+    # cubic and Lanczos kernels overshoot near edges; keep floats in the [0, 1] convention
+    return np.clip(out, 0.0, 1.0, out=out if out.dtype == np.float32 else None).astype(np.float32, copy=False)
 
 def downscale(frame: np.ndarray, size: "str | Resolution | tuple[int, int]") -> np.ndarray:
     """Shrink a frame with pixel-area averaging (anti-aliased), the usual way to make LR inputs."""
@@ -183,3 +217,9 @@ def downscale(frame: np.ndarray, size: "str | Resolution | tuple[int, int]") -> 
     return cv2.resize(frame, (out.width, out.height), interpolation=cv2.INTER_AREA)
 
 UpscaleCallable = Callable[..., np.ndarray]
+
+# Neural upscalers (they import torch, so they register on first use).
+for _name in ("realesrgan-x2", "realesrgan-x3", "realesrgan-x4"):
+    register_lazy(_name, "lab.models.realesrgan")
+register_lazy("learned-sr", "lab.models.learned_sr")
+register_lazy("diffusion-sr", "lab.models.diffusion_sr")

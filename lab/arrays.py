@@ -29,7 +29,11 @@ def describe(frame: Any) -> str:
     arr = np.asarray(frame.detach().cpu() if hasattr(frame, "detach") else frame)
     text = f"shape {tuple(arr.shape)}, dtype {arr.dtype}"
     if arr.size and np.issubdtype(arr.dtype, np.number):
-        text += f", range [{np.nanmin(arr):.4g}, {np.nanmax(arr):.4g}]"
+        finite = arr[np.isfinite(arr)] if np.issubdtype(arr.dtype, np.floating) else arr
+        if finite.size:
+            text += f", range [{finite.min():.4g}, {finite.max():.4g}]"
+        if finite.size < arr.size:
+            text += f", {arr.size - finite.size} non-finite value(s)"
     return text
 
 

@@ -49,6 +49,7 @@ ALIASES: dict[str, str] = {
     "4320p": "8k",
 }
 _WXH = re.compile(r"^\s*(\d+)\s*[x×*,]\s*(\d+)\s*$", re.IGNORECASE)
+_HEIGHT_P = re.compile(r"^(\d+)p$")  # "270p": 16:9 with this height (width rounded to even)
 MAX_SIDE = 16384  # larger sides are refused: no codec or GPU texture path handles them
 
 
@@ -129,7 +130,12 @@ class Resolution:
 def parse(spec: "str | Resolution | tuple[int, int]") -> Resolution:
     """Parse "4k", "UHD", "1080p", "3840x2160", a (width, height) tuple or a Resolution.
 
-    Unknown names raise :class:`LabError` listing every accepted name.
+    Any other "<height>p" means 16:9 at that height with the width rounded to an even
+    number ("270p" is 480x270, "480p" is 854x480). Unknown names raise
+    :class:`LabError` listing every accepted name.
+
+    >>> parse("270p")
+    Resolution(width=480, height=270, name='270p')
 
     >>> parse("UHD") == parse("3840x2160")
     True
@@ -149,7 +155,11 @@ def parse(spec: "str | Resolution | tuple[int, int]") -> Resolution:
     match = _WXH.match(spec)
     if match:
         return Resolution(int(match.group(1)), int(match.group(2)))
-    accepted = ", ".join(list(TIERS) + ["WIDTHxHEIGHT (e.g. 3840x2160)"])
+    match = _HEIGHT_P.match(key)
+    if match and int(match.group(1)) > 0:
+        height = int(match.group(1))
+        return Resolution(2 * round(height * 8 / 9), height, name=key)
+    accepted = ", ".join(list(TIERS) + ["HEIGHTp for 16:9 (e.g. 270p)", "WIDTHxHEIGHT (e.g. 3840x2160)"])
     raise LabError(f"unknown resolution {spec!r}; use one of: {accepted}")
 
 

@@ -15,6 +15,7 @@ Learned and generative upscalers from :mod:`lab.models` register themselves here
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -127,11 +128,13 @@ def get(name: str) -> Upscaler:
 def _load_all() -> None:
     import importlib
 
-    for module in set(_LAZY.values()):
+    for module in sorted(set(_LAZY.values())):
         try:
             importlib.import_module(module)
         except ImportError:  # an optional dependency is missing: the method is just not listed
             pass
+        except Exception as err:  # a broken plug-in must not hide the working methods
+            warnings.warn(f"upscaler module {module} failed to load and is not listed: {err}", stacklevel=2)
 
 def target_size(
     source: Resolution, *, factor: float | None = None, size: "str | Resolution | tuple[int, int] | None" = None

@@ -22,9 +22,9 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from lab.arrays import check_frame, to_float, to_uint8
-from lab.errors import LabError, LabTypeError
+from lab.errors import LabError, LabTypeError, choice_error
 from lab.progress import progress
-from lab.resolution import Resolution, guard_clip
+from lab.resolution import Resolution, guard_clip, parse
 
 FlowFn = Callable[[int], np.ndarray]
 
@@ -55,21 +55,25 @@ class Clip:
         self,
         frame_fn: Callable[[int], np.ndarray],
         n_frames: int,
-        resolution: Resolution,
+        resolution: "Resolution | str",
         fps: float = 24.0,
         *,
         flow: FlowFn | None = None,
         name: str = "",
         iterate: Callable[[], Iterator[np.ndarray]] | None = None,
     ) -> None:
-        if not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
+        if not callable(frame_fn):
+            raise LabTypeError(f"frame_fn must be a function t -> frame, got {type(frame_fn).__name__}")
+        if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
             raise LabError(f"a clip needs at least 1 frame, got n_frames={n_frames!r}")
-        if not (isinstance(fps, (int, float)) and np.isfinite(fps) and fps > 0):
+        if isinstance(fps, bool) or not (
+            isinstance(fps, (int, float, np.integer, np.floating)) and np.isfinite(fps) and fps > 0
+        ):
             raise LabError(f"fps must be a positive number, got {fps!r}")
         self._frame_fn = frame_fn
         self._iterate = iterate
         self.n_frames = int(n_frames)
-        self.resolution = resolution
+        self.resolution = parse(resolution)
         self.fps = float(fps)
         self._flow = flow
         self.name = name
@@ -82,7 +86,9 @@ class Clip:
         """Wrap frames already in memory (uint8, or float in [0, 1] converted to uint8 once)."""
         if isinstance(frames, np.ndarray) and frames.ndim == 4:
             frames = list(frames)
-        if not isinstance(frames, (list, tuple)) or not frames:
+        if not isinstance(frames, (list, tuple)):
+            raise LabTypeError(f"from_frames needs a list of (H, W, 3) frames, got {type(frames).__name__}")
+        if not frames:
             raise LabError("from_frames needs a non-empty list of (H, W, 3) frames")
         stored = [to_uint8(check_frame(f, name=f"frame {i}")) for i, f in enumerate(frames)]
         shape = stored[0].shape
@@ -213,14 +219,23 @@ class Clip:
 
 # --- mp4 ---------------------------------------------------------------------------------
 def _check_output_path(path: "str | os.PathLike[str]", suffix: str) -> Path:
+    """Validate an output file path and create its missing parent folders.
+
+    Refuses a path that is a directory, has the wrong suffix, or lies below a regular file.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise LabTypeError(f"output path must be a str or Path, got {type(path).__name__}")
     path = Path(path)
     if path.is_dir():
         raise LabError(f"{path} is a directory; give a file name ending in {suffix}")
     if path.suffix.lower() != suffix:
         raise LabError(f"output file {path} must end in {suffix}")
     parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise LabError(f"cannot write {path}: {parent} is a file, not a directory")
+    for ancestor in [parent, *parent.parents]:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise LabError(f"cannot write {path}: {ancestor} is a file, not a directory")
+            break
     parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -229,10 +244,17 @@ class atomic_path:
     """Context manager giving a temporary path beside ``path``, renamed onto it on success.
 
     On error the temporary file is removed, so no half-written file ever sits under the final name.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
     """
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = Path(path)
         self.tmp: Path | None = None
 
     def __enter__(self) -> Path:
@@ -249,51 +271,150 @@ class atomic_path:
             self.tmp.unlink(missing_ok=True)
 
 
+DEFAULT_PRESET = "superfast"  # x264 speed preset: >= 30 frames/s at 1080p on a 2-core CPU (BENCHMARKS.md)
+
+
+class Mp4Writer:
+    """Stream frames into an H.264 mp4 (yuv420p) one at a time; the file appears only when complete.
+
+    Use it as a context manager: leaving the block normally finishes the file and renames it
+    onto ``path``; leaving it by an exception deletes the partial file. Each frame must be
+    ``uint8`` (or float in [0, 1]) with the shape of ``resolution``; both sides must be even.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output file, ending in ``.mp4``; missing parent folders are created.
+    resolution : Resolution or str
+        Frame size, e.g. ``"1080p"``.
+    fps : float
+        Frames per second stored in the file.
+    crf : int
+        x264 constant rate factor, 0 (lossless) .. 51 (worst); 18 is visually lossless.
+    preset : str
+        x264 speed preset ("ultrafast" .. "veryslow"); faster presets give larger files.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "grey.mp4"
+    >>> with Mp4Writer(out, "64x36", fps=24) as w:
+    ...     for _ in range(3):
+    ...         w.write(np.full((36, 64, 3), 128, np.uint8))
+    >>> out.exists(), w.frames_written
+    (True, 3)
+    """
+
+    def __init__(
+        self,
+        path: "str | os.PathLike[str]",
+        resolution: "Resolution | str",
+        fps: float = 24.0,
+        *,
+        crf: int = 18,
+        preset: str = DEFAULT_PRESET,
+    ) -> None:
+        res = parse(resolution)
+        if not res.is_even():
+            raise LabError(
+                f"H.264 (yuv420p) needs even width and height; {res} is not. "
+                "Render at an even size such as 3840x2160 or 1920x1080."
+            )
+        if isinstance(crf, bool) or not isinstance(crf, (int, np.integer)) or not 0 <= crf <= 51:
+            raise LabError(f"crf must be an integer in 0..51, got {crf!r}")
+        if preset not in _PRESETS:
+            raise choice_error("x264 preset", preset, _PRESETS)
+        if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not (
+            np.isfinite(fps) and fps > 0
+        ):
+            raise LabError(f"fps must be a positive number, got {fps!r}")
+        self.path = _check_output_path(path, ".mp4")
+        self.resolution = res
+        self.fps = float(fps)
+        self.crf = int(crf)
+        self.preset = preset
+        self.frames_written = 0
+        self._atomic: atomic_path | None = None
+        self._writer = None
+
+    def __enter__(self) -> "Mp4Writer":
+        import imageio_ffmpeg
+
+        self._atomic = atomic_path(self.path)
+        tmp = self._atomic.__enter__()
+        try:
+            self._writer = imageio_ffmpeg.write_frames(
+                str(tmp),
+                (self.resolution.width, self.resolution.height),
+                fps=self.fps,
+                codec="libx264",
+                pix_fmt_in="rgb24",
+                pix_fmt_out="yuv420p",
+                output_params=["-crf", str(self.crf), "-preset", self.preset],
+                macro_block_size=1,
+                ffmpeg_log_level="error",
+            )
+            self._writer.send(None)
+        except BaseException as err:
+            self._atomic.__exit__(type(err), err, None)
+            raise
+        return self
+
+    def write(self, frame: np.ndarray) -> None:
+        """Encode one (H, W, 3) frame (uint8, or float in [0, 1] rounded to uint8)."""
+        if self._writer is None:
+            raise LabError("Mp4Writer.write called outside its `with` block")
+        frame = to_uint8(check_frame(frame, name=f"frame {self.frames_written}"))
+        if frame.shape != self.resolution.shape:
+            raise LabError(
+                f"frame {self.frames_written} has shape {frame.shape}, but this mp4 is "
+                f"{self.resolution} (shape {self.resolution.shape})"
+            )
+        self._writer.send(np.ascontiguousarray(frame))
+        self.frames_written += 1
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._atomic is not None
+        writer, self._writer = self._writer, None
+        failure: BaseException | None = exc
+        if writer is not None:
+            try:
+                writer.close()  # waits for ffmpeg to finish the file
+            except Exception as err:  # ffmpeg failed while finishing: do not keep the file
+                failure = failure or LabError(f"ffmpeg could not finish {self.path}: {err}")
+        if failure is None and self.frames_written == 0:
+            failure = LabError(f"no frames were written to {self.path}; an mp4 needs at least one")
+        self._atomic.__exit__(type(failure) if failure is not None else None, failure, tb)
+        if failure is not None and failure is not exc:
+            raise failure
+
+
+_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
 def write_mp4(
     clip: Clip,
     path: "str | os.PathLike[str]",
     *,
     crf: int = 18,
-    preset: str = "veryfast",
+    preset: str = DEFAULT_PRESET,
     show_progress: bool = True,
 ) -> Path:
     """Encode ``clip`` to an H.264 mp4 (yuv420p) at ``path``, streaming frame by frame.
 
     ``crf`` is x264's constant rate factor (0 lossless .. 51 worst; 18 is visually lossless).
-    Both sides must be even for yuv420p. The file appears under its name only when complete.
-    """
-    import imageio_ffmpeg
+    Both sides must be even for yuv420p. The file appears under its name only when complete:
+    if rendering or encoding fails half-way, no file and no temporary file is left.
 
+    >>> import tempfile, pathlib
+    >>> clip = Clip.from_frames([np.zeros((36, 64, 3), np.uint8)] * 2, fps=24)
+    >>> write_mp4(clip, pathlib.Path(tempfile.mkdtemp()) / "black.mp4", show_progress=False).name
+    'black.mp4'
+    """
     if not isinstance(clip, Clip):
         raise LabTypeError(f"write_mp4 needs a Clip, got {type(clip).__name__}; wrap frames with Clip.from_frames")
-    if not clip.resolution.is_even():
-        raise LabError(
-            f"H.264 (yuv420p) needs even width and height; {clip.resolution} is not. "
-            "Render at an even size such as 3840x2160 or 1920x1080."
-        )
-    if not 0 <= crf <= 51:
-        raise LabError(f"crf must be in 0..51, got {crf}")
-    path = _check_output_path(path, ".mp4")
-    size = (clip.resolution.width, clip.resolution.height)
-    with atomic_path(path) as tmp:
-        writer = imageio_ffmpeg.write_frames(
-            str(tmp),
-            size,
-            fps=clip.fps,
-            codec="libx264",
-            pix_fmt_in="rgb24",
-            pix_fmt_out="yuv420p",
-            output_params=["-crf", str(crf), "-preset", preset],
-            macro_block_size=1,
-            ffmpeg_log_level="error",
-        )
-        writer.send(None)
-        try:
-            for frame in progress(clip, total=len(clip), desc=f"writing {path.name}", disable=not show_progress):
-                writer.send(np.ascontiguousarray(frame))
-        finally:
-            writer.close()
-    return path
+    with Mp4Writer(path, clip.resolution, clip.fps, crf=crf, preset=preset) as writer:
+        for frame in progress(clip, total=len(clip), desc=f"writing {Path(path).name}", disable=not show_progress):
+            writer.write(frame)
+    return writer.path
 
 
 def read_mp4(path: "str | os.PathLike[str]", *, name: str = "") -> Clip:

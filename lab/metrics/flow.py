@@ -1,0 +1,234 @@
+"""Optical flow for the temporal metrics: OpenCV DIS estimation, warping and occlusion masks.
+
+Flow convention (as :class:`lab.video.Clip`): ``flow[y, x] = (dx, dy)`` in pixels, such that the
+scene point seen at pixel p in frame t is seen at p + flow(p) in frame t+1. Warping frame t+1
+"back" to frame t samples it at p + flow(p).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+
+from lab.errors import LabError, LabTypeError, choice_error
+from lab.metrics._common import as_frame, gray8
+
+_PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
+FULL_HD_PIXELS = 1920 * 1080
+
+
+def default_preset(height: int, width: int) -> str:
+    """DIS preset by size: "medium" up to 1080p, "fast" above (4K), to keep the cost bounded."""
+    return "medium" if height * width <= FULL_HD_PIXELS else "fast"
+
+
+class DISFlow:
+    """A reusable OpenCV DIS optical-flow estimator (Kroeger et al., ECCV 2016).
+
+    >>> est = DISFlow("fast")
+    >>> a = np.zeros((32, 32), np.uint8)
+    >>> est(a, a).shape
+    (32, 32, 2)
+    """
+
+    def __init__(self, preset: str = "medium") -> None:
+        if preset not in _PRESETS:
+            raise choice_error("DIS preset", preset, list(_PRESETS))
+        self.preset = preset
+        self._dis = cv2.DISOpticalFlow_create(_PRESETS[preset])
+
+    def __call__(self, gray0: np.ndarray, gray1: np.ndarray) -> np.ndarray:
+        """Flow (H, W, 2) float32 from 8-bit gray frame 0 to frame 1."""
+        return self._dis.calc(gray0, gray1, None)
+
+
+def estimate_flow(frame0: Any, frame1: Any, *, preset: str | None = None) -> np.ndarray:
+    """Estimate the optical flow from ``frame0`` to ``frame1`` with OpenCV DIS, (H, W, 2) px.
+
+    Frames are converted to 8-bit gray. ``preset`` is "ultrafast", "fast" or "medium"; by default
+    "medium" up to 1080p and "fast" above. Estimated flow fails on fine periodic texture (the
+    aperture problem): prefer a scene's ground-truth flow when it exists.
+
+    References
+    ----------
+    .. [1] T. Kroeger, R. Timofte, D. Dai, L. Van Gool, "Fast Optical Flow using Dense Inverse
+       Search", ECCV 2016; OpenCV ``cv2.DISOpticalFlow_create``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a = cv2.GaussianBlur(rng.integers(0, 256, (64, 64), dtype=np.uint8), (0, 0), 1.5)
+    >>> b = np.roll(a, 2, axis=1)  # content moves 2 px right
+    >>> flow = estimate_flow(a, b)
+    >>> bool(abs(np.median(flow[16:48, 16:48, 0]) - 2) < 0.5)
+    True
+    """
+    g0, g1 = gray8(as_frame(frame0, name="frame0")), gray8(as_frame(frame1, name="frame1"))
+    if g0.shape != g1.shape:
+        raise LabError(f"frames must have the same size, got {g0.shape} and {g1.shape}")
+    return DISFlow(preset or default_preset(*g0.shape))(g0, g1)
+
+
+def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return xs, ys
+
+
+def sample_maps(flow: np.ndarray, grid: "tuple[np.ndarray, np.ndarray] | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Remap coordinates p + flow(p) and the mask of those that land inside the frame."""
+    h, w = flow.shape[:2]
+    xs, ys = grid if grid is not None else _grid(h, w)
+    map_x = xs + flow[..., 0]
+    map_y = ys + flow[..., 1]
+    inside = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
+    return map_x, map_y, inside
+
+
+def warp_frame(frame: np.ndarray, flow: np.ndarray, *, maps: "tuple[np.ndarray, np.ndarray] | None" = None) -> np.ndarray:
+    """Backward-warp ``frame`` (frame t+1) to frame t: out(p) = frame(p + flow(p)), bilinear.
+
+    Works on any dtype OpenCV remaps (uint8, float32); positions outside the frame take the
+    nearest border value (mask them with :func:`sample_maps`).
+
+    >>> f = np.arange(12, dtype=np.float32).reshape(3, 4)
+    >>> warp_frame(f, np.dstack([np.ones((3, 4)), np.zeros((3, 4))]).astype(np.float32))[0, :3]
+    array([1., 2., 3.], dtype=float32)
+    """
+    if flow.ndim != 3 or flow.shape[2] != 2 or flow.shape[:2] != frame.shape[:2]:
+        raise LabError(f"flow must be (H, W, 2) matching the frame {frame.shape[:2]}, got {flow.shape}")
+    if maps is None:
+        map_x, map_y, _ = sample_maps(flow.astype(np.float32, copy=False))
+    else:
+        map_x, map_y = maps
+    return cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: "tuple[np.ndarray, np.ndarray] | None" = None) -> np.ndarray:
+    """Pixels of frame t whose forward flow fails the forward-backward check (True = occluded).
+
+    With w_f the flow t -> t+1 and w_b the flow t+1 -> t sampled at p + w_f(p) (squared magnitudes):
+    occluded if |w_f + w_b|^2 > 0.01 (|w_f|^2 + |w_b|^2) + 0.5, or on a motion boundary,
+    |grad u|^2 + |grad v|^2 > 0.01 |w_f|^2 + 0.002.
+
+    References
+    ----------
+    .. [1] M. Ruder, A. Dosovitskiy, T. Brox, "Artistic style transfer for videos", GCPR 2016.
+    .. [2] W.-S. Lai et al., "Learning Blind Video Temporal Consistency", ECCV 2018; code
+       phoenix104104/fast_blind_video_consistency ``utils.detect_occlusion`` (same thresholds).
+
+    >>> zero = np.zeros((8, 8, 2), np.float32)
+    >>> bool(occlusion_mask(zero, zero).any())
+    False
+    """
+    if forward.shape != backward.shape or forward.ndim != 3 or forward.shape[2] != 2:
+        raise LabError(f"forward and backward flows must both be (H, W, 2), got {forward.shape} and {backward.shape}")
+    if maps is None:
+        map_x, map_y, _ = sample_maps(forward)
+    else:
+        map_x, map_y = maps
+    back = cv2.remap(backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    total = forward + back
+    mag = lambda f: f[..., 0] ** 2 + f[..., 1] ** 2  # noqa: E731 (squared magnitude)
+    inconsistent = mag(total) > 0.01 * (mag(forward) + mag(back)) + 0.5
+    du_x = np.zeros(forward.shape[:2], np.float32)
+    du_y = np.zeros_like(du_x)
+    dv_x = np.zeros_like(du_x)
+    dv_y = np.zeros_like(du_x)
+    du_x[:, :-1] = np.diff(forward[..., 0], axis=1)
+    du_y[:-1, :] = np.diff(forward[..., 0], axis=0)
+    dv_x[:, :-1] = np.diff(forward[..., 1], axis=1)
+    dv_y[:-1, :] = np.diff(forward[..., 1], axis=0)
+    boundary = (du_x**2 + du_y**2 + dv_x**2 + dv_y**2) > 0.01 * mag(forward) + 0.002
+    return inconsistent | boundary
+
+
+# --- flow sources for the temporal metrics -----------------------------------------------------
+class FlowSource:
+    """Where the motion between frames t and t+1 comes from, for every pair of a clip.
+
+    ``kind`` is "truth" (a ground-truth function ``flow_fn(t)``), "global" (a constant (dx, dy)
+    in px/frame) or "dis" (estimated with DIS on a reference frame pair, forward and backward,
+    with the occlusion mask). :meth:`pair` returns (flow, valid mask) for frame pair t.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        height: int,
+        width: int,
+        *,
+        flow_fn: "Callable[[int], np.ndarray] | None" = None,
+        motion: "tuple[float, float] | None" = None,
+        preset: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.shape = (height, width)
+        self._flow_fn = flow_fn
+        self._grid = _grid(height, width)
+        if kind == "global":
+            assert motion is not None
+            self._constant = np.empty((height, width, 2), np.float32)
+            self._constant[..., 0] = motion[0]
+            self._constant[..., 1] = motion[1]
+        self.preset = preset or default_preset(height, width)
+        self._dis = DISFlow(self.preset) if kind == "dis" else None
+
+    @property
+    def needs_reference_frames(self) -> bool:
+        """True when the flow is estimated from the reference frames."""
+        return self.kind == "dis"
+
+    def pair(self, t: int, ref0: "np.ndarray | None" = None, ref1: "np.ndarray | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(map_x, map_y, valid, flow) for pair t; valid is False where the flow is unusable."""
+        if self.kind == "truth":
+            assert self._flow_fn is not None
+            flow = np.asarray(self._flow_fn(t), dtype=np.float32)
+            if flow.shape != (*self.shape, 2):
+                raise LabError(f"ground-truth flow for pair {t} has shape {flow.shape}, expected {(*self.shape, 2)}")
+            if not np.isfinite(flow).all():
+                raise LabError(f"ground-truth flow for pair {t} contains NaN or infinity")
+        elif self.kind == "global":
+            flow = self._constant
+        else:
+            assert self._dis is not None and ref0 is not None and ref1 is not None
+            g0, g1 = gray8(ref0), gray8(ref1)
+            flow = self._dis(g0, g1)
+            back = self._dis(g1, g0)
+        map_x, map_y, inside = sample_maps(flow, self._grid)
+        valid = inside
+        if self.kind == "dis":
+            valid = inside & ~occlusion_mask(flow, back, maps=(map_x, map_y))
+        return map_x, map_y, valid, flow
+
+
+def make_source(flow: Any, height: int, width: int, *, flow_fn: "Callable[[int], np.ndarray] | None") -> FlowSource:
+    """Build a :class:`FlowSource` from the user's ``flow=`` option (see lab.metrics docs)."""
+    if isinstance(flow, str):
+        options = ("auto", "truth", "dis")
+        if flow not in options:
+            raise choice_error("flow", flow, options)
+        if flow == "auto":
+            flow = "truth" if flow_fn is not None else "dis"
+        if flow == "truth":
+            if flow_fn is None:
+                raise LabError(
+                    "flow='truth' needs a clip with ground-truth flow (rendered from a scene, e.g. "
+                    "native.render_clip); give flow='dis' to estimate it or flow=(dx, dy) for a known global motion"
+                )
+            return FlowSource("truth", height, width, flow_fn=flow_fn)
+        return FlowSource("dis", height, width)
+    if isinstance(flow, (tuple, list)) and len(flow) == 2:
+        try:
+            dx, dy = (float(v) for v in flow)
+        except (TypeError, ValueError):
+            raise LabTypeError(f"a global motion must be two numbers (dx, dy) in px/frame, got {flow!r}") from None
+        if not (np.isfinite(dx) and np.isfinite(dy)):
+            raise LabError(f"global motion must be finite, got {flow!r}")
+        return FlowSource("global", height, width, motion=(dx, dy))
+    raise LabTypeError(f"flow must be 'auto', 'truth', 'dis' or a (dx, dy) tuple in px/frame, got {flow!r}")

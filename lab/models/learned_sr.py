@@ -1,0 +1,186 @@
+"""A tiny learned super-resolution network (ESPCN-style), trained here on the procedural scenes.
+
+This is "predictive interpolation" small enough to read in one screen: three convolutions at
+low resolution predict the *residual* that bicubic interpolation misses, and a PixelShuffle
+rearranges the channels into the larger grid::
+
+    LR (3 ch) -> conv5x5 (32) -> PReLU -> conv3x3 (32) -> PReLU -> conv3x3 (32) -> PReLU
+              -> conv3x3 (3*s*s) -> PixelShuffle(s)  +  bicubic(LR, x s)
+
+About 25 k (x2) / 34 k (x4) parameters. The shipped weights live in
+``assets/models/learned_sr_x{2,4}.safetensors`` with a model card beside each, and
+``python -m lab.train sr --scale 4`` retrains them (see :mod:`lab.train.sr`).
+
+Reference: Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient
+Sub-Pixel Convolutional Neural Network" (ESPCN), CVPR 2016.
+
+>>> net = LearnedSR(scale=2)
+>>> tuple(net(torch.zeros(1, 3, 6, 8)).shape)
+(1, 3, 12, 16)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
+from lab.errors import LabError
+from lab.resolution import Resolution, check_memory
+
+SCALES = (2, 4)
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
+
+
+class LearnedSR(nn.Module):
+    """ESPCN-style SR network that predicts a residual over bicubic upsampling.
+
+    Args:
+        scale: integer upscale factor (2 or 4 for the shipped weights).
+        features: channels of the hidden convolutions.
+
+    Shape: (N, 3, H, W) float in [0, 1] -> (N, 3, H*scale, W*scale) (not clamped).
+    """
+
+    def __init__(self, scale: int = 4, features: int = 32) -> None:
+        super().__init__()
+        if not isinstance(scale, int) or scale < 1:
+            raise LabError(f"scale must be a positive integer, got {scale!r}")
+        self.scale = scale
+        self.features = features
+        self.body = nn.Sequential(
+            nn.Conv2d(3, features, 5, padding=2),
+            nn.PReLU(features),
+            nn.Conv2d(features, features, 3, padding=1),
+            nn.PReLU(features),
+            nn.Conv2d(features, features, 3, padding=1),
+            nn.PReLU(features),
+            nn.Conv2d(features, 3 * scale * scale, 3, padding=1),
+        )
+        self.shuffle = nn.PixelShuffle(scale)
+        # start as plain bicubic: the last conv outputs zeros until trained
+        nn.init.zeros_(self.body[-1].weight)
+        nn.init.zeros_(self.body[-1].bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        base = F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
+        return base + self.shuffle(self.body(x))
+
+
+def weights_path(scale: int) -> Path:
+    """Path of the shipped safetensors file for ``scale`` (it may not exist yet)."""
+    return ASSETS / f"learned_sr_x{scale}.safetensors"
+
+
+def save(net: LearnedSR, path: "str | Path", *, metadata: dict[str, str] | None = None) -> Path:
+    """Write ``net``'s weights and its config (scale, features) to a safetensors file."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"scale": str(net.scale), "features": str(net.features), "arch": "LearnedSR"}
+    meta.update(metadata or {})
+    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    save_file(state, str(tmp), metadata=meta)
+    tmp.replace(path)
+    return path
+
+
+def load_file(path: "str | Path") -> LearnedSR:
+    """Build a :class:`LearnedSR` from a safetensors file written by :func:`save` (eval mode)."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise LabError(
+            f"learned-SR weights not found at {path}; retrain them with "
+            f"`python -m lab.train sr --scale <2|4> --out {path}` or restore the file from the repository"
+        )
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata() or {}
+        state = {k: f.get_tensor(k) for k in f.keys()}
+    if meta.get("arch") != "LearnedSR":
+        raise LabError(f"{path} is not a LearnedSR weight file (metadata: {json.dumps(meta)[:200]})")
+    net = LearnedSR(scale=int(meta["scale"]), features=int(meta["features"]))
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as exc:
+        raise LabError(f"{path} does not match the LearnedSR architecture: {exc}") from exc
+    return net.eval().requires_grad_(False)
+
+
+_CACHE: dict[tuple[int, str], LearnedSR] = {}
+
+
+def load(scale: int = 4, device: "str | torch.device" = "cpu") -> LearnedSR:
+    """The shipped learned-SR network for ``scale`` (2 or 4), cached, in eval mode on ``device``.
+
+    >>> load(4).scale  # doctest: +SKIP
+    4
+    """
+    if scale not in SCALES:
+        raise LabError(f"learned-sr is trained for scales {SCALES}; got {scale!r}")
+    key = (scale, str(torch.device(device)))
+    if key not in _CACHE:
+        _CACHE[key] = load_file(weights_path(scale)).to(device)
+    return _CACHE[key]
+
+
+def upscale_frame(frame: np.ndarray, scale: int = 4, *, device: "str | torch.device | None" = None) -> np.ndarray:
+    """Upscale an (H, W, 3) frame by ``scale`` with the shipped network.
+
+    uint8 in gives uint8 out; float in [0, 1] gives float32 out. Runs in tiles of 256 LR rows
+    (with 8 rows of context) so a 4K output never needs more than a few hundred MB.
+
+    >>> upscale_frame(np.zeros((8, 8, 3), np.uint8), 2).shape  # doctest: +SKIP
+    (16, 16, 3)
+    """
+    from lab.config import device as default_device
+
+    frame = check_frame(frame)
+    dev = torch.device(device or default_device())
+    net = load(scale, dev)
+    h, w = frame.shape[:2]
+    check_memory(Resolution(w * scale, h * scale).frame_bytes("float32") * 2, "the learned-SR output")
+    x = to_tensor(frame, dev)
+    rows, pad = 256, 8  # receptive radius: 2 + 1 + 1 + 1 = 5 LR pixels, plus 2 for bicubic
+    out = torch.empty(1, 3, h * scale, w * scale, device=dev)
+    with torch.no_grad():
+        for y0 in range(0, h, rows):
+            y1 = min(y0 + rows, h)
+            p0, p1 = max(y0 - pad, 0), min(y1 + pad, h)
+            piece = net(x[:, :, p0:p1])
+            out[:, :, y0 * scale : y1 * scale] = piece[:, :, (y0 - p0) * scale : (y1 - p0) * scale]
+    result = to_numpy(out)
+    return to_uint8(result) if frame.dtype == np.uint8 else result
+
+
+def _upscale(frame: np.ndarray, size: Resolution, *, seed: int | None = None) -> np.ndarray:
+    scale = size.width // frame.shape[1]
+    return upscale_frame(frame, scale)
+
+
+def _register() -> None:
+    from lab.upscale import Upscaler, _REGISTRY, register
+
+    if "learned-sr" not in _REGISTRY:
+        register(
+            Upscaler(
+                "learned-sr",
+                _upscale,
+                "learned",
+                "tiny ESPCN-style network trained here on the procedural scenes (residual over bicubic)",
+                scales=SCALES,
+            )
+        )
+
+
+_register()
+
+__all__ = ["LearnedSR", "SCALES", "weights_path", "save", "load_file", "load", "upscale_frame"]

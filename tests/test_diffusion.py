@@ -1,0 +1,232 @@
+"""Tests of lab.diffusion (texture diffusion model, tiled DDIM, moving-noise video) and its trainer.
+
+Sizes are small so the file runs in well under a minute on a 2-core CPU. Tests marked
+"shipped" use the trained weights in assets/models/: they check that the weights are trained
+(spectrum slope close to the training scenes, far from an untrained model), that tiling shows
+no seams and that moving noise keeps a pan stable.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lab import diffusion
+from lab.diffusion import TextureConfig, TextureModel, plan_tiles, seam_score
+from lab.errors import LabError, LabTypeError, MemoryBudgetError
+from lab.train.texture import TexturePool, spectral_slope, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Determinism and fair sharing: one torch thread per test."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="module")
+def random_model() -> TextureModel:
+    return TextureModel.random(["skin", "fabric"], seed=0)
+
+
+class _Pointwise(torch.nn.Module):
+    """A stand-in denoiser with no spatial context: eps = 2 x + t/1000 (tiling must not change it)."""
+
+    class _Out:
+        def __init__(self, sample: torch.Tensor) -> None:
+            self.sample = sample
+
+    def forward(self, x: torch.Tensor, t: int, class_labels: torch.Tensor | None = None) -> "_Pointwise._Out":
+        return self._Out(2.0 * x + float(t) / 1000.0)
+
+
+# --- architecture and configuration --------------------------------------------------------------------
+def test_unet_is_fully_convolutional(random_model: TextureModel) -> None:
+    unet = random_model.unet
+    assert unet.config.add_attention is False
+    names = [type(m).__name__ for m in unet.modules()]
+    assert not any("Attention" in n for n in names), "a mid-block attention would make 4K quadratic"
+    assert unet.config.num_class_embeds == 2
+    assert random_model.stride == 8
+
+
+def test_config_validation() -> None:
+    with pytest.raises(LabError, match="at least one class"):
+        TextureConfig(classes=())
+    with pytest.raises(LabError, match="multiple of norm_groups"):
+        TextureConfig(classes=("a",), channels=(30, 48))
+    cfg = TextureConfig(classes=("a", "b"), channels=(16, 32, 32))
+    assert TextureConfig.from_json(cfg.to_json()) == cfg
+    assert cfg.stride == 4
+
+
+# --- tiling ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("h,w,tile,overlap", [(1080, 1920, 512, 32), (200, 96, 64, 16), (64, 64, 64, 8), (136, 520, 128, 24)])
+def test_tile_plan_covers_canvas_with_overlap(h: int, w: int, tile: int, overlap: int) -> None:
+    plan = plan_tiles(h, w, tile=tile, overlap=overlap)
+    cover = np.zeros((h, w), np.int32)
+    for y0, y1, x0, x1 in plan.boxes():
+        assert y1 - y0 <= tile and x1 - x0 <= tile
+        assert y0 % 8 == 0 and x0 % 8 == 0
+        cover[y0:y1, x0:x1] += 1
+    assert cover.min() >= 1
+    for starts, size in ((plan.ys, plan.size[0]), (plan.xs, plan.size[1])):
+        for a, b in zip(starts, starts[1:]):
+            assert a + size - b >= overlap - 8, "neighbouring tiles must overlap by about `overlap`"
+    # the work stays close to the canvas plus the overlaps (plus rounding to the stride)
+    for starts, size, length in ((plan.ys, plan.size[0], h), (plan.xs, plan.size[1], w)):
+        n = len(starts)
+        assert n * size <= length + (n - 1) * overlap + n * 8
+    if (h, w) == (1080, 1920):
+        assert plan.overhead < 1.15
+
+
+def test_tile_plan_rejects_bad_input() -> None:
+    with pytest.raises(LabError, match="multiple of the stride"):
+        plan_tiles(100, 64, tile=64, overlap=8)
+    with pytest.raises(LabError, match="overlap"):
+        plan_tiles(128, 128, tile=64, overlap=40)
+    with pytest.raises(LabTypeError):
+        plan_tiles(128, 128, tile=64.0, overlap=8)  # type: ignore[arg-type]
+
+
+def test_blended_tiles_equal_whole_grid_for_a_pointwise_denoiser() -> None:
+    """Blend weights are normalised: a context-free denoiser gives the same result tiled or not."""
+    model = TextureModel(_Pointwise(), TextureConfig(classes=("a",)))
+    x = torch.randn(1, 3, 96, 160, generator=torch.Generator().manual_seed(0))
+    whole = model.predict_noise(x, 500, 0, None)
+    tiled = model.predict_noise(x, 500, 0, plan_tiles(96, 160, tile=48, overlap=16))
+    torch.testing.assert_close(tiled, whole, rtol=0, atol=1e-5)
+
+
+def test_seam_score_detects_a_hard_seam() -> None:
+    rng = np.random.default_rng(3)
+    img = rng.normal(0.5, 0.05, (128, 128, 3)).clip(0, 1).astype(np.float32)
+    plan = plan_tiles(128, 128, tile=64, overlap=0)
+    assert seam_score(img, plan) < 1.3
+    img[:, 64:] = np.clip(img[:, 64:] + 0.2, 0, 1)  # a brightness step at the tile border
+    assert seam_score(img, plan) > 5.0
+
+
+# --- generation with an untrained model ------------------------------------------------------------------------
+def test_generate_shape_padding_and_crop(random_model: TextureModel) -> None:
+    """30x20 is padded to 32x24 (multiples of the stride 8) and cropped; same noise, same pixels."""
+    assert random_model.padded(diffusion.parse("30x20")) == (24, 32)
+    small = random_model.generate("skin", (30, 20), steps=3, seed=5, show_progress=False)
+    padded = random_model.generate("skin", (32, 24), steps=3, seed=5, show_progress=False)
+    assert small.shape == (20, 30, 3) and small.dtype == np.uint8
+    np.testing.assert_array_equal(small, padded[:20, :30])
+
+
+def test_generation_is_deterministic_for_a_seed(random_model: TextureModel) -> None:
+    a = random_model.generate("fabric", (48, 40), steps=4, seed=11, show_progress=False)
+    b = random_model.generate("fabric", (48, 40), steps=4, seed=11, show_progress=False)
+    c = random_model.generate("fabric", (48, 40), steps=4, seed=12, show_progress=False)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a.astype(int) - c.astype(int)).mean() > 1.0
+
+
+def test_ddim_steps_can_be_shown_one_by_one(random_model: TextureModel) -> None:
+    noise = random_model.noise((40, 24), seed=0)
+    steps = list(random_model.ddim_steps("skin", noise, steps=5, crop=(24, 40)))
+    assert [s.index for s in steps] == list(range(5))
+    assert steps[0].timestep > steps[-1].timestep
+    assert steps[-1].image().shape == (24, 40, 3)
+    assert steps[2].image("sample").dtype == np.uint8
+    with pytest.raises(LabError, match="choose one of"):
+        steps[0].image("noisy")
+
+
+def test_bad_requests_raise_clear_errors(random_model: TextureModel) -> None:
+    with pytest.raises(LabError, match="choose one of: fabric, skin"):
+        random_model.generate("brick", (32, 32), steps=2, show_progress=False)
+    with pytest.raises(LabError, match="steps"):
+        random_model.generate("skin", (32, 32), steps=0, show_progress=False)
+    with pytest.raises(LabError, match="eta"):
+        random_model.generate("skin", (32, 32), steps=2, eta=2.0, show_progress=False)
+    with pytest.raises(LabError, match="choose one of: auto"):
+        random_model.generate("skin", (32, 32), steps=2, tile="big", show_progress=False)
+    with pytest.raises(LabError, match="noise must have shape"):
+        random_model.generate("skin", (32, 32), steps=2, noise=torch.zeros(1, 3, 8, 8), show_progress=False)
+    with pytest.raises(LabError, match="unknown resolution"):
+        random_model.generate("skin", "huge", steps=2, show_progress=False)
+    with pytest.raises(LabError, match="noise mode"):
+        random_model.video("skin", (32, 32), 2, noise="wobbly")
+
+
+def test_memory_guard_tiles_or_refuses(random_model: TextureModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAB_MEMORY_LIMIT_BYTES", str(200 * 2**20))  # pretend 200 MiB are free
+    h, w = random_model.padded(diffusion.parse("4k"))
+    with pytest.raises(MemoryBudgetError, match="tiles"):
+        random_model.plan(h, w, tile=None)
+    plan = random_model.plan(h, w, tile="auto")
+    assert plan.count > 1
+    assert random_model.pass_bytes(*plan.size) <= 100 * 2**20
+    with pytest.raises(MemoryBudgetError):
+        random_model.plan(h, w, tile=2048)
+
+
+def test_missing_and_corrupt_weights(tmp_path: Path) -> None:
+    with pytest.raises(LabError, match="python -m lab.train texture"):
+        TextureModel.load(tmp_path / "nothing.safetensors")
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a safetensors file")
+    with pytest.raises(LabError, match="cannot read"):
+        TextureModel.load(bad)
+    with pytest.raises(LabError, match="directory"):
+        TextureModel.load(tmp_path)
+
+
+def test_save_load_roundtrip(random_model: TextureModel, tmp_path: Path) -> None:
+    path = random_model.save(tmp_path / "m.safetensors", info={"steps": 0})
+    loaded = TextureModel.load(path)
+    assert loaded.classes == random_model.classes and loaded.info == {"steps": 0}
+    a = random_model.generate("skin", (32, 32), steps=2, seed=1, show_progress=False)
+    b = loaded.generate("skin", (32, 32), steps=2, seed=1, show_progress=False)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(LabError, match=".safetensors"):
+        random_model.save(tmp_path / "m.pt")
+
+
+# --- the spectral slope used as the honesty check -------------------------------------------------------------------
+@pytest.mark.parametrize("beta", [0.0, 2.0, 3.0])
+def test_spectral_slope_matches_closed_form(beta: float) -> None:
+    """A random field with power ~ f^-beta must measure a slope of -beta."""
+    n = 256
+    rng = np.random.default_rng(1)
+    fy = np.fft.fftfreq(n)[:, None]
+    fx = np.fft.fftfreq(n)[None, :]
+    f = np.hypot(fx, fy)
+    f[0, 0] = 1.0
+    spectrum = (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))) * f ** (-beta / 2)
+    field = np.real(np.fft.ifft2(spectrum))
+    field = (field - field.min()) / (field.max() - field.min())
+    assert spectral_slope(field) == pytest.approx(-beta, abs=0.15)
+
+
+# --- training ---------------------------------------------------------------------------------------------------------
+def test_training_loop_lowers_the_loss() -> None:
+    """A few steps on smooth synthetic stripes: the noise-prediction loss must fall."""
+    yy, xx = np.mgrid[0:96, 0:96]
+    stripes = (127 + 100 * np.sin(xx / 3.0))[..., None].repeat(3, axis=2).astype(np.uint8)
+    blobs = (127 + 100 * np.sin(yy / 5.0) * np.cos(xx / 7.0))[..., None].repeat(3, axis=2).astype(np.uint8)
+    pool = TexturePool(("stripes", "blobs"), [[stripes], [blobs]], diffusion.parse("96x96"), (0,))
+    model, info = train(classes=("stripes", "blobs"), steps=40, batch=8, crop=32, channels=(16, 32), pool=pool, log_every=0, show_progress=False, lr=2e-3)
+    assert info["final_loss"] < 0.8 * info["first_loss"]
+    assert model.classes == ("stripes", "blobs") and info["steps"] == 40
+
+
+def test_train_cli_lists_kinds() -> None:
+    out = subprocess.run([sys.executable, "-m", "lab.train", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0 and "texture" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "lab.train", "nonsense"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert bad.returncode == 2 and "texture" in bad.stderr

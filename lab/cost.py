@@ -301,7 +301,7 @@ def measure(
     >>> report = measure("skin", ["128x72", "256x144"], repeats=1)   # doctest: +SKIP
     >>> print(report.table())                                          # doctest: +SKIP
     """
-    from lab import config, native, scenes
+    from lab import config
 
     if not isinstance(factor, (int, np.integer)) or factor < 1:
         raise LabError(f"factor must be a positive integer, got {factor!r}")
@@ -312,6 +312,8 @@ def measure(
     for res in targets:
         if res.width % factor or res.height % factor:
             raise LabError(f"{res} does not divide by factor {factor}; choose sizes that are multiples of {factor}")
+    from lab import native, scenes
+
     scene_obj = scenes.get(scene, seed=seed)
     jobs: list[tuple[str, Resolution, Resolution | None]] = []
     for res in targets:

@@ -261,7 +261,7 @@ def render(
     ((144, 256, 3), 'bicubic 64x36 -> 256x144 · 5 ms')
     """
     key = RenderKey.make(scene, target, method=method, source=source, seed=seed, t=t, motion=motion)
-    return (cache or default_cache()).get_or_render(key, lambda: render_frame(key))
+    return (cache if cache is not None else default_cache()).get_or_render(key, lambda: render_frame(key))
 
 
 class Cancelled(LabError):

@@ -57,6 +57,9 @@ COLORS: dict[str, str] = {
 _CYCLE = ["#d62728", "#17becf", "#bcbd22", "#e377c2", "#7f7f7f", "#393b79", "#637939"]
 LOUPE_COLOR = (255, 40, 40)  # RGB of the rectangle marking the loupe on thumbnails
 GRID_SHADE = 0.55  # pixel-grid lines darken the pixel under them to this fraction
+WARP_LABEL = "warp error (mean squared, [0, 1] scale)"  # lab.metrics.warp_error units
+HEAT_LABEL = "flicker σ per pixel (8-bit levels)"  # lab.metrics.flicker_heatmap units
+METRIC_MIN = 16  # detail metrics of a loupe crop use at least this many pixels per side
 
 
 def color_for(name: str) -> str:
@@ -320,7 +323,8 @@ def loupe_figure(
             part = frame[y0:y1, x0:x1]
             title = f"x {x0}-{x1 - 1}, y {y0}-{y1 - 1} px"
             if metrics:
-                m = crop_metrics(part)
+                mx0, my0, mx1, my1 = metric_box((x0, y0, x1, y1), w, h)
+                m = crop_metrics(frame[my0:my1, mx0:mx1])
                 title += f"\nHF share {m['high_frequency_share']:.3f} · sharpness {m['sharpness']:.1f}"
             _image_axes(bottom, part, title, extent=(x0 - 0.5, x1 - 0.5, y1 - 0.5, y0 - 0.5))
             if grid and (x1 - x0) <= 64:
@@ -375,8 +379,8 @@ def flicker_figure(
     heatmaps: Mapping[str, np.ndarray] | None = None,
     *,
     frame: int | None = None,
-    ylabel: str = "warp error (mean |Δ|, 0-255 levels)",
-    heat_label: str = "mean |Δ| per pixel (0-255 levels)",
+    ylabel: str = WARP_LABEL,
+    heat_label: str = HEAT_LABEL,
     width_in: float = 9.0,
 ) -> "Figure":
     """Per-frame flicker curves (one per clip) with frame ``frame`` marked, and beside them
@@ -481,10 +485,23 @@ def figure_png(fig: "Figure", *, dpi: int | None = None) -> bytes:
     return buf.getvalue()
 
 
+def metric_box(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+    """The region the detail metrics of a loupe ``box`` are computed on: the box itself, grown
+    around its centre to at least :data:`METRIC_MIN` px per side (a spectrum of a 4 x 4 crop
+    at 32x zoom would be meaningless).
+
+    >>> metric_box((100, 100, 104, 104), 3840, 2160)
+    (94, 94, 110, 110)
+    """
+    x0, y0, x1, y1 = box
+    bw, bh = max(x1 - x0, METRIC_MIN), max(y1 - y0, METRIC_MIN)
+    return clamp_box(width, height, (x0 + x1) / 2, (y0 + y1) / 2, bw, bh)
+
+
 def crop_metrics(crop: np.ndarray) -> dict[str, float]:
-    """Detail metrics of an image crop from :mod:`lab.metrics`: 'high_frequency_share' (fraction of
-    spectral energy above the high-frequency cutoff, 0-1) and 'sharpness' (variance of the
-    Laplacian of luma, 0-255 levels squared)."""
+    """Detail metrics of an image crop (at least 8 x 8 px) from :mod:`lab.metrics`:
+    'high_frequency_share' (fraction of spectral energy above the high-frequency cutoff, 0-1)
+    and 'sharpness' (variance of the Laplacian of luma, 8-bit levels squared)."""
     from lab import metrics
 
     crop = to_uint8(check_frame(crop, name="crop"))

@@ -1,0 +1,957 @@
+"""Interactive tools for notebooks: compare, pixel loupe, wipe, flicker meter and cost explorer.
+
+Built only from core ``ipywidgets`` controls plus ``ipywidgets.Image``, so the same code runs
+on Colab (ipywidgets 7.7.1) and JupyterLab 4 (ipywidgets 8.x). The classes are thin: their
+callbacks call :mod:`lab.render_cache`, :mod:`lab.viz`, :mod:`lab.metrics` and :mod:`lab.cost`,
+so every behaviour is testable by setting widget values from Python.
+
+How images reach the browser
+----------------------------
+Frames are never sent at full size. Each view crops and shrinks on the Python side to its
+viewport (thumbnails ``panel_width`` px wide, loupe panels ``loupe_size`` px), then sends a
+JPEG while a slider moves and replaces it with a lossless PNG once the value has been still
+for ``settle_s`` seconds (or at once when the 'sharp' toggle is on). Every payload stays
+under :data:`MAX_PAYLOAD` bytes.
+
+Long work (renders, clips, cost measurements) runs in a background thread with a progress
+bar and a Cancel button checked between frames; an error is shown in the widget, which
+keeps working.
+
+>>> from lab import widgets
+>>> tool = widgets.explore("zoneplate", target="256x144", source="64x36")   # doctest: +SKIP
+>>> tool                                                                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import traceback
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from lab import viz
+from lab.errors import LabError
+from lab.render_cache import NATIVE, Cancelled, Render, RenderCache, RenderKey, default_cache, format_seconds, render_frame
+from lab.resolution import Resolution, parse
+
+MAX_PAYLOAD = 2 * 1024 * 1024  # bytes: no image message to the browser may exceed this
+ZOOMS = (1, 2, 4, 8, 16, 32)
+TARGETS = ("256x144", "540p", "720p", "1080p", "1440p", "4k")
+SOURCE_DIVISORS = (2, 3, 4, 6, 8)
+
+
+def _widgets():
+    import ipywidgets
+
+    return ipywidgets
+
+
+def _error_html(err: BaseException) -> str:
+    return f"<span style='color:#b00020'><b>{html.escape(type(err).__name__)}</b>: {html.escape(str(err))}</span>"
+
+
+# --- image output with JPEG-while-moving, PNG-at-rest -------------------------------------
+class ImageView:
+    """An ``ipywidgets.Image`` that shows numpy frames: JPEG on each update, then PNG once the
+    image has been still for ``settle_s`` seconds (``None``: never automatically; call
+    :meth:`settle`). ``sharp=True`` sends PNG straight away.
+
+    Attributes ``image`` (the widget), ``frame`` (last uint8 image shown), ``format``.
+    """
+
+    def __init__(self, *, settle_s: float | None = 0.3, quality: int = 85, css_class: str = "") -> None:
+        w = _widgets()
+        self.image = w.Image(format="png", value=b"")
+        if css_class:
+            self.image.add_class(css_class)
+        self.settle_s = settle_s
+        self.quality = quality
+        self.sharp = False
+        self.frame: np.ndarray | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._version = 0
+
+    @property
+    def format(self) -> str:
+        """'jpeg' or 'png': what the browser currently holds."""
+        return str(self.image.format)
+
+    def show(self, frame: np.ndarray, *, sharp: bool | None = None) -> None:
+        """Send ``frame`` (uint8 RGB, already viewport sized)."""
+        if frame.shape[0] * frame.shape[1] > 4096 * 4096 // 4:
+            raise LabError(f"refusing to send a {frame.shape[1]}x{frame.shape[0]} image to the browser; crop or shrink it first")
+        with self._lock:
+            self._version += 1
+            version = self._version
+            self.frame = frame
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        if sharp or (sharp is None and self.sharp):
+            self._send(frame, "png")
+            return
+        self._send(frame, "jpeg")
+        if self.settle_s is not None:
+            timer = threading.Timer(self.settle_s, self._settle_if_current, args=(version,))
+            timer.daemon = True
+            with self._lock:
+                self._timer = timer
+            timer.start()
+
+    def settle(self) -> None:
+        """Replace the current JPEG with the lossless PNG now."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            frame = self.frame
+        if frame is not None and self.format != "png":
+            self._send(frame, "png")
+
+    def _settle_if_current(self, version: int) -> None:
+        with self._lock:
+            current = version == self._version
+        if current:
+            self.settle()
+
+    def _send(self, frame: np.ndarray, fmt: str) -> None:
+        data = viz.encode_image(frame, fmt, quality=self.quality)
+        if len(data) > MAX_PAYLOAD and fmt == "png":  # a noisy PNG: fall back to a high-quality JPEG
+            fmt, data = "jpeg", viz.encode_image(frame, "jpeg", quality=95)
+        if len(data) > MAX_PAYLOAD:
+            raise LabError(f"encoded image is {len(data) / 2**20:.1f} MiB, over the 2 MiB limit; use a smaller viewport")
+        with self.image.hold_sync():
+            self.image.format = fmt
+            self.image.value = data
+
+
+# --- progress, cancel and errors ---------------------------------------------------------
+class Status:
+    """A progress bar, a Cancel button and a message area shared by the tools' long jobs.
+
+    ``background=True`` runs jobs in a thread so the kernel stays free to receive the Cancel
+    click; ``background=False`` runs them inline (used by tests and scripts).
+    """
+
+    def __init__(self, *, background: bool = True) -> None:
+        w = _widgets()
+        self.background = background
+        self.bar = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="240px", visibility="hidden"))
+        self.cancel_button = w.Button(description="Cancel", button_style="warning", disabled=True,
+                                      layout=w.Layout(width="80px"))
+        self.message = w.HTML(value="")
+        self.cancel_button.on_click(lambda _: self.request_cancel())
+        self.ui = w.HBox([self.bar, self.cancel_button, self.message])
+        self.ui.add_class("lab-status")
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.traceback = ""
+
+    @property
+    def busy(self) -> bool:
+        """True while a background job runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def request_cancel(self) -> None:
+        """Ask the running job to stop at its next check."""
+        self._cancel.set()
+        self.message.value = "cancelling..."
+
+    def cancelled(self) -> bool:
+        """True once Cancel was pressed for the running job."""
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if Cancel was pressed (call between frames or tiles)."""
+        if self._cancel.is_set():
+            raise Cancelled("cancelled by the user")
+
+    def step(self, done: int, total: int, text: str = "") -> None:
+        """Update the bar to ``done`` of ``total`` with a short text; also checks for Cancel."""
+        self.bar.max = max(1, total)
+        self.bar.value = min(done, self.bar.max)
+        if text:
+            self.message.value = html.escape(text)
+        self.check()
+
+    def run(self, job: Callable[[], Any], on_done: Callable[[Any], None], *, text: str = "working") -> None:
+        """Run ``job()`` with the bar shown; pass its result to ``on_done``; show errors.
+
+        A new job waits for (and first cancels) a job still running.
+        """
+        if self.busy:
+            self.request_cancel()
+            self.wait()
+        self._cancel.clear()
+        self.error = None
+        self.bar.layout.visibility = "visible"
+        self.bar.value = 0
+        self.cancel_button.disabled = False
+        self.message.value = html.escape(text)
+
+        def body() -> None:
+            try:
+                result = job()
+                on_done(result)
+            except Cancelled as err:
+                self.message.value = f"<i>{html.escape(str(err))}</i>"
+            except Exception as err:  # shown in the widget: the tool must keep working
+                self.error = err
+                self.message.value = _error_html(err)
+                self.traceback = traceback.format_exc()
+            finally:
+                self.cancel_button.disabled = True
+                self.bar.layout.visibility = "hidden"
+
+        if self.background:
+            self._thread = threading.Thread(target=body, daemon=True)
+            self._thread.start()
+        else:
+            body()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the running job (if any) has finished."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+class _Tool:
+    """Base class: ``.ui`` is the root widget; displaying the tool displays it."""
+
+    ui: Any
+    status: Status
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.ui)
+
+    def wait(self, timeout: float | None = None) -> "_Tool":
+        """Block until background work has finished (for scripts and tests); returns self."""
+        self.status.wait(timeout)
+        return self
+
+
+# --- 1. compare --------------------------------------------------------------------------
+def _source_options(target: Resolution) -> list[tuple[str, str]]:
+    out = []
+    for d in SOURCE_DIVISORS:
+        if target.width % d == 0 and target.height % d == 0:
+            size = f"{target.width // d}x{target.height // d}"
+            out.append((f"{size} (1/{d})", size))
+    return out or [(f"{target.width}x{target.height} (1/1)", f"{target.width}x{target.height}")]
+
+
+def _size_label(res: Resolution) -> str:
+    return f"{res.name} ({res.width}x{res.height})" if res.name else f"{res.width}x{res.height}"
+
+
+class Compare(_Tool):
+    """Native vs upscaled panels side by side, each labelled with method, resolution and render time.
+
+    Controls: scene, motion, target and source resolution, upscaler(s) (every name in
+    :func:`lab.upscale.methods`, learned and generative ones included), seed, time t (s) and a
+    Render button. Renders go through a :class:`~lab.render_cache.RenderCache`, so repeating a
+    setting is instant. ``renderer(key) -> frame`` replaces :func:`lab.render_cache.render_frame`
+    (for your own frames or tests). After each render the listeners added with
+    :meth:`on_render` are called (the loupe and the wipe use this).
+
+    >>> c = Compare("skin", target="256x144", source="64x36", methods=["bicubic"], background=False)  # doctest: +SKIP
+    >>> [r.key.method for r in c.renders]                                                               # doctest: +SKIP
+    ['native', 'bicubic']
+    """
+
+    def __init__(
+        self,
+        scene: str | None = None,
+        *,
+        target: "str | Resolution | None" = None,
+        source: "str | Resolution | None" = None,
+        methods: Sequence[str] = ("bicubic",),
+        seed: int = 0,
+        t: float = 0.0,
+        motion: str = "static",
+        panel_width: int = 480,
+        cache: RenderCache | None = None,
+        renderer: Callable[[RenderKey], np.ndarray] | None = None,
+        scene_names: Sequence[str] | None = None,
+        method_names: Sequence[str] | None = None,
+        background: bool = True,
+        settle_s: float | None = 0.3,
+        render_now: bool = True,
+    ) -> None:
+        from lab import config
+
+        w = _widgets()
+        tier = config.tier()
+        tgt = parse(target) if target is not None else tier.target
+        src = parse(source) if source is not None else tier.source
+        if scene_names is None:
+            from lab import scenes
+
+            scene_names = scenes.names()
+        if method_names is None:
+            from lab import upscale
+
+            method_names = upscale.methods()
+        scene_names, method_names = list(scene_names), list(method_names)
+        if scene is None:
+            scene = scene_names[0]
+        if scene not in scene_names:
+            raise LabError(f"unknown scene {scene!r}; choose one of: {', '.join(scene_names)}")
+        bad = [m for m in methods if m not in method_names]
+        if bad:
+            raise LabError(f"unknown upscaler(s) {bad}; choose from: {', '.join(method_names)}")
+        self.cache = cache if cache is not None else default_cache()
+        self.renderer = renderer if renderer is not None else render_frame
+        self.panel_width = int(panel_width)
+        self.settle_s = settle_s
+        self.status = Status(background=background)
+        self.renders: list[Render] = []
+        self.errors: dict[str, BaseException] = {}
+        self.box: tuple[int, int, int, int] | None = None  # loupe rectangle drawn on thumbnails
+        self._listeners: list[Callable[["Compare"], None]] = []
+        self._thumbs: dict[RenderKey, np.ndarray] = {}
+
+        targets = [(_size_label(parse(x)), f"{parse(x).width}x{parse(x).height}") for x in TARGETS]
+        target_value = f"{tgt.width}x{tgt.height}"
+        if target_value not in [v for _, v in targets]:
+            targets.insert(0, (target_value, target_value))
+        style = {"description_width": "70px"}
+        self.scene = w.Dropdown(options=scene_names, value=scene, description="scene", style=style)
+        self.motion = w.Dropdown(options=["static", "pan", "subpixel", "zoom", "rotate", "shots"], value=motion,
+                                 description="motion", style=style)
+        self.target = w.Dropdown(options=targets, value=target_value, description="target", style=style)
+        options = _source_options(tgt)
+        src_value = f"{src.width}x{src.height}"
+        if src_value not in [v for _, v in options]:
+            options.append((src_value, src_value))
+        self.source = w.Dropdown(options=options, value=src_value, description="source", style=style)
+        self.methods = w.SelectMultiple(options=method_names, value=tuple(methods), description="upscalers",
+                                        rows=min(6, max(3, len(method_names))), style=style)
+        self.seed = w.IntText(value=int(seed), description="seed", style=style, layout=w.Layout(width="160px"))
+        self.t = w.BoundedFloatText(value=float(t), min=0.0, max=600.0, step=1 / 24, description="t (s)", style=style,
+                                    layout=w.Layout(width="160px"))
+        self.render_button = w.Button(description="Render", button_style="primary", icon="play")
+        self.render_button.on_click(lambda _: self.render())
+        self.target.observe(self._on_target, names="value")
+        self.panels = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
+        self.panels.add_class("lab-compare-panels")
+        controls = w.HBox([
+            w.VBox([self.scene, self.motion, self.target, self.source]),
+            self.methods,
+            w.VBox([self.seed, self.t, self.render_button]),
+        ])
+        self.ui = w.VBox([controls, self.status.ui, self.panels])
+        self.ui.add_class("lab-compare")
+        self._views: list[ImageView] = []
+        self._captions: list[Any] = []
+        if render_now:
+            self.render()
+
+    # -- parameters -> keys -> renders
+    def keys(self) -> list[RenderKey]:
+        """The render keys the current control values ask for: native first, then each upscaler."""
+        common = dict(seed=int(self.seed.value), t=float(self.t.value), motion=str(self.motion.value))
+        out = [RenderKey.make(self.scene.value, self.target.value, **common)]
+        for m in self.methods.value:
+            out.append(RenderKey.make(self.scene.value, self.target.value, method=m, source=self.source.value, **common))
+        return out
+
+    def _on_target(self, change: dict) -> None:
+        tgt = parse(change["new"])
+        old = parse(self.source.value)
+        options = _source_options(tgt)
+        values = [v for _, v in options]
+        ratio = max(1, round(parse(change["old"]).width / old.width)) if change.get("old") else 4
+        wanted = f"{tgt.width // ratio}x{tgt.height // ratio}"
+        self.source.options = options
+        self.source.value = wanted if wanted in values else values[min(len(values) - 1, 2)]
+
+    def render(self) -> None:
+        """Render (or fetch from the cache) every panel, in the background with progress."""
+        keys = self.keys()
+
+        def job() -> tuple[list[Render], dict[str, BaseException]]:
+            renders, errors = [], {}
+            for i, key in enumerate(keys):
+                self.status.step(i, len(keys), f"rendering {key.label} ({i + 1}/{len(keys)})")
+                try:
+                    renders.append(self.cache.get_or_render(key, lambda k=key: self.renderer(k)))
+                except Cancelled:
+                    raise
+                except Exception as err:  # one failing upscaler must not hide the others
+                    errors[key.label] = err
+            self.status.step(len(keys), len(keys))
+            return renders, errors
+
+        self.status.run(job, self._rendered, text="rendering")
+
+    def _rendered(self, result: tuple[list[Render], dict[str, BaseException]]) -> None:
+        renders, errors = result
+        self.renders, self.errors = renders, errors
+        self._thumbs = {r.key: viz.thumbnail(r.frame, self.panel_width) for r in renders}
+        self._build_panels()
+        if errors:
+            self.status.message.value = "<br>".join(
+                f"{html.escape(label)}: {_error_html(err)}" for label, err in errors.items())
+        else:
+            total = sum(r.seconds for r in renders)
+            self.status.message.value = f"{len(renders)} panels, {format_seconds(total)} of rendering"
+        for listener in list(self._listeners):
+            listener(self)
+
+    def _build_panels(self) -> None:
+        w = _widgets()
+        self._views, self._captions, children = [], [], []
+        for r in self.renders:
+            view = ImageView(settle_s=self.settle_s, css_class="lab-compare-image")
+            caption = w.HTML(value=f"<b>{html.escape(r.key.label)}</b><br>render {format_seconds(r.seconds)}")
+            self._views.append(view)
+            self._captions.append(caption)
+            children.append(w.VBox([view.image, caption]))
+        for label, err in self.errors.items():
+            children.append(w.VBox([w.HTML(value=f"<b>{html.escape(label)}</b><br>{_error_html(err)}")],
+                                   layout=w.Layout(width=f"{self.panel_width}px")))
+        self.panels.children = children
+        self.redraw(sharp=True)
+
+    def redraw(self, *, sharp: bool | None = None) -> None:
+        """Re-send the thumbnails (with the loupe rectangle when :attr:`box` is set)."""
+        for view, r in zip(self._views, self.renders):
+            thumb = self._thumbs[r.key]
+            if self.box is not None:
+                thumb = viz.draw_box(thumb, self.box, thumb.shape[1] / r.frame.shape[1])
+            view.show(thumb, sharp=sharp)
+
+    def on_render(self, listener: Callable[["Compare"], None]) -> None:
+        """Call ``listener(compare)`` after every completed render."""
+        self._listeners.append(listener)
+        if self.renders:
+            listener(self)
+
+    @property
+    def views(self) -> list[ImageView]:
+        """The thumbnail views, one per successful render."""
+        return list(self._views)
+
+    def render_of(self, method: str) -> Render:
+        """The current render of ``method`` ('native' or an upscaler name)."""
+        for r in self.renders:
+            if r.key.method == method:
+                return r
+        raise LabError(f"no {method!r} panel rendered; rendered: {', '.join(r.key.method for r in self.renders) or 'none'}")
+
+
+# --- 2. loupe ----------------------------------------------------------------------------
+class Loupe(_Tool):
+    """The same region magnified in every panel of a :class:`Compare`, nearest-neighbour so each
+    pixel is a block, with an optional pixel grid.
+
+    Move it with the x / y sliders (frame pixels of the loupe centre) and the zoom selector, or
+    the 'jump to' menu of interesting regions (most detail; biggest error of each upscaler).
+    Clicking on a thumbnail cannot move it: core ``ipywidgets.Image`` reports no clicks, and the
+    click-aware widgets (ipyevents, ipycanvas) do not work on Colab. Each panel shows the crop's
+    pixel coordinates, high-frequency share and sharpness (:func:`lab.viz.crop_metrics`).
+
+    >>> loupe = Loupe(Compare("fabric", target="256x144", source="64x36", background=False))  # doctest: +SKIP
+    >>> loupe.x.value = 100   # every panel updates                                          # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        compare: Compare | None = None,
+        *,
+        zoom: int = 8,
+        loupe_size: int = 320,
+        grid: bool = True,
+        metrics: bool = True,
+        settle_s: float | None = 0.3,
+        **compare_kwargs: Any,
+    ) -> None:
+        w = _widgets()
+        if zoom not in ZOOMS:
+            raise LabError(f"zoom must be one of {ZOOMS}, got {zoom!r}")
+        self.compare = compare if compare is not None else Compare(settle_s=settle_s, **compare_kwargs)
+        self.status = self.compare.status
+        self.loupe_size = int(loupe_size)
+        self.settle_s = settle_s
+        self.show_metrics = metrics
+        self.x = w.IntSlider(value=0, min=0, max=1, description="x (px)", continuous_update=True)
+        self.y = w.IntSlider(value=0, min=0, max=1, description="y (px)", continuous_update=True)
+        self.zoom = w.Dropdown(options=[(f"{z}x", z) for z in ZOOMS], value=zoom, description="zoom")
+        self.grid = w.Checkbox(value=grid, description="pixel grid")
+        self.sharp = w.ToggleButton(value=False, description="sharp (PNG)", tooltip="send lossless PNG on every move")
+        self.jump = w.Dropdown(options=[("jump to...", None)], value=None, description="")
+        self.info = w.HTML(value="")
+        self.panels = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
+        self.panels.add_class("lab-loupe-panels")
+        self.views: list[ImageView] = []
+        self.captions: list[Any] = []
+        self.crops: list[np.ndarray] = []
+        self.metrics: list[dict[str, float]] = []
+        self.box: tuple[int, int, int, int] | None = None
+        self._listeners: list[Callable[["Loupe"], None]] = []
+        self._regions: dict[str, tuple[int, int]] = {}
+        self._quiet = False
+        for control in (self.x, self.y, self.zoom, self.grid):
+            control.observe(lambda _: self.update(), names="value")
+        self.sharp.observe(self._on_sharp, names="value")
+        self.jump.observe(self._on_jump, names="value")
+        controls = w.HBox([w.VBox([self.x, self.y]), w.VBox([self.zoom, self.grid]), w.VBox([self.jump, self.sharp])])
+        self.ui = w.VBox([controls, self.info, self.panels])
+        self.ui.add_class("lab-loupe")
+        self.compare.on_render(self._on_render)
+
+    def _on_render(self, compare: Compare) -> None:
+        w = _widgets()
+        if not compare.renders:
+            self.panels.children = []
+            return
+        height, width = compare.renders[0].frame.shape[:2]
+        self._quiet = True
+        try:
+            first = self.x.max <= 1
+            self.x.max, self.y.max = width - 1, height - 1
+            if first:
+                self.x.value, self.y.value = width // 2, height // 2
+        finally:
+            self._quiet = False
+        native = next((r.frame for r in compare.renders if r.key.method == NATIVE), compare.renders[0].frame)
+        others = {r.key.method: r.frame for r in compare.renders if r.key.method != NATIVE}
+        box = max(4, self.loupe_size // int(self.zoom.value))
+        self._regions = viz.interesting_regions(native, others, box=(box, box))
+        self.jump.options = [("jump to...", None)] + [(name, name) for name in self._regions]
+        self.views = [ImageView(settle_s=self.settle_s, css_class="lab-loupe-image") for _ in compare.renders]
+        for view in self.views:
+            view.sharp = bool(self.sharp.value)
+        self.captions = [w.HTML(value="") for _ in compare.renders]
+        self.panels.children = [w.VBox([v.image, c]) for v, c in zip(self.views, self.captions)]
+        self.update(sharp=True)
+
+    def _on_sharp(self, change: dict) -> None:
+        for view in self.views:
+            view.sharp = bool(change["new"])
+        if change["new"]:
+            self.settle()
+
+    def _on_jump(self, change: dict) -> None:
+        name = change["new"]
+        if name is None or name not in self._regions:
+            return
+        x, y = self._regions[name]
+        self._quiet = True
+        try:
+            self.x.value, self.y.value = x, y
+        finally:
+            self._quiet = False
+        self.update()
+
+    def update(self, *, sharp: bool | None = None) -> None:
+        """Re-crop every panel at the current x, y, zoom and grid and send the images."""
+        if self._quiet or not self.compare.renders:
+            return
+        zoom, grid = int(self.zoom.value), bool(self.grid.value)
+        size = (self.loupe_size, self.loupe_size)
+        crops, metrics = [], []
+        for view, caption, r in zip(self.views, self.captions, self.compare.renders):
+            image, box = viz.loupe(r.frame, self.x.value, self.y.value, zoom=zoom, size=size, grid=grid)
+            x0, y0, x1, y1 = box
+            mx0, my0, mx1, my1 = viz.metric_box(box, r.frame.shape[1], r.frame.shape[0])
+            crop = r.frame[my0:my1, mx0:mx1]
+            crops.append(crop)
+            view.show(image, sharp=sharp)
+            text = f"<b>{html.escape(r.key.label)}</b>"
+            if self.show_metrics:
+                m = viz.crop_metrics(crop)
+                metrics.append(m)
+                text += (f"<br>HF share {m['high_frequency_share']:.3f} · "
+                         f"sharpness {m['sharpness']:.1f} (levels²)")
+            caption.value = text
+        self.box, self.crops, self.metrics = box, crops, metrics
+        x0, y0, x1, y1 = box
+        self.info.value = (f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px: {x1 - x0}x{y1 - y0} source pixels "
+                           f"shown at {zoom}x; metrics over {crop.shape[1]}x{crop.shape[0]} px")
+        self.compare.box = box
+        self.compare.redraw(sharp=sharp)
+        for listener in list(self._listeners):
+            listener(self)
+
+    def settle(self) -> None:
+        """Send lossless PNGs of the current views now (thumbnails included)."""
+        for view in self.views + self.compare.views:
+            view.settle()
+
+    def on_update(self, listener: Callable[["Loupe"], None]) -> None:
+        """Call ``listener(loupe)`` after every loupe move."""
+        self._listeners.append(listener)
+
+
+# --- 3. wipe -----------------------------------------------------------------------------
+class Wipe(_Tool):
+    """A slider that wipes between the native render and one upscaled render at the same crop.
+
+    Given a :class:`Loupe`, the wipe shows the loupe's crop magnified at its zoom; given a
+    :class:`Compare`, the whole frame shrunk to ``width`` px. ``position`` (0-1) is the
+    fraction of the width showing the native render.
+    """
+
+    def __init__(self, source: "Loupe | Compare", *, method: str | None = None, position: float = 0.5,
+                 width: int = 640, settle_s: float | None = 0.3) -> None:
+        w = _widgets()
+        if isinstance(source, Loupe):
+            self.loupe, self.compare = source, source.compare
+        elif isinstance(source, Compare):
+            self.loupe, self.compare = None, source
+        else:
+            raise LabError(f"Wipe needs a Loupe or a Compare, got {type(source).__name__}")
+        self.status = self.compare.status
+        self.width = int(width)
+        self.position = w.FloatSlider(value=position, min=0.0, max=1.0, step=0.01, description="wipe",
+                                      readout_format=".0%", continuous_update=True)
+        self.method = w.Dropdown(options=[], description="upscaled")
+        self.view = ImageView(settle_s=settle_s, css_class="lab-wipe-image")
+        self.caption = w.HTML(value="")
+        self.position.observe(lambda _: self.update(), names="value")
+        self.method.observe(lambda _: self.update(), names="value")
+        self.ui = w.VBox([w.HBox([self.position, self.method]), self.view.image, self.caption])
+        self.ui.add_class("lab-wipe")
+        self.compare.on_render(self._on_render)
+        if self.loupe is not None:
+            self.loupe.on_update(lambda _: self.update())
+
+    def _on_render(self, compare: Compare) -> None:
+        names = [r.key.method for r in compare.renders if r.key.method != NATIVE]
+        keep = self.method.value if self.method.value in names else (names[0] if names else None)
+        self.method.options = names
+        if keep is not None:
+            self.method.value = keep
+        self.update(sharp=True)
+
+    def update(self, *, sharp: bool | None = None) -> None:
+        """Recompose the wipe image at the current position, method and crop."""
+        if not self.compare.renders or self.method.value is None:
+            self.caption.value = "render a native and an upscaled panel to wipe between them"
+            return
+        try:
+            native = self.compare.render_of(NATIVE)
+            other = self.compare.render_of(self.method.value)
+        except LabError as err:
+            self.caption.value = _error_html(err)
+            return
+        a, b = native.frame, other.frame
+        if self.loupe is not None and self.loupe.box is not None:
+            x0, y0, x1, y1 = self.loupe.box
+            zoom = int(self.loupe.zoom.value)
+            grid = bool(self.loupe.grid.value)
+            a, b = (viz.magnify(f[y0:y1, x0:x1], zoom, grid=grid) for f in (a, b))
+            where = f"crop x {x0}-{x1 - 1}, y {y0}-{y1 - 1} px at {zoom}x"
+        else:
+            a, b = viz.thumbnail(a, self.width), viz.thumbnail(b, self.width)
+            where = f"whole frame shrunk to {a.shape[1]} px wide"
+        self.view.show(viz.wipe(a, b, float(self.position.value)), sharp=sharp)
+        self.caption.value = (f"left {self.position.value:.0%}: <b>{html.escape(native.key.label)}</b> | right: "
+                              f"<b>{html.escape(other.key.label)}</b> ({where})")
+
+
+class Explorer(_Tool):
+    """Compare, loupe and wipe wired together on one set of renders (see :func:`explore`)."""
+
+    def __init__(self, scene: str | None = None, **kwargs: Any) -> None:
+        w = _widgets()
+        wipe_width = kwargs.pop("wipe_width", 640)
+        loupe_kw = {k: kwargs.pop(k) for k in ("zoom", "loupe_size", "grid", "metrics") if k in kwargs}
+        self.compare = Compare(scene, render_now=False, **kwargs)
+        self.status = self.compare.status
+        self.loupe = Loupe(self.compare, settle_s=self.compare.settle_s, **loupe_kw)
+        self.wipe = Wipe(self.loupe, width=wipe_width, settle_s=self.compare.settle_s)
+        self.ui = w.VBox([self.compare.ui, self.loupe.ui, self.wipe.ui])
+        self.ui.add_class("lab-explorer")
+        self.compare.render()
+
+
+def explore(scene: str | None = None, **kwargs: Any) -> Explorer:
+    """Side-by-side compare + synchronised loupe + wipe for a built-in scene.
+
+    Keyword arguments go to :class:`Compare` (target, source, methods, seed, t, motion...) and
+    to :class:`Loupe` (zoom, loupe_size, grid, metrics); ``wipe_width`` sizes the wipe.
+
+    >>> explore("sign", target="1080p", source="480x270", methods=["bicubic", "lanczos"])  # doctest: +SKIP
+    """
+    return Explorer(scene, **kwargs)
+
+
+# --- 4. flicker meter --------------------------------------------------------------------
+class _CurvePlot:
+    """The per-frame curve figure rendered once; the current-frame marker is drawn onto the
+    cached pixels, so moving through frames costs a line and a JPEG, not a matplotlib draw."""
+
+    def __init__(self, curves: dict[str, Sequence[float]], ylabel: str) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig = viz.flicker_figure(curves, ylabel=ylabel, width_in=6.0)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        self.pixels = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+        ax = fig.axes[0]
+        height = self.pixels.shape[0]
+        y_lo, y_hi = ax.get_ylim()
+        (_, top) = ax.transData.transform((0, y_hi))
+        (_, bottom) = ax.transData.transform((0, y_lo))
+        self.rows = (int(height - top), int(height - bottom))
+        self._x = lambda i: int(round(ax.transData.transform((i, y_lo))[0]))
+
+    def at(self, frame: int) -> np.ndarray:
+        import cv2
+
+        out = self.pixels.copy()
+        x = self._x(frame)
+        cv2.line(out, (x, self.rows[0]), (x, self.rows[1]), (214, 39, 40), 2)
+        return out
+
+
+class FlickerMeter(_Tool):
+    """Play a native and an upscaled clip in step, with a live per-frame warp-error curve
+    (current frame marked) and both clips' flicker heat maps.
+
+    The Play button and the frame slider are linked kernel-side with ``widgets.link`` (the
+    browser-side ``jslink`` is broken on Colab). Press 'Compute' to render both clips
+    (cancellable between frames) and measure them with :func:`lab.metrics.warp_error` and
+    :func:`lab.metrics.flicker_heatmap` using the scenes' ground-truth motion.
+    ``clips=(native_clip, upscaled_clip)`` measures clips you already have instead.
+    """
+
+    def __init__(
+        self,
+        scene: str = "foliage",
+        *,
+        target: "str | Resolution | None" = None,
+        source: "str | Resolution | None" = None,
+        method: str = "bicubic",
+        motion: str = "pan",
+        n_frames: int | None = None,
+        fps: float = 24.0,
+        seed: int = 0,
+        flow: Any = "auto",
+        width: int = 480,
+        clips: tuple[Any, Any] | None = None,
+        background: bool = True,
+        settle_s: float | None = 0.3,
+        compute_now: bool = True,
+        scene_names: Sequence[str] | None = None,
+        method_names: Sequence[str] | None = None,
+    ) -> None:
+        from lab import config
+
+        w = _widgets()
+        tier = config.tier()
+        self.target_res = parse(target) if target is not None else tier.target
+        self.source_res = parse(source) if source is not None else tier.source
+        self.n_frames = int(n_frames or tier.frames)
+        self.fps = float(fps)
+        self.seed = int(seed)
+        self.flow = flow
+        self.width = int(width)
+        self._given = clips
+        self.status = Status(background=background)
+        if scene_names is None and clips is None:
+            from lab import scenes
+
+            scene_names = scenes.names()
+        if method_names is None and clips is None:
+            from lab import upscale
+
+            method_names = upscale.methods()
+        style = {"description_width": "70px"}
+        self.scene = w.Dropdown(options=list(scene_names or [scene]), value=scene, description="scene", style=style)
+        self.motion = w.Dropdown(options=["pan", "subpixel", "zoom", "rotate", "shots", "static"], value=motion,
+                                 description="motion", style=style)
+        self.method = w.Dropdown(options=list(method_names or [method]), value=method, description="upscaler", style=style)
+        self.compute_button = w.Button(description="Compute", button_style="primary", icon="play")
+        self.compute_button.on_click(lambda _: self.compute())
+        self.play = w.Play(value=0, min=0, max=1, step=1, interval=int(1000 / min(self.fps, 8)), description="play")
+        self.frame = w.IntSlider(value=0, min=0, max=1, description="frame", continuous_update=True)
+        self._link = w.link((self.play, "value"), (self.frame, "value"))
+        self.native_view = ImageView(settle_s=settle_s, css_class="lab-flicker-native")
+        self.upscaled_view = ImageView(settle_s=settle_s, css_class="lab-flicker-upscaled")
+        self.curve_view = ImageView(settle_s=settle_s, css_class="lab-flicker-curve")
+        self.heat_view = ImageView(settle_s=None, css_class="lab-flicker-heatmap")
+        self.native_caption, self.upscaled_caption = w.HTML(value=""), w.HTML(value="")
+        self.readout = w.HTML(value="")
+        self.frame.observe(lambda _: self.update(), names="value")
+        controls = w.HBox([w.VBox([self.scene, self.motion]), w.VBox([self.method, self.compute_button])])
+        frames = w.HBox([w.VBox([self.native_view.image, self.native_caption]),
+                         w.VBox([self.upscaled_view.image, self.upscaled_caption])])
+        self.ui = w.VBox([controls, self.status.ui, w.HBox([self.play, self.frame]), self.readout, frames,
+                          self.curve_view.image, self.heat_view.image])
+        self.ui.add_class("lab-flicker")
+        self.frames: dict[str, list[np.ndarray]] = {}
+        self.curves: dict[str, np.ndarray] = {}
+        self.heatmaps: dict[str, np.ndarray] = {}
+        self.results: dict[str, Any] = {}
+        self._plot: _CurvePlot | None = None
+        if compute_now:
+            self.compute()
+
+    def _clips(self) -> tuple[Any, Any]:
+        if self._given is not None:
+            return self._given
+        from lab import native, scenes
+
+        scene = scenes.get(self.scene.value, seed=self.seed, motion=self.motion.value)
+        nat = native.render_clip(scene, self.target_res, self.n_frames, fps=self.fps)
+        up = native.upscaled_clip(scene, self.target_res, self.source_res, self.method.value, self.n_frames,
+                                  fps=self.fps, seed=self.seed)
+        return nat, up
+
+    def compute(self) -> None:
+        """Render both clips frame by frame (progress, Cancel) and measure their flicker."""
+        from lab import metrics
+        from lab.resolution import guard_clip
+        from lab.video import Clip
+
+        def job() -> tuple[dict, dict, dict, dict]:
+            nat, up = self._clips()
+            names = ("native", f"{self.method.value}" if self._given is None else (up.name or "upscaled"))
+            total = len(nat) + len(up)
+            frames: dict[str, list[np.ndarray]] = {}
+            done = 0
+            for name, clip in zip(names, (nat, up)):
+                guard_clip(clip.resolution, len(clip))
+                frames[name] = []
+                for t in range(len(clip)):
+                    self.status.step(done, total + 2, f"rendering {name} frame {t + 1}/{len(clip)}")
+                    frames[name].append(clip.frame(t))
+                    done += 1
+            results, heat = {}, {}
+            for name, clip in zip(names, (nat, up)):
+                self.status.step(done, total + 2, f"measuring flicker of {name}")
+                held = Clip.from_frames(frames[name], fps=clip.fps, flow=clip.flow if clip.has_flow else None, name=name)
+                results[name] = metrics.warp_error(held, flow=self.flow)
+                heat[name] = metrics.flicker_heatmap(held, flow=self.flow)
+                done += 1
+            curves = {name: np.asarray(r.per_frame, np.float64) for name, r in results.items()}
+            return frames, results, curves, heat
+
+        self.status.run(job, self._computed, text="rendering clips")
+
+    def _computed(self, result: tuple[dict, dict, dict, dict]) -> None:
+        self.frames, self.results, self.curves, self.heatmaps = result
+        n = min(len(f) for f in self.frames.values())
+        self.play.max = n - 1
+        self.frame.max = n - 1
+        self._plot = _CurvePlot(self.curves, viz.WARP_LABEL)
+        heat_fig = viz.flicker_figure(self.curves, self.heatmaps, width_in=9.0)
+        heat_png = viz.figure_png(heat_fig)
+        self.heat_view.image.format = "png"
+        self.heat_view.image.value = heat_png
+        summary = []
+        for name, r in self.results.items():
+            summary.append(f"<b>{html.escape(name)}</b>: mean warp error {float(r.mean):.3g}"
+                           + ("" if getattr(r, "reliable", True) else f" <i>({html.escape(str(r.message))})</i>"))
+        self.status.message.value = "; ".join(summary)
+        self.update(sharp=True)
+
+    def update(self, *, sharp: bool | None = None) -> None:
+        """Show frame ``self.frame.value`` of both clips and mark it on the curve."""
+        if not self.frames or self._plot is None:
+            return
+        t = int(self.frame.value)
+        (n_name, n_frames), (u_name, u_frames) = list(self.frames.items())[:2]
+        self.native_view.show(viz.thumbnail(n_frames[t], self.width), sharp=sharp)
+        self.upscaled_view.show(viz.thumbnail(u_frames[t], self.width), sharp=sharp)
+        pair = min(t, len(next(iter(self.curves.values()))) - 1)
+        self.curve_view.show(self._plot.at(pair), sharp=sharp)
+        self.native_caption.value = f"<b>{html.escape(n_name)}</b> frame {t}"
+        self.upscaled_caption.value = f"<b>{html.escape(u_name)}</b> frame {t}"
+        values = ", ".join(f"{html.escape(k)} {v[pair]:.3g}" for k, v in self.curves.items())
+        self.readout.value = (f"frame {t} at {t / self.fps:.3f} s; warp error (mean squared, [0, 1] scale) "
+                              f"of pair {pair} -> {pair + 1}: {values}")
+
+
+# --- 5. cost explorer --------------------------------------------------------------------
+class CostExplorer(_Tool):
+    """Render time and memory against pixel count, native vs low-res + upscale, measured on
+    this device with :func:`lab.cost.measure`; the plot shows the fitted power law
+    ``time = a * pixels^b`` and the 4K point (a hollow star when extrapolated)."""
+
+    def __init__(
+        self,
+        scene: str = "zoneplate",
+        *,
+        method: str = "bicubic",
+        sizes: Sequence[str] | None = None,
+        factor: int = 4,
+        repeats: int = 2,
+        background: bool = True,
+        measure_now: bool = False,
+        scene_names: Sequence[str] | None = None,
+        method_names: Sequence[str] | None = None,
+        measure: Callable[..., Any] | None = None,
+    ) -> None:
+        from lab import cost
+
+        w = _widgets()
+        if scene_names is None:
+            from lab import scenes
+
+            scene_names = scenes.names()
+        if method_names is None:
+            from lab import upscale
+
+            method_names = upscale.methods()
+        all_sizes = [f"{r.width}x{r.height}" for r in cost.default_sizes(factor)]
+        chosen = list(sizes) if sizes is not None else all_sizes
+        options = list(dict.fromkeys(all_sizes + chosen + ["1920x1080", "3840x2160"]))
+        style = {"description_width": "70px"}
+        self.factor = int(factor)
+        self._measure = measure or cost.measure
+        self.status = Status(background=background)
+        self.scene = w.Dropdown(options=list(scene_names), value=scene, description="scene", style=style)
+        self.method = w.Dropdown(options=list(method_names), value=method, description="upscaler", style=style)
+        self.sizes = w.SelectMultiple(options=options, value=tuple(chosen), description="sizes", rows=6, style=style)
+        self.repeats = w.IntSlider(value=repeats, min=1, max=9, description="repeats", style=style)
+        self.measure_button = w.Button(description="Measure", button_style="primary", icon="play")
+        self.measure_button.on_click(lambda _: self.measure())
+        self.plot = ImageView(settle_s=None, css_class="lab-cost-plot")
+        self.table = w.HTML(value="")
+        self.report: Any = None
+        controls = w.HBox([w.VBox([self.scene, self.method, self.repeats, self.measure_button]), self.sizes])
+        self.ui = w.VBox([controls, self.status.ui, self.plot.image, self.table])
+        self.ui.add_class("lab-cost")
+        if measure_now:
+            self.measure()
+
+    def measure(self) -> None:
+        """Measure the chosen sizes in the background; Cancel stops between renders."""
+        def job() -> Any:
+            return self._measure(
+                self.scene.value, list(self.sizes.value), method=self.method.value, factor=self.factor,
+                repeats=int(self.repeats.value), cancel=self.status.cancelled,
+                on_step=lambda i, n, text: self.status.step(i, n, f"measuring {text}"), show_progress=False)
+
+        self.status.run(job, self._measured, text="measuring")
+
+    def _measured(self, report: Any) -> None:
+        self.report = report
+        fig = viz.cost_figure(report)
+        self.plot.show(_figure_pixels(fig), sharp=True)
+        self.table.value = f"<pre>{html.escape(report.table())}</pre>"
+        parts = []
+        for mode in ("native", "upscaled"):
+            if mode in report.fits:
+                est = report.at(mode)
+                parts.append(f"{mode} at 4K: {format_seconds(est.seconds)} ({'measured' if est.measured else 'extrapolated'})")
+        self.status.message.value = "; ".join(parts)
+
+
+def _figure_pixels(fig: Any) -> np.ndarray:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()

@@ -1,0 +1,334 @@
+"""Widget logic without a browser: set widget values from Python, decode the images they send."""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from lab import metrics, viz, widgets  # noqa: E402
+from lab.cost import CostPoint, CostReport  # noqa: E402
+from lab.render_cache import RenderCache  # noqa: E402
+from lab.video import Clip  # noqa: E402
+
+from _widget_fakes import METHODS, SCENES, Counting, pattern, render  # noqa: E402
+
+
+def make_compare(renderer=render, **kw) -> widgets.Compare:
+    opts = dict(target="256x144", source="64x36", methods=["bicubic", "nearest"], renderer=renderer,
+                scene_names=SCENES, method_names=METHODS, background=False, cache=RenderCache(), settle_s=None)
+    opts.update(kw)
+    return widgets.Compare("stripes", **opts)
+
+
+def shown(view: widgets.ImageView) -> np.ndarray:
+    data = view.image.value
+    assert 0 < len(data) < widgets.MAX_PAYLOAD
+    return viz.decode_image(data)
+
+
+# --- compare -----------------------------------------------------------------------------
+def test_compare_renders_labelled_panels():
+    c = make_compare(panel_width=128)
+    assert [r.key.method for r in c.renders] == ["native", "bicubic", "nearest"]
+    labels = [cap.value for cap in c._captions]
+    assert "native 256x144" in labels[0] and "bicubic 64x36 -&gt; 256x144" in labels[1]
+    assert all("render" in lab and ("ms" in lab or " s" in lab) for lab in labels)
+    for view, r in zip(c.views, c.renders):
+        assert view.format == "png"  # at rest: lossless
+        img = shown(view)
+        assert img.shape == (72, 128, 3)
+        assert np.abs(img.astype(int) - viz.thumbnail(r.frame, 128)).max() == 0
+    native = c.render_of("native").frame
+    assert (native == pattern(256, 144)).all()
+    assert not (c.render_of("bicubic").frame == native).all()
+
+
+def test_compare_caches_renders_by_parameters():
+    counting = Counting()
+    c = make_compare(renderer=counting)
+    c.render()
+    assert all(n == 1 for n in counting.calls.values()) and len(counting.calls) == 3
+    c.seed.value = 3
+    c.render()
+    assert len(counting.calls) == 6
+    assert c.render_of("native").key.seed == 3
+    c.seed.value = 0
+    c.render()
+    assert len(counting.calls) == 6 and max(counting.calls.values()) == 1
+
+
+def test_compare_target_change_keeps_the_factor():
+    c = make_compare()
+    c.target.value = "1920x1080"
+    assert c.source.value == "480x270"
+    assert [k.label for k in c.keys()][1] == "bicubic 480x270 -> 1920x1080"
+
+
+def test_compare_failed_panel_shows_error_and_tool_keeps_working():
+    c = make_compare(renderer=Counting(fail="nearest"))
+    assert [r.key.method for r in c.renders] == ["native", "bicubic"]
+    assert "nearest exploded on purpose" in c.status.message.value
+    assert "RuntimeError" in c.panels.children[-1].children[0].value
+    c.methods.value = ("bicubic", "bilinear")
+    c.render()
+    assert [r.key.method for r in c.renders] == ["native", "bicubic", "bilinear"]
+    assert "exploded" not in c.status.message.value
+
+
+def test_whole_job_error_is_shown():
+    def broken(key):
+        raise ValueError("no such texture")
+
+    c = make_compare(renderer=broken, methods=[])
+    assert "no such texture" in c.status.message.value
+    assert c.renders == []
+
+
+def test_cancel_stops_a_background_render_between_panels():
+    slow = Counting(delay=0.3)
+    c = make_compare(renderer=slow, background=True, render_now=False, methods=["bicubic", "nearest", "bilinear"])
+    c.render()
+    time.sleep(0.1)
+    assert c.status.busy and not c.status.cancel_button.disabled
+    c.status.cancel_button.click()
+    c.wait(5)
+    assert "cancelled" in c.status.message.value
+    assert len(slow.calls) < 4 and c.renders == []
+    assert c.status.cancel_button.disabled and c.status.bar.layout.visibility == "hidden"
+    slow.delay = 0.0
+    c.render()
+    c.wait(5)
+    assert len(c.renders) == 4
+
+
+def test_progress_bar_counts_panels():
+    c = make_compare(render_now=False)
+    seen = []
+    c.status.bar.observe(lambda ch: seen.append(ch["new"]), names="value")
+    c.render()
+    assert seen[-1] == c.status.bar.max == 3
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="unknown upscaler"):
+        make_compare(methods=["bicubic", "magic"])
+    with pytest.raises(ValueError, match="unknown scene"):
+        widgets.Compare("lava", scene_names=SCENES, method_names=METHODS, renderer=render, background=False)
+
+
+# --- loupe -------------------------------------------------------------------------------
+def make_loupe(**kw) -> widgets.Loupe:
+    c = make_compare()
+    return widgets.Loupe(c, zoom=kw.pop("zoom", 8), loupe_size=kw.pop("loupe_size", 128), settle_s=None, **kw)
+
+
+def test_loupe_shows_nearest_neighbour_blocks_of_every_panel():
+    lp = make_loupe(grid=False)
+    lp.x.value, lp.y.value = 100, 70
+    x0, y0, x1, y1 = lp.box
+    assert (x1 - x0, y1 - y0) == (16, 16) and x0 <= 100 < x1 and y0 <= 70 < y1
+    for view, r in zip(lp.views, lp.compare.renders):
+        view.settle()
+        img = shown(view)
+        assert img.shape == (128, 128, 3)
+        assert (img == viz.magnify(r.frame[y0:y1, x0:x1], 8)).all()
+    assert f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px" in lp.info.value
+
+
+def test_loupe_moves_update_every_panel_and_the_thumbnails():
+    lp = make_loupe()
+    before = [v.image.value for v in lp.views]
+    thumbs_before = [v.image.value for v in lp.compare.views]
+    lp.x.value = 20
+    assert all(a != v.image.value for a, v in zip(before, lp.views))
+    assert all(a != v.image.value for a, v in zip(thumbs_before, lp.compare.views))
+    thumb = viz.decode_image(lp.compare.views[0].image.value)
+    x0, y0, x1, y1 = lp.box
+    scale = thumb.shape[1] / 256
+    edge = thumb[int(round(y0 * scale)) + 1, int(round(x0 * scale))]
+    assert edge[0] > 150 and edge[1] < 120  # the red loupe rectangle
+
+
+def test_loupe_sends_jpeg_while_moving_and_png_at_rest():
+    lp = make_loupe()
+    lp.x.value = 50
+    assert {v.format for v in lp.views} == {"jpeg"}
+    lp.settle()
+    assert {v.format for v in lp.views} == {"png"}
+    lp.sharp.value = True
+    lp.x.value = 60
+    assert {v.format for v in lp.views} == {"png"}
+
+
+def test_loupe_debounce_timer_turns_jpeg_into_png():
+    c = make_compare(settle_s=0.05)
+    lp = widgets.Loupe(c, loupe_size=96, settle_s=0.05)
+    lp.y.value = 30
+    assert lp.views[0].format == "jpeg"
+    deadline = time.time() + 3
+    while lp.views[0].format != "png" and time.time() < deadline:
+        time.sleep(0.02)
+    assert lp.views[0].format == "png"
+    r = lp.compare.renders[0]
+    x0, y0, x1, y1 = lp.box
+    assert (shown(lp.views[0]) == viz.magnify(r.frame[y0:y1, x0:x1], 8, grid=True)).all()
+
+
+def test_loupe_grid_and_zoom():
+    lp = make_loupe(grid=True)
+    lp.settle()
+    with_grid = shown(lp.views[0])
+    lp.grid.value = False
+    lp.settle()
+    without = shown(lp.views[0])
+    assert (with_grid[0::8] <= without[0::8]).all() and (with_grid[0::8] < without[0::8]).any()
+    assert (with_grid[3::8, 3::8] == without[3::8, 3::8]).all()
+    lp.zoom.value = 32
+    x0, y0, x1, y1 = lp.box
+    assert (x1 - x0, y1 - y0) == (4, 4)
+
+
+def test_loupe_metrics_come_from_lab_metrics():
+    pytest.importorskip("lab.metrics.texture")
+    lp = make_loupe()
+    lp.x.value = 64
+    assert all(c.shape[:2] == (16, 16) for c in lp.crops)
+    for crop, m, caption in zip(lp.crops, lp.metrics, lp.captions):
+        assert m["high_frequency_share"] == pytest.approx(metrics.high_frequency_share(crop))
+        assert m["sharpness"] == pytest.approx(metrics.sharpness(crop))
+        assert f"{m['sharpness']:.1f}" in caption.value
+    native, nearest = lp.metrics[0], lp.metrics[2]
+    assert native["high_frequency_share"] != nearest["high_frequency_share"]
+
+
+def test_loupe_jump_to_regions():
+    lp = make_loupe()
+    names = [label for label, _ in lp.jump.options]
+    assert "most detail" in names and "biggest error: nearest" in names
+    lp.jump.value = "biggest error: nearest"
+    assert (lp.x.value, lp.y.value) == lp._regions["biggest error: nearest"]
+
+
+def test_loupe_payloads_at_4k_stay_small():
+    c = make_compare(target="3840x2160", source="960x540", methods=["bicubic"], panel_width=480)
+    lp = widgets.Loupe(c, loupe_size=320, zoom=4, settle_s=None)
+    lp.x.value, lp.y.value = 3000, 1500
+    lp.settle()
+    for view in lp.views + c.views:
+        img = shown(view)
+        assert img.shape[1] <= 480
+    with pytest.raises(ValueError, match="refusing"):
+        lp.views[0].show(c.renders[0].frame)
+
+
+# --- wipe --------------------------------------------------------------------------------
+def test_wipe_at_loupe_crop():
+    lp = make_loupe(grid=False)
+    wp = widgets.Wipe(lp, settle_s=None)
+    wp.method.value = "nearest"
+    wp.position.value = 0.25
+    wp.view.settle()
+    img = shown(wp.view)
+    x0, y0, x1, y1 = lp.box
+    a = viz.magnify(lp.compare.render_of("native").frame[y0:y1, x0:x1], 8)
+    b = viz.magnify(lp.compare.render_of("nearest").frame[y0:y1, x0:x1], 8)
+    assert (img[:, :32] == a[:, :32]).all() and (img[:, 33:] == b[:, 33:]).all()
+    assert "nearest 64x36" in wp.caption.value
+    lp.x.value = 10  # following the loupe
+    x0b = lp.box[0]
+    wp.view.settle()
+    assert x0b != x0 and (shown(wp.view)[:, :32] == viz.magnify(
+        lp.compare.render_of("native").frame[lp.box[1]:lp.box[3], lp.box[0]:lp.box[2]], 8)[:, :32]).all()
+
+
+def test_wipe_whole_frame_from_compare():
+    c = make_compare()
+    wp = widgets.Wipe(c, width=128, settle_s=None)
+    assert wp.method.options == ("bicubic", "nearest")
+    wp.position.value = 1.0
+    wp.view.settle()
+    assert (shown(wp.view) == viz.thumbnail(c.render_of("native").frame, 128)).all()
+
+
+def test_explorer_wires_all_three():
+    ex = widgets.Explorer("stripes", target="256x144", source="64x36", methods=["bilinear"], renderer=render,
+                          scene_names=SCENES, method_names=METHODS, background=False, cache=RenderCache(),
+                          settle_s=None, loupe_size=64, wipe_width=200)
+    assert len(ex.loupe.views) == 2 and ex.wipe.method.value == "bilinear"
+    old = ex.wipe.view.image.value
+    ex.loupe.y.value = 10
+    assert ex.wipe.view.image.value != old
+    assert "lab-loupe" in ex.loupe.ui._dom_classes
+
+
+# --- flicker meter -----------------------------------------------------------------------
+def _panning_clips(n=5, shift=2):
+    big = pattern(96 + shift * n, 54, 0)
+    native = [big[:, t * shift:t * shift + 96] for t in range(n)]
+    rng = np.random.default_rng(0)
+    noisy = [np.clip(f.astype(int) + rng.integers(-20, 21, f.shape), 0, 255).astype(np.uint8) for f in native]
+    flow = np.zeros((54, 96, 2), np.float32)
+    flow[..., 0] = -shift
+    return (Clip.from_frames(native, fps=12, flow=lambda t: flow, name="native"),
+            Clip.from_frames(noisy, fps=12, flow=lambda t: flow, name="noisy"))
+
+
+def test_flicker_meter_curve_heatmap_and_linked_play():
+    pytest.importorskip("lab.metrics.temporal")
+    nat, up = _panning_clips()
+    fm = widgets.FlickerMeter(clips=(nat, up), fps=12, background=False, settle_s=None, width=96)
+    assert fm.status.error is None, fm.status.traceback
+    assert set(fm.curves) == {"native", "noisy"}
+    assert len(fm.curves["native"]) == 4
+    expect = metrics.warp_error(up, flow="truth").per_frame
+    assert np.allclose(fm.curves["noisy"], expect)
+    assert fm.curves["native"].max() < 1e-9  # an exact integer pan with its true flow: no flicker
+    # independent noise, uniform on -20..20 levels: E_warp = 2 var = 2 * (41**2 - 1) / 12 / 255**2
+    assert fm.curves["noisy"].mean() == pytest.approx(2 * (41**2 - 1) / 12 / 255**2, rel=0.15)
+    assert fm.heatmaps["noisy"].shape == (54, 96)
+    assert fm.heat_view.image.value[:4] == b"\x89PNG"
+    curve0 = fm.curve_view.image.value
+    fm.play.value = 3  # Play drives the slider kernel-side (widgets.link)
+    assert fm.frame.value == 3
+    assert fm.curve_view.image.value != curve0
+    assert (shown(fm.native_view) == nat.frame(3)).all() or fm.native_view.format == "jpeg"
+    fm.native_view.settle()
+    assert (shown(fm.native_view) == nat.frame(3)).all()
+    assert "frame 3" in fm.readout.value
+    fm.frame.value = 1
+    assert fm.play.value == 1
+
+
+def test_flicker_curve_marker_moves_right():
+    plot = widgets._CurvePlot({"a": [1.0, 2.0, 1.5, 1.0]}, "warp error")
+    diff0 = np.abs(plot.at(0).astype(int) - plot.pixels).sum(axis=(0, 2))
+    diff3 = np.abs(plot.at(3).astype(int) - plot.pixels).sum(axis=(0, 2))
+    assert diff0.argmax() < diff3.argmax()
+
+
+# --- cost explorer -----------------------------------------------------------------------
+def test_cost_explorer_plots_an_injected_measurement():
+    calls = {}
+
+    def fake_measure(scene, sizes, **kw):
+        calls.update(kw, scene=scene, sizes=sizes)
+        kw["on_step"](1, 2, "native 64x36")
+        pts = [CostPoint(m, w, h, s * w * h, 10 * w * h) for m, s in (("native", 1e-7), ("upscaled", 1e-8))
+               for w, h in ((64, 36), (128, 72))]
+        return CostReport(pts, "cpu", kw["method"], kw["factor"], scene)
+
+    ce = widgets.CostExplorer("rings", scene_names=SCENES, method_names=METHODS, sizes=["64x36", "128x72"],
+                              background=False, measure=fake_measure)
+    ce.method.value = "nearest"
+    ce.measure_button.click()
+    assert calls["scene"] == "rings" and calls["method"] == "nearest" and calls["sizes"] == ["64x36", "128x72"]
+    assert ce.plot.format == "png" and shown(ce.plot).shape[1] > 400
+    assert "extrapolated" in ce.table.value and "native at 4K" in ce.status.message.value

@@ -1,0 +1,181 @@
+"""Command-line interface: ``python -m lab {scenes,methods,resolutions,compare}``.
+
+Examples::
+
+    python -m lab scenes
+    python -m lab methods
+    python -m lab compare --scene skin --resolution 4k --from 540p --method bicubic --frames 24 --out DIR
+
+Bad input prints one clear message on stderr and exits with status 2 (argparse's convention
+for usage errors) without writing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from lab import __version__
+from lab.errors import LabError, LabTypeError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+
+
+def scene_descriptions() -> list[tuple[str, str]]:
+    """(name, one-line description) of every built-in scene.
+
+    >>> ("skin" in dict(scene_descriptions()))  # doctest: +SKIP
+    True
+    """
+    from lab import scenes
+
+    described = []
+    for name in scenes.names():
+        text = ""
+        describe = getattr(scenes, "describe", None)
+        if callable(describe):
+            text = describe(name)
+        if not text:
+            scene = scenes.get(name)
+            text = getattr(scene, "description", "") or _first_line(type(scene).__doc__)
+        described.append((name, _first_line(text)))
+    return described
+
+
+def _cmd_scenes(args: argparse.Namespace) -> int:
+    rows = scene_descriptions()
+    width = max(len(name) for name, _ in rows)
+    for name, text in rows:
+        print(f"{name.ljust(width)}  {text}".rstrip())
+    return EXIT_OK
+
+
+def _cmd_methods(args: argparse.Namespace) -> int:
+    from lab import upscale
+
+    names = upscale.methods()
+    width = max(len(n) for n in names)
+    for name in names:
+        item = upscale.get(name)
+        scales = f" [x{', x'.join(map(str, item.scales))} only]" if item.scales else ""
+        extra = " (stochastic: depends on --seed)" if item.stochastic else ""
+        print(f"{name.ljust(width)}  {item.kind:<10}  {item.description}{scales}{extra}")
+    return EXIT_OK
+
+
+def _cmd_resolutions(args: argparse.Namespace) -> int:
+    from lab.resolution import TIERS, Resolution
+
+    for name, (w, h) in TIERS.items():
+        res = Resolution(w, h)
+        print(f"{name:<6} {w:>5}x{h:<5} {res.megapixels:6.2f} MP  {res.frame_bytes() / 2**20:7.1f} MiB/frame (uint8 RGB)")
+    print("also: any WIDTHxHEIGHT (e.g. 320x180) and HEIGHTp for 16:9 (e.g. 270p = 480x270)")
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from lab import compare
+
+    compare.check_output_dir(args.out)
+    settings = compare.CompareSettings.make(
+        scene=args.scene,
+        resolution=args.resolution,
+        source=args.source,
+        method=args.method,
+        frames=args.frames,
+        fps=args.fps,
+        motion=args.motion,
+        seed=args.seed,
+        crop=args.crop,
+        zoom=args.zoom,
+        video=not args.no_video,
+    )
+    print(
+        f"{settings.scene}: native {settings.resolution} vs {settings.method} from {settings.source} "
+        f"(x{settings.factor:g}), {settings.frames} frames at {settings.fps:g} fps, motion {settings.motion}",
+        file=sys.stderr,
+    )
+    result = compare.run(settings, args.out, show_progress=not args.quiet)
+    print(result.table())
+    print(f"\nwrote {len(result.files)} files to {result.out} in {result.seconds:.1f} s:", file=sys.stderr)
+    for path in sorted(result.files.values()):
+        print(f"  {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``python -m lab``."""
+    from lab import compare
+
+    parser = argparse.ArgumentParser(
+        prog="python -m lab",
+        description="Native 4K vs upscaling lab: render a scene natively and upscaled, compare pixels and flicker.",
+        epilog="Example: python -m lab compare --scene skin --resolution 4k --from 540p --method bicubic --frames 24",
+    )
+    parser.add_argument("--version", action="version", version=f"native4k-lab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("scenes", help="list the built-in scenes", description="List the built-in scenes.")
+    p.set_defaults(func=_cmd_scenes)
+    p = sub.add_parser("methods", help="list the upscaling methods", description="List the registered upscalers.")
+    p.set_defaults(func=_cmd_methods)
+    p = sub.add_parser("resolutions", help="list the named resolutions",
+                       description="List the named resolution tiers with their sizes.")
+    p.set_defaults(func=_cmd_resolutions)
+
+    p = sub.add_parser(
+        "compare",
+        help="render native and upscaled versions and write frames, crops, videos and a table",
+        description=(
+            "Render SCENE natively at --resolution and at --from upscaled with --method; write full "
+            "frames, matched nearest-neighbour zoom crops, a labelled side-by-side PNG, an mp4 of "
+            "each and a detail/flicker table (details.csv, also printed) into --out."
+        ),
+    )
+    p.add_argument("--scene", default=compare.DEFAULT_SCENE, help="scene name (see `python -m lab scenes`); default %(default)s")
+    p.add_argument("--resolution", default=compare.DEFAULT_RESOLUTION,
+                   help="native target size: 4k, 1080p, 540p, 3840x2160...; default %(default)s")
+    p.add_argument("--from", dest="source", default=None, metavar="RESOLUTION",
+                   help="low resolution that gets upscaled; default: the target divided by 4 (270p for 1080p)")
+    p.add_argument("--method", default="bicubic", help="upscaler (see `python -m lab methods`); default %(default)s")
+    p.add_argument("--frames", type=int, default=24, help="clip length in frames; default %(default)s")
+    p.add_argument("--fps", type=float, default=24.0, help="frames per second; default %(default)s")
+    p.add_argument("--motion", default="pan", help=f"camera motion: {', '.join(compare.MOTIONS)}; default %(default)s")
+    p.add_argument("--seed", type=int, default=0, help="scene (and stochastic upscaler) seed; default %(default)s")
+    p.add_argument("--crop", type=int, default=128, help="side of the zoom crop in target pixels; default %(default)s")
+    p.add_argument("--zoom", type=int, default=4, help="nearest-neighbour enlargement of the crops; default %(default)s")
+    p.add_argument("--out", default="compare-out", help="output folder (created; files in it are replaced); default %(default)s")
+    p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_compare)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: the process arguments); returns the exit status.
+
+    >>> main(["resolutions"])  # doctest: +ELLIPSIS
+    540p     960x540 ...
+    0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (LabError, LabTypeError) as err:
+        print(f"{parser.prog} {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{parser.prog} {args.command}: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

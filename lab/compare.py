@@ -1,0 +1,491 @@
+"""Native vs upscaled, side by side: the pipeline behind ``python -m lab compare``.
+
+One call renders a built-in scene twice, natively at the target resolution and at a low source
+resolution upscaled to the target, and writes, into one output folder:
+
+* ``native_frame0.png``, ``upscaled_frame0.png``, ``source_frame0.png``: the first frame of each
+  arm (the source at its own low resolution);
+* ``crop_native.png``, ``crop_upscaled.png``, ``crop_source.png``: the same region of each,
+  enlarged with nearest-neighbour so every pixel stays a visible square;
+* ``side_by_side.png``: those crops next to each other, with labels;
+* ``native.mp4``, ``upscaled.mp4``: H.264 video of both arms;
+* ``details.csv``: one row per arm with the cost per frame and every detail/flicker metric
+  that :mod:`lab.metrics` provides (the table grows as metrics are added).
+
+Everything is validated before any rendering starts, and the files are assembled in a hidden
+temporary folder beside the output folder and moved in only when all of them are complete, so
+bad input or a crash leaves nothing half-written.
+
+>>> settings = CompareSettings.make(resolution="320x180", source="80x45", frames=3)
+>>> settings.factor
+4.0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import cv2
+import numpy as np
+
+from lab.arrays import check_frame
+from lab.errors import LabError, LabTypeError, choice_error
+from lab.progress import progress
+from lab.resolution import Resolution, check_memory, parse
+from lab.video import Clip, Mp4Writer
+
+DEFAULT_SCENE = "skin"
+DEFAULT_RESOLUTION = "1080p"
+DEFAULT_FACTOR = 4
+MOTIONS = ("static", "pan", "subpixel", "zoom", "rotate", "shots")
+# Frames of both arms are kept (as uint8) for the metrics only while they fit in this share of
+# free memory; beyond it the clips are rendered a second time instead (streaming).
+CACHE_FRACTION = 0.25
+
+
+# --- settings -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompareSettings:
+    """Validated settings of one comparison. Build with :meth:`make`, which checks everything.
+
+    Sizes are in pixels; ``crop`` is the side of the zoomed region in target pixels and
+    ``zoom`` its nearest-neighbour enlargement; ``fps`` is frames per second of the clips.
+    """
+
+    scene: str = DEFAULT_SCENE
+    resolution: Resolution = field(default_factory=lambda: parse(DEFAULT_RESOLUTION))
+    source: Resolution = field(default_factory=lambda: parse(DEFAULT_RESOLUTION).scaled(1 / DEFAULT_FACTOR))
+    method: str = "bicubic"
+    frames: int = 24
+    fps: float = 24.0
+    motion: str = "pan"
+    seed: int = 0
+    crop: int = 128
+    zoom: int = 4
+    video: bool = True
+
+    @property
+    def factor(self) -> float:
+        """Upscale factor target width / source width (4.0 for 1080p from 270p)."""
+        return self.resolution.width / self.source.width
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        scene: str = DEFAULT_SCENE,
+        resolution: "str | Resolution" = DEFAULT_RESOLUTION,
+        source: "str | Resolution | None" = None,
+        method: str = "bicubic",
+        frames: int = 24,
+        fps: float = 24.0,
+        motion: str = "pan",
+        seed: int = 0,
+        crop: int = 128,
+        zoom: int = 4,
+        video: bool = True,
+        check_names: bool = True,
+    ) -> "CompareSettings":
+        """Check every setting and return them; raises :class:`LabError` naming the bad one.
+
+        ``source`` defaults to the target divided by 4. ``check_names=False`` skips looking the
+        scene and method up in their registries (for callers that have done it already).
+
+        >>> CompareSettings.make(resolution="4k", source="540p").factor
+        4.0
+        """
+        target = parse(resolution)
+        if source is None:
+            if target.width % DEFAULT_FACTOR or target.height % DEFAULT_FACTOR:
+                raise LabError(
+                    f"{target} is not divisible by {DEFAULT_FACTOR}; give the low resolution explicitly "
+                    f"(for example --from {target.width // 2}x{target.height // 2})"
+                )
+            low = target.scaled(1 / DEFAULT_FACTOR)
+        else:
+            low = parse(source)
+        if low.width >= target.width or low.height >= target.height:
+            raise LabError(
+                f"the source resolution {low} must be smaller than the target {target} in both sides; "
+                "an upscaler enlarges"
+            )
+        if abs(low.height - target.height * low.width / target.width) > 1.0:  # same shape, to a pixel
+            raise LabError(
+                f"source {low} and target {target} have different shapes (aspect {low.aspect:.3f} vs "
+                f"{target.aspect:.3f}); pick sizes with the same aspect ratio, e.g. 540p -> 4k"
+            )
+        if video and not target.is_even():  # both mp4s are at the target size; the source is never encoded
+            raise LabError(
+                f"H.264 video needs an even width and height, and the target {target} is not; "
+                "choose an even size such as 320x180, or turn video off (--no-video)"
+            )
+        for name, value, low_bound in (("frames", frames, 1), ("crop", crop, 8), ("zoom", zoom, 1), ("seed", seed, 0)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise LabTypeError(f"{name} must be an integer, got {value!r}")
+            if value < low_bound:
+                raise LabError(f"{name} must be at least {low_bound}, got {value}")
+        if zoom > 16:
+            raise LabError(f"zoom must be at most 16 (each crop pixel becomes zoom x zoom pixels), got {zoom}")
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (math.isfinite(fps) and fps > 0):
+            raise LabError(f"fps must be a positive number, got {fps!r}")
+        if not isinstance(scene, str) or not isinstance(method, str) or not isinstance(motion, str):
+            raise LabTypeError("scene, method and motion must be strings")
+        method = method.strip().lower()
+        if check_names:
+            from lab import scenes, upscale
+
+            motions = tuple(getattr(scenes, "MOTIONS", MOTIONS))
+            if motion not in motions:
+                raise choice_error("motion", motion, motions)
+            if scene not in scenes.names():
+                raise choice_error("scene", scene, scenes.names())
+            upscale.get(method)  # raises, listing the registry, for an unknown method
+        return cls(scene, target, low, method, int(frames), float(fps), motion, int(seed), int(crop), int(zoom), video)
+
+
+# --- results --------------------------------------------------------------------------------
+@dataclass
+class CompareResult:
+    """What :func:`run` wrote: the output folder, each file by role, and the detail table."""
+
+    out: Path
+    files: dict[str, Path]
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    seconds: float
+
+    def table(self) -> str:
+        """The detail table as aligned text (what the CLI prints)."""
+        return format_table(self.columns, self.rows)
+
+
+# --- metrics (the table extends itself as lab.metrics grows) --------------------------------
+@dataclass(frozen=True)
+class Column:
+    """One metric column: ``compute(arm) -> value`` where ``arm`` is an :class:`_Arm`."""
+
+    title: str
+    metric: str  # the lab.metrics function it needs
+    compute: Callable[["_Arm"], Any]
+    needs_reference: bool = False
+    needs_pairs: bool = False
+
+
+@dataclass
+class _Arm:
+    label: str
+    clip: Clip
+    first: np.ndarray
+    reference: "_Arm | None"
+    seconds_per_frame: float
+
+
+def _metric(name: str) -> Callable[..., Any] | None:
+    """The function ``lab.metrics.<name>`` when it exists (and imports), else None."""
+    try:
+        from lab import metrics
+
+        fn = getattr(metrics, name)
+    except (ImportError, AttributeError):
+        return None
+    return fn if callable(fn) else None
+
+
+def _columns() -> list[Column]:
+    def m(name: str) -> Callable[..., Any]:
+        fn = _metric(name)
+        assert fn is not None
+        return fn
+
+    specs = [
+        Column("PSNR vs native (dB)", "psnr", lambda a: m("psnr")(a.reference.first, a.first), needs_reference=True),
+        Column("SSIM vs native", "ssim", lambda a: m("ssim")(a.reference.first, a.first), needs_reference=True),
+        Column("high-freq share", "high_frequency_share", lambda a: m("high_frequency_share")(a.first)),
+        Column("detail kept (waxiness)", "waxiness", lambda a: m("waxiness")(a.reference.first, a.first),
+               needs_reference=True),
+        Column("sharpness (Laplacian var)", "sharpness", lambda a: m("sharpness")(a.first)),
+        Column("GLCM entropy (bits)", "glcm_score", lambda a: m("glcm_score")(a.first)),
+        Column("JPEG-q95 ratio", "compression_ratio", lambda a: m("compression_ratio")(a.first)),
+        Column("VBench flicker score", "vbench_flicker_score", lambda a: m("vbench_flicker_score")(a.clip),
+               needs_pairs=True),
+        # mean squared error on [0, 1] after warping along the true motion: tiny numbers, shown x1000
+        Column("warp error x1e3 (true flow)", "warp_error",
+               lambda a: 1e3 * float(m("warp_error")(a.clip, flow="truth")), needs_pairs=True),
+    ]
+    return [c for c in specs if _metric(c.metric) is not None]
+
+
+def _value(column: Column, arm: _Arm, frames: int) -> Any:
+    if column.needs_pairs and frames < 2:
+        return ""
+    if column.needs_reference and arm.reference is None:
+        return ""  # the native arm is its own reference
+    try:
+        value = column.compute(arm)
+    except LabError:  # the metric does not apply here (e.g. a frame smaller than its patch)
+        return "n/a"
+    if hasattr(value, "mean") and not isinstance(value, (int, float, np.generic)):
+        value = value.mean
+    return float(value)
+
+
+# --- images ---------------------------------------------------------------------------------
+def crop_box(res: Resolution, side: int) -> tuple[int, int, int, int]:
+    """(x0, y0, width, height) of the centred ``side`` x ``side`` crop, clamped to the frame.
+
+    >>> crop_box(Resolution(320, 180), 128)
+    (96, 26, 128, 128)
+    """
+    w, h = min(side, res.width), min(side, res.height)
+    return (res.width - w) // 2, (res.height - h) // 2, w, h
+
+
+def zoom_crop(frame: np.ndarray, box: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:
+    """Cut ``box`` (x0, y0, w, h) out of ``frame`` and enlarge it to ``size`` (w, h) with nearest.
+
+    >>> zoom_crop(np.arange(16, dtype=np.uint8).reshape(4, 4, 1).repeat(3, 2), (1, 1, 2, 2), (4, 4))[:, :, 0]
+    array([[ 5,  5,  6,  6],
+           [ 5,  5,  6,  6],
+           [ 9,  9, 10, 10],
+           [ 9,  9, 10, 10]], dtype=uint8)
+    """
+    frame = check_frame(frame)
+    x0, y0, w, h = box
+    region = np.ascontiguousarray(frame[y0 : y0 + h, x0 : x0 + w])
+    return cv2.resize(region, size, interpolation=cv2.INTER_NEAREST)
+
+
+def labelled_row(tiles: list[np.ndarray], labels: list[str], *, gap: int = 8) -> np.ndarray:
+    """Tiles of equal height side by side on a dark background, each with a text label above.
+
+    >>> labelled_row([np.zeros((64, 64, 3), np.uint8)] * 2, ["a", "b"]).shape
+    (89, 152, 3)
+    """
+    if len(tiles) != len(labels) or not tiles:
+        raise LabError("labelled_row needs one label per tile and at least one tile")
+    height = tiles[0].shape[0]
+    scale = max(0.5, min(1.0, height / 512))
+    header = int(34 * scale)
+    width = sum(t.shape[1] for t in tiles) + gap * (len(tiles) + 1)
+    canvas = np.full((header + height + gap, width, 3), 24, np.uint8)
+    x = gap
+    for tile, label in zip(tiles, labels):
+        if tile.shape[0] != height:
+            raise LabError("all tiles must have the same height")
+        canvas[header : header + height, x : x + tile.shape[1]] = tile
+        cv2.putText(canvas, label, (x, header - int(10 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale,
+                    (235, 235, 235), 1, cv2.LINE_AA)
+        x += tile.shape[1] + gap
+    return canvas
+
+
+def _write_png(path: Path, frame: np.ndarray) -> None:
+    ok, data = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise LabError(f"could not encode {path.name} as PNG")
+    path.write_bytes(data.tobytes())
+
+
+# --- table ----------------------------------------------------------------------------------
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf"
+        return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
+    return str(value)
+
+
+def format_table(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """Rows as an aligned text table with a header line.
+
+    >>> print(format_table(["arm", "dB"], [{"arm": "native", "dB": 1.23456}]))
+    arm     dB
+    ------  -----
+    native  1.235
+    """
+    cells = [[_fmt(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def _csv_text(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: (repr(v) if isinstance(v, float) else v) for c, v in row.items()})
+    return buffer.getvalue()
+
+
+# --- output folder --------------------------------------------------------------------------
+def check_output_dir(out: "str | os.PathLike[str]") -> Path:
+    """Refuse an output folder that is an existing file or lies below one; returns it as a Path."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise LabTypeError(f"the output folder must be a path, got {type(out).__name__}")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LabError(f"--out {out} is an existing file; give a folder (it is created if missing)")
+    for ancestor in out.absolute().parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise LabError(f"cannot create the folder {out}: {ancestor} is a file")
+            break
+    return out
+
+
+class _Staging:
+    """A hidden temporary folder beside ``out``; its files move into ``out`` only on success."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def __enter__(self) -> Path:
+        parent = self.out.absolute().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".part", dir=parent))
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        try:
+            if not self.out.exists():
+                os.replace(self.tmp, self.out)
+                return
+            for item in sorted(self.tmp.iterdir()):
+                os.replace(item, self.out / item.name)
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        self.tmp.rmdir()
+
+
+# --- the pipeline ---------------------------------------------------------------------------
+def _timed(iterator: Iterator[np.ndarray]) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    frame = next(iterator)
+    return frame, time.perf_counter() - start
+
+
+def run(
+    settings: CompareSettings, out: "str | os.PathLike[str]" = "compare-out", *, show_progress: bool = True
+) -> CompareResult:
+    """Render, measure and write one native-vs-upscaled comparison into the folder ``out``.
+
+    Frames stream one at a time into both mp4 writers; for the metrics the uint8 frames are
+    kept in memory when they fit (else both clips are rendered again, still streaming).
+
+    >>> import tempfile  # doctest: +SKIP
+    >>> s = CompareSettings.make(resolution="320x180", source="80x45", frames=2)  # doctest: +SKIP
+    >>> sorted(run(s, tempfile.mkdtemp(), show_progress=False).files)[:2]  # doctest: +SKIP
+    ['crop_native', 'crop_source']
+    """
+    from lab import native, scenes
+
+    if not isinstance(settings, CompareSettings):
+        raise LabTypeError(f"run needs CompareSettings (use CompareSettings.make), got {type(settings).__name__}")
+    out = check_output_dir(out)
+    start = time.perf_counter()
+    s = settings
+    scene = scenes.get(s.scene, seed=s.seed, motion=s.motion)
+    native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps)
+    upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed)
+    cache_bytes = 2 * s.resolution.clip_bytes(s.frames)
+    try:
+        check_memory(cache_bytes, "frames kept for the metrics", fraction=CACHE_FRACTION)
+        cache: tuple[list[np.ndarray], list[np.ndarray]] | None = ([], [])
+    except LabError:
+        cache = None
+
+    files: dict[str, Path] = {}
+    with _Staging(out) as tmp, contextlib.ExitStack() as stack:
+        writers = [
+            stack.enter_context(Mp4Writer(tmp / f"{arm}.mp4", s.resolution, s.fps)) for arm in ("native", "upscaled")
+        ] if s.video else []
+        native_seconds = upscaled_seconds = 0.0
+        firsts: list[np.ndarray] = []
+        native_iter, upscaled_iter = iter(native_clip), iter(upscaled_clip)
+        steps = progress(range(s.frames), total=s.frames, desc=f"{s.scene}: native + {s.method}",
+                         disable=not show_progress)
+        for t in steps:
+            frame_n, dt_n = _timed(native_iter)
+            frame_u, dt_u = _timed(upscaled_iter)
+            native_seconds += dt_n
+            upscaled_seconds += dt_u
+            if t == 0:
+                firsts = [frame_n, frame_u]
+            for writer, frame in zip(writers, (frame_n, frame_u)):
+                writer.write(frame)
+            if cache is not None:
+                cache[0].append(frame_n)
+                cache[1].append(frame_u)
+        if s.video:
+            files["native_mp4"] = out / "native.mp4"
+            files["upscaled_mp4"] = out / "upscaled.mp4"
+
+        # images: full first frames, matched nearest-neighbour zoom crops, a labelled side-by-side
+        source_first = native.render(scene, s.source, 0.0)
+        box = crop_box(s.resolution, s.crop)
+        sx, sy = s.source.width / s.resolution.width, s.source.height / s.resolution.height
+        x0, y0, w, h = box
+        src_box = (int(round(x0 * sx)), int(round(y0 * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy))))
+        tile = (w * s.zoom, h * s.zoom)
+        crops = {
+            "source": zoom_crop(source_first, src_box, tile),
+            "upscaled": zoom_crop(firsts[1], box, tile),
+            "native": zoom_crop(firsts[0], box, tile),
+        }
+        images = {
+            "native_frame0": firsts[0],
+            "upscaled_frame0": firsts[1],
+            "source_frame0": source_first,
+            **{f"crop_{k}": v for k, v in crops.items()},
+            "side_by_side": labelled_row(
+                list(crops.values()),
+                [
+                    f"source {s.source.width}x{s.source.height} (pixels x{s.factor * s.zoom:g})",
+                    f"{s.method} x{s.factor:g} (pixels x{s.zoom})",
+                    f"native {s.resolution.width}x{s.resolution.height} (pixels x{s.zoom})",
+                ],
+            ),
+        }
+        for key, image in images.items():
+            _write_png(tmp / f"{key}.png", image)
+            files[key] = out / f"{key}.png"
+
+        # the detail / flicker table
+        def kept(clip: Clip, frames: list[np.ndarray] | None) -> Clip:
+            if frames is None:
+                return clip  # rendered again while the metrics stream through it
+            return Clip.from_frames(frames, s.fps, flow=clip.flow if clip.has_flow else None, name=clip.name)
+
+        native_arm = _Arm(f"native {s.resolution.width}x{s.resolution.height}",
+                          kept(native_clip, cache[0] if cache else None), firsts[0], None, native_seconds / s.frames)
+        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height}",
+                            kept(upscaled_clip, cache[1] if cache else None), firsts[1], native_arm,
+                            upscaled_seconds / s.frames)
+        columns = _columns()
+        header = ["arm", "render ms/frame", *(c.title for c in columns)]
+        rows = []
+        for arm in (native_arm, upscaled_arm):
+            row: dict[str, Any] = {"arm": arm.label, "render ms/frame": 1000.0 * arm.seconds_per_frame}
+            for column in columns:
+                row[column.title] = _value(column, arm, s.frames)
+            rows.append(row)
+        (tmp / "details.csv").write_text(_csv_text(header, rows))
+        files["details_csv"] = out / "details.csv"
+    return CompareResult(out, files, header, rows, time.perf_counter() - start)

@@ -1,0 +1,410 @@
+"""The command line (`python -m lab ...`) and the compare pipeline behind it.
+
+Two layers:
+
+* the pipeline and argument handling run in-process against a tiny *test double* of the scene
+  and renderer modules (drifting stripes with exact flow), so they are checked on their own,
+  including a renderer that crashes half-way;
+* the real CLI runs in a subprocess at tiny sizes on the real scenes and renderer.
+"""
+
+from __future__ import annotations
+
+import csv
+import doctest
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import lab
+import lab.compare
+from lab import __main__ as cli
+from lab.compare import CompareSettings, crop_box, format_table, labelled_row, zoom_crop
+from lab.errors import LabError, LabTypeError
+from lab.resolution import Resolution
+from lab.upscale import upscale
+from lab.video import Clip, read_mp4
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED_FILES = {
+    "native.mp4", "upscaled.mp4", "native_frame0.png", "upscaled_frame0.png", "source_frame0.png",
+    "crop_native.png", "crop_upscaled.png", "crop_source.png", "side_by_side.png", "details.csv",
+}
+
+
+def read_png(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert image is not None, f"{path} is not a readable image"
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def laplacian_variance(image: np.ndarray) -> float:
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+
+# --- a test double for lab.scenes / lab.native ------------------------------------------------
+class Stripes:
+    """Diagonal stripes with 0.04-frame-height period, drifting right at 0.05 frame heights per second."""
+
+    description = "drifting stripes (a test double)"
+
+    def __init__(self, seed: int = 0, motion: str = "pan", crash_at: float | None = None) -> None:
+        self.speed = 0.05 if motion == "pan" else 0.0
+        self.crash_at = crash_at
+
+    def render(self, res: Resolution, t: float) -> np.ndarray:
+        if self.crash_at is not None and t >= self.crash_at:
+            raise RuntimeError("renderer crashed")
+        yy, xx = np.mgrid[0 : res.height, 0 : res.width].astype(np.float64) + 0.5
+        u = (xx + 0.5 * yy) / res.height - self.speed * t
+        value = 0.5 + 0.4 * np.cos(2 * np.pi * u / 0.04)
+        return np.clip(np.rint(np.dstack([value, value * 0.8, 1 - value]) * 255), 0, 255).astype(np.uint8)
+
+    def flow(self, res: Resolution, t0: float, t1: float) -> np.ndarray:
+        out = np.zeros((res.height, res.width, 2), np.float32)
+        out[..., 0] = self.speed * (t1 - t0) * res.height
+        return out
+
+
+@pytest.fixture
+def fake_scenes(monkeypatch):
+    """Replace lab.scenes and lab.native by the Stripes double for one test; returns the options."""
+    options: dict = {"crash_at": None}
+    scenes = types.ModuleType("lab.scenes")
+    scenes.names = lambda: ["stripes", "skin"]
+    scenes.get = lambda name, *, seed=0, motion="static", **kw: Stripes(seed, motion, options["crash_at"])
+    scenes.MOTIONS = ("static", "pan")
+
+    native = types.ModuleType("lab.native")
+    native.render = lambda scene, res, t=0.0, *, device=None: scene.render(res, t)
+
+    def render_clip(scene, res, n_frames, fps=24.0):
+        return Clip.from_function(lambda i: scene.render(res, i / fps), n_frames, res, fps,
+                                  flow=lambda i: scene.flow(res, i / fps, (i + 1) / fps), name="native")
+
+    def upscaled_clip(scene, target, source, method, n_frames, fps=24.0, *, seed=None):
+        return Clip.from_function(lambda i: upscale(scene.render(source, i / fps), method, size=target, seed=seed),
+                                  n_frames, target, fps, flow=lambda i: scene.flow(target, i / fps, (i + 1) / fps),
+                                  name=method)
+
+    native.render_clip, native.upscaled_clip = render_clip, upscaled_clip
+    for name, module in (("scenes", scenes), ("native", native)):
+        monkeypatch.setitem(sys.modules, f"lab.{name}", module)
+        monkeypatch.setattr(lab, name, module, raising=False)
+    return options
+
+
+# --- pieces -----------------------------------------------------------------------------------
+def test_crop_box_is_centred_and_clamped():
+    assert crop_box(Resolution(320, 180), 128) == (96, 26, 128, 128)
+    assert crop_box(Resolution(64, 36), 128) == (0, 0, 64, 36)
+
+
+def test_zoom_crop_keeps_pixels_square(small_frame):
+    out = zoom_crop(small_frame, (10, 5, 8, 6), (32, 24))
+    assert out.shape == (24, 32, 3)
+    np.testing.assert_array_equal(out, small_frame[5:11, 10:18].repeat(4, axis=0).repeat(4, axis=1))
+
+
+def test_labelled_row_places_tiles_and_labels():
+    tiles = [np.full((64, 48, 3), v, np.uint8) for v in (50, 150)]
+    row = labelled_row(tiles, ["left", "right"], gap=8)
+    header = row.shape[0] - 64 - 8
+    assert row.shape == (header + 64 + 8, 8 + 48 + 8 + 48 + 8, 3)
+    np.testing.assert_array_equal(row[header : header + 64, 8:56], tiles[0])
+    np.testing.assert_array_equal(row[header : header + 64, 64:112], tiles[1])
+    assert row[:header].max() > 200  # the label text is drawn in light grey
+    with pytest.raises(LabError):
+        labelled_row(tiles, ["only one"])
+
+
+def test_format_table_aligns_columns():
+    text = format_table(["arm", "PSNR (dB)"], [{"arm": "native", "PSNR (dB)": float("inf")},
+                                               {"arm": "bicubic", "PSNR (dB)": 31.41592}])
+    assert text.splitlines() == ["arm      PSNR (dB)", "-------  ---------", "native   inf", "bicubic  31.42"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"resolution": "4kk"}, LabError, "unknown resolution"),
+        ({"source": "potato"}, LabError, "unknown resolution"),
+        ({"resolution": "320x180", "source": "640x360"}, LabError, "smaller"),
+        ({"resolution": "320x180", "source": "80x80"}, LabError, "aspect"),
+        ({"resolution": "321x181"}, LabError, "divisible"),
+        ({"resolution": "322x181", "source": "161x90"}, LabError, "even"),
+        ({"frames": 0}, LabError, "frames"),
+        ({"frames": -3}, LabError, "frames"),
+        ({"frames": 2.5}, LabTypeError, "frames"),
+        ({"fps": 0.0}, LabError, "fps"),
+        ({"fps": float("nan")}, LabError, "fps"),
+        ({"crop": 2}, LabError, "crop"),
+        ({"zoom": 0}, LabError, "zoom"),
+        ({"zoom": 64}, LabError, "zoom"),
+        ({"seed": -1}, LabError, "seed"),
+    ],
+)
+def test_settings_reject_bad_values(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        CompareSettings.make(check_names=False, **kwargs)
+
+
+def test_settings_defaults_run_1080p_from_270p():
+    s = CompareSettings.make(check_names=False)
+    assert (s.scene, s.method, s.frames) == ("skin", "bicubic", 24)
+    assert s.resolution == Resolution(1920, 1080) and s.source == Resolution(480, 270) and s.factor == 4
+    odd_source = CompareSettings.make(resolution="320x180", source="80x45", check_names=False)
+    assert odd_source.source == Resolution(80, 45)  # the source is never encoded to mp4
+
+
+def test_settings_check_names_against_the_registries(fake_scenes):
+    with pytest.raises(LabError, match="unknown scene 'skni'; choose one of: skin, stripes"):
+        CompareSettings.make(scene="skni")
+    with pytest.raises(LabError, match="bicubic.*lanczos"):
+        CompareSettings.make(method="bicubik")
+    with pytest.raises(LabError, match="motion"):
+        CompareSettings.make(motion="wobble")
+    assert CompareSettings.make(scene="stripes", method=" Lanczos ").method == "lanczos"
+
+
+# --- the pipeline on the test double ---------------------------------------------------------
+def test_run_writes_every_output(fake_scenes, tmp_path):
+    settings = CompareSettings.make(scene="stripes", resolution="160x90", source="40x22", frames=4, crop=32, zoom=3)
+    # 40x22 is not exactly 160x90 / 4 (22.5 rows): allowed, the rows differ by less than one
+    result = lab.compare.run(settings, tmp_path / "cmp", show_progress=False)
+    out = tmp_path / "cmp"
+    assert result.out == out and {p.name for p in out.iterdir()} == EXPECTED_FILES
+    assert set(result.files.values()) == {out / name for name in EXPECTED_FILES}
+    assert [p.name for p in tmp_path.iterdir()] == ["cmp"]  # no staging folder left behind
+
+    native0, up0, src0 = (read_png(out / f"{k}_frame0.png") for k in ("native", "upscaled", "source"))
+    assert native0.shape == (90, 160, 3) and up0.shape == (90, 160, 3) and src0.shape == (22, 40, 3)
+    stripes = Stripes(motion="pan")
+    np.testing.assert_array_equal(native0, stripes.render(Resolution(160, 90), 0.0))
+    np.testing.assert_array_equal(up0, upscale(stripes.render(Resolution(40, 22), 0.0), "bicubic", size=(160, 90)))
+
+    x0, y0, w, h = crop_box(Resolution(160, 90), 32)
+    crop_native = read_png(out / "crop_native.png")
+    np.testing.assert_array_equal(crop_native, native0[y0 : y0 + h, x0 : x0 + w].repeat(3, 0).repeat(3, 1))
+    assert read_png(out / "crop_upscaled.png").shape == read_png(out / "crop_source.png").shape == (96, 96, 3)
+    side = read_png(out / "side_by_side.png")
+    assert side.shape[1] == 3 * 96 + 4 * 8
+
+    clip = read_mp4(out / "native.mp4")
+    assert len(clip) == 4 and clip.resolution == Resolution(160, 90) and clip.fps == pytest.approx(24.0)
+    assert len(read_mp4(out / "upscaled.mp4")) == 4
+
+    with open(out / "details.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["arm"] for r in rows] == ["native 160x90", "bicubic from 40x22"]
+    assert rows[0].keys() == set(result.columns) and float(rows[1]["render ms/frame"]) > 0
+    assert result.table().splitlines()[0].startswith("arm")
+
+
+def test_table_uses_the_available_metrics(fake_scenes, tmp_path):
+    expected = [c.title for c in lab.compare._columns()]
+    settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16)
+    result = lab.compare.run(settings, tmp_path / "m", show_progress=False)
+    assert result.columns == ["arm", "render ms/frame", *expected]
+    native_row, up_row = result.rows
+    if "PSNR vs native (dB)" in expected:  # the native arm is its own reference: left blank
+        assert native_row["PSNR vs native (dB)"] == ""
+        assert 5.0 < up_row["PSNR vs native (dB)"] < 60.0
+    if "sharpness (Laplacian var)" in expected:  # fine stripes survive natively, not through x4 bicubic
+        assert native_row["sharpness (Laplacian var)"] > up_row["sharpness (Laplacian var)"]
+
+
+def test_crash_mid_render_leaves_nothing(fake_scenes, tmp_path):
+    fake_scenes["crash_at"] = 2 / 24  # frame 2 of the clip fails
+    settings = CompareSettings.make(scene="stripes", resolution="64x36", source="32x18", frames=5, crop=16)
+    with pytest.raises(RuntimeError, match="renderer crashed"):
+        lab.compare.run(settings, tmp_path / "never", show_progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rerun_into_an_existing_folder_replaces_outputs_only(fake_scenes, tmp_path):
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "details.csv").write_text("stale")
+    settings = CompareSettings.make(scene="stripes", resolution="64x36", source="32x18", frames=2, crop=16)
+    lab.compare.run(settings, out, show_progress=False)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "details.csv").read_text().startswith("arm,")
+    assert {p.name for p in out.iterdir()} == EXPECTED_FILES | {"notes.txt"}
+    assert [p.name for p in tmp_path.iterdir()] == ["cmp"]
+
+
+def test_single_frame_and_no_video(fake_scenes, tmp_path):
+    settings = CompareSettings.make(scene="stripes", resolution="64x36", source="32x18", frames=1, crop=16,
+                                    video=False)
+    result = lab.compare.run(settings, tmp_path / "one", show_progress=False)
+    names = {p.name for p in (tmp_path / "one").iterdir()}
+    assert names == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
+    for column in ("VBench flicker score", "warp error x1e3 (true flow)"):
+        if column in result.columns:  # temporal metrics need two frames
+            assert result.rows[0][column] == ""
+
+
+# --- argument handling in-process (fast) -----------------------------------------------------
+def test_main_compare_on_the_double(fake_scenes, tmp_path, capsys):
+    code = cli.main(["compare", "--scene", "stripes", "--resolution", "64x36", "--from", "32x18", "--frames", "2",
+                     "--crop", "16", "--out", str(tmp_path / "o"), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert captured.out.splitlines()[0].startswith("arm") and "bicubic from 32x18" in captured.out
+    assert "wrote 10 files" in captured.err and {p.name for p in (tmp_path / "o").iterdir()} == EXPECTED_FILES
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--scene", "skni"], "unknown scene 'skni'"),
+        (["--method", "bicubik"], "unknown upscaling method 'bicubik'"),
+        (["--resolution", "4kk"], "unknown resolution '4kk'"),
+        (["--from", "12k"], "unknown resolution '12k'"),
+        (["--frames", "0"], "frames must be at least 1"),
+        (["--resolution", "320x180", "--from", "640x360"], "smaller"),
+        (["--motion", "wobble"], "unknown motion"),
+    ],
+)
+def test_main_bad_input_exits_2_and_writes_nothing(fake_scenes, tmp_path, capsys, args, words):
+    code = cli.main(["compare", "--scene", "stripes", "--resolution", "64x36", "--from", "32x18", "--frames", "2",
+                     "--out", str(tmp_path / "o"), "--quiet", *args])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert words in captured.err and "Traceback" not in captured.err and captured.out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_main_refuses_an_output_that_is_a_file(fake_scenes, tmp_path, capsys):
+    target = tmp_path / "results.txt"
+    target.write_text("keep me")
+    assert cli.main(["compare", "--scene", "stripes", "--out", str(target), "--quiet"]) == 2
+    assert "is an existing file" in capsys.readouterr().err
+    assert target.read_text() == "keep me" and [p.name for p in tmp_path.iterdir()] == ["results.txt"]
+    assert cli.main(["compare", "--scene", "stripes", "--out", str(target / "sub"), "--quiet"]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_argparse_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["compare", "--frames", "many"])
+    assert info.value.code == 2 and "invalid int value" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        cli.main([])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        cli.main(["explode"])
+    assert info.value.code == 2
+
+
+def test_methods_and_resolutions_listings(capsys):
+    assert cli.main(["methods"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    assert {"nearest", "bilinear", "bicubic", "area", "lanczos"} <= set(names)
+    assert all("classical" in line for line in lines if line.split()[0] == "bicubic")
+    assert cli.main(["resolutions"]) == 0
+    out = capsys.readouterr().out
+    assert "4k" in out and "3840x2160" in out and "MiB/frame" in out
+
+
+def test_scenes_listing_on_the_double(fake_scenes, capsys):
+    assert cli.main(["scenes"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "stripes  drifting stripes (a test double)",
+        "skin     drifting stripes (a test double)",
+    ]
+
+
+@pytest.mark.parametrize("module", [lab.compare, cli])
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+# --- the real CLI in a subprocess ------------------------------------------------------------
+def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("LAB_SMOKE", None)
+    return subprocess.run([sys.executable, "-m", "lab", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_help_in_a_subprocess(tmp_path):
+    done = run_cli("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    for word in ("compare", "scenes", "methods"):
+        assert word in done.stdout
+    done = run_cli("compare", "--help", cwd=tmp_path)
+    assert done.returncode == 0 and "--resolution" in done.stdout and "--from" in done.stdout
+
+
+def _real_modules_ready() -> bool:
+    try:
+        import lab.native  # noqa: F401
+        import lab.scenes  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_real_scenes = pytest.mark.skipif(not _real_modules_ready(), reason="lab.scenes / lab.native not importable")
+
+
+@needs_real_scenes
+def test_scenes_in_a_subprocess(tmp_path):
+    done = run_cli("scenes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    listed = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    assert {"skin", "fabric", "foliage", "zoneplate", "sign", "character"} <= set(listed)
+    assert all(len(line.split()) > 1 for line in listed.values())  # every scene has a description
+
+
+@needs_real_scenes
+def test_compare_in_a_subprocess_shows_sharper_native_texture(tmp_path):
+    out = tmp_path / "cmp"
+    done = run_cli("compare", "--scene", "skin", "--resolution", "320x180", "--from", "80x45", "--method", "bicubic",
+                   "--frames", "3", "--crop", "64", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in out.iterdir()} == EXPECTED_FILES
+    assert done.stdout.splitlines()[0].startswith("arm") and "bicubic from 80x45" in done.stdout
+    native, upscaled = read_png(out / "native_frame0.png"), read_png(out / "upscaled_frame0.png")
+    assert native.shape == upscaled.shape == (180, 320, 3)
+    # the point of the course: native texture keeps fine detail that x4 upscaling cannot recreate
+    assert laplacian_variance(native) > 1.5 * laplacian_variance(upscaled)
+    assert len(read_mp4(out / "native.mp4")) == 3 and len(read_mp4(out / "upscaled.mp4")) == 3
+
+
+@needs_real_scenes
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--scene", "nosuchscene"], "unknown scene"),
+        (["--method", "nosuchmethod"], "unknown upscaling method"),
+        (["--resolution", "4kk"], "unknown resolution"),
+        (["--frames", "0"], "frames must be at least 1"),
+    ],
+)
+def test_bad_input_in_a_subprocess(tmp_path, args, words):
+    done = run_cli("compare", "--resolution", "320x180", "--from", "80x45", "--frames", "2",
+                   "--out", str(tmp_path / "o"), *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert words in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_that_is_a_file_in_a_subprocess(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("x")
+    done = run_cli("compare", "--out", str(target), "--no-video", cwd=tmp_path)
+    assert done.returncode == 2 and "is an existing file" in done.stderr and "Traceback" not in done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"] and target.read_text() == "x"

@@ -24,6 +24,7 @@ from lab.metrics.temporal import (
     heat_to_levels,
     judge,
     masked_mean,
+    interpolation_flag,
     pair_residual,
     tof_pair,
 )
@@ -148,6 +149,7 @@ def report(
     tof_pairs: "int | None" = 4,
     include_mtf: bool = False,
     heatmaps: bool = True,
+    interpolation: str = "bicubic",
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
     show_progress: bool = True,
@@ -162,7 +164,8 @@ def report(
     cycles/pixel (0.5/k for a k-times upscale; 0.125 for 4x) and waxiness, Laplacian sharpness,
     GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
     slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
-    costs ~0.3 s per 1080p pair, so it is sampled by default).
+    costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
+    resampling of :func:`~lab.metrics.warp_error` (bicubic default).
 
     Only running sums, per-frame numbers and two frames per arm are held, so a 4K clip pair
     streamed from mp4 stays well under 1.5 GB.
@@ -194,6 +197,7 @@ def report(
     cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
     texture_frames = _count_option(texture_frames, "texture_frames")
     tof_pairs = _count_option(tof_pairs, "tof_pairs")
+    interp = interpolation_flag(interpolation)
     n = check_clips(native_clip, candidate_clip, names=("native", "candidate"))
     shape = clip_shape(native_clip, name="native")
     cshape = clip_shape(candidate_clip, name="candidate")
@@ -219,7 +223,7 @@ def report(
     heat_cnt = np.zeros((h, w), np.float32) if heatmaps else None
     masked: list[float] = []
     tofs: list[float] = []
-    meter = ConfidenceMeter()
+    meter = ConfidenceMeter(interp)
 
     def add(arm: str, metric: str, value: float) -> None:
         per_arm[arm].setdefault(metric, []).append(float(value))
@@ -256,7 +260,7 @@ def report(
             if heat_cnt is not None:
                 heat_cnt += valid
             for arm in ARMS:
-                d2 = pair_residual(prev[arm][1], cur[arm][1], map_x, map_y)
+                d2 = pair_residual(prev[arm][1], cur[arm][1], map_x, map_y, interp)
                 warp[arm].append(masked_mean(d2, valid))
                 mae[arm] += frame_mae(prev[arm][0], cur[arm][0])
                 if heatmaps:

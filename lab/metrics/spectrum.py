@@ -147,8 +147,8 @@ def high_frequency_share(image: Any, *, cutoff: float = 0.125, window: str | Non
         raise LabError(f"cutoff must be below the spectrum's corner (0.707 cycles/px), got {cutoff}")
     power, radius = _power_2d(image, window)
     total = float(power.sum(dtype=np.float64) - power[0, 0])
-    if total <= 0:
-        return 0.0  # a flat image has no texture at all
+    if total <= 1e-12 * power.size:
+        return 0.0  # a flat image (up to rounding) has no texture at all
     return float(power[radius > cutoff].sum(dtype=np.float64) / total)
 
 

@@ -1,0 +1,138 @@
+# lesson: 8
+# title: The compute bill and future-proofing
+# gpu: true
+
+# %% [markdown]
+# # Lesson 8: The compute bill and future-proofing
+#
+# Every lesson so far said "native costs more". This one measures how much more, on the
+# machine you are using, fits a scaling law to it, and turns it into a decision: when is
+# upscaling the right call, and when is native worth paying for?
+#
+# ## Learning goals
+# By the end of this lesson you can
+# 1. measure render time and peak memory against pixel count, for native rendering and for
+#    rendering small and upscaling;
+# 2. fit and read a power law, time = a * pixels^b, and extrapolate it to 4K, knowing
+#    when the extrapolation is trustworthy;
+# 3. estimate the compute cost of a minute of 4K video both ways;
+# 4. argue, with the quality measurements of lessons 4 to 6, which content deserves
+#    native resolution.
+
+# %%
+%matplotlib inline
+from lab import checks, config, cost, resolution, viz, widgets
+
+tier = config.tier()
+print(f"tier: {tier.name} on {config.device()}; sizes measured:",
+      ", ".join(f"{r.width}x{r.height}" for r in cost.default_sizes(tier.factor)))
+
+# %% [markdown]
+# ## Measuring
+#
+# `cost.measure` renders one scene at several output sizes, both natively and as
+# "render at 1/4 of the width and height, then upscale with bicubic", and records the
+# median time of 3 runs and the peak extra memory of each render. It shows a progress bar;
+# on a CPU it takes a minute or two.
+
+# %%
+report = cost.measure("foliage", method="bicubic", factor=tier.factor, repeats=1 if config.smoke_mode() else 3)
+print(report.table())
+
+# %% [markdown]
+# ## Scaling laws
+#
+# On log-log axes a power law time = a * pixels^b is a straight line with slope b. An
+# exponent near 1 means "cost per pixel is constant": 4x the pixels, 4x the time. The
+# stars mark 4K: filled when it was measured (on a GPU), hollow when extrapolated from the
+# fit (on a CPU, where we do not render 4K in a lesson).
+
+# %%
+viz.cost_figure(report)
+
+# %%
+for mode in ("native", "upscaled"):
+    law = report.fits[mode]
+    at_4k = report.at(mode, "4k")
+    print(f"{mode:>8}: time ~ {law}  (R² = {law.r2:.3f});  4K frame: {at_4k.seconds:.3f} s, "
+          f"{at_4k.peak_bytes / 2**20:.0f} MiB peak ({'measured' if at_4k.measured else 'extrapolated'})")
+native_4k, upscaled_4k = report.at("native", "4k"), report.at("upscaled", "4k")
+print(f"native costs {native_4k.seconds / upscaled_4k.seconds:.1f}x the time of render-small-and-upscale at 4K")
+
+# %% [markdown]
+# Read the numbers honestly:
+#
+# * The upscale path's time is dominated by rendering the small frame (1/16 of the pixels)
+#   plus a cheap kernel, so it scales with the same exponent but a much smaller constant.
+#   The ratio is usually well below 16x, because fixed per-frame overheads do not shrink.
+# * An extrapolation from sizes up to 1280x720 to 3840x2160 assumes the law keeps holding.
+#   Large frames overflow caches and can cost more per pixel; treat a CPU 4K estimate as a
+#   lower bound, and trust the GPU tier's measured point over any fit.
+# * A learned upscaler (lesson 3) is far more expensive than bicubic: on a CPU the
+#   Real-ESRGAN compact model needs seconds per 4K frame, comparable to native rendering of
+#   these simple scenes. For real generative video, native generation is the expensive side
+#   by orders of magnitude (lesson 7).
+
+# %% [markdown]
+# ## A minute of 4K
+#
+# A minute at 24 frames per second is 1,440 frames. Multiply by the per-frame time:
+
+# %%
+frames_per_minute = 24 * 60
+for mode, est in (("native", native_4k), ("render small + upscale", upscaled_4k)):
+    hours = est.seconds * frames_per_minute / 3600
+    print(f"{mode:>22}: {est.seconds:7.3f} s per 4K frame -> {hours:6.2f} hours of compute per minute of video"
+          f" on {report.device}")
+
+# %% [markdown]
+# ## Explore: the cost explorer
+#
+# The explorer measures on your device, live, for the scene, upscaler and sizes you pick,
+# and redraws the fit. Try a learned upscaler from the list: how does its cost compare
+# with native rendering?
+
+# %%
+widgets.CostExplorer("foliage", method="bicubic")
+
+# %% [markdown]
+# ## When to upscale, when to go native
+#
+# Put the measurements of the whole course side by side:
+#
+# | content | what upscaling loses (lessons 4-6) | verdict |
+# |---|---|---|
+# | casual, fast-moving, small-screen content; talking heads at phone size | little that viewers can see at that size | **upscale**: 5-15x cheaper |
+# | hero shots, close-ups of skin, fabric, foliage | high-frequency texture (waxy skin), measured as a lower high-frequency share | **native** for the shots that matter |
+# | slow camera moves over fine detail | temporal stability: shimmering and hallucinated detail that flickers | **native**, or a temporally consistent upscaler, checked with warp error |
+# | text, logos, UI, product labels | edge sharpness (MTF50) and legibility | **native** (or render the text layer natively and composite) |
+# | archive and future-proofing: masters that will be re-cut, cropped, reframed or shown on larger screens | detail that cannot be recovered later | **native** master, upscaled proxies |
+#
+# Compute prices fall, but information that was never rendered cannot be bought back
+# later: an upscaled master stays an upscaled master.
+
+# %% [markdown]
+# ## Exercise: the cost of a minute
+#
+# Using `native_4k.seconds` (the seconds per native 4K frame measured or extrapolated
+# above), compute the hours of compute one minute of native 4K at 30 frames per second
+# needs on this machine. Store it in `hours_per_minute_30fps` and check it.
+#
+# Graded exercises: [exercises/08_compute_bill.ipynb](exercises/08_compute_bill.ipynb).
+
+# %%
+hours_per_minute_30fps = ...  # your answer
+checks.check_number(hours_per_minute_30fps, native_4k.seconds * 30 * 60 / 3600,
+                    name="hours of compute per minute of 4K at 30 fps", unit="h", rel_tol=1e-3)
+
+# %% [markdown]
+# ## Summary
+#
+# * Render time and memory grow roughly as a power of the pixel count with an exponent
+#   near 1; fit the law on log-log axes and extrapolate with care.
+# * Rendering small and upscaling with a classical kernel is several times cheaper per 4K
+#   frame; the saving is less than the 16x pixel ratio because of fixed overheads.
+# * A minute of 4K is 1,440 frames at 24 fps: per-frame seconds become hours.
+# * Upscale casual content; render natively what viewers scrutinise (faces, texture, text,
+#   slow pans) and what you will want to reuse.
+# * Next: [Lesson 9, bring your own clip](09_bring_your_own_clip.ipynb).

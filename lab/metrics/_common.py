@@ -36,7 +36,9 @@ def as_frame(image: Any, *, name: str = "image", allow_gray: bool = True) -> np.
 def to_unit(frame: np.ndarray, dtype: "type[np.floating]" = np.float64) -> np.ndarray:
     """uint8 or float [0, 1] frame -> float array in [0, 1] of ``dtype`` (a new array)."""
     if frame.dtype == np.uint8:
-        return frame.astype(dtype) * dtype(1.0 / 255.0)
+        out = frame.astype(dtype)
+        out *= dtype(1.0 / 255.0)
+        return out
     return np.clip(frame, 0.0, 1.0).astype(dtype, copy=True)
 
 

@@ -7,6 +7,7 @@ scene point seen at pixel p in frame t is seen at p + flow(p) in frame t+1. Warp
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import cv2
@@ -149,6 +150,17 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: "tuple[np
 
 
 # --- flow sources for the temporal metrics -----------------------------------------------------
+_POOL: "ThreadPoolExecutor | None" = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    """One shared worker thread that computes backward flows while the caller computes forward ones."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-dis")
+    return _POOL
+
+
 class FlowSource:
     """Where the motion between frames t and t+1 comes from, for every pair of a clip.
 
@@ -178,6 +190,8 @@ class FlowSource:
             self._constant[..., 1] = motion[1]
         self.preset = preset or default_preset(height, width)
         self._dis = DISFlow(self.preset) if kind == "dis" else None
+        self._dis_back = DISFlow(self.preset) if kind == "dis" else None
+        self._pool = _executor() if kind == "dis" else None
 
     @property
     def needs_reference_frames(self) -> bool:
@@ -196,10 +210,12 @@ class FlowSource:
         elif self.kind == "global":
             flow = self._constant
         else:
-            assert self._dis is not None and ref0 is not None and ref1 is not None
+            assert self._dis is not None and self._pool is not None and ref0 is not None and ref1 is not None
             g0, g1 = gray8(ref0), gray8(ref1)
+            # forward and backward flows in parallel (OpenCV releases the GIL)
+            pending = self._pool.submit(self._dis_back, g1, g0)
             flow = self._dis(g0, g1)
-            back = self._dis(g1, g0)
+            back = pending.result()
         map_x, map_y, inside = sample_maps(flow, self._grid)
         valid = inside
         if self.kind == "dis":

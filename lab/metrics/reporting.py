@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from lab.errors import LabError, LabTypeError
@@ -235,8 +236,9 @@ def report(
             raise LabError(f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}")
         cur = {"native": (nat, to_unit(nat, np.float32)), "candidate": (cand, to_unit(cand, np.float32))}
         # PSNR on BT.601 Y (float32 luma; the MSE is summed in float64)
-        dy = (cur["native"][1] - cur["candidate"][1]) @ _Y32 if nat.ndim == 3 else 219.0 * (cur["native"][1] - cur["candidate"][1])
-        mse = float(np.mean(dy * dy, dtype=np.float64))
+        diff = cur["native"][1] - cur["candidate"][1]
+        dy = cv2.transform(diff, _Y32[None, :]) if nat.ndim == 3 else 219.0 * diff
+        mse = float(cv2.norm(dy, cv2.NORM_L2SQR)) / dy.size
         psnr_curve.append(float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse))
         if t in tex_at:
             ssim_values.append(spatial.ssim(nat, cand))
@@ -255,8 +257,6 @@ def report(
             pair = t - 1
             map_x, map_y, valid, _ = source.pair(pair, prev["native"][1], cur["native"][1])
             masked.append(1.0 - float(valid.mean()))
-            if source.kind == "dis":
-                meter.update(prev["native"][1], cur["native"][1], map_x, map_y, valid)
             if heat_cnt is not None:
                 heat_cnt += valid
             for arm in ARMS:
@@ -266,6 +266,8 @@ def report(
                 if heatmaps:
                     d2[~valid] = 0.0
                     heat_sum[arm] += d2
+            if source.kind == "dis":  # the native arm's residual is the reference residual
+                meter.update(prev["native"][1], cur["native"][1], map_x, map_y, valid, residual=warp["native"][-1])
             if pair in tof_at:
                 tofs.append(tof_pair(prev["native"][0], nat, prev["candidate"][0], cand))
         prev = cur
@@ -348,6 +350,7 @@ def plot_report(rep: Report) -> Any:
         twin = ax.twinx()
         twin.plot(rep.masked_curve, color="gray", ls=":", label="masked fraction")
         twin.set_ylabel("masked fraction of pixels")
+        twin.set_xlabel(ax.get_xlabel())  # hidden (shared x), set for completeness
         twin.set_ylim(0, 1)
     ax.legend(fontsize=8)
     ax = axes[1]

@@ -8,6 +8,7 @@ native render keeps going. These functions measure where the spectrum dies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -18,27 +19,48 @@ from lab.metrics._common import as_frame, check_finite_scalar, luma
 _WINDOWS = ("hann", "none")
 
 
-def _power_2d(image: Any, window: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """2-D power spectrum |F|^2 of the luma (mean removed) and the radial frequency of each bin.
+@lru_cache(maxsize=4)
+def _geometry(height: int, width: int, window: str) -> tuple[np.ndarray, np.ndarray, "np.ndarray | None"]:
+    """Radial frequency (cycles/px) and column weights of an rfft2 half-plane, and the window.
 
-    Returns (power, radius) with radius in cycles/pixel, both (H, W) float64, DC at [0, 0].
+    The half-plane holds columns 0..W//2; every column except 0 (and W/2 for even W) stands for
+    itself and its mirror image, so it counts twice. Cached per frame size.
     """
+    fy = np.fft.fftfreq(height).astype(np.float32)
+    fx = np.fft.rfftfreq(width).astype(np.float32)
+    radius = np.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2)
+    weight = np.full(len(fx), 2.0, np.float32)
+    weight[0] = 1.0
+    if width % 2 == 0:
+        weight[-1] = 1.0
+    win = None
+    if window == "hann":
+        win = np.outer(np.hanning(height), np.hanning(width)).astype(np.float32)
+    return radius, weight, win
+
+
+def _power_2d(image: Any, window: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+    """Half-plane power spectrum |F|^2 of the luma (mean removed), radius and column weights.
+
+    Returns (power (H, W//2+1) float32, radius cycles/px, weight per column, (H, W)); DC at [0, 0].
+    """
+    from scipy import fft
+
     window = "none" if window is None else window
     if window not in _WINDOWS:
         raise choice_error("window", window, _WINDOWS)
-    y = luma(as_frame(image)) / 255.0
+    y = luma(as_frame(image), dtype=np.float32) * np.float32(1.0 / 255.0)
     if min(y.shape) < 8:
         raise LabError(f"the spectrum needs an image at least 8 x 8 pixels, got {y.shape[1]} x {y.shape[0]}")
-    y = y - y.mean()
-    if window == "hann":
+    y -= np.float32(y.mean(dtype=np.float64))
+    radius, weight, win = _geometry(y.shape[0], y.shape[1], window)
+    if win is not None:
         # A separable Hann window removes the frame border's step, whose 1/f^2 leakage would
         # otherwise add false high-frequency energy to every image.
-        y = y * np.outer(np.hanning(y.shape[0]), np.hanning(y.shape[1]))
-    power = np.abs(np.fft.fft2(y)) ** 2
-    fy = np.fft.fftfreq(y.shape[0])
-    fx = np.fft.fftfreq(y.shape[1])
-    radius = np.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2)
-    return power, radius
+        y *= win
+    spec = fft.rfft2(y, workers=-1)
+    power = spec.real * spec.real + spec.imag * spec.imag
+    return power, radius, weight, y.shape
 
 
 @dataclass(frozen=True)
@@ -110,13 +132,14 @@ def radial_spectrum(image: Any, *, window: str | None = "hann") -> RadialSpectru
     >>> float(spec.frequency.max()) <= 0.5
     True
     """
-    power, radius = _power_2d(image, window)
-    step = 1.0 / min(power.shape)
+    power, radius, weight, shape = _power_2d(image, window)
+    step = 1.0 / min(shape)
     ring = np.rint(radius / step).astype(np.int64)
     n_rings = int(np.floor(0.5 / step)) + 1
     inside = ring < n_rings
-    sums = np.bincount(ring[inside], weights=power[inside], minlength=n_rings)
-    counts = np.bincount(ring[inside], minlength=n_rings)
+    w2d = np.broadcast_to(weight, power.shape)
+    sums = np.bincount(ring[inside], weights=(power * w2d)[inside], minlength=n_rings)
+    counts = np.bincount(ring[inside], weights=w2d[inside], minlength=n_rings)
     valid = counts > 0
     valid[0] = False  # the DC ring (mean removed) carries no texture
     freq = np.arange(n_rings) * step
@@ -145,11 +168,13 @@ def high_frequency_share(image: Any, *, cutoff: float = 0.125, window: str | Non
     cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
     if cutoff >= 0.5 * np.sqrt(2):
         raise LabError(f"cutoff must be below the spectrum's corner (0.707 cycles/px), got {cutoff}")
-    power, radius = _power_2d(image, window)
-    total = float(power.sum(dtype=np.float64) - power[0, 0])
+    power, radius, weight, _ = _power_2d(image, window)
+    col_energy = power.sum(axis=0, dtype=np.float64)
+    total = float(col_energy @ weight - power[0, 0])
     if total <= 1e-12 * power.size:
         return 0.0  # a flat image (up to rounding) has no texture at all
-    return float(power[radius > cutoff].sum(dtype=np.float64) / total)
+    high = np.where(radius > cutoff, power, 0.0).sum(axis=0, dtype=np.float64)
+    return float(high @ weight / total)
 
 
 def waxiness(native: Any, candidate: Any, *, cutoff: float = 0.125, window: str | None = "hann") -> float:

@@ -92,9 +92,14 @@ def pair_residual(f0: np.ndarray, f1: np.ndarray, map_x: np.ndarray, map_y: np.n
                   interpolation: int = cv2.INTER_CUBIC) -> np.ndarray:
     """Per-pixel squared warp residual, mean over channels: mean_c (f0 - W(f1))^2, float32 (H, W)."""
     warped = cv2.remap(f1, map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
-    diff = f0 - warped
-    d2 = diff * diff
-    return d2.mean(axis=2) if d2.ndim == 3 else d2
+    np.subtract(f0, warped, out=warped)  # in place: one frame-sized temporary at 4K
+    np.multiply(warped, warped, out=warped)
+    if warped.ndim == 2:
+        return warped
+    if warped.shape[2] != 3:
+        return warped.mean(axis=2)
+    mean = cv2.transform(warped, np.full((1, 3), 1.0 / 3.0, np.float32))  # channel mean, fast
+    return mean if mean.ndim == 2 else mean[..., 0]
 
 
 def masked_mean(d2: np.ndarray, valid: np.ndarray) -> float:
@@ -136,10 +141,13 @@ class ConfidenceMeter:
         self.change = 0.0
         self.interpolation = interpolation
 
-    def update(self, r0: np.ndarray, r1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, valid: np.ndarray) -> None:
-        self.residual += masked_mean(pair_residual(r0, r1, map_x, map_y, self.interpolation), valid)
-        diff = r0 - r1
-        self.change += float(np.mean(diff * diff, dtype=np.float64))
+    def update(self, r0: np.ndarray, r1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, valid: np.ndarray,
+               *, residual: "float | None" = None) -> None:
+        """Add pair (r0, r1) of the reference; ``residual`` = its warp error when already known."""
+        if residual is None:
+            residual = masked_mean(pair_residual(r0, r1, map_x, map_y, self.interpolation), valid)
+        self.residual += residual
+        self.change += float(cv2.norm(r0, r1, cv2.NORM_L2SQR)) / r0.size
 
     @property
     def value(self) -> float:
@@ -188,7 +196,8 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
         errors.append(masked_mean(d2, valid))
         masked.append(1.0 - float(valid.mean()))
         if source.kind == "dis":
-            meter.update(ref_prev, ref_cur, map_x, map_y, valid)
+            meter.update(ref_prev, ref_cur, map_x, map_y, valid,
+                         residual=errors[-1] if reference is None else None)
         if heat_sum is not None:
             heat_sum += np.where(valid, d2, 0.0).astype(np.float32)
             heat_cnt += valid

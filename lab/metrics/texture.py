@@ -88,30 +88,24 @@ def _glcm_entropies(q: np.ndarray, levels: int, distances: Sequence[int]) -> np.
     n_slices = len(offsets)
     cells = levels * levels
     pair_counts = []
-    counts = np.zeros((n_patch, n_slices, cells), np.int64)
+    for dr, dc in offsets:
+        pair_counts.append((min(size, size - dr) - max(0, -dr)) * (min(size, size - dc) - max(0, -dc)))
+    ids, n_ids = _value_ids(tuple(pair_counts))
+    # 1. co-occurrence counts of every patch and slice, one bincount per slice
+    value_id = np.empty((n_patch, n_slices, cells), np.int64)
     patch_base = (np.arange(n_patch, dtype=np.int64) * cells)[:, None, None]
+    qi = q.astype(np.int64)
     for s, (dr, dc) in enumerate(offsets):
         r0, r1 = max(0, -dr), min(size, size - dr)
         c0, c1 = max(0, -dc), min(size, size - dc)
-        first = q[:, r0:r1, c0:c1].astype(np.int64)
-        second = q[:, r0 + dr : r1 + dr, c0 + dc : c1 + dc].astype(np.int64)
-        pair_counts.append((r1 - r0) * (c1 - c0))
-        index = patch_base + first * levels + second
-        counts[:, s, :] = np.bincount(index.ravel(), minlength=n_patch * cells).reshape(n_patch, cells)
-    ids, n_ids = _value_ids(tuple(pair_counts))
-    max_count = ids.shape[1] - 1
-    # histogram of counts per (patch, slice): how many cells hold count c
-    slice_base = (np.arange(n_patch * n_slices, dtype=np.int64) * (max_count + 1)).reshape(n_patch, n_slices, 1)
-    hist = np.bincount((slice_base + counts).ravel(), minlength=n_patch * n_slices * (max_count + 1))
-    hist = hist.reshape(n_patch, n_slices * (max_count + 1))
-    # merge equal normalised values across slices
-    flat_ids = ids.ravel()
-    order = np.argsort(flat_ids, kind="stable")
-    sorted_ids = flat_ids[order]
-    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    merged = np.add.reduceat(hist[:, order], starts, axis=1).astype(np.float64)
-    total = float(n_slices * cells)
-    p = merged / total
+        index = patch_base + qi[:, r0:r1, c0:c1] * levels + qi[:, r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+        counts = np.bincount(index.ravel(), minlength=n_patch * cells).reshape(n_patch, cells)
+        # 2. the normalised value counts / N_s of each cell, as an id shared across slices
+        value_id[:, s, :] = ids[s][counts]
+    # 3. histogram of distinct values per patch -> entropy (as skimage.measure.shannon_entropy)
+    value_id += (np.arange(n_patch, dtype=np.int64) * n_ids)[:, None, None]
+    hist = np.bincount(value_id.ravel(), minlength=n_patch * n_ids).reshape(n_patch, n_ids)
+    p = hist / float(n_slices * cells)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, -p * np.log2(p), 0.0)
     return terms.sum(axis=1)
@@ -181,7 +175,7 @@ def glcm_score(
     q = gray[: rows * patch, : cols * patch] // (256 // levels)
     patches = q.reshape(rows, patch, cols, patch).transpose(0, 2, 1, 3).reshape(rows * cols, patch, patch)
     scores = np.empty(rows * cols, np.float64)
-    chunk = max(1, 2_000_000 // (len(distances) * 4 * levels * levels))  # bounded memory per chunk
+    chunk = max(1, 4_000_000 // (len(distances) * 4 * levels * levels))  # bounded memory per chunk
     for start in range(0, len(patches), chunk):
         scores[start : start + chunk] = _glcm_entropies(patches[start : start + chunk], levels, distances)
     value = float(scores.mean())

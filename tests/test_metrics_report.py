@@ -1,0 +1,138 @@
+"""The one-pass report agrees with the individual metrics, streams, and plots with labelled axes."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from lab import metrics
+from lab.errors import LabError, LabTypeError
+from lab.video import Clip
+
+H, W = 96, 128
+N = 6
+
+
+def _strip(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = cv2.GaussianBlur(rng.random((H, W + 64)).astype(np.float32), (0, 0), 1.0)
+    img = (img - img.min()) / (img.max() - img.min())
+    return np.dstack([img, img[:, ::-1], 0.5 * img + 0.25])
+
+
+def _flow(t: int) -> np.ndarray:
+    out = np.zeros((H, W, 2), np.float32)
+    out[..., 0] = 2.0
+    return out
+
+
+@pytest.fixture(scope="module")
+def clips() -> tuple[Clip, Clip]:
+    strip = _strip()
+    frames = [np.rint(strip[:, 40 - 2 * t : 40 - 2 * t + W] * 255).astype(np.uint8) for t in range(N)]
+    native = Clip.from_frames(frames, flow=_flow, name="native")
+
+    def upscale(frame: np.ndarray) -> np.ndarray:
+        small = cv2.resize(frame, (W // 4, H // 4), interpolation=cv2.INTER_AREA)
+        return cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)
+
+    candidate = native.map(upscale, name="bicubic x4")
+    return native, candidate
+
+
+def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
+    native, cand = clips
+    rep = metrics.report(native, cand, flow="truth", texture_frames=None, tof_pairs=None, show_progress=False)
+    frames_n, frames_c = list(native), list(cand)
+    assert rep.value("psnr_y") == pytest.approx(np.mean([metrics.psnr(a, b) for a, b in zip(frames_n, frames_c)]), abs=1e-4)
+    assert rep.value("ssim_y") == pytest.approx(np.mean([metrics.ssim(a, b) for a, b in zip(frames_n, frames_c)]), abs=1e-9)
+    for arm, frames in (("native", frames_n), ("candidate", frames_c)):
+        want = metrics.warp_error(frames, flow=(2, 0))
+        assert rep.value("warp_error", arm) == pytest.approx(want.mean, rel=1e-6, abs=1e-12)
+        np.testing.assert_allclose(rep.warp_curves[arm], want.per_frame, rtol=1e-6, atol=1e-12)
+        assert rep.value("vbench_flicker_score", arm) == pytest.approx(metrics.vbench_flicker_score(frames))
+        hf = np.mean([metrics.high_frequency_share(f) for f in frames])
+        assert rep.value("high_frequency_share", arm) == pytest.approx(hf)
+        assert rep.value("glcm_score", arm) == pytest.approx(np.mean([metrics.glcm_score(f) for f in frames]))
+        np.testing.assert_allclose(rep.heatmaps[arm], metrics.flicker_heatmap(frames, flow=(2, 0)), rtol=1e-4, atol=1e-4)
+    assert rep.value("tof") == pytest.approx(metrics.tof(native, cand))
+    assert rep.value("waxiness") == pytest.approx(
+        rep.value("high_frequency_share", "candidate") / rep.value("high_frequency_share", "native")
+    )
+    # the upscale lost detail and flickers more under motion
+    assert rep.value("waxiness") < 0.5
+    assert rep.value("warp_error", "native") < rep.value("warp_error", "candidate")
+    assert rep.reliable and rep.flow_source == "truth"
+    assert all(isinstance(r.value, float) and r.unit for r in rep)
+
+
+def test_report_records_table_and_summary(clips: tuple[Clip, Clip]) -> None:
+    rep = metrics.report(*clips, flow=(2, 0), show_progress=False)
+    rows = rep.to_records()
+    assert {"metric", "value", "unit", "arm", "higher_is_better", "reliable", "detail"} <= set(rows[0])
+    assert {r["arm"] for r in rows} == {"native", "candidate", "flow"}
+    assert "warp_error" in rep.summary() and "dB" in rep.summary()
+    pd = pytest.importorskip("pandas")
+    frame = rep.to_pandas()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == len(rep)
+    with pytest.raises(LabError, match="available"):
+        rep.value("vmaf")
+
+
+def test_report_with_dis_flags_unreliable_flow_on_fine_grating() -> None:
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float64)
+
+    def grating(t: int) -> np.ndarray:
+        f = 0.5 + 0.4 * np.sin(2 * np.pi * (xx - 1.3 * t) / 3.0 + 0.3 * np.sin(2 * np.pi * yy / 40))
+        return np.rint(np.dstack([f] * 3) * 255).astype(np.uint8)
+
+    native = [grating(t) for t in range(4)]
+    blurred = [cv2.GaussianBlur(f, (0, 0), 2.0) for f in native]
+    rep = metrics.report(native, blurred, flow="dis", show_progress=False)
+    assert not rep.reliable and "UNRELIABLE" in rep.summary()
+    assert not any(r.reliable for r in rep if r.metric == "warp_error")
+
+
+def test_plot_report_has_labelled_axes(clips: tuple[Clip, Clip]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rep = metrics.report(*clips, flow="dis", show_progress=False)
+    fig = metrics.plot_report(rep)
+    main_axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(main_axes) >= 4
+    for ax in main_axes:
+        assert ax.get_xlabel() and ax.get_ylabel()
+    assert "cycles/pixel" in fig.axes[1].get_xlabel() or any("cycles/pixel" in a.get_xlabel() for a in fig.axes)
+    with pytest.raises(LabTypeError):
+        metrics.plot_report([1, 2])
+
+
+def test_report_streams_each_clip_once() -> None:
+    calls = {"native": 0, "candidate": 0}
+    base = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+
+    def make(name: str) -> Clip:
+        def frame(t: int) -> np.ndarray:
+            calls[name] += 1
+            return np.roll(base, t, axis=1)
+
+        return Clip.from_function(frame, 5, Clip.from_frames([base]).resolution, name=name)
+
+    metrics.report(make("native"), make("candidate"), flow=(1, 0), show_progress=False)
+    assert calls == {"native": 5, "candidate": 5}
+
+
+def test_report_bad_inputs(clips: tuple[Clip, Clip], small_frame: np.ndarray) -> None:
+    native, cand = clips
+    with pytest.raises(LabError, match="same number of frames"):
+        metrics.report(native, list(cand)[:4], show_progress=False)
+    with pytest.raises(LabError, match="upscale the candidate"):
+        metrics.report(native, [f[:, :64] for f in cand], flow=(0, 0), show_progress=False)
+    with pytest.raises(LabError, match="at least 2"):
+        metrics.report([small_frame], [small_frame], flow=(0, 0), show_progress=False)
+    with pytest.raises(LabError, match="ground-truth"):
+        metrics.report(list(native), list(cand), flow="truth", show_progress=False)
+    with pytest.raises(LabTypeError, match="texture_frames"):
+        metrics.report(native, cand, texture_frames=0, show_progress=False)

@@ -402,8 +402,10 @@ def run(
     start = time.perf_counter()
     s = settings
     scene = scenes.get(s.scene, seed=s.seed, motion=s.motion)
-    native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps)
-    upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed)
+    # one progress bar (ours) for both arms
+    native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps, show_progress=False)
+    upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed,
+                                         show_progress=False)
     cache_bytes = 2 * s.resolution.clip_bytes(s.frames)
     try:
         check_memory(cache_bytes, "frames kept for the metrics", fraction=CACHE_FRACTION)

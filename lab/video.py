@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+import cv2
 import numpy as np
 
 from lab.arrays import check_frame, to_float, to_uint8
@@ -346,7 +347,7 @@ class Mp4Writer:
                 (self.resolution.width, self.resolution.height),
                 fps=self.fps,
                 codec="libx264",
-                pix_fmt_in="rgb24",
+                pix_fmt_in="yuv420p",  # converted here with OpenCV: half the bytes through the pipe
                 pix_fmt_out="yuv420p",
                 output_params=["-crf", str(self.crf), "-preset", self.preset],
                 macro_block_size=1,
@@ -368,7 +369,9 @@ class Mp4Writer:
                 f"frame {self.frames_written} has shape {frame.shape}, but this mp4 is "
                 f"{self.resolution} (shape {self.resolution.shape})"
             )
-        self._writer.send(np.ascontiguousarray(frame))
+        # BT.601 limited-range RGB -> YUV 4:2:0 (the conversion ffmpeg would apply to rgb24 input),
+        # done by OpenCV's SIMD code: about 1.5x faster writes than piping RGB (BENCHMARKS.md)
+        self._writer.send(cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2YUV_I420))
         self.frames_written += 1
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -81,15 +81,16 @@ def fake_scenes(monkeypatch):
     scenes.names = lambda: ["stripes", "skin"]
     scenes.get = lambda name, *, seed=0, motion="static", **kw: Stripes(seed, motion, options["crash_at"])
     scenes.MOTIONS = ("static", "pan")
+    scenes.describe = lambda: {"stripes": Stripes.description}
 
     native = types.ModuleType("lab.native")
     native.render = lambda scene, res, t=0.0, *, device=None: scene.render(res, t)
 
-    def render_clip(scene, res, n_frames, fps=24.0):
+    def render_clip(scene, res, n_frames, fps=24.0, *, show_progress=True):
         return Clip.from_function(lambda i: scene.render(res, i / fps), n_frames, res, fps,
                                   flow=lambda i: scene.flow(res, i / fps, (i + 1) / fps), name="native")
 
-    def upscaled_clip(scene, target, source, method, n_frames, fps=24.0, *, seed=None):
+    def upscaled_clip(scene, target, source, method, n_frames, fps=24.0, *, seed=None, show_progress=True):
         return Clip.from_function(lambda i: upscale(scene.render(source, i / fps), method, size=target, seed=seed),
                                   n_frames, target, fps, flow=lambda i: scene.flow(target, i / fps, (i + 1) / fps),
                                   name=method)
@@ -321,7 +322,7 @@ def test_scenes_listing_on_the_double(fake_scenes, capsys):
     assert cli.main(["scenes"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "stripes  drifting stripes (a test double)",
-        "skin     drifting stripes (a test double)",
+        "skin     drifting stripes (a test double)",  # not in describe(): taken from the scene itself
     ]
 
 

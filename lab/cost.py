@@ -323,7 +323,7 @@ def measure(
     def call(mode: str, res: Resolution, src: Resolution | None) -> Callable[[], object]:
         if mode == "native":
             return lambda: native.render(scene_obj, res, 0.0, device=dev)
-        return lambda: native.render_upscaled(scene_obj, res, src, method, 0.0, seed=seed)
+        return lambda: native.render_upscaled(scene_obj, res, src, method, 0.0, seed=seed, device=dev)
 
     # warm up both paths at the smallest size (imports, kernel caches, first-call overheads)
     call("native", targets[0], None)()

@@ -300,10 +300,11 @@ def side_by_side(panels: Any, *, width_in: float = 4.0) -> "Figure":
 
 
 def loupe_figure(
-    panels: Any, x: float, y: float, *, zoom: int = 8, crop: int = 40, grid: bool = True, metrics: bool = True
+    panels: Any, x: float, y: float, *, zoom: int = 8, crop: int | None = None, grid: bool = True, metrics: bool = True
 ) -> "Figure":
     """Thumbnails with the loupe marked (top) and the same ``crop`` x ``crop`` px region of
     every panel magnified with nearest neighbour (bottom), axes in frame pixel coordinates.
+    Without ``crop`` the region is what a 320 px loupe shows at ``zoom`` (320 // zoom px).
 
     With ``metrics`` each crop is titled with its high-frequency share and sharpness
     (:func:`crop_metrics`).
@@ -312,6 +313,10 @@ def loupe_figure(
 
     items = as_panels(panels)
     h, w = items[0][1].shape[:2]
+    if crop is None:
+        if isinstance(zoom, bool) or not isinstance(zoom, (int, np.integer)) or zoom < 1:
+            raise LabError(f"zoom must be a positive integer, got {zoom!r}")
+        crop = max(8, 320 // zoom)
     x0, y0, x1, y1 = clamp_box(w, h, x, y, crop, crop)
     with matplotlib.rc_context(STYLE):
         fig = _figure(3.2 * len(items), 3.2 * h / w + 3.8)
@@ -393,6 +398,7 @@ def flicker_figure(
     'frame pair t -> t+1'
     """
     import matplotlib
+    from matplotlib.ticker import MaxNLocator
 
     if not isinstance(curves, Mapping) or not curves:
         raise LabError("curves must be a non-empty dict: clip name -> per-frame values")
@@ -411,20 +417,44 @@ def flicker_figure(
         if frame is not None:
             ax.axvline(frame, color="#d62728", linewidth=1, linestyle="--", label=f"frame {frame}")
         ax.set_xlabel("frame pair t -> t+1")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
         ax.legend(loc="best")
         ax.set_title("flicker per frame (lower is steadier)")
         if n_heat:
-            vmax = max(float(np.percentile(np.asarray(m, np.float64), 99.5)) for m in heatmaps.values()) or 1.0
-            image = None
-            for i, (name, heat) in enumerate(heatmaps.items()):
-                hax = fig.add_subplot(grid[0, 1 + i])
-                image = hax.imshow(np.asarray(heat, np.float32), cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest")
-                hax.set_title(f"flicker map: {name}")
-                hax.set_xlabel("x (px)")
-                hax.set_ylabel("y (px)")
-            fig.colorbar(image, ax=fig.axes[1:], label=heat_label, shrink=0.8)
+            _heat_axes(fig, [fig.add_subplot(grid[0, 1 + i]) for i in range(n_heat)], heatmaps, heat_label)
+    return fig
+
+
+def _heat_axes(fig: "Figure", axes: list, heatmaps: Mapping[str, np.ndarray], label: str) -> None:
+    vmax = max(float(np.percentile(np.asarray(m, np.float64), 99.5)) for m in heatmaps.values()) or 1.0
+    image = None
+    for ax, (name, heat) in zip(axes, heatmaps.items()):
+        image = ax.imshow(np.asarray(heat, np.float32), cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set_title(f"flicker map: {name}")
+        ax.set_xlabel("x (px)")
+        ax.set_ylabel("y (px)")
+    fig.colorbar(image, ax=axes, label=label, shrink=0.8)
+
+
+def heatmap_figure(heatmaps: Mapping[str, np.ndarray], *, label: str = HEAT_LABEL, width_in: float = 8.0) -> "Figure":
+    """Flicker heat maps side by side on one shared colour scale (99.5th percentile of all).
+
+    >>> fig = heatmap_figure({"native": np.zeros((9, 16)), "bicubic": np.ones((9, 16))})
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['flicker map: native', 'flicker map: bicubic']
+    """
+    import matplotlib
+
+    if not isinstance(heatmaps, Mapping) or not heatmaps:
+        raise LabError("heatmaps must be a non-empty dict: clip name -> (H, W) map")
+    first = np.asarray(next(iter(heatmaps.values())))
+    if first.ndim != 2:
+        raise LabError(f"a heat map must be 2-D (H, W), got shape {first.shape}")
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(width_in, width_in / len(heatmaps) * first.shape[0] / first.shape[1] + 0.9)
+        _heat_axes(fig, list(fig.subplots(1, len(heatmaps), squeeze=False)[0]), heatmaps, label)
     return fig
 
 

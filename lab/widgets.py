@@ -73,6 +73,7 @@ class ImageView:
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._version = 0
+        self._size: tuple[int, int] | None = None
 
     @property
     def format(self) -> str:
@@ -123,9 +124,15 @@ class ImageView:
             fmt, data = "jpeg", viz.encode_image(frame, "jpeg", quality=95)
         if len(data) > MAX_PAYLOAD:
             raise LabError(f"encoded image is {len(data) / 2**20:.1f} MiB, over the 2 MiB limit; use a smaller viewport")
+        height, width = frame.shape[:2]
         with self.image.hold_sync():
             self.image.format = fmt
             self.image.value = data
+        if self._size != (width, height):  # pin the displayed size: the browser must not rescale pixels
+            self._size = (width, height)
+            self.image.layout.width = f"{width}px"
+            self.image.layout.height = f"{height}px"
+            self.image.layout.min_width = f"{width}px"
 
 
 # --- progress, cancel and errors ---------------------------------------------------------
@@ -141,7 +148,7 @@ class Status:
         self.background = background
         self.bar = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="240px", visibility="hidden"))
         self.cancel_button = w.Button(description="Cancel", button_style="warning", disabled=True,
-                                      layout=w.Layout(width="80px"))
+                                      layout=w.Layout(width="80px", visibility="hidden"))
         self.message = w.HTML(value="")
         self.cancel_button.on_click(lambda _: self.request_cancel())
         self.ui = w.HBox([self.bar, self.cancel_button, self.message])
@@ -191,6 +198,7 @@ class Status:
         self.bar.layout.visibility = "visible"
         self.bar.value = 0
         self.cancel_button.disabled = False
+        self.cancel_button.layout.visibility = "visible"
         self.message.value = html.escape(text)
 
         def body() -> None:
@@ -205,6 +213,7 @@ class Status:
                 self.traceback = traceback.format_exc()
             finally:
                 self.cancel_button.disabled = True
+                self.cancel_button.layout.visibility = "hidden"
                 self.bar.layout.visibility = "hidden"
 
         if self.background:
@@ -486,7 +495,7 @@ class Loupe(_Tool):
         self.zoom = w.Dropdown(options=[(f"{z}x", z) for z in ZOOMS], value=zoom, description="zoom")
         self.grid = w.Checkbox(value=grid, description="pixel grid")
         self.sharp = w.ToggleButton(value=False, description="sharp (PNG)", tooltip="send lossless PNG on every move")
-        self.jump = w.Dropdown(options=[("jump to...", None)], value=None, description="")
+        self.jump = w.Dropdown(options=[("jump to...", "")], value="", description="")
         self.info = w.HTML(value="")
         self.panels = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
         self.panels.add_class("lab-loupe-panels")
@@ -525,7 +534,8 @@ class Loupe(_Tool):
         others = {r.key.method: r.frame for r in compare.renders if r.key.method != NATIVE}
         box = max(4, self.loupe_size // int(self.zoom.value))
         self._regions = viz.interesting_regions(native, others, box=(box, box))
-        self.jump.options = [("jump to...", None)] + [(name, name) for name in self._regions]
+        self.jump.options = [("jump to...", "")] + [(name, name) for name in self._regions]
+        self.jump.value = ""
         self.views = [ImageView(settle_s=self.settle_s, css_class="lab-loupe-image") for _ in compare.renders]
         for view in self.views:
             view.sharp = bool(self.sharp.value)
@@ -541,7 +551,7 @@ class Loupe(_Tool):
 
     def _on_jump(self, change: dict) -> None:
         name = change["new"]
-        if name is None or name not in self._regions:
+        if not name or name not in self._regions:
             return
         x, y = self._regions[name]
         self._quiet = True
@@ -550,6 +560,7 @@ class Loupe(_Tool):
         finally:
             self._quiet = False
         self.update()
+        self.jump.value = ""  # back to the prompt, so the same region can be chosen again
 
     def update(self, *, sharp: bool | None = None) -> None:
         """Re-crop every panel at the current x, y, zoom and grid and send the images."""
@@ -595,8 +606,9 @@ class Loupe(_Tool):
 class Wipe(_Tool):
     """A slider that wipes between the native render and one upscaled render at the same crop.
 
-    Given a :class:`Loupe`, the wipe shows the loupe's crop magnified at its zoom; given a
-    :class:`Compare`, the whole frame shrunk to ``width`` px. ``position`` (0-1) is the
+    Given a :class:`Loupe`, the wipe shows the loupe's crop magnified (nearest neighbour, whole
+    pixel blocks) to about ``width`` px; given a :class:`Compare`, the whole frame shrunk to
+    ``width`` px. ``position`` (0-1) is the
     fraction of the width showing the native render.
     """
 
@@ -646,7 +658,7 @@ class Wipe(_Tool):
         a, b = native.frame, other.frame
         if self.loupe is not None and self.loupe.box is not None:
             x0, y0, x1, y1 = self.loupe.box
-            zoom = int(self.loupe.zoom.value)
+            zoom = max(1, self.width // max(x1 - x0, 1))  # whole-pixel blocks filling the wipe width
             grid = bool(self.loupe.grid.value)
             a, b = (viz.magnify(f[y0:y1, x0:x1], zoom, grid=grid) for f in (a, b))
             where = f"crop x {x0}-{x1 - 1}, y {y0}-{y1 - 1} px at {zoom}x"
@@ -803,9 +815,9 @@ class FlickerMeter(_Tool):
         from lab import native, scenes
 
         scene = scenes.get(self.scene.value, seed=self.seed, motion=self.motion.value)
-        nat = native.render_clip(scene, self.target_res, self.n_frames, fps=self.fps)
+        nat = native.render_clip(scene, self.target_res, self.n_frames, fps=self.fps, show_progress=False)
         up = native.upscaled_clip(scene, self.target_res, self.source_res, self.method.value, self.n_frames,
-                                  fps=self.fps, seed=self.seed)
+                                  fps=self.fps, seed=self.seed, show_progress=False)
         return nat, up
 
     def compute(self) -> None:
@@ -845,7 +857,7 @@ class FlickerMeter(_Tool):
         self.play.max = n - 1
         self.frame.max = n - 1
         self._plot = _CurvePlot(self.curves, viz.WARP_LABEL)
-        heat_fig = viz.flicker_figure(self.curves, self.heatmaps, width_in=9.0)
+        heat_fig = viz.heatmap_figure(self.heatmaps, width_in=8.0)
         heat_png = viz.figure_png(heat_fig)
         self.heat_view.image.format = "png"
         self.heat_view.image.value = heat_png

@@ -232,7 +232,7 @@ def test_loupe_payloads_at_4k_stay_small():
 # --- wipe --------------------------------------------------------------------------------
 def test_wipe_at_loupe_crop():
     lp = make_loupe(grid=False)
-    wp = widgets.Wipe(lp, settle_s=None)
+    wp = widgets.Wipe(lp, width=128, settle_s=None)  # a 16 px crop at 8x
     wp.method.value = "nearest"
     wp.position.value = 0.25
     wp.view.settle()
@@ -332,3 +332,66 @@ def test_cost_explorer_plots_an_injected_measurement():
     assert calls["scene"] == "rings" and calls["method"] == "nearest" and calls["sizes"] == ["64x36", "128x72"]
     assert ce.plot.format == "png" and shown(ce.plot).shape[1] > 400
     assert "extrapolated" in ce.table.value and "native at 4K" in ce.status.message.value
+
+
+def test_views_pin_their_display_size_so_the_browser_does_not_rescale():
+    lp = make_loupe(loupe_size=96)
+    view = lp.views[0]
+    assert (view.image.layout.width, view.image.layout.height) == ("96px", "96px")
+    wp = widgets.Wipe(lp, width=200, settle_s=None)
+    img = shown(wp.view)
+    assert wp.view.image.layout.width == f"{img.shape[1]}px" and img.shape[1] <= 200
+
+
+def test_jump_menu_returns_to_prompt_so_a_region_can_be_chosen_twice():
+    lp = make_loupe()
+    lp.jump.value = "most detail"
+    assert lp.jump.value == ""
+    lp.x.value = 0
+    lp.jump.value = "most detail"
+    assert (lp.x.value, lp.y.value) == lp._regions["most detail"]
+
+
+# --- with the real scenes and renderer ---------------------------------------------------
+def _real_available() -> bool:
+    try:
+        from lab import native, scenes  # noqa: F401
+    except ImportError:
+        return False
+    return hasattr(native, "upscaled_clip")
+
+
+real = pytest.mark.skipif(not _real_available(), reason="lab.native / lab.scenes not present in this checkout")
+
+
+@real
+def test_explorer_with_real_scenes_matches_native_render():
+    from lab import native, scenes
+
+    ex = widgets.explore("zoneplate", target="128x72", source="32x18", methods=["bicubic"], background=False,
+                         cache=RenderCache(), settle_s=None, loupe_size=64)
+    assert ex.status.error is None, ex.status.traceback
+    expect = native.render(scenes.get("zoneplate", seed=0, motion="static"), "128x72", 0.0)
+    assert (ex.compare.render_of("native").frame == expect).all()
+    up = native.render_upscaled(scenes.get("zoneplate", seed=0), "128x72", "32x18", "bicubic", 0.0, seed=0)
+    assert (ex.compare.render_of("bicubic").frame == up).all()
+    assert "zoneplate" in ex.compare.scene.options and "bicubic" in ex.compare.methods.options
+    ex.loupe.x.value = 120
+    x0, y0, x1, y1 = ex.loupe.box
+    ex.loupe.settle()
+    assert (shown(ex.loupe.views[0]) == viz.magnify(expect[y0:y1, x0:x1], 8, grid=True)).all()
+
+
+@real
+def test_flicker_meter_with_real_scenes(monkeypatch):
+    from lab import native, scenes
+
+    fm = widgets.FlickerMeter("foliage", target="64x36", source="16x9", method="bicubic", motion="pan", n_frames=4,
+                              background=False, settle_s=None, width=64)
+    assert fm.status.error is None, fm.status.traceback
+    assert len(fm.curves["native"]) == 3 and len(fm.curves["bicubic"]) == 3
+    clip = native.render_clip(scenes.get("foliage", seed=0, motion="pan"), "64x36", 4, show_progress=False)
+    assert (fm.frames["native"][2] == clip.frame(2)).all()
+    assert np.allclose(fm.curves["native"], metrics.warp_error(clip, flow="auto").per_frame)
+    fm.play.value = 2
+    assert fm.frame.value == 2 and "frame 2" in fm.readout.value

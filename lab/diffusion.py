@@ -393,7 +393,7 @@ class TextureModel:
         return model.to(device) if device else model
 
     def save(self, path: "str | Path", *, info: dict[str, Any] | None = None) -> Path:
-        """Write the weights and config to a ``.safetensors`` file (atomically); returns the path."""
+        """Write the weights (float16) and config to a ``.safetensors`` file, atomically; returns the path."""
         from safetensors.torch import save_file
 
         from lab.video import atomic_path
@@ -404,7 +404,8 @@ class TextureModel:
         path.parent.mkdir(parents=True, exist_ok=True)
         if info is not None:
             self.info = dict(info)
-        state = {k: v.detach().cpu().contiguous() for k, v in self.unet.state_dict().items()}
+        # stored as float16 (half the file size; loading casts back to float32)
+        state = {k: v.detach().cpu().to(_torch().float16).contiguous() for k, v in self.unet.state_dict().items()}
         meta = {"config": self.config.to_json(), "info": json.dumps(self.info), "format": "lab-texture-diffusion-1"}
         with atomic_path(path) as tmp:
             save_file(state, str(tmp), metadata=meta)

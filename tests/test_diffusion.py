@@ -190,9 +190,11 @@ def test_save_load_roundtrip(random_model: TextureModel, tmp_path: Path) -> None
     path = random_model.save(tmp_path / "m.safetensors", info={"steps": 0})
     loaded = TextureModel.load(path)
     assert loaded.classes == random_model.classes and loaded.info == {"steps": 0}
+    for key, value in random_model.unet.state_dict().items():  # stored as float16
+        torch.testing.assert_close(loaded.unet.state_dict()[key], value.half().float(), rtol=0, atol=0)
     a = random_model.generate("skin", (32, 32), steps=2, seed=1, show_progress=False)
     b = loaded.generate("skin", (32, 32), steps=2, seed=1, show_progress=False)
-    np.testing.assert_array_equal(a, b)
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 3
     with pytest.raises(LabError, match=".safetensors"):
         random_model.save(tmp_path / "m.pt")
 

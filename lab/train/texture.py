@@ -1,8 +1,8 @@
 """Train the texture diffusion model of lab.diffusion on random crops of the procedural scenes.
 
-The data are random ``crop`` x ``crop`` windows cut from scenes rendered natively
-(``lab.native.render``) at ``--render`` size, one render per (scene, seed); the class label is
-the scene name. The loss is the DDPM noise-prediction MSE: pick a timestep t, mix a crop x0
+The data are random ``crop`` x ``crop`` crops cut from ``--render``-sized windows of the
+scenes rendered natively (``lab.native.render``) at a fixed pixel scale (``--density`` px per
+frame height); the class label is the scene name. The loss is the DDPM noise-prediction MSE: pick a timestep t, mix a crop x0
 with Gaussian noise as sqrt(a_t) x0 + sqrt(1 - a_t) eps, and ask the UNet for eps. An
 exponential moving average (EMA) of the weights is what gets saved, with a model card and a
 sample grid.
@@ -75,12 +75,17 @@ def spectral_slope(image: np.ndarray, *, band: tuple[float, float] = (1 / 32, 1 
 # --- data -------------------------------------------------------------------------------------------------
 @dataclass
 class TexturePool:
-    """Rendered uint8 scenes to cut training crops from, one list per class."""
+    """Rendered uint8 scene windows to cut training crops from, one list per class.
+
+    ``density`` is the pixel scale of the renders in px per frame height (world unit): 1080
+    means every window looks like a piece of a native 1080p frame of the scene.
+    """
 
     classes: tuple[str, ...]
     images: list[list[np.ndarray]] = field(default_factory=list)
     render: Resolution = Resolution(512, 512)
     seeds: tuple[int, ...] = ()
+    density: float = 1080.0
 
     def sample(self, batch: int, crop: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """A balanced random batch: (batch, 3, crop, crop) float32 in [-1, 1] and class labels."""
@@ -95,28 +100,52 @@ class TexturePool:
         return out * np.float32(2.0 / 255.0) - np.float32(1.0), labels
 
 
-def render_pool(
-    classes: Sequence[str], seeds: Sequence[int], render: Resolution, *, show_progress: bool = True
-) -> TexturePool:
-    """Render every (class, seed) scene natively at ``render`` size (static camera, t = 0).
+def render_window(name: str, seed: int, center: tuple[float, float], render: Resolution, density: float) -> np.ndarray:
+    """Natively render a ``render``-sized window of scene ``name`` centred on world ``center``.
 
-    Unknown scene names raise an error listing the available ones.
-
-    >>> pool = render_pool(["skin"], [0], Resolution(64, 64))   # doctest: +SKIP
-    >>> pool.images[0][0].shape                                  # doctest: +SKIP
-    (64, 64, 3)
+    The camera zoom is set so one world unit (a frame height at zoom 1) spans ``density`` px.
     """
     from lab import native, scenes
+    from lab.scenes.camera import Camera
+
+    scene = scenes.get(name, seed=int(seed), camera=Camera(center=center, zoom=density / render.height))
+    return np.ascontiguousarray(native.render(scene, render, 0.0))
+
+
+def render_pool(
+    classes: Sequence[str],
+    seeds: Sequence[int],
+    render: Resolution,
+    *,
+    windows: int = 6,
+    density: float = 1080.0,
+    show_progress: bool = True,
+) -> TexturePool:
+    """Render ``windows`` random windows of every (class, seed) scene (static, t = 0).
+
+    Window centres are drawn uniformly in [-4, 4]^2 world units from a generator seeded by
+    the scene seed, so the pool is reproducible. Unknown scene names list the available ones.
+
+    >>> pool = render_pool(["skin"], [0], Resolution(64, 64), windows=1)   # doctest: +SKIP
+    >>> pool.images[0][0].shape                                             # doctest: +SKIP
+    (64, 64, 3)
+    """
+    from lab import scenes
 
     available = scenes.names()
     for name in classes:
         if name not in available:
             raise choice_error("scene", name, available)
-    pool = TexturePool(tuple(classes), [[] for _ in classes], render, tuple(seeds))
-    jobs = [(ci, name, s) for ci, name in enumerate(classes) for s in seeds]
-    for ci, name, s in progress(jobs, total=len(jobs), desc="rendering training scenes", disable=not show_progress):
-        scene = scenes.get(name, seed=int(s), motion="static")
-        pool.images[ci].append(np.ascontiguousarray(native.render(scene, render, 0.0)))
+    if windows < 1 or not density > 0:
+        raise LabError(f"windows must be >= 1 and density > 0, got windows={windows}, density={density}")
+    pool = TexturePool(tuple(classes), [[] for _ in classes], render, tuple(int(s) for s in seeds), float(density))
+    jobs = []
+    for ci, name in enumerate(classes):
+        for s in seeds:
+            centers = np.random.default_rng(int(s)).uniform(-4.0, 4.0, size=(windows, 2))
+            jobs += [(ci, name, int(s), (float(cx), float(cy))) for cx, cy in centers]
+    for ci, name, s, center in progress(jobs, total=len(jobs), desc="rendering training scenes", disable=not show_progress):
+        pool.images[ci].append(render_window(name, s, center, render, density))
     return pool
 
 
@@ -126,20 +155,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from lab.diffusion import DEFAULT_WEIGHTS
 
     parser.add_argument("--classes", default=",".join(DEFAULT_CLASSES), help="comma-separated scene names to learn")
-    parser.add_argument("--steps", type=int, default=6000, help="optimiser steps")
+    parser.add_argument("--steps", type=int, default=5000, help="optimiser steps")
     parser.add_argument("--batch", type=int, default=16, help="crops per step")
     parser.add_argument("--crop", type=int, default=64, help="crop side in px")
     parser.add_argument("--lr", type=float, default=4e-4, help="peak AdamW learning rate (cosine decay to 1/20)")
     parser.add_argument("--ema", type=float, default=0.999, help="EMA decay of the saved weights")
     parser.add_argument("--channels", default="32,48,64,64", help="UNet block_out_channels, one per level")
-    parser.add_argument("--render", default="1920x1080", help="size the training scenes are rendered at")
-    parser.add_argument("--scene-seeds", type=int, default=6, help="renders per class (scene seeds 0..N-1)")
+    parser.add_argument("--render", default="512x512", help="size of each rendered scene window")
+    parser.add_argument("--density", type=float, default=1080.0, help="pixel scale of the renders, px per frame height")
+    parser.add_argument("--scene-seeds", type=int, default=4, help="scene seeds per class (0..N-1)")
+    parser.add_argument("--windows", type=int, default=6, help="rendered windows per scene seed")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights init, crops and noise")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     parser.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="output .safetensors file")
     parser.add_argument("--card", default="auto", help="model card .md ('auto' = beside --out, 'none' = skip)")
     parser.add_argument("--grid", default="auto", help="sample grid .png ('auto' = beside --out, 'none' = skip)")
     parser.add_argument("--log-every", type=int, default=100, help="print a log line every N steps")
+    parser.add_argument("--max-minutes", type=float, default=0.0, help="stop early after this much training time (0 = no limit)")
 
 
 @dataclass
@@ -154,22 +186,27 @@ class TrainResult:
 def train(
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
-    steps: int = 6000,
+    steps: int = 5000,
     batch: int = 16,
     crop: int = 64,
     lr: float = 4e-4,
     ema: float = 0.999,
     channels: Sequence[int] = (32, 48, 64, 64),
-    render: "str | Resolution" = "1920x1080",
-    scene_seeds: int = 6,
+    render: "str | Resolution" = "512x512",
+    scene_seeds: int = 4,
+    windows: int = 6,
+    density: float = 1080.0,
     seed: int = 0,
     log_every: int = 100,
+    max_minutes: float = 0.0,
     pool: TexturePool | None = None,
     show_progress: bool = True,
 ) -> tuple[Any, dict[str, Any]]:
     """Train a texture diffusion model; returns (EMA :class:`lab.diffusion.TextureModel`, record).
 
     ``pool`` skips rendering (tests pass a small one). The progress bar shows the running loss.
+    ``max_minutes`` > 0 stops early when the training time runs out (recorded in the result:
+    ``steps`` is then the number of steps actually taken, ``planned_steps`` the request).
     """
     import torch
     from tqdm.auto import tqdm  # lab.progress hides the bar object; training needs set_postfix for the loss
@@ -184,7 +221,7 @@ def train(
     render = parse(render)
     started = time.perf_counter()
     if pool is None:
-        pool = render_pool(config.classes, range(scene_seeds), render, show_progress=show_progress)
+        pool = render_pool(config.classes, range(scene_seeds), render, windows=windows, density=density, show_progress=show_progress)
     if pool.classes != config.classes:
         raise LabError(f"pool classes {pool.classes} differ from the requested {config.classes}")
     small = min(min(img.shape[:2]) for imgs in pool.images for img in imgs)
@@ -214,7 +251,11 @@ def train(
     history: list[float] = []
     t_train = time.perf_counter()
     bar = tqdm(range(steps), desc="training texture diffusion", disable=not show_progress, mininterval=1.0, dynamic_ncols=True)
+    done = 0
     for step in bar:
+        if max_minutes > 0 and time.perf_counter() - t_train > 60.0 * max_minutes:
+            print(f"time limit of {max_minutes:g} min reached after {step} steps; stopping", flush=True)
+            break
         x0_np, labels_np = pool.sample(batch, crop, rng)
         x0 = torch.from_numpy(x0_np)
         labels = torch.from_numpy(labels_np.astype(np.int64))
@@ -235,6 +276,7 @@ def train(
                 pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
         value = float(loss.detach())
         history.append(value)
+        done = step + 1
         running = value if running is None else 0.98 * running + 0.02 * value
         bar.set_postfix(loss=f"{running:.4f}", refresh=False)
         if log_every and (step + 1) % log_every == 0:
@@ -242,11 +284,12 @@ def train(
             print(f"step {step + 1}/{steps} loss {running:.4f} ({elapsed / (step + 1):.3f} s/step)", flush=True)
     bar.close()
     train_s = time.perf_counter() - t_train
-    window = max(1, min(200, steps // 4))
+    window = max(1, min(200, done // 4))
     tail = history[-window:]
     info = {
         "trained": True,
-        "steps": steps,
+        "steps": done,
+        "planned_steps": steps,
         "batch": batch,
         "crop": crop,
         "lr": lr,
@@ -257,11 +300,12 @@ def train(
         "loss_window": window,
         "train_seconds": round(train_s, 1),
         "render_seconds": round(render_s, 1),
-        "seconds_per_step": round(train_s / steps, 4),
+        "seconds_per_step": round(train_s / max(done, 1), 4),
         "threads": torch.get_num_threads(),
         "data": {
             "classes": list(config.classes),
             "render": f"{pool.render.width}x{pool.render.height}",
+            "density": pool.density,
             "scene_seeds": list(pool.seeds),
             "renders": sum(len(i) for i in pool.images),
         },
@@ -326,13 +370,16 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
         "- The saved weights are an exponential moving average of the training weights.",
         "",
         "## Data",
-        f"- {data['renders']} native renders (`lab.native.render`, static camera, t = 0) at {data['render']} px:",
-        f"  each scene kind with scene seeds {data['scene_seeds'][0]}..{data['scene_seeds'][-1]}.",
+        f"- {data['renders']} native renders (`lab.native.render`, static camera, t = 0) of {data['render']} px windows",
+        f"  at a pixel scale of {data['density']:g} px per frame height (the scale of a native {data['density']:g}p frame),",
+        f"  centred at random world points; scene seeds {data['scene_seeds'][0]}..{data['scene_seeds'][-1]} of each kind.",
         f"- Training samples: random {info['crop']}x{info['crop']} crops, balanced over the kinds; values scaled to [-1, 1].",
         "- Nothing downloaded: every pixel comes from the procedural scenes of this package.",
         "",
         "## Training",
-        f"- {info['steps']:,} AdamW steps, batch {info['batch']}, peak learning rate {info['lr']:g} (warm-up, cosine decay),",
+        f"- {info['steps']:,} AdamW steps"
+        + (f" (of {info['planned_steps']:,} planned: stopped by --max-minutes)" if info["steps"] < info["planned_steps"] else "")
+        + f", batch {info['batch']}, peak learning rate {info['lr']:g} (warm-up, cosine decay),",
         f"  gradient clipping 1.0, EMA decay {info['ema']}, seed {info['seed']}.",
         f"- Loss (noise-prediction MSE): {info['first_loss']:.4f} over the first {min(50, info['loss_window'])} steps, **{info['final_loss']:.4f}** over the last {info['loss_window']}.",
         f"- Measured time on this CPU (2 cores shared with other jobs, {info['threads']} torch thread(s)): "
@@ -369,7 +416,7 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
     lines += [
         "## Limits",
         "- A texture model, not a scene model: it makes stationary texture of each kind at the pixel scale it was",
-        f"  trained at ({data['render']} renders), with no layout, objects or text.",
+        f"  trained at ({data['density']:g} px per frame height), with no layout, objects or text.",
         "- Tiny and CPU-trained: samples are plausible but simpler than the procedural originals.",
         "",
     ]
@@ -387,13 +434,15 @@ def run(args: argparse.Namespace) -> int:
     classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
     channels = tuple(int(c) for c in args.channels.split(","))
     out = Path(args.out)
-    pool = render_pool(classes, range(args.scene_seeds), parse(args.render))
+    started = time.perf_counter()
+    pool = render_pool(classes, range(args.scene_seeds), parse(args.render), windows=args.windows, density=args.density)
+    render_s = time.perf_counter() - started
     model, info = train(
         classes=classes, steps=args.steps, batch=args.batch, crop=args.crop, lr=args.lr, ema=args.ema,
-        channels=channels, render=args.render, scene_seeds=args.scene_seeds, seed=args.seed,
-        log_every=args.log_every, pool=pool,
+        channels=channels, seed=args.seed, log_every=args.log_every, max_minutes=args.max_minutes, pool=pool,
     )
     info["channels"] = list(channels)
+    info["render_seconds"] = round(render_s, 1)
     print("evaluating spectral slopes...", flush=True)
     info["evaluation"] = evaluate(model, pool)
     for kind, ev in info["evaluation"].items():

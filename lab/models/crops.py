@@ -26,7 +26,7 @@ import torch
 
 from lab.errors import LabError, choice_error
 from lab.progress import progress
-from lab.resolution import Resolution
+from lab.resolution import Resolution, parse
 
 # scenes with texture worth learning; 'edge' and 'zoneplate' are test charts, kept for held-out checks
 DEFAULT_SCENES = ("skin", "fabric", "foliage", "sign", "character")
@@ -39,13 +39,15 @@ def render_pair(
     hr: Resolution,
     scale: int,
     *,
+    camera: "object | None" = None,
     t: float = 0.0,
-    motion: str = "static",
     lr: str = "native",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Render one scene as an (HR, LR) uint8 pair: HR at ``hr``, LR at ``hr / scale``.
 
-    ``lr="native"`` renders the LR frame natively; ``lr="area"`` area-downscales the HR frame.
+    ``camera`` (a :class:`lab.scenes.camera.Camera`) chooses the view; None uses the scene's
+    static framing. ``lr="native"`` renders the LR frame natively; ``lr="area"``
+    area-downscales the HR frame.
     """
     from lab import native, scenes
 
@@ -54,13 +56,32 @@ def render_pair(
     if hr.width % scale or hr.height % scale:
         raise LabError(f"HR size {hr} is not divisible by scale {scale}; pick a multiple of {scale}")
     low = Resolution(hr.width // scale, hr.height // scale)
-    scene = scenes.get(name, seed=seed, motion=motion)
+    scene = scenes.get(name, seed=seed, camera=camera) if camera is not None else scenes.get(name, seed=seed)
     hr_frame = native.render(scene, hr, t)
     if lr == "native":
         lr_frame = native.render(scene, low, t)
     else:
         lr_frame = cv2.resize(hr_frame, (low.width, low.height), interpolation=cv2.INTER_AREA)
     return hr_frame, lr_frame
+
+
+def random_view(name: str, seed: int, view: int, hr: Resolution, detail: Resolution) -> "object":
+    """A static camera showing a random window of the scene at the pixel scale of ``detail``.
+
+    A frame of ``detail`` (e.g. 4K) covers the scene's framing; the returned camera zooms in by
+    ``detail.height / hr.height`` so an ``hr``-sized render has 4K-sized pixels, at a position
+    drawn from (name, seed, view).
+    """
+    from lab import scenes
+    from lab.scenes.camera import Camera
+
+    (cx, cy), zoom0 = getattr(type(scenes.get(name, seed=seed)), "framing", ((0.0, 0.0), 1.0))
+    zoom = zoom0 * detail.height / hr.height
+    rng = np.random.default_rng([seed, view, sum(map(ord, name))])
+    half_h = 0.5 / zoom0 * (1 - zoom0 / zoom)
+    half_w = half_h * detail.width / detail.height
+    center = (cx + rng.uniform(-half_w, half_w), cy + rng.uniform(-half_h, half_h))
+    return Camera(center=center, zoom=zoom)
 
 
 @dataclass
@@ -74,7 +95,7 @@ class CropPool:
     lr_mode: str
     hr: list[torch.Tensor] = field(default_factory=list)
     lr: list[torch.Tensor] = field(default_factory=list)
-    sources: list[tuple[str, int, float]] = field(default_factory=list)
+    sources: list[tuple[str, int, int]] = field(default_factory=list)  # (scene, seed, view)
 
     def __len__(self) -> int:
         return len(self.hr)
@@ -90,15 +111,17 @@ def build_pool(
     *,
     names: Sequence[str] | None = None,
     hr: Resolution = Resolution(384, 216),
-    times: Sequence[float] = (0.0,),
-    motion: str = "pan",
+    views: int = 2,
+    detail: "str | Resolution | None" = "4k",
     lr: str = "native",
     desc: str = "rendering crops",
 ) -> CropPool:
-    """Render every (scene, seed, time) as an aligned (HR, LR) pair, with a progress bar.
+    """Render ``views`` windows of every (scene, seed) as aligned (HR, LR) pairs, with a progress bar.
 
-    Training and held-out pools must use different ``seeds``. Unknown scene names raise an
-    error listing the available ones.
+    ``detail`` sets the pixel scale of the HR renders (default "4k": each HR render is a
+    window of the scene as a 4K frame would show it, so the LR render has 4K / scale pixels);
+    None renders the whole framing at ``hr``. Training and held-out pools must use different
+    ``seeds``. Unknown scene names raise an error listing the available ones.
     """
     from lab import scenes
 
@@ -109,13 +132,15 @@ def build_pool(
             raise choice_error("scene", n, available)
     if not names:
         raise LabError(f"none of the default training scenes {DEFAULT_SCENES} exist; available: {available}")
+    detail_res = parse(detail) if detail is not None else None
     pool = CropPool(scale=scale, lr_mode=lr)
-    jobs = [(n, s, t) for s in seeds for n in names for t in times]
-    for n, s, t in progress(jobs, total=len(jobs), desc=desc):
-        hr_frame, lr_frame = render_pair(n, s, hr, scale, t=t, motion=motion, lr=lr)
+    jobs = [(n, s, v) for s in seeds for n in names for v in range(views)]
+    for n, s, v in progress(jobs, total=len(jobs), desc=desc):
+        camera = random_view(n, s, v, hr, detail_res) if detail_res is not None else None
+        hr_frame, lr_frame = render_pair(n, s, hr, scale, camera=camera, lr=lr)
         pool.hr.append(_chw(hr_frame))
         pool.lr.append(_chw(lr_frame))
-        pool.sources.append((n, s, t))
+        pool.sources.append((n, s, v))
     return pool
 
 
@@ -175,4 +200,14 @@ def psnr_db(reference: torch.Tensor, test: torch.Tensor, *, border: int = 0) -> 
     return float("inf") if mse == 0 else float(10 * np.log10(1.0 / mse))
 
 
-__all__ = ["DEFAULT_SCENES", "LR_MODES", "render_pair", "CropPool", "build_pool", "sample_crops", "grid_crops", "psnr_db"]
+__all__ = [
+    "DEFAULT_SCENES",
+    "LR_MODES",
+    "render_pair",
+    "random_view",
+    "CropPool",
+    "build_pool",
+    "sample_crops",
+    "grid_crops",
+    "psnr_db",
+]

@@ -102,9 +102,12 @@ def load_file(path: "str | Path") -> LearnedSR:
             f"learned-SR weights not found at {path}; retrain them with "
             f"`python -m lab.train sr --scale <2|4> --out {path}` or restore the file from the repository"
         )
-    with safe_open(str(path), framework="pt") as f:
-        meta = f.metadata() or {}
-        state = {k: f.get_tensor(k) for k in f.keys()}
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            state = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as exc:  # safetensors raises its own error type for a damaged file
+        raise LabError(f"cannot read {path} ({exc}); the file is damaged: restore it or retrain it") from exc
     if meta.get("arch") != "LearnedSR":
         raise LabError(f"{path} is not a LearnedSR weight file (metadata: {json.dumps(meta)[:200]})")
     net = LearnedSR(scale=int(meta["scale"]), features=int(meta["features"]))
@@ -128,7 +131,13 @@ def load(scale: int = 4, device: "str | torch.device" = "cpu") -> LearnedSR:
         raise LabError(f"learned-sr is trained for scales {SCALES}; got {scale!r}")
     key = (scale, str(torch.device(device)))
     if key not in _CACHE:
-        _CACHE[key] = load_file(weights_path(scale)).to(device)
+        path = weights_path(scale)
+        if not path.is_file():
+            raise LabError(
+                f"learned-SR x{scale} weights not found at {path}; retrain them with "
+                f"`python -m lab.train sr --scale {scale}` or restore the file from the repository"
+            )
+        _CACHE[key] = load_file(path).to(device)
     return _CACHE[key]
 
 

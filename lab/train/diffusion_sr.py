@@ -39,9 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate, cosine-decayed (default 1e-3)")
     parser.add_argument("--train-seeds", type=int, default=6, help="scene seeds 0..N-1 to train on (default 6)")
     parser.add_argument("--hr-size", default="384x216", help="size of each HR render (default 384x216)")
+    parser.add_argument("--views", type=int, default=4, help="random windows per scene and seed (default 4)")
+    parser.add_argument("--detail", default="4k", help="pixel scale of the HR renders, as a frame size (default 4k)")
     parser.add_argument("--sample-steps", type=int, default=10, help="DDIM steps for the evaluation (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the crop sampler, noise and init (default 0)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument(
+        "--max-minutes", type=float, default=None, help="stop training after this many minutes (default: no limit)"
+    )
 
 
 def _hf_share(batch: torch.Tensor, cutoff: float = 0.125) -> float:
@@ -62,7 +67,7 @@ def run(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
     from lab.models import crops
-    from lab.models.diffusion_sr import FACTOR, DiffusionSR, build_unet, make_scheduler, noise_like, sample, save, weights_path
+    from lab.models.diffusion_sr import FACTOR, DiffusionSR, build_unet, make_scheduler, sample, save, weights_path
     from lab.train.sr import command_line, write_card
 
     if args.steps < 1:
@@ -72,9 +77,13 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else weights_path()
     hr_size = parse(args.hr_size)
     t_start = time.perf_counter()
-    train_pool = crops.build_pool(FACTOR, range(args.train_seeds), hr=hr_size, times=(0.0, 0.5),
-                                  desc="rendering training scenes")
-    test_pool = crops.build_pool(FACTOR, HELD_OUT_SEEDS, hr=hr_size, times=(0.25,), desc="rendering held-out scenes")
+    train_pool = crops.build_pool(
+        FACTOR, range(args.train_seeds), hr=hr_size, views=args.views, detail=args.detail,
+        desc="rendering training scenes",
+    )
+    test_pool = crops.build_pool(
+        FACTOR, HELD_OUT_SEEDS, hr=hr_size, views=2, detail=args.detail, desc="rendering held-out scenes"
+    )
     t_data = time.perf_counter() - t_start
 
     # 1. residual statistics -> scale so that x0 has std 0.5
@@ -91,20 +100,27 @@ def run(args: argparse.Namespace) -> None:
     model = DiffusionSR(unet, residual_scale)
     scheduler = make_scheduler("ddpm")
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=1e-4)
-    warmup = max(1, args.steps // 20)
+    limit_s = args.max_minutes * 60 if args.max_minutes else float("inf")
 
-    def lr_factor(step: int) -> float:  # linear warm-up, then cosine decay to 5 %
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = (step - warmup) / max(1, args.steps - warmup)
-        return 0.05 + 0.95 * 0.5 * (1 + float(np.cos(np.pi * progress)))
+    def lr_at(fraction: float) -> float:  # linear warm-up over 5 %, then cosine decay to 5 %
+        if fraction < 0.05:
+            return args.lr * (0.05 + 0.95 * fraction / 0.05)
+        progress = (fraction - 0.05) / 0.95
+        return args.lr * (0.05 + 0.95 * 0.5 * (1 + float(np.cos(np.pi * min(progress, 1.0)))))
 
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     gen = torch.Generator().manual_seed(args.seed)
     running = None
     unet.train()
     bar = tqdm(range(args.steps), desc="training diffusion-sr x4", dynamic_ncols=True)
+    t_loop = time.perf_counter()
+    steps_done = 0
     for step in bar:
+        # the schedule follows whichever runs out first: steps or the time limit
+        fraction = max(step / args.steps, (time.perf_counter() - t_loop) / limit_s)
+        if fraction >= 1.0:
+            break
+        for group in opt.param_groups:
+            group["lr"] = lr_at(fraction)
         lr_batch, hr_batch = crops.sample_crops(train_pool, args.batch, args.patch, generator=gen)
         base = F.interpolate(lr_batch, scale_factor=FACTOR, mode="bicubic", align_corners=False)
         x0 = (hr_batch - base) * residual_scale
@@ -118,7 +134,7 @@ def run(args: argparse.Namespace) -> None:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
         opt.step()
-        sched.step()
+        steps_done = step + 1
         running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
         if step % 10 == 0 or step == args.steps - 1:
             bar.set_postfix(loss=f"{running:.4f}")
@@ -127,22 +143,27 @@ def run(args: argparse.Namespace) -> None:
     unet.eval().requires_grad_(False)
 
     # 3. held-out evaluation: 64x64 HR crops, two noise seeds
-    lr_test, hr_test = crops.grid_crops(test_pool, 16)
+    eval_patch = min(16, *test_pool.lr[0].shape[1:])
+    lr_test, hr_test = crops.grid_crops(test_pool, eval_patch)
+    keep = torch.linspace(0, lr_test.shape[0] - 1, min(96, lr_test.shape[0])).round().long()  # spread subset
+    lr_test, hr_test = lr_test[keep], hr_test[keep]
     bic = F.interpolate(lr_test, scale_factor=FACTOR, mode="bicubic", align_corners=False).clamp(0, 1)
     outs = []
     for s in (0, 1):
-        preds = []
-        for i in range(lr_test.shape[0]):
-            noise = noise_like(64, 64, 10_000 * s + i)
-            preds.append(sample(model, lr_test[i : i + 1], noise, steps=args.sample_steps))
+        noise = torch.randn(hr_test.shape, generator=torch.Generator().manual_seed(10_000 + s))
+        preds = [
+            sample(model, lr_test[i : i + 32], noise[i : i + 32], steps=args.sample_steps)
+            for i in range(0, lr_test.shape[0], 32)
+        ]
         outs.append(torch.cat(preds))
     p_diff, p_bic = crops.psnr_db(hr_test, outs[0], border=8), crops.psnr_db(hr_test, bic, border=8)
     hf_native, hf_bic, hf_diff = _hf_share(hr_test), _hf_share(bic), _hf_share(outs[0])
     seed_spread = float((outs[0] - outs[1]).abs().mean() * 255)
     n_params = sum(p.numel() for p in unet.parameters())
     command = command_line(args, "diffusion-sr")
+    limit_note = f", time limit {args.max_minutes:g} min" if args.max_minutes else ""
     meta = {
-        "steps": str(args.steps),
+        "steps": str(steps_done),
         "final_loss": f"{running:.5f}",
         "heldout_psnr_db": f"{p_diff:.3f}",
         "heldout_bicubic_psnr_db": f"{p_bic:.3f}",
@@ -168,8 +189,10 @@ def run(args: argparse.Namespace) -> None:
                 "runs it on clips with independent, fixed or motion-warped noise."
             ),
             "Data": (
-                f"Scenes {', '.join(scenes_used)} from `lab.scenes`, seeds 0..{args.train_seeds - 1}, camera pan "
-                f"at t = 0 and 0.5 s: {len(train_pool)} HR renders of {hr_size.width}x{hr_size.height}; LR frames "
+                f"Scenes {', '.join(scenes_used)} from `lab.scenes`, seeds 0..{args.train_seeds - 1}, "
+                f"{args.views} random "
+                f"static windows each at the pixel scale of a {args.detail} frame: {len(train_pool)} HR renders of "
+                f"{hr_size.width}x{hr_size.height}; LR frames "
                 f"rendered natively at {hr_size.width // FACTOR}x{hr_size.height // FACTOR}. Random "
                 f"{args.patch}x{args.patch} LR / {args.patch * FACTOR}x{args.patch * FACTOR} HR crops with flips "
                 f"and 90-degree turns, batch {args.batch}. Residual std {residual_std:.4f}, so residual_scale "
@@ -177,13 +200,15 @@ def run(args: argparse.Namespace) -> None:
             ),
             "Training": (
                 f"DDPM objective, v-prediction, cosine (squaredcos_cap_v2) schedule, 1000 timesteps; AdamW "
-                f"(lr {args.lr:g}, warm-up then cosine), gradient clipping 1.0, {args.steps} steps, seed {args.seed}, "
+                f"(lr {args.lr:g}, warm-up then cosine), gradient clipping 1.0, {steps_done} steps "
+                f"(of {args.steps} planned{limit_note}), seed {args.seed}, "
                 f"{args.threads} CPU thread(s). Rendering the data took {t_data:.0f} s, training {t_train:.0f} s "
                 "(2-core CPU shared with other jobs)."
             ),
             "Evaluation": (
-                f"Held-out seeds {', '.join(map(str, HELD_OUT_SEEDS))} at t = 0.25 s, every 16x16 LR crop "
-                f"({lr_test.shape[0]} crops, 64x64 output), {args.sample_steps} DDIM steps. RGB PSNR (8-px "
+                f"Held-out seeds {', '.join(map(str, HELD_OUT_SEEDS))} (2 windows each), every "
+                f"{eval_patch}x{eval_patch} LR crop ({lr_test.shape[0]} crops, {eval_patch * FACTOR}x"
+                f"{eval_patch * FACTOR} output), {args.sample_steps} DDIM steps. RGB PSNR (8-px "
                 f"border shaved): diffusion-sr {p_diff:.2f} dB, bicubic {p_bic:.2f} dB. High-frequency share "
                 f"(power above 0.125 cycles/px): native {hf_native:.4f}, bicubic {hf_bic:.4f}, diffusion-sr "
                 f"{hf_diff:.4f}. Two noise seeds differ by {seed_spread:.2f} levels (mean absolute, 0-255): "
@@ -200,7 +225,7 @@ def run(args: argparse.Namespace) -> None:
         {
             "file": out.name,
             "parameters": f"{n_params:,}",
-            "steps": str(args.steps),
+            "steps": str(steps_done),
             "final loss (v-MSE, running mean)": f"{running:.4f}",
             "held-out PSNR diffusion-sr / bicubic": f"{p_diff:.2f} dB / {p_bic:.2f} dB",
             "held-out HF share native / bicubic / diffusion-sr": f"{hf_native:.4f} / {hf_bic:.4f} / {hf_diff:.4f}",

@@ -1,0 +1,301 @@
+"""Native rendering: every pixel of the target grid computed from the continuous scene.
+
+Each scene band-limits itself to the grid it is rendered on (noise octaves above the
+Nyquist limit fade out, shape edges are box-filtered over one pixel; see each scene's
+``antialiasing`` text), so a native frame is what an ideal camera with square pixels would
+record at that resolution. Frames are computed in float32 with torch on the CPU or a CUDA
+GPU (the same numbers within 1e-4) and in horizontal bands when the memory guard says the
+whole frame's float32 intermediates would not fit. At rest a frame is uint8 (H, W, 3).
+
+>>> from lab import scenes, native
+>>> frame = native.render(scenes.get("skin"), "160x90")
+>>> frame.shape, frame.dtype
+((90, 160, 3), dtype('uint8'))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+
+from lab.errors import LabError, LabTypeError, MemoryBudgetError
+from lab.progress import progress
+from lab.resolution import Resolution, available_memory, check_memory, guard_frame, parse
+from lab.scenes import Scene
+from lab.scenes.camera import check_time
+from lab.video import Clip
+
+if TYPE_CHECKING:
+    import torch
+
+MIN_BAND = 16  # rows: below this a band is all overhead, so the guard refuses instead
+
+
+def _scene(scene: object) -> Scene:
+    if isinstance(scene, str):
+        raise LabTypeError(f"pass a Scene, not its name: use lab.scenes.get({scene!r})")
+    if not isinstance(scene, Scene):
+        raise LabTypeError(f"expected a lab.scenes.Scene (from lab.scenes.get(name)), got {type(scene).__name__}")
+    return scene
+
+
+def _device(device: "str | None") -> str:
+    import torch
+
+    if device is None:
+        from lab.config import device as default_device
+
+        return default_device()
+    if hasattr(device, "type"):  # a torch.device
+        device = str(device)
+    if not isinstance(device, str) or not (device == "cpu" or device.startswith("cuda")):
+        raise LabError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise LabError("device 'cuda' was requested but no CUDA GPU is available; use device='cpu'")
+    return device
+
+
+def _n_frames(n_frames: object) -> int:
+    if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)):
+        raise LabTypeError(f"n_frames must be an integer, got {n_frames!r}")
+    if n_frames < 1:
+        raise LabError(f"n_frames must be at least 1, got {n_frames}")
+    return int(n_frames)
+
+
+def _fps(fps: object) -> float:
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not math.isfinite(fps) or fps <= 0:
+        raise LabError(f"fps must be a positive number of frames per second, got {fps!r}")
+    return float(fps)
+
+
+def plan_bands(scene: Scene, resolution: "str | Resolution", tile_rows: int | None = None) -> list[tuple[int, int]]:
+    """Row bands ``[(r0, r1), ...]`` to render ``scene`` at ``resolution`` within the memory guard.
+
+    One band when the float32 intermediates of the whole frame (``scene.planes`` planes) fit
+    in half the available memory, else bands of as many rows as fit. ``tile_rows`` forces a
+    band height. Raises :class:`MemoryBudgetError` when not even a 16-row band fits.
+
+    >>> from lab import scenes
+    >>> plan_bands(scenes.get("skin"), "160x90", tile_rows=40)
+    [(0, 40), (40, 80), (80, 90)]
+    """
+    res = parse(resolution)
+    row_bytes = scene.planes * 4 * res.width
+    if tile_rows is not None:
+        if isinstance(tile_rows, bool) or not isinstance(tile_rows, (int, np.integer)) or tile_rows < 1:
+            raise LabError(f"tile_rows must be a positive number of rows, got {tile_rows!r}")
+        rows = int(tile_rows)
+    else:
+        try:
+            check_memory(row_bytes * res.height, f"float32 intermediates of a {res} {scene.name} frame")
+            rows = res.height
+        except MemoryBudgetError:
+            rows = int(available_memory() * 0.5 // row_bytes)
+            if rows < MIN_BAND:
+                check_memory(row_bytes * MIN_BAND, f"a {MIN_BAND}-row band of a {res} {scene.name} frame")
+    return [(r0, min(r0 + rows, res.height)) for r0 in range(0, res.height, rows)]
+
+
+def _to_uint8(rgb: "torch.Tensor") -> np.ndarray:
+    """(3, h, W) float tensor in [0, 1] -> (h, W, 3) uint8, rounding like ``lab.arrays.to_uint8``."""
+    import torch
+
+    q = rgb.mul(255.0).round_().clamp_(0.0, 255.0).to(torch.uint8)
+    return q.permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+def render_tensor(
+    scene: Scene, resolution: "str | Resolution", t: float = 0.0, *, device: "str | None" = None, tile_rows: int | None = None
+) -> "torch.Tensor":
+    """The frame at time ``t`` (s) as a (3, H, W) float32 tensor in [0, 1] on ``device``.
+
+    For GPU pipelines and exact comparisons; :func:`render` is the usual entry point.
+    """
+    import torch
+
+    scene = _scene(scene)
+    res = parse(resolution)
+    t = check_time(t)
+    dev = _device(device)
+    guard_frame(res, "float32", copies=1)
+    out = torch.empty((3, res.height, res.width), dtype=torch.float32, device=dev)
+    with torch.no_grad():
+        for r0, r1 in plan_bands(scene, res, tile_rows):
+            out[:, r0:r1] = scene.shade(scene.grid(res, t, (r0, r1), dev))
+    return out
+
+
+def render_float(
+    scene: Scene, resolution: "str | Resolution", t: float = 0.0, *, device: "str | None" = None, tile_rows: int | None = None
+) -> np.ndarray:
+    """The frame at time ``t`` (s) as (H, W, 3) float32 numpy in [0, 1] (before quantisation).
+
+    >>> from lab import scenes
+    >>> render_float(scenes.get("edge"), "64x36").dtype
+    dtype('float32')
+    """
+    from lab.arrays import to_numpy
+
+    return to_numpy(render_tensor(scene, resolution, t, device=device, tile_rows=tile_rows))
+
+
+def render(
+    scene: Scene, resolution: "str | Resolution", t: float = 0.0, *, device: "str | None" = None, tile_rows: int | None = None
+) -> np.ndarray:
+    """Render ``scene`` natively at ``resolution`` at time ``t`` (s): uint8 (H, W, 3) RGB.
+
+    Every pixel is computed from the continuous scene on the target grid, anti-aliased as the
+    scene documents (``scene.antialiasing``). ``device`` is "cpu", "cuda" or None (CUDA when
+    present). Large frames are rendered in row bands when the memory guard requires it (or
+    every ``tile_rows`` rows); the result does not depend on the banding beyond float rounding.
+
+    >>> from lab import scenes
+    >>> f = render(scenes.get("zoneplate"), "64x36", 0.0)
+    >>> f.shape, f.dtype.name
+    ((36, 64, 3), 'uint8')
+    """
+    import torch
+
+    scene = _scene(scene)
+    res = parse(resolution)
+    t = check_time(t)
+    dev = _device(device)
+    guard_frame(res, "uint8")
+    out = np.empty(res.shape, np.uint8)
+    with torch.no_grad():
+        for r0, r1 in plan_bands(scene, res, tile_rows):
+            out[r0:r1] = _to_uint8(scene.shade(scene.grid(res, t, (r0, r1), dev)))
+    return out
+
+
+def _flow_fn(scene: Scene, res: Resolution, fps: float):  # noqa: ANN202 - Clip's FlowFn
+    def flow(t: int) -> np.ndarray:
+        return scene.flow(res, t / fps, (t + 1) / fps)
+
+    return flow
+
+
+def _streamed(frame_fn, n: int, desc: str, show: bool):  # noqa: ANN001, ANN202
+    def iterate() -> Iterator[np.ndarray]:
+        for t in progress(range(n), total=n, desc=desc, disable=not show):
+            yield frame_fn(t)
+
+    return iterate
+
+
+def render_clip(
+    scene: Scene,
+    resolution: "str | Resolution",
+    n_frames: int,
+    fps: float = 24.0,
+    *,
+    device: "str | None" = None,
+    show_progress: bool = True,
+) -> Clip:
+    """A lazy :class:`~lab.video.Clip` of ``n_frames`` native frames at ``fps`` (frame t at t/fps s).
+
+    Nothing is rendered until frames are read; iterating shows a progress bar. The clip
+    carries the scene's exact flow: ``clip.flow(t) == scene.flow(res, t/fps, (t+1)/fps)``.
+
+    >>> from lab import scenes
+    >>> clip = render_clip(scenes.get("skin", motion="pan"), "64x36", 3, show_progress=False)
+    >>> len(clip), clip.flow(0).shape
+    (3, (36, 64, 2))
+    """
+    scene = _scene(scene)
+    res = parse(resolution)
+    n = _n_frames(n_frames)
+    fps = _fps(fps)
+    dev = _device(device)
+
+    def frame(t: int) -> np.ndarray:
+        return render(scene, res, t / fps, device=dev)
+
+    return Clip(
+        frame,
+        n,
+        res,
+        fps,
+        flow=_flow_fn(scene, res, fps),
+        name=f"{scene.name} native {res.width}x{res.height}",
+        iterate=_streamed(frame, n, f"rendering {scene.name} {res.width}x{res.height}", show_progress),
+    )
+
+
+def render_upscaled(
+    scene: Scene,
+    target: "str | Resolution",
+    source: "str | Resolution",
+    method: str = "bicubic",
+    t: float = 0.0,
+    *,
+    seed: int | None = None,
+    device: "str | None" = None,
+) -> np.ndarray:
+    """Render ``scene`` at ``source`` then upscale it to ``target`` with ``method``: uint8 (H, W, 3).
+
+    The comparison partner of :func:`render` at ``target``: same content, same camera, but
+    the detail above the source's Nyquist limit was never rendered.
+
+    >>> from lab import scenes
+    >>> render_upscaled(scenes.get("skin"), "128x72", "32x18").shape
+    (72, 128, 3)
+    """
+    from lab.upscale import get as get_method
+    from lab.upscale import upscale
+
+    scene = _scene(scene)
+    tgt, src = parse(target), parse(source)
+    get_method(method)  # unknown methods fail before rendering
+    low = render(scene, src, t, device=device)
+    return upscale(low, method, size=tgt, seed=seed)
+
+
+def upscaled_clip(
+    scene: Scene,
+    target: "str | Resolution",
+    source: "str | Resolution",
+    method: str = "bicubic",
+    n_frames: int = 24,
+    fps: float = 24.0,
+    *,
+    seed: int | None = None,
+    device: "str | None" = None,
+    show_progress: bool = True,
+) -> Clip:
+    """A lazy clip rendered at ``source`` and upscaled to ``target``, with the exact flow at ``target``.
+
+    With a ``seed``, frame t is upscaled with seed ``seed + t`` (a stochastic upscaler draws
+    fresh noise every frame, as a per-frame generator would); without one, ``seed=None``.
+
+    >>> from lab import scenes
+    >>> clip = upscaled_clip(scenes.get("skin"), "128x72", "32x18", "bicubic", 2, show_progress=False)
+    >>> clip.frame(0).shape, clip.has_flow
+    ((72, 128, 3), True)
+    """
+    from lab.upscale import get as get_method
+    from lab.upscale import upscale
+
+    scene = _scene(scene)
+    tgt, src = parse(target), parse(source)
+    n = _n_frames(n_frames)
+    fps = _fps(fps)
+    get_method(method)
+    dev = _device(device)
+
+    def frame(t: int) -> np.ndarray:
+        low = render(scene, src, t / fps, device=dev)
+        return upscale(low, method, size=tgt, seed=None if seed is None else seed + t)
+
+    return Clip(
+        frame,
+        n,
+        tgt,
+        fps,
+        flow=_flow_fn(scene, tgt, fps),
+        name=f"{scene.name} {src.width}x{src.height} {method} to {tgt.width}x{tgt.height}",
+        iterate=_streamed(frame, n, f"rendering {scene.name} {src.width}x{src.height} + {method}", show_progress),
+    )

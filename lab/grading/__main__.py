@@ -1,0 +1,111 @@
+"""Command line for graded exercises (run from the repository root).
+
+    python -m lab.grading build                 # exercises/*.py -> lessons/exercises/*.ipynb,
+                                                #   lab/grading/public_tests/, dist/autograder/*.zip
+    python -m lab.grading build --check         # fail if a committed student notebook is stale
+    python -m lab.grading grade submissions/ --exercise ex01_pixels_and_bytes --out gradebook.csv
+    python -m lab.grading list                  # exercises and their points
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from lab.errors import LabError
+
+
+def _build(args: argparse.Namespace) -> int:
+    from lab.grading.build import build
+    from lab.grading.student import PUBLIC_TESTS
+
+    if not args.check:
+        results = build(args.source, args.student, args.dist, only=args.only, repo=args.repo)
+        for r in results:
+            points = ", ".join(f"{q}={p:g}" for q, p in r.questions.items())
+            print(f"{r.name}: {r.student} | public tests {r.public_tests} | bundle {r.bundle} | {points}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = build(args.source, Path(tmp) / "student", Path(tmp) / "dist", public_dir=Path(tmp) / "public",
+                      only=args.only, repo=args.repo)
+        stale = []
+        for r in fresh:
+            committed = Path(args.student) / r.student.name
+            if not committed.is_file() or committed.read_text(encoding="utf-8") != r.student.read_text(encoding="utf-8"):
+                stale.append(str(committed))
+            shipped = PUBLIC_TESTS / r.name
+            for test in r.public_tests.glob("*.py"):
+                if not (shipped / test.name).is_file() or (shipped / test.name).read_text() != test.read_text():
+                    stale.append(str(shipped / test.name))
+    if stale:
+        print("out of date (run: python -m lab.grading build):\n  " + "\n  ".join(stale), file=sys.stderr)
+        return 1
+    print(f"{len(fresh)} exercise(s) up to date")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from lab.grading.grade import grade_folder, resolve_bundle
+
+    bundle = resolve_bundle(args.bundle, exercise=args.exercise, dist_dir=args.dist)
+    results = grade_folder(args.submissions, bundle, args.out, jobs=args.jobs, timeout=args.timeout,
+                           cell_timeout=args.cell_timeout, max_output_bytes=args.max_output)
+    width = max(len(r.student) for r in results)
+    for r in results:
+        print(f"{r.student:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {r.seconds:5.1f} s  "
+              f"{r.reason[:100]}")
+    print(f"gradebook: {args.out} ({len(results)} submissions)")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from lab.grading.build import parse_source, sources
+
+    for path in sources(args.source):
+        src = parse_source(path)
+        print(f"{src.name:<32} lessons {','.join(map(str, src.lessons)):<8} {src.title}")
+    return 0
+
+
+def main(argv: "list[str] | None" = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lab.grading", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="generate student notebooks, public tests and autograder bundles")
+    b.add_argument("--source", default="exercises", help="folder of exercise sources NN_name.py (default: exercises)")
+    b.add_argument("--student", default="lessons/exercises", help="where student notebooks go (default: lessons/exercises)")
+    b.add_argument("--dist", default="dist/autograder", help="where autograder bundles go (default: dist/autograder)")
+    b.add_argument("--only", nargs="+", metavar="EXERCISE", help="build only these exercises")
+    b.add_argument("--repo", help="GitHub owner/name stamped into the Colab install cell")
+    b.add_argument("--check", action="store_true", help="only verify the committed student files are up to date")
+    b.set_defaults(run=_build)
+
+    g = sub.add_parser("grade", help="grade a folder of submissions into a CSV gradebook (no Docker)")
+    g.add_argument("submissions", help="folder of .ipynb / .zip submissions (or one sub-folder per student)")
+    which = g.add_mutually_exclusive_group(required=True)
+    which.add_argument("--exercise", help="exercise name; its bundle is <dist>/<exercise>-autograder.zip")
+    which.add_argument("--bundle", help="path to an autograder zip")
+    g.add_argument("--dist", default="dist/autograder", help="folder of bundles (default: dist/autograder)")
+    g.add_argument("--out", default="gradebook.csv", help="CSV gradebook to write (default: gradebook.csv)")
+    g.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
+    g.add_argument("--timeout", type=float, default=300, help="seconds per submission before it is killed (default: 300)")
+    g.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell before it is interrupted (default: 60)")
+    g.add_argument("--max-output", type=int, default=1_000_000, help="bytes a submission may print (default: 1000000)")
+    g.set_defaults(run=_grade)
+
+    ls = sub.add_parser("list", help="list the exercises")
+    ls.add_argument("--source", default="exercises")
+    ls.set_defaults(run=_list)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except LabError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

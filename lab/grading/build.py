@@ -1,0 +1,525 @@
+"""Build student notebooks and autograder bundles from the exercise sources (otter assign).
+
+Sources live in ``exercises/NN_name.py`` in the percent format the lessons use, with otter's
+assignment markers in raw cells::
+
+    # exercise: ex01_pixels_and_bytes
+    # title: Pixels, bytes and bandwidth
+    # lessons: 0, 1, 8
+
+    # %% [markdown]
+    # # Exercise 1: ...
+
+    # %% [raw]
+    # # BEGIN QUESTION
+    # name: q1
+    # points: 2
+
+    # %% [raw]
+    # # BEGIN SOLUTION
+
+    # %%
+    uhd_pixels = 3840 * 2160  # SOLUTION
+
+    # %% [raw]
+    # # END SOLUTION
+
+    # %% [raw]
+    # # BEGIN TESTS
+
+    # %%
+    assert isinstance(uhd_pixels, int)          # a public test: students run it with grader.check
+
+    # %%
+    # HIDDEN
+    assert uhd_pixels == 8_294_400              # a hidden test: only in the autograder bundle
+
+    # %% [raw]
+    # # END TESTS
+
+    # %% [raw]
+    # # END QUESTION
+
+A test cell may start with otter's config block to set points and a hint shown on failure::
+
+    \"\"\" # BEGIN TEST CONFIG
+    points: 1
+    failure_message: "count every pixel: width * height"
+    \"\"\" # END TEST CONFIG
+
+:func:`build` turns each source into a master notebook, runs ``otter assign`` on it (which also
+runs every test against the reference solution and fails the build if one does not pass),
+then writes:
+
+* ``lessons/exercises/<exercise>.ipynb``: the student notebook (solutions and hidden tests
+  removed, outputs stripped, stable cell ids), with a Colab-only install cell, otter's
+  ``grader.check("qN")`` after each question and a final cell that exports the submission;
+* ``lab/grading/public_tests/<exercise>/qN.py``: the public tests, shipped in the package so
+  ``grader.check`` works offline and on Colab;
+* ``dist/autograder/<exercise>-autograder.zip`` (all tests, hidden ones included) and
+  ``dist/autograder/<exercise>-solution.ipynb``: instructor-only, never committed.
+
+Finally it verifies that no solution line and no hidden test line survives in what students get.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lab.errors import LabError
+from lab.grading.student import PUBLIC_TESTS
+from lab.progress import progress
+
+PLACEHOLDER_REPO = "OWNER/REPO"
+_CELL = re.compile(r"^# %%(?P<rest>.*)$")
+_HEADER = re.compile(r"^# (?P<key>[a-z_]+):\s*(?P<value>.*)$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+ASSIGNMENT_CONFIG = """\
+# ASSIGNMENT CONFIG
+runs_on: colab
+init_cell: true
+check_all_cell: false
+export_cell:
+  pdf: false
+  run_tests: false
+run_tests: true
+solutions_pdf: false
+template_pdf: false
+generate: true
+tests:
+  files: true
+  ok_format: true
+"""
+
+SETUP_CELL = '''\
+#@title Setup: installs the course package and otter-grader on Colab, does nothing elsewhere
+import importlib.util
+import os
+import subprocess
+import sys
+
+COURSE_REPO = "{repo}"  # GitHub owner/name of the course
+if "google.colab" in sys.modules:
+    if COURSE_REPO == "{placeholder}":
+        raise RuntimeError("Set COURSE_REPO above to the 'owner/name' of the course repository, then run this cell again.")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    f"native4k-lab[colab,grading] @ git+https://github.com/{{COURSE_REPO}}"], check=True)
+elif importlib.util.find_spec("lab") is None and os.path.isfile(os.path.join("..", "..", "lab", "__init__.py")):
+    sys.path.insert(0, os.path.abspath(os.path.join("..", "..")))  # a source checkout that was not pip-installed'''
+
+INIT_CELL = '''\
+# Otter-grader: after each question, grader.check("qN") runs its public tests.
+import otter
+from lab.grading import public_tests
+
+grader = otter.Notebook(tests_dir=public_tests("{name}"))'''
+
+SUBMIT_MARKDOWN = """\
+## Submit
+
+Run every cell from the top (Kernel > Restart Kernel and Run All Cells) and make sure each
+`grader.check` passes, then **save the notebook** (Ctrl+S) and run the cell below.
+
+* In Jupyter it writes `{name}_submission.zip`: upload that zip (or the `.ipynb` itself).
+* On Colab it cannot export: use File > Download > Download .ipynb and upload that file.
+
+Your instructor grades it with further tests that are not in this notebook."""
+
+EXPORT_CELL = '''\
+# Save the notebook first (Ctrl+S), then run this cell.
+from lab.grading import export_submission
+
+export_submission(grader, "{name}.ipynb")'''
+
+
+@dataclass
+class ExerciseSource:
+    """One parsed exercise source file."""
+
+    path: Path
+    name: str
+    title: str
+    lessons: tuple[int, ...]
+    cells: list[tuple[str, str]] = field(default_factory=list)  # (cell_type, source)
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build` wrote for one exercise."""
+
+    name: str
+    student: Path
+    public_tests: Path
+    bundle: Path
+    solution: Path
+    questions: dict[str, float]  # question -> points possible
+
+
+def parse_source(path: "str | Path") -> ExerciseSource:
+    """Read a percent-format exercise source; raises :class:`LabError` naming file and line."""
+    path = Path(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and not _CELL.match(lines[i]):
+        line = lines[i].strip()
+        if line:
+            match = _HEADER.match(line)
+            if not match:
+                raise LabError(f"{path.name}:{i + 1}: header lines look like '# key: value', got {line!r}")
+            header[match["key"]] = match["value"].strip()
+        i += 1
+    for key in ("exercise", "title", "lessons"):
+        if key not in header:
+            raise LabError(f"{path.name}: the header needs a '# {key}: ...' line before the first '# %%'")
+    if not _NAME.match(header["exercise"]):
+        raise LabError(f"{path.name}: exercise names are lower_snake_case, got {header['exercise']!r}")
+    try:
+        lessons = tuple(int(x) for x in header["lessons"].split(","))
+    except ValueError:
+        raise LabError(f"{path.name}: 'lessons' is a comma-separated list of numbers, got {header['lessons']!r}") from None
+    source = ExerciseSource(path, header["exercise"], header["title"], lessons)
+    kind, body = None, []
+    kinds = {"": "code", "[markdown]": "markdown", "[raw]": "raw"}
+    for number, line in enumerate(lines[i:], start=i + 1):
+        match = _CELL.match(line)
+        if match:
+            if kind is not None:
+                source.cells.append(_finish(path, kind, body))
+            rest = match["rest"].strip()
+            if rest not in kinds:
+                raise LabError(f"{path.name}:{number}: a cell marker is '# %%', '# %% [markdown]' or '# %% [raw]', got {line!r}")
+            kind, body = kinds[rest], []
+        else:
+            if kind in ("markdown", "raw") and line.strip() and not line.startswith("#"):
+                raise LabError(f"{path.name}:{number}: {kind} lines must start with '#', got {line!r}")
+            body.append(line)
+    if kind is not None:
+        source.cells.append(_finish(path, kind, body))
+    if not any(kind == "raw" and text.startswith("# BEGIN QUESTION") for kind, text in source.cells):
+        raise LabError(f"{path.name}: no '# BEGIN QUESTION' raw cell: an exercise needs at least one question")
+    return source
+
+
+def _finish(path: Path, kind: str, body: list[str]) -> tuple[str, str]:
+    while body and not body[-1].strip():
+        body.pop()
+    while body and not body[0].strip():
+        body.pop(0)
+    if kind != "code":
+        body = [line[2:] if line.startswith("# ") else line[1:] for line in body]
+    text = "\n".join(body)
+    if not text.strip():
+        raise LabError(f"{path.name}: an empty {kind} cell; remove the stray '# %%'")
+    return kind, text
+
+
+def _cell(kind: str, text: str, cell_id: str, metadata: "dict | None" = None) -> dict:
+    cell: dict = {"cell_type": kind, "id": cell_id, "metadata": metadata or {}, "source": text.splitlines(keepends=True)}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def master_notebook(source: ExerciseSource) -> dict:
+    """The otter master notebook (nbformat 4 JSON dict) for an exercise source."""
+    cells = [_cell("raw", ASSIGNMENT_CONFIG, "config")]
+    cells += [_cell(kind, text, f"m{i:03d}") for i, (kind, text) in enumerate(source.cells)]
+    return {
+        "cells": cells,
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                     "language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _text(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def student_notebook(generated: dict, source: ExerciseSource, repo: str) -> dict:
+    """Rewrite otter's student notebook: our setup, init and export cells, stable ids, no outputs."""
+    out: list[tuple[str, str, dict]] = []
+    for cell in generated["cells"]:
+        text, kind = _text(cell), cell["cell_type"]
+        meta = dict(cell.get("metadata", {}))
+        meta.pop("id", None)
+        if kind == "code" and text.strip().startswith("%pip install") and "otter-grader" in text:
+            out.append(("code", SETUP_CELL.format(repo=repo, placeholder=PLACEHOLDER_REPO),
+                        {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["setup", "otter_ignore"],
+                         "deletable": False, "editable": False}))
+        elif kind == "code" and text.startswith("# Initialize Otter"):
+            out.append(("code", INIT_CELL.format(name=source.name), meta))
+        elif kind == "markdown" and text.startswith("## Submission"):
+            out.append(("markdown", SUBMIT_MARKDOWN.format(name=source.name), meta))
+        elif kind == "code" and "grader.export(" in text:
+            meta["tags"] = sorted(set(meta.get("tags", [])) | {"otter_ignore"})
+            out.append(("code", EXPORT_CELL.format(name=source.name), meta))
+        elif kind == "markdown" and not text.strip():
+            continue  # otter's trailing spacer cell
+        else:
+            out.append((kind, text, meta))
+    cells = []
+    for index, (kind, text, meta) in enumerate(out):
+        digest = hashlib.sha1(f"{source.name}:{index}".encode()).hexdigest()[:8]
+        cells.append(_cell(kind, text, f"c{index:03d}-{digest}", meta))
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+            "course": {"exercise": source.name, "title": source.title, "lessons": list(source.lessons),
+                       "repo": repo, "source": f"exercises/{source.path.name}"},
+            "colab": {"provenance": []},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def dumps(notebook: dict) -> str:
+    """Serialise like Jupyter does (1-space indent, sorted keys, trailing newline)."""
+    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def solution_lines(source: ExerciseSource) -> list[str]:
+    """Lines of reference solution (``# SOLUTION`` lines and ``# BEGIN/END SOLUTION`` blocks).
+
+    Only lines that do not also occur outside the solutions are returned (a line such as
+    ``return out`` in a prompt is not a leak).
+    """
+    solution: list[str] = []
+    public: set[str] = set()
+    for kind, text in source.cells:
+        inside = False
+        for line in text.splitlines():
+            stripped = line.strip()
+            if kind == "code" and re.match(r"#\s*BEGIN SOLUTION", stripped):
+                inside = True
+            elif kind == "code" and re.match(r"#\s*END SOLUTION", stripped):
+                inside = False
+            elif kind == "code" and re.search(r"#\s*SOLUTION\s*$", stripped):
+                solution.append(re.sub(r"#\s*SOLUTION\s*$", "", stripped).strip())
+            elif inside:
+                solution.append(stripped)
+            else:
+                public.add(stripped)
+    return [line for line in solution if len(line) >= 6 and line not in public and not line.startswith("#")]
+
+
+def test_cells(source: ExerciseSource) -> list[tuple[bool, list[str]]]:
+    """``(hidden, code lines)`` of every test cell of a source (lines after any TEST CONFIG block)."""
+    import yaml
+
+    out: list[tuple[bool, list[str]]] = []
+    inside = False
+    for kind, text in source.cells:
+        if kind == "raw":
+            head = text.strip().splitlines()[0].strip() if text.strip() else ""
+            inside = {"# BEGIN TESTS": True, "# END TESTS": False}.get(head, inside)
+            continue
+        if not inside or kind != "code":
+            continue
+        lines = text.splitlines()
+        hidden = bool(lines) and lines[0].lstrip().startswith("#") and "hidden" in lines[0].lower()
+        if lines and re.match(r'^\s*"""\s*#\s*BEGIN TEST CONFIG', lines[0]):
+            end = next(i for i, line in enumerate(lines) if re.match(r'^\s*"""\s*#\s*END TEST CONFIG', line))
+            config = yaml.safe_load("\n".join(lines[1:end])) or {}
+            hidden = bool(config.get("hidden", False))
+            lines = lines[end + 1:]
+        out.append((hidden, lines))
+    return out
+
+
+def hidden_source_lines(source: ExerciseSource) -> list[str]:
+    """Code lines of the hidden tests written in an exercise source (public test lines left out)."""
+    cells = test_cells(source)
+    public = {line.strip() for hidden, lines in cells if not hidden for line in lines}
+    return [line.strip() for hidden, lines in cells if hidden for line in lines
+            if len(line.strip()) >= 6 and not line.strip().startswith("#") and line.strip() not in public]
+
+
+def read_ok_test(text: str, where: str = "test file") -> dict:
+    """The ``test = {...}`` dict of an otter OK-format test file, read without executing it."""
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "test" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise LabError(f"{where} has no 'test = {{...}}' dict: is it an otter OK-format test?")
+
+
+def _bundle_tests(bundle: "str | Path") -> list[dict]:
+    with zipfile.ZipFile(bundle) as zf:
+        names = sorted((m for m in zf.namelist() if m.startswith("tests/") and m.endswith(".py")), key=_natural)
+        return [read_ok_test(zf.read(m).decode("utf-8"), f"{bundle}:{m}") for m in names]
+
+
+def hidden_test_lines(bundle: "str | Path") -> list[str]:
+    """Code lines of the hidden test cases inside an autograder bundle (zip).
+
+    Lines that a public test case also contains (an import, say) are left out: they are public.
+    """
+    hidden: list[str] = []
+    public: set[str] = set()
+    for test in _bundle_tests(bundle):
+        for case in (c for suite in test["suites"] for c in suite["cases"]):
+            for line in case["code"].splitlines():
+                code = re.sub(r"^(>>>|\.\.\.)\s?", "", line.strip()).strip()
+                if case.get("hidden"):
+                    if len(code) >= 6 and not code.startswith("#"):
+                        hidden.append(code)
+                else:
+                    public.add(code)
+    return [line for line in hidden if line not in public]
+
+
+def question_points(bundle: "str | Path") -> dict[str, float]:
+    """Points possible per question, in question order, read from an autograder bundle."""
+    points: dict[str, float] = {}
+    for test in _bundle_tests(bundle):
+        total = test.get("points")
+        if total is None:
+            cases = [c for s in test["suites"] for c in s["cases"]]
+            total = sum(c.get("points") or 0 for c in cases) or len(cases)
+        points[test["name"]] = float(total)
+    return points
+
+
+def _natural(text: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def find_leaks(texts: dict[str, str], forbidden: list[str]) -> list[str]:
+    """``"where: line"`` for every forbidden line found in any of ``texts`` (name -> content)."""
+    found = []
+    for where, content in texts.items():
+        for line in forbidden:
+            if line in content:
+                found.append(f"{where}: {line}")
+    return found
+
+
+def package_env(**extra: str) -> dict[str, str]:
+    """The environment with this ``lab`` importable (installed or a source checkout) in child processes."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env.update(extra)
+    return env
+
+
+def _run_otter_assign(master: Path, result: Path, *, run_tests: bool = True) -> None:
+    cmd = [sys.executable, "-m", "otter", "assign", str(master), str(result), "--no-pdfs"]
+    proc = subprocess.run(cmd + ([] if run_tests else ["--no-run-tests"]),
+                          cwd=master.parent, capture_output=True, text=True,
+                          env=package_env(LAB_SMOKE="1", MPLBACKEND="Agg"))
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr)[-4000:]
+        raise LabError(f"otter assign failed for {master.name} (a reference solution may fail its tests):\n{tail}")
+
+
+def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, public_dir: Path, repo: str,
+              run_tests: bool = True) -> BuildResult:
+    """Run otter assign on one exercise and write the student, public-test and bundle outputs."""
+    with tempfile.TemporaryDirectory(prefix=f"assign-{source.name}-") as tmp:
+        work = Path(tmp)
+        master = work / f"{source.name}.ipynb"
+        master.write_text(dumps(master_notebook(source)), encoding="utf-8")
+        _run_otter_assign(master, work / "out", run_tests=run_tests)
+        out = work / "out"
+        generated = json.loads((out / "student" / master.name).read_text(encoding="utf-8"))
+        zips = sorted((out / "autograder").glob("*.zip"))
+        if len(zips) != 1:
+            raise LabError(f"otter assign wrote {len(zips)} autograder zips for {source.name}, expected 1")
+        student = student_dir / f"{source.name}.ipynb"
+        student_dir.mkdir(parents=True, exist_ok=True)
+        student.write_text(dumps(student_notebook(generated, source, repo)), encoding="utf-8")
+        tests = public_dir / source.name
+        if tests.exists():
+            shutil.rmtree(tests)
+        tests.mkdir(parents=True)
+        for test in sorted((out / "student" / "tests").glob("*.py")):
+            shutil.copy2(test, tests / test.name)
+        dist_dir.mkdir(parents=True, exist_ok=True)
+        bundle = dist_dir / f"{source.name}-autograder.zip"
+        shutil.copy2(zips[0], bundle)
+        solution = dist_dir / f"{source.name}-solution.ipynb"
+        shutil.copy2(out / "autograder" / master.name, solution)
+    shipped = {str(student): student.read_text(encoding="utf-8")}
+    shipped.update({str(p): p.read_text(encoding="utf-8") for p in tests.glob("*.py")})
+    leaks = find_leaks(shipped, solution_lines(source)) + find_leaks(shipped, hidden_test_lines(bundle))
+    if leaks:
+        raise LabError(f"{source.name}: solutions or hidden tests leaked into the student files:\n" + "\n".join(leaks))
+    return BuildResult(source.name, student, tests, bundle, solution, question_points(bundle))
+
+
+def sources(source_dir: "str | Path" = "exercises") -> list[Path]:
+    """Every exercise source (``NN_*.py``) in ``source_dir``, in course order."""
+    return sorted(Path(source_dir).glob("[0-9][0-9]_*.py"))
+
+
+def recorded_repo(notebook_path: Path) -> str:
+    """The repository stamped into an existing student notebook (the placeholder when none)."""
+    try:
+        return json.loads(notebook_path.read_text(encoding="utf-8"))["metadata"]["course"]["repo"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return PLACEHOLDER_REPO
+
+
+def build(
+    source_dir: "str | Path" = "exercises",
+    student_dir: "str | Path" = "lessons/exercises",
+    dist_dir: "str | Path" = "dist/autograder",
+    *,
+    public_dir: "str | Path" = PUBLIC_TESTS,
+    only: "list[str] | None" = None,
+    repo: "str | None" = None,
+    run_tests: bool = True,
+) -> list[BuildResult]:
+    """Build every exercise (or those named in ``only``); see the module docstring for outputs.
+
+    Each exercise takes a few seconds (otter assign runs the reference solution against
+    every test). Raises :class:`LabError` when a source is malformed, a reference solution
+    fails a test, or a solution/hidden test would leak to students. ``run_tests=False`` skips
+    running the reference solutions (faster; for tests of the tooling itself).
+
+    >>> results = build(only=["ex01_pixels_and_bytes"])  # doctest: +SKIP
+    >>> results[0].student.name  # doctest: +SKIP
+    'ex01_pixels_and_bytes.ipynb'
+    """
+    if repo is not None and not _REPO.match(repo):
+        raise LabError(f"repo must look like owner/name, got {repo!r}")
+    paths = sources(source_dir)
+    if not paths:
+        raise LabError(f"no exercise sources (NN_name.py) found in {source_dir}")
+    parsed = [parse_source(p) for p in paths]
+    names = [s.name for s in parsed]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise LabError(f"exercise names used twice: {', '.join(sorted(duplicates))}")
+    if only:
+        unknown = set(only) - set(names)
+        if unknown:
+            raise LabError(f"unknown exercise(s) {', '.join(sorted(unknown))}; choose from: {', '.join(names)}")
+        parsed = [s for s in parsed if s.name in only]
+    results = []
+    for source in progress(parsed, total=len(parsed), desc="otter assign"):
+        student = Path(student_dir) / f"{source.name}.ipynb"
+        results.append(build_one(source, student_dir=Path(student_dir), dist_dir=Path(dist_dir),
+                                 public_dir=Path(public_dir), repo=repo or recorded_repo(student),
+                                 run_tests=run_tests))
+    return results

@@ -1,0 +1,13 @@
+OK_FORMAT = True
+
+test = {   'name': 'q1',
+    'points': 1,
+    'suites': [   {   'cases': [   {   'code': '>>> assert isinstance(uhd_pixels, (int, np.integer)) and (not isinstance(uhd_pixels, bool))\n',
+                                       'failure_message': 'uhd_pixels must be a whole number (an int), not text or a float',
+                                       'hidden': False,
+                                       'locked': False,
+                                       'points': 0}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}

@@ -1,0 +1,9 @@
+OK_FORMAT = True
+
+test = {   'name': 'q4',
+    'points': 1,
+    'suites': [   {   'cases': [{'code': '>>> assert 0 <= float(invented_share) <= 1\n', 'failure_message': 'a share is a number between 0 and 1', 'hidden': False, 'locked': False, 'points': 0}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}

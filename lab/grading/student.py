@@ -1,0 +1,96 @@
+"""What a student notebook calls: where the public tests are, and how to hand the work in.
+
+Generated exercise notebooks start with::
+
+    import otter
+    from lab.grading import public_tests
+    grader = otter.Notebook(tests_dir=public_tests("ex01_pixels_and_bytes"))
+
+and end with::
+
+    from lab.grading import export_submission
+    export_submission(grader, "ex01_pixels_and_bytes.ipynb")
+
+The public tests ship inside the installed package (``lab/grading/public_tests/<exercise>/``),
+so ``grader.check("q1")`` works offline and on Colab, where a notebook has no folder of its
+own on disk. Hidden tests never ship: they exist only in the instructor's autograder bundle.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from lab.errors import LabError
+
+PUBLIC_TESTS = Path(__file__).resolve().parent / "public_tests"
+
+
+def exercises() -> list[str]:
+    """Names of the exercises whose public tests are installed.
+
+    >>> "ex01_pixels_and_bytes" in exercises()
+    True
+    """
+    if not PUBLIC_TESTS.is_dir():
+        return []
+    return sorted(p.name for p in PUBLIC_TESTS.iterdir() if p.is_dir() and any(p.glob("*.py")))
+
+
+def public_tests(exercise: str) -> str:
+    """Folder of the public otter tests of ``exercise`` (a path string for ``otter.Notebook``).
+
+    >>> Path(public_tests("ex01_pixels_and_bytes")).name
+    'ex01_pixels_and_bytes'
+    """
+    if not isinstance(exercise, str) or not exercise:
+        raise LabError(f"exercise must be a name such as 'ex01_pixels_and_bytes', got {exercise!r}")
+    folder = PUBLIC_TESTS / exercise
+    if not folder.is_dir():
+        known = ", ".join(exercises()) or "none (run: python -m lab.grading build)"
+        raise LabError(
+            f"no public tests for exercise {exercise!r}; installed exercises: {known}. "
+            "If you are an instructor, rebuild with: python -m lab.grading build"
+        )
+    return str(folder)
+
+
+def in_colab() -> bool:
+    """True when running inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def export_submission(grader: Any, notebook: str) -> "str | None":
+    """Package the saved notebook for submission and say what to upload.
+
+    On Colab, where a notebook is not a file the kernel can read, it prints how to download
+    the ``.ipynb`` instead (File > Download > Download .ipynb). While an instructor grades,
+    it does nothing. Elsewhere it writes ``<notebook>_submission.zip`` (notebook + otter's
+    check log) with otter's ``grader.export`` and returns its path; if that fails it says to
+    submit the saved ``.ipynb`` itself, which the grader accepts as well.
+    """
+    notebook_cls = type(grader)
+    if getattr(notebook_cls, "_grading_mode", False):
+        return None
+    if in_colab():
+        print(
+            "On Colab: save (Ctrl+S), then File > Download > Download .ipynb, and upload that "
+            f"file ({notebook}) to your course's submission page."
+        )
+        return None
+    path = Path(notebook)
+    if not path.is_file():
+        print(
+            f"Could not find {notebook} in {Path.cwd()}: save the notebook (Ctrl+S) and submit the "
+            ".ipynb file itself (the grader accepts a plain .ipynb)."
+        )
+        return None
+    zip_path = str(path.with_name(f"{path.stem}_submission.zip"))
+    try:
+        grader.export(str(path), export_path=zip_path, pdf=False, display_link=False, run_tests=False)
+    except Exception as err:  # noqa: BLE001 - any export problem: fall back to the plain notebook
+        print(f"Export failed ({type(err).__name__}: {err}); submit {notebook} itself instead, after saving it.")
+        return None
+    print(f"Saved your submission: {zip_path}. Upload this zip (or {notebook}) to your course's submission page.")
+    return zip_path

@@ -167,3 +167,11 @@ def test_bad_requests(pipes: hub.HubPipelines) -> None:
 def test_load_without_network_fails_clearly() -> None:
     with pytest.raises(LabError, match="cannot load 'nobody/no-such-model'"):
         hub.load_pipelines("nobody/no-such-model", upscaler=None, settings=hub.HubSettings(), local_files_only=True)
+
+
+def test_compare_pipelines_offline(pipes: hub.HubPipelines) -> None:
+    result = hub.compare_pipelines("a cat", (64, 48), pipes=pipes, show_progress=False)
+    assert result.native.shape == result.upscaled.shape == (48, 64, 3)
+    assert result.low.shape == (12, 16, 3)
+    assert result.seconds_native > 0 and result.seconds_upscaled > 0
+    assert 0.0 <= result.hf_share_native <= 1.0 and "x4 upscaler" in str(result)

@@ -429,8 +429,9 @@ class TextureModel:
 
     @property
     def device(self) -> "torch.device":
-        """Device of the UNet's weights."""
-        return next(self.unet.parameters()).device
+        """Device of the UNet's weights (CPU for a weightless stand-in)."""
+        first = next(iter(self.unet.parameters()), None)
+        return first.device if first is not None else _torch().device("cpu")
 
     @property
     def parameters(self) -> int:

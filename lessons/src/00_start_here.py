@@ -126,8 +126,8 @@ widgets.explore("skin", target=tier.target, source=tier.source, methods=["bicubi
 # expression that computes it, then run the check. (A wrong answer prints a hint; nothing
 # breaks.)
 #
-# The graded version of this lesson's exercises is in
-# [exercises/00_start_here.ipynb](exercises/00_start_here.ipynb).
+# This lesson has no graded notebook of its own; the graded exercises are in
+# [exercises/](exercises/).
 
 # %%
 pixels_4k = ...  # your answer

@@ -98,21 +98,28 @@ checks.check_frame_bytes(bytes_4k, "4k")
 # * `point-sampled`: the value at each pixel centre, no filtering;
 # * `anti-aliased`: detail above Nyquist faded out before sampling;
 # * `area-averaged`: a 4x larger anti-aliased render shrunk by averaging each 4x4 block.
+#
+# The ring density `k` is chosen so the rings pass the source grid's Nyquist limit a
+# quarter of a frame height from the centre, and stay under the target grid's limit almost
+# everywhere.
 
 # %%
-zone = scenes.get("zoneplate")
-zone_aa = scenes.get("zoneplate", antialias=True)
+k = 2.0 * tier.source.height
+zone = scenes.get("zoneplate", k=k)
+zone_aa = scenes.get("zoneplate", k=k, antialias=True)
 big = native.render(zone_aa, tier.target)
 point_sampled = native.render(zone, tier.source)
 anti_aliased = native.render(zone_aa, tier.source)
 area_averaged = upscale.downscale(big, tier.source)
-viz.side_by_side({"point-sampled": point_sampled, "anti-aliased": anti_aliased, "area-averaged 4x4": area_averaged})
+viz.side_by_side({"point-sampled": point_sampled, "anti-aliased": anti_aliased, "area-averaged 4x4": area_averaged},
+                 width_in=max(4.0, tier.source.width / 90))
 
 # %% [markdown]
-# Look at the outer part of the point-sampled panel: circles that are **not in the scene**
+# Look at the point-sampled panel: whole sets of circles that are **not in the scene**
 # appear, centred away from the middle. That is aliasing: frequencies above 0.5
-# cycles/pixel folded back to low ones. Anti-aliased rendering and area averaging replace
-# them with grey, the honest answer for "detail this grid cannot hold".
+# cycles/pixel folded back to low ones. Anti-aliased rendering replaces them with grey, the
+# honest answer for "detail this grid cannot hold". Area averaging is a cheaper, imperfect
+# filter: faint ghost circles remain.
 #
 # The radial power spectrum tells the same story in numbers: how much energy the image has
 # at each spatial frequency, in cycles per pixel. The grid can only represent frequencies
@@ -136,14 +143,19 @@ plt.show()
 # Upscaling the source-size frame back to the target size gives the right number of pixels,
 # but the rings the source grid could not hold are gone: an interpolating kernel only
 # blends the samples it has. Compare, at the target size, the native render with the
-# bicubic upscale from the source grid.
+# bicubic upscale from the (anti-aliased) source grid.
+#
+# *A warning about the small overview images in this and later figures: a 1920-pixel-wide
+# frame drawn a few hundred screen pixels wide is resampled by the plotting library, and
+# fine rings can show moire that is not in the frame. Trust the magnified crops (bottom row),
+# which show every pixel.*
 
 # %%
 up = upscale.upscale(anti_aliased, "bicubic", size=tier.target)
 print(f"PSNR of the upscale against native: {metrics.psnr(big, up):.2f} dB")
 print(f"high-frequency share (> 0.125 cycles/px): native {metrics.high_frequency_share(big):.2%}, "
       f"upscaled {metrics.high_frequency_share(up):.2%}")
-viz.loupe_figure({"native": big, "bicubic from source": up}, x=tier.target.width * 0.8, y=tier.target.height * 0.5,
+viz.loupe_figure({"native": big, "bicubic from source": up}, x=tier.target.width * 0.7, y=tier.target.height * 0.5,
                  zoom=8, crop=max(16, tier.target.width // 24))
 
 # %% [markdown]
@@ -163,8 +175,7 @@ widgets.explore("zoneplate", target=tier.target, source=tier.source, methods=["b
 # pixel, what is the highest frequency the source grid can represent? (Hint: 0.5 cycles
 # per source pixel, and one source pixel spans `tier.factor` target pixels.)
 #
-# The graded exercises for this lesson are in
-# [exercises/01_pixels_and_resolution.ipynb](exercises/01_pixels_and_resolution.ipynb).
+# Graded exercises for this lesson: [exercises/ex01_pixels_and_bytes.ipynb](exercises/ex01_pixels_and_bytes.ipynb).
 
 # %%
 source_nyquist = ...  # cycles per target pixel

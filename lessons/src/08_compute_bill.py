@@ -36,7 +36,7 @@ print(f"tier: {tier.name} on {config.device()}; sizes measured:",
 # on a CPU it takes a minute or two.
 
 # %%
-report = cost.measure("foliage", method="bicubic", factor=tier.factor, repeats=1 if config.smoke_mode() else 3)
+report = cost.measure("skin", method="bicubic", factor=tier.factor, repeats=1 if config.smoke_mode() else 3)
 print(report.table())
 
 # %% [markdown]
@@ -93,7 +93,7 @@ for mode, est in (("native", native_4k), ("render small + upscale", upscaled_4k)
 # with native rendering?
 
 # %%
-widgets.CostExplorer("foliage", method="bicubic")
+widgets.CostExplorer("skin", method="bicubic")
 
 # %% [markdown]
 # ## When to upscale, when to go native
@@ -118,7 +118,7 @@ widgets.CostExplorer("foliage", method="bicubic")
 # above), compute the hours of compute one minute of native 4K at 30 frames per second
 # needs on this machine. Store it in `hours_per_minute_30fps` and check it.
 #
-# Graded exercises: [exercises/08_compute_bill.ipynb](exercises/08_compute_bill.ipynb).
+# Graded exercises for this lesson: [exercises/ex08_compute_bill.ipynb](exercises/ex08_compute_bill.ipynb).
 
 # %%
 hours_per_minute_30fps = ...  # your answer

@@ -13,6 +13,7 @@ size, e.g. 4K, marking whether that point was measured or extrapolated.
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import threading
@@ -208,12 +209,24 @@ def _rss_bytes() -> int:
         return 0
 
 
+def _release_free_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc ``malloc_trim``); a no-op elsewhere."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def peak_memory(fn: Callable[[], object], *, device: str = "cpu") -> tuple[int, str]:
     """Run ``fn`` once and return (extra bytes at its peak, how it was measured).
 
     On CUDA: ``torch.cuda.max_memory_allocated`` above the allocation before the call. On CPU:
     the larger of the Python/numpy allocations traced by ``tracemalloc`` and the growth of the
-    process's resident memory (sampled every 2 ms, which also sees torch's CPU buffers).
+    process's resident memory (sampled every 2 ms, which also sees torch's CPU buffers; freed
+    heap pages are returned to the OS first so reused memory counts). RSS sampling can still
+    miss a peak shorter than 2 ms: treat CPU numbers as estimates.
 
     >>> extra, how = peak_memory(lambda: np.ones(10_000_000, np.uint8))
     >>> extra >= 10_000_000, how
@@ -228,6 +241,8 @@ def peak_memory(fn: Callable[[], object], *, device: str = "cpu") -> tuple[int, 
         fn()
         torch.cuda.synchronize()
         return int(torch.cuda.max_memory_allocated() - before), "cuda.max_memory_allocated"
+    gc.collect()
+    _release_free_memory()  # so memory the render reuses from earlier frees shows up as growth
     base = _rss_bytes()
     peak_rss = [base]
     done = threading.Event()

@@ -403,7 +403,9 @@ class Compare(_Tool):
     def _rendered(self, result: tuple[list[Render], dict[str, BaseException]]) -> None:
         renders, errors = result
         self.renders, self.errors = renders, errors
-        self._thumbs = {r.key: viz.thumbnail(r.frame, self.panel_width) for r in renders}
+        # thumbnails are kept per render key: re-showing cached renders does not shrink 4K frames again
+        self._thumbs = {r.key: self._thumbs[r.key] if r.key in self._thumbs else viz.thumbnail(r.frame, self.panel_width)
+                        for r in renders}
         self._build_panels()
         if errors:
             self.status.message.value = "<br>".join(
@@ -506,6 +508,7 @@ class Loupe(_Tool):
         self.box: tuple[int, int, int, int] | None = None
         self._listeners: list[Callable[["Loupe"], None]] = []
         self._regions: dict[str, tuple[int, int]] = {}
+        self._regions_of: tuple = ()
         self._quiet = False
         for control in (self.x, self.y, self.zoom, self.grid):
             control.observe(lambda _: self.update(), names="value")
@@ -533,7 +536,10 @@ class Loupe(_Tool):
         native = next((r.frame for r in compare.renders if r.key.method == NATIVE), compare.renders[0].frame)
         others = {r.key.method: r.frame for r in compare.renders if r.key.method != NATIVE}
         box = max(4, self.loupe_size // int(self.zoom.value))
-        self._regions = viz.interesting_regions(native, others, box=(box, box))
+        signature = (tuple(r.key for r in compare.renders), box)
+        if signature != self._regions_of:  # a full-frame search: only when the renders change
+            self._regions = viz.interesting_regions(native, others, box=(box, box))
+            self._regions_of = signature
         self.jump.options = [("jump to...", "")] + [(name, name) for name in self._regions]
         self.jump.value = ""
         self.views = [ImageView(settle_s=self.settle_s, css_class="lab-loupe-image") for _ in compare.renders]

@@ -395,3 +395,21 @@ def test_flicker_meter_with_real_scenes(monkeypatch):
     assert np.allclose(fm.curves["native"], metrics.warp_error(clip, flow="auto").per_frame)
     fm.play.value = 2
     assert fm.frame.value == 2 and "frame 2" in fm.readout.value
+
+
+# core widgets present in ipywidgets 7.7.1 (Colab) as well as 8.x; checked against both releases
+CORE_7_AND_8 = {"BoundedFloatText", "Button", "Checkbox", "Dropdown", "FloatSlider", "HBox", "HTML", "Image",
+                "IntProgress", "IntSlider", "IntText", "Layout", "Play", "SelectMultiple", "ToggleButton", "VBox",
+                "link"}
+
+
+def test_only_widgets_that_exist_on_colab_are_used():
+    import re
+    from pathlib import Path
+
+    source = Path(widgets.__file__).read_text()
+    used = set(re.findall(r"\bw\.([A-Z][A-Za-z]*|link|jslink)\b", source))
+    assert used <= CORE_7_AND_8, f"not in ipywidgets 7.7.1 core: {sorted(used - CORE_7_AND_8)}"
+    assert "jslink" not in used  # broken on Colab: Play is linked kernel-side
+    for banned in ("ipycanvas", "ipympl", "anywidget", "ipyevents"):
+        assert f"import {banned}" not in source

@@ -291,10 +291,8 @@ assert abs(psnr(light_q4, dark_q4) - 10 * np.log10(255.0**2 / 100.0)) < 1e-9
 # # BEGIN SOLUTION
 
 # %%
-# BEGIN SOLUTION
-psnr_by_method = {m: psnr(original, upscale.upscale(small, m, factor=4)) for m in ["nearest", "bilinear", "bicubic", "lanczos"]}
-best_method = max(psnr_by_method, key=psnr_by_method.get)
-# END SOLUTION
+psnr_by_method = {m: psnr(original, upscale.upscale(small, m, factor=4)) for m in ["nearest", "bilinear", "bicubic", "lanczos"]}  # SOLUTION
+best_method = max(psnr_by_method, key=psnr_by_method.get)  # SOLUTION
 checks.check_method(best_method)
 
 # %% [raw]

@@ -459,6 +459,17 @@ def check_method(name: Any, *, show: bool = True) -> CheckResult:
                    "choose one of: " + ", ".join(known), show=show)
 
 
+_NO_RETURN = "your function returned None: replace the ... with your code and `return` the result"
+
+
+def _returned_none(fn: Callable[..., Any], *args: Any) -> bool:
+    """True when ``fn(*args)`` runs and returns None (an unanswered or return-less function)."""
+    try:
+        return fn(*args) is None
+    except Exception:  # noqa: BLE001 - other failures are reported by the caller
+        return False
+
+
 def keys_cubic(x: "np.ndarray | float", a: float = -0.5) -> np.ndarray:
     """The Keys (1981) cubic convolution kernel w(x), the weight bicubic gives a pixel |x| away.
 
@@ -509,6 +520,8 @@ def check_cubic_kernel(fn: Any, *, a: float = -0.5, show: bool = True) -> CheckR
         return _report(name, False, f"expected a function w(x), got {describe(fn)}",
                        "pass the function itself, without calling it: check_cubic_kernel(my_kernel)", show=show)
     xs = np.linspace(-3, 3, 61)
+    if _returned_none(fn, xs) and _returned_none(fn, 0.5):
+        return _report(name, False, "not answered yet", _NO_RETURN, show=show)
     got, note, error = _call_elementwise(fn, xs)
     if got is None:
         return _report(name, False, f"calling your function failed: {error}", "try it on one number first: fn(0.5)", show=show)
@@ -563,6 +576,8 @@ def check_psnr(fn: Any, *, show: bool = True) -> CheckResult:
         return _report(name, False, f"expected a function psnr(reference, test), got {describe(fn)}",
                        "pass the function itself: check_psnr(my_psnr)", show=show)
     ref, test = _test_frames()
+    if _returned_none(fn, ref, test):
+        return _report(name, False, "not answered yet", _NO_RETURN, show=show)
     mse = float(np.mean((ref.astype(np.float64) - test.astype(np.float64)) ** 2))
     want = 10 * math.log10(255.0**2 / mse)
     try:
@@ -608,6 +623,8 @@ def _check_clip_function(fn: Any, name: str, transform: Callable[[float], float]
     if not callable(fn):
         return _report(name, False, f"expected a function of a list of frames, got {describe(fn)}",
                        "pass the function itself, without calling it", show=show)
+    if _returned_none(fn, list(_static_and_flicker_clips()[1][1])):
+        return _report(name, False, "not answered yet", _NO_RETURN, show=show)
     for desc, frames, mae in _static_and_flicker_clips():
         want = transform(mae)
         try:
@@ -670,6 +687,8 @@ def check_budget_pick(fn: Any, *, show: bool = True) -> CheckResult:
         return _report(name, False, f"expected a function pick(results, budget), got {describe(fn)}",
                        "pass the function itself, without calling it", show=show)
     table = {"bicubic": (0.020, 1.0), "lanczos": (0.018, 1.5), "learned-sr": (0.009, 20.0), "native": (0.004, 60.0)}
+    if _returned_none(fn, dict(table), 100.0):
+        return _report(name, False, "returned None although every method fits a budget of 100", _NO_RETURN, show=show)
     cases = [(table, 100.0), (table, 25.0), (table, 1.2), (table, 0.5), ({"only": (0.5, 3.0)}, 3.0)]
     for results, budget in cases:
         want = _best_within(results, budget)

@@ -256,3 +256,13 @@ def test_check_choice_and_in_range():
     assert not above and "above" in above.message
     with pytest.raises(LabError):
         checks.check_in_range(1, 2, 1)
+
+
+def test_unanswered_functions_get_the_return_hint():
+    def unanswered(*args):
+        ...
+
+    for check in (checks.check_cubic_kernel, checks.check_psnr, checks.check_temporal_mae,
+                  checks.check_flicker_score, checks.check_budget_pick):
+        result = quiet(check, unanswered)
+        assert not result and "return" in result.hint, check.__name__

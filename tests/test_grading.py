@@ -345,3 +345,26 @@ def test_grade_folder_argument_errors(built, tmp_path):
         gg.grade_folder(tmp_path, built.bundle, jobs=0)
     with pytest.raises(LabError, match="no .ipynb"):
         gg.grade_folder(tmp_path, built.bundle, tmp_path / "g.csv")
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", ["ex01_pixels_and_bytes", "ex03_upscaling_kernels", "ex05_flicker", "ex08_compute_bill"])
+def test_unanswered_student_notebook_runs_top_to_bottom(name, tmp_path, monkeypatch):
+    """A student who runs every cell before answering sees hints and failed checks, never a crash."""
+    import nbclient
+    import nbformat
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("LAB_SMOKE", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    path = tmp_path / f"{name}.ipynb"
+    path.write_text((STUDENT_DIR / f"{name}.ipynb").read_text(encoding="utf-8"), encoding="utf-8")
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [(i, o.ename, o.evalue) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert text.count("Test case failed") >= 6  # every question's public test fails before answering
+    assert (tmp_path / f"{name}_submission.zip").is_file()

@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=None)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--no-cost", action="store_true", help="skip the cost-explorer measurement")
+    parser.add_argument("--cost-scene", default="skin", help="scene for the cost measurement")
     args = parser.parse_args()
 
     import torch
@@ -130,8 +131,8 @@ def main() -> None:
 
     if not args.no_cost:
         sizes_ = ["320x180", "640x360", "960x540", "1920x1080"] if not args.quick else ["320x180", "640x360", "960x540"]
-        print("\ncost explorer (lab.cost.measure, scene foliage, bicubic x4, median of 3):")
-        report = cost.measure("foliage", sizes_, method="bicubic", factor=4, repeats=3, show_progress=False)
+        print(f"\ncost explorer (lab.cost.measure, scene {args.cost_scene}, bicubic x4, median of 2):")
+        report = cost.measure(args.cost_scene, sizes_, method="bicubic", factor=4, repeats=2, show_progress=False)
         print(report.table())
         for mode in ("native", "upscaled"):
             print(f"fit {mode}: time = {report.fits[mode]}")

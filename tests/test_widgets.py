@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 from lab import metrics, viz, widgets  # noqa: E402
+from lab.errors import LabError  # noqa: E402
 from lab.cost import CostPoint, CostReport  # noqa: E402
 from lab.render_cache import RenderCache  # noqa: E402
 from lab.video import Clip  # noqa: E402
@@ -413,3 +414,33 @@ def test_only_widgets_that_exist_on_colab_are_used():
     assert "jslink" not in used  # broken on Colab: Play is linked kernel-side
     for banned in ("ipycanvas", "ipympl", "anywidget", "ipyevents"):
         assert f"import {banned}" not in source
+
+
+def test_cost_explorer_cancel_and_error_keep_it_working():
+    from lab.render_cache import Cancelled
+
+    started = __import__("threading").Event()
+
+    def slow_measure(scene, sizes, **kw):
+        started.set()
+        for i in range(200):
+            if kw["cancel"]():
+                raise Cancelled(f"cost measurement cancelled after {i} renders")
+            time.sleep(0.01)
+        raise AssertionError("cancel was never seen")
+
+    ce = widgets.CostExplorer("rings", scene_names=SCENES, method_names=METHODS, sizes=["64x36", "128x72"],
+                              measure=slow_measure)
+    ce.measure()
+    assert started.wait(5)
+    ce.status.cancel_button.click()
+    ce.wait(5)
+    assert "cancelled after" in ce.status.message.value and ce.report is None
+
+    def failing(scene, sizes, **kw):
+        raise LabError("64x36 does not divide by factor 4")
+
+    ce._measure = failing
+    ce.measure()
+    ce.wait(5)
+    assert "does not divide" in ce.status.message.value and "LabError" in ce.status.message.value

@@ -41,7 +41,7 @@ import numpy as np
 from lab.arrays import check_frame
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.progress import progress
-from lab.resolution import Resolution, check_memory, parse
+from lab.resolution import Resolution, check_memory, guard_frame, parse
 from lab.video import Clip, Mp4Writer
 
 DEFAULT_SCENE = "skin"
@@ -134,6 +134,8 @@ class CompareSettings:
                 raise LabTypeError(f"{name} must be an integer, got {value!r}")
             if value < low_bound:
                 raise LabError(f"{name} must be at least {low_bound}, got {value}")
+        # rendering needs at least a float32 frame of the target and two uint8 frames: refuse early
+        guard_frame(target, "float32", copies=2)
         if zoom > 16:
             raise LabError(f"zoom must be at most 16 (each crop pixel becomes zoom x zoom pixels), got {zoom}")
         if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (math.isfinite(fps) and fps > 0):

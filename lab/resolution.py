@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,11 +164,37 @@ def parse(spec: "str | Resolution | tuple[int, int]") -> Resolution:
     raise LabError(f"unknown resolution {spec!r}; use one of: {accepted}")
 
 
+_MEMINFO_CACHE: list[float] = [-1.0, 0.0]  # [monotonic time read, bytes]
+_MEMINFO_TTL = 0.5  # seconds: per-frame calls must not each pay for reading /proc/meminfo
+
+
 def available_memory() -> int:
-    """Bytes of memory the process can still use (MemAvailable, else a 4 GiB guess)."""
+    """Bytes of memory the process can still use (MemAvailable, else a 4 GiB guess).
+
+    ``LAB_MEMORY_LIMIT_BYTES`` overrides it (for tests and for sharing a machine). The system
+    value is re-read at most every 0.5 s.
+
+    >>> available_memory() > 0
+    True
+    """
     override = os.environ.get("LAB_MEMORY_LIMIT_BYTES")
     if override:
-        return int(override)
+        try:
+            value = int(override)
+        except ValueError:
+            raise LabError(f"LAB_MEMORY_LIMIT_BYTES must be a whole number of bytes, got {override!r}") from None
+        if value <= 0:
+            raise LabError(f"LAB_MEMORY_LIMIT_BYTES must be positive, got {value}")
+        return value
+    now = time.monotonic()
+    if 0 <= now - _MEMINFO_CACHE[0] < _MEMINFO_TTL:
+        return int(_MEMINFO_CACHE[1])
+    value = _read_available_memory()
+    _MEMINFO_CACHE[:] = [now, float(value)]
+    return value
+
+
+def _read_available_memory() -> int:
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -189,11 +216,12 @@ def check_memory(nbytes: int, what: str, *, fraction: float = 0.5) -> None:
 
     >>> check_memory(1024, "a tiny buffer")  # fits: returns None
     """
-    budget = int(available_memory() * fraction)
+    available = available_memory()
+    budget = int(available * fraction)
     if nbytes > budget:
         raise MemoryBudgetError(
             f"{what} needs {nbytes / 2**30:.2f} GiB but only {budget / 2**30:.2f} GiB may be used "
-            f"({fraction:.0%} of the {available_memory() / 2**30:.2f} GiB available). "
+            f"({fraction:.0%} of the {available / 2**30:.2f} GiB available). "
             "Use a lower resolution tier, render in tiles, or stream frames one at a time "
             "(iterate the Clip / write straight to mp4) instead of holding them all."
         )

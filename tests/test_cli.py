@@ -26,7 +26,7 @@ import lab
 import lab.compare
 from lab import __main__ as cli
 from lab.compare import CompareSettings, crop_box, format_table, labelled_row, zoom_crop
-from lab.errors import LabError, LabTypeError
+from lab.errors import LabError, LabTypeError, MemoryBudgetError
 from lab.resolution import Resolution
 from lab.upscale import upscale
 from lab.video import Clip, read_mp4
@@ -155,6 +155,15 @@ def test_format_table_aligns_columns():
 def test_settings_reject_bad_values(kwargs, error, words):
     with pytest.raises(error, match=words):
         CompareSettings.make(check_names=False, **kwargs)
+
+
+def test_settings_refuse_sizes_over_the_memory_guard(monkeypatch, tmp_path, capsys, fake_scenes):
+    monkeypatch.setenv("LAB_MEMORY_LIMIT_BYTES", str(300 * 2**20))  # pretend 300 MiB are free
+    CompareSettings.make(resolution="1080p", check_names=False)  # 2 float frames of 1080p: 47 MiB, fine
+    with pytest.raises(MemoryBudgetError, match="lower resolution"):
+        CompareSettings.make(resolution="8k", check_names=False)
+    assert cli.main(["compare", "--scene", "stripes", "--resolution", "8k", "--out", str(tmp_path / "o")]) == 2
+    assert "GiB" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
 
 
 def test_settings_defaults_run_1080p_from_270p():

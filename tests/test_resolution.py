@@ -136,6 +136,13 @@ def test_memory_guard_uses_real_memory_when_not_overridden(monkeypatch):
         check_memory(available + 1, "more than all free memory")
 
 
+@pytest.mark.parametrize("value", ["lots", "-5", "0"])
+def test_bad_memory_override_is_explained(monkeypatch, value):
+    monkeypatch.setenv("LAB_MEMORY_LIMIT_BYTES", value)
+    with pytest.raises(LabError, match="LAB_MEMORY_LIMIT_BYTES"):
+        check_memory(1, "one byte")
+
+
 def test_errors_are_value_and_type_errors():
     assert issubclass(LabError, ValueError) and issubclass(LabTypeError, TypeError)
     err = choice_error("scene", "skn", ["skin", "fabric"])

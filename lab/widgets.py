@@ -8,7 +8,8 @@ so every behaviour is testable by setting widget values from Python.
 How images reach the browser
 ----------------------------
 Frames are never sent at full size. Each view crops and shrinks on the Python side to its
-viewport (thumbnails ``panel_width`` px wide, loupe panels ``loupe_size`` px), then sends a
+viewport (thumbnails ``panel_width`` px wide, loupe panels ``loupe_size`` px square; the
+defaults, 288 px, put three panels in a row of a notebook's ~960 px output), then sends a
 JPEG while a slider moves and replaces it with a lossless PNG once the value has been still
 for ``settle_s`` seconds (or at once when the 'sharp' toggle is on). Every payload stays
 under :data:`MAX_PAYLOAD` bytes.
@@ -284,7 +285,7 @@ class Compare(_Tool):
         seed: int = 0,
         t: float = 0.0,
         motion: str = "static",
-        panel_width: int = 480,
+        panel_width: int = 288,
         cache: RenderCache | None = None,
         renderer: Callable[[RenderKey], np.ndarray] | None = None,
         scene_names: Sequence[str] | None = None,
@@ -478,7 +479,7 @@ class Loupe(_Tool):
         compare: Compare | None = None,
         *,
         zoom: int = 8,
-        loupe_size: int = 320,
+        loupe_size: int = 288,
         grid: bool = True,
         metrics: bool = True,
         settle_s: float | None = 0.3,

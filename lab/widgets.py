@@ -12,7 +12,9 @@ viewport (thumbnails ``panel_width`` px wide, loupe panels ``loupe_size`` px squ
 defaults, 288 px, put three panels in a row of a notebook's ~960 px output), then sends a
 JPEG while a slider moves and replaces it with a lossless PNG once the value has been still
 for ``settle_s`` seconds (or at once when the 'sharp' toggle is on). Every payload stays
-under :data:`MAX_PAYLOAD` bytes.
+under :data:`MAX_PAYLOAD` bytes. Image widgets are created empty and filled by later updates,
+so no image bytes travel with a widget's first message (Colab's custom widget manager is
+known to drop binary buffers sent that way).
 
 Long work (renders, clips, cost measurements) runs in a background thread with a progress
 bar and a Cancel button checked between frames; an error is shown in the widget, which

@@ -128,9 +128,10 @@ def jupyter(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(jupyter):
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import sync_playwright  # a dev dependency: missing it is an error, not a skip
+
     url, name, _ = jupyter
-    with playwright_api.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = browser.new_context(viewport={"width": 1400, "height": 1400})
         pg = context.new_page()

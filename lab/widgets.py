@@ -86,7 +86,8 @@ class ImageView:
     def show(self, frame: np.ndarray, *, sharp: bool | None = None) -> None:
         """Send ``frame`` (uint8 RGB, already viewport sized)."""
         if frame.shape[0] * frame.shape[1] > 4096 * 4096 // 4:
-            raise LabError(f"refusing to send a {frame.shape[1]}x{frame.shape[0]} image to the browser; crop or shrink it first")
+            raise LabError(f"refusing to send a {frame.shape[1]}x{frame.shape[0]} image to the browser; "
+                           "crop or shrink it first (lab.viz.loupe / lab.viz.thumbnail)")
         with self._lock:
             self._version += 1
             version = self._version
@@ -966,7 +967,8 @@ class CostExplorer(_Tool):
         for mode in ("native", "upscaled"):
             if mode in report.fits:
                 est = report.at(mode)
-                parts.append(f"{mode} at 4K: {format_seconds(est.seconds)} ({'measured' if est.measured else 'extrapolated'})")
+                how = "measured" if est.measured else "extrapolated"
+                parts.append(f"{mode} at 4K: {format_seconds(est.seconds)} ({how})")
         self.status.message.value = "; ".join(parts)
 
 

@@ -139,26 +139,50 @@ class Character(Scene):
         X, Y = grid.xy()
         h, w = grid.height, grid.width
         rgb = torch.empty((3, h, w), dtype=torch.float32, device=dev)
+        inv = np.linalg.inv(grid.A)
+
+        def region(x0: float, y0: float, x1: float, y1: float):  # noqa: ANN202
+            """Pixel slices and coordinates of the world box [x0, x1] x [y0, y1] (None if off-grid)."""
+            corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) - grid.b
+            pix = corners @ inv.T - np.array([0.0, grid.row0])
+            c0, r0 = np.floor(pix.min(0)).astype(int) - 2
+            c1, r1 = np.ceil(pix.max(0)).astype(int) + 3
+            c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, w), min(r1, h)
+            if c0 >= c1 or r0 >= r1:
+                return None
+            rs, cs = slice(r0, r1), slice(c0, c1)
+            if grid.axis_aligned:
+                return rs, cs, X[:, cs], Y[rs, :]
+            return rs, cs, X[rs, cs], Y[rs, cs]
 
         def cov(d: "torch.Tensor") -> "torch.Tensor":  # inside where the distance is negative
             return (0.5 - d / f).clamp(0.0, 1.0)
 
-        def paint(c: "torch.Tensor", colour: RGB) -> None:
+        def paint(box, c: "torch.Tensor", colour: RGB) -> None:  # noqa: ANN001
+            rs, cs = box[0], box[1]
             for k in range(3):
-                rgb[k] += c * (colour[k] - rgb[k])
+                dst = rgb[k, rs, cs]
+                dst += c * (colour[k] - dst)
 
-        def circle(cx: float, cy: float, r: float) -> "torch.Tensor":
-            return torch.sqrt((X - cx) ** 2 + (Y - cy) ** 2) - r
+        def circle(box, cx: float, cy: float, r: float) -> "torch.Tensor":  # noqa: ANN001
+            Xs, Ys = box[2], box[3]
+            return torch.sqrt((Xs - cx) ** 2 + (Ys - cy) ** 2) - r
 
-        def ellipse(cx: float, cy: float, a: float, b: float, angle: float = 0.0) -> "torch.Tensor":
+        def ellipse(box, cx: float, cy: float, a: float, b: float, angle: float = 0.0) -> "torch.Tensor":  # noqa: ANN001
+            Xs, Ys = box[2], box[3]
             c, s = math.cos(angle), math.sin(angle)
-            u, v = (X - cx) * c + (Y - cy) * s, -(X - cx) * s + (Y - cy) * c
+            u, v = (Xs - cx) * c + (Ys - cy) * s, -(Xs - cx) * s + (Ys - cy) * c
             return (torch.sqrt((u / a) ** 2 + (v / b) ** 2) - 1.0) * min(a, b)
 
-        def capsule(x0: float, y0: float, x1: float, y1: float, r: float) -> "torch.Tensor":
+        def capsule(box, x0: float, y0: float, x1: float, y1: float, r: float) -> "torch.Tensor":  # noqa: ANN001
+            Xs, Ys = box[2], box[3]
             dx, dy = x1 - x0, y1 - y0
-            t = (((X - x0) * dx + (Y - y0) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0)
-            return torch.sqrt((X - x0 - t * dx) ** 2 + (Y - y0 - t * dy) ** 2) - r
+            t = (((Xs - x0) * dx + (Ys - y0) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0)
+            return torch.sqrt((Xs - x0 - t * dx) ** 2 + (Ys - y0 - t * dy) ** 2) - r
+
+        def around(cx: float, cy: float, rx: float, ry: float | None = None):  # noqa: ANN202
+            ry = rx if ry is None else ry
+            return region(cx - rx, cy - ry, cx + rx, cy + ry)
 
         # 1. background: sky gradient above the horizon, meadow below
         meadow = fbm(grid, self.seed, "character/meadow", 0.06, 0.3 * 0.7 ** np.arange(7)[:, None])[0]
@@ -167,44 +191,63 @@ class Character(Scene):
         for k, (top, bottom, grass) in enumerate(((0.45, 0.75, 0.30), (0.62, 0.85, 0.52), (0.90, 0.95, 0.18))):
             sky = top + (bottom - top) * sky_t
             rgb[k] = sky + ground * (grass * (1.0 + meadow) - sky)
-        # 2. tail, legs, body
+        # 2. tail, legs, body (each shape evaluated only on its own pixel box)
         bw = BODY_H * ident.body_aspect * 1.45
         darker = tuple(0.8 * c for c in ident.body)
-        paint(cov(capsule(BODY[0] - bw * 0.9, BODY[1] - 0.02, BODY[0] - bw * 1.25, BODY[1] - 0.2, 0.022)), darker)
+        tail = (BODY[0] - bw * 0.9, BODY[1] - 0.02, BODY[0] - bw * 1.25, BODY[1] - 0.2, 0.022)
+        box = region(min(tail[0], tail[2]) - 0.03, tail[3] - 0.03, max(tail[0], tail[2]) + 0.03, tail[1] + 0.03)
+        if box:
+            paint(box, cov(capsule(box, *tail)), darker)
         for lx in (-0.6, -0.35, 0.35, 0.6):
-            paint(cov(capsule(BODY[0] + lx * bw, BODY[1] + 0.05, BODY[0] + lx * bw, GROUND - 0.02, 0.03)), darker)
-        body_d = ellipse(BODY[0], BODY[1], bw, BODY_H)
-        body_c = cov(body_d)
-        paint(body_c, ident.body)
-        # 3. markings, clipped to the body
-        u, v = (X - BODY[0]) / bw, (Y - BODY[1]) / BODY_H  # body units
-        if ident.markings == "stripes":
-            period = 1.6 / ident.marking_count
-            phase = torch.remainder(u + 0.8, period) - 0.5 * period
-            stripe_d = (phase.abs() - 0.22 * period) * bw  # world units
-            top = cov((v - 0.25) * BODY_H)  # stripes on the back only
-            paint(cov(stripe_d) * top * body_c, ident.marking)
-        else:
-            for sx, sy, sr in ident.spots:
-                paint(cov(torch.sqrt(((u - sx) * bw) ** 2 + ((v - sy) * BODY_H) ** 2) - sr * BODY_H) * body_c, ident.marking)
-        paint(cov(ellipse(BODY[0] + 0.02, BODY[1] + 0.075, bw * 0.55, BODY_H * 0.45)) * body_c, ident.belly)
+            x = BODY[0] + lx * bw
+            box = region(x - 0.04, BODY[1] + 0.01, x + 0.04, GROUND + 0.02)
+            if box:
+                paint(box, cov(capsule(box, x, BODY[1] + 0.05, x, GROUND - 0.02, 0.03)), darker)
+        body = around(BODY[0], BODY[1], bw + 0.01, BODY_H + 0.01)
+        if body:
+            body_c = cov(ellipse(body, BODY[0], BODY[1], bw, BODY_H))
+            paint(body, body_c, ident.body)
+            # 3. markings, clipped to the body
+            u, v = (body[2] - BODY[0]) / bw, (body[3] - BODY[1]) / BODY_H  # body units
+            if ident.markings == "stripes":
+                period = 1.6 / ident.marking_count
+                phase = torch.remainder(u + 0.8, period) - 0.5 * period
+                stripe_d = (phase.abs() - 0.22 * period) * bw  # world units
+                top = cov((v - 0.25) * BODY_H)  # stripes on the back only
+                paint(body, cov(stripe_d) * top * body_c, ident.marking)
+            else:
+                for sx, sy, sr in ident.spots:
+                    d = torch.sqrt(((u - sx) * bw) ** 2 + ((v - sy) * BODY_H) ** 2) - sr * BODY_H
+                    paint(body, cov(d) * body_c, ident.marking)
+            belly = (BODY[0] + 0.02, BODY[1] + 0.075, bw * 0.55, BODY_H * 0.45)
+            paint(body, cov(ellipse(body, *belly)) * body_c, ident.belly)
         # 4. head with ears, eyes and nose
         hx, hy = HEAD
         for side in (-1.0, 1.0):
             ex = hx + side * 0.06
+            box = around(ex, hy - 0.09, 0.075)
+            if not box:
+                continue
             if ident.ears == "pointed":
-                paint(cov(ellipse(ex, hy - 0.09, 0.028, 0.065, side * 0.35)), ident.body)
-                paint(cov(ellipse(ex, hy - 0.085, 0.014, 0.04, side * 0.35)), ident.marking)
+                paint(box, cov(ellipse(box, ex, hy - 0.09, 0.028, 0.065, side * 0.35)), ident.body)
+                paint(box, cov(ellipse(box, ex, hy - 0.085, 0.014, 0.04, side * 0.35)), ident.marking)
             else:
-                paint(cov(circle(ex, hy - 0.085, 0.04)), ident.body)
-                paint(cov(circle(ex, hy - 0.085, 0.022)), ident.marking)
-        paint(cov(circle(hx, hy, HEAD_R)), ident.body)
-        paint(cov(ellipse(hx + 0.01, hy + 0.05, 0.055, 0.035)), ident.belly)
+                paint(box, cov(circle(box, ex, hy - 0.085, 0.04)), ident.body)
+                paint(box, cov(circle(box, ex, hy - 0.085, 0.022)), ident.marking)
+        head = around(hx, hy, HEAD_R + 0.01)
+        if head:
+            paint(head, cov(circle(head, hx, hy, HEAD_R)), ident.body)
+            paint(head, cov(ellipse(head, hx + 0.01, hy + 0.05, 0.055, 0.035)), ident.belly)
         for side in (-1.0, 1.0):
             ex, ey = hx + 0.045 * side, hy - 0.02
-            paint(cov(circle(ex, ey, 0.024)), (0.97, 0.97, 0.95))
-            paint(cov(circle(ex + 0.004, ey, 0.016)), ident.eye)
-            paint(cov(ellipse(ex + 0.004, ey, 0.005, 0.013)), (0.03, 0.03, 0.04))
-            paint(cov(circle(ex + 0.008, ey - 0.007, 0.004)), (1.0, 1.0, 1.0))
-        paint(cov(ellipse(hx + 0.01, hy + 0.03, 0.012, 0.008)), (0.35, 0.12, 0.14))
+            box = around(ex, ey, 0.03)
+            if not box:
+                continue
+            paint(box, cov(circle(box, ex, ey, 0.024)), (0.97, 0.97, 0.95))
+            paint(box, cov(circle(box, ex + 0.004, ey, 0.016)), ident.eye)
+            paint(box, cov(ellipse(box, ex + 0.004, ey, 0.005, 0.013)), (0.03, 0.03, 0.04))
+            paint(box, cov(circle(box, ex + 0.008, ey - 0.007, 0.004)), (1.0, 1.0, 1.0))
+        box = around(hx + 0.01, hy + 0.03, 0.02)
+        if box:
+            paint(box, cov(ellipse(box, hx + 0.01, hy + 0.03, 0.012, 0.008)), (0.35, 0.12, 0.14))
         return rgb.clamp_(0.0, 1.0)

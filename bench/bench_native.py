@@ -1,0 +1,124 @@
+"""Native rendering benchmarks: the cost of every pixel.
+
+Prints one table. Rows:
+
+* native skin frame at 1080p and at 4K (3840x2160), through ``lab.native.render`` (uint8 out):
+  median and best wall time of ``--repeats`` renders after a warm-up, process CPU time per
+  frame, and nanoseconds per pixel. Targets: 4K median <= 0.8 s; cost per pixel at 4K within
+  1.2x of 1080p (linear scaling);
+* the other scenes at 1080p, for context;
+* peak memory while rendering a ``--frames``-frame 4K skin clip straight into an mp4
+  (``lab.native.render_clip`` + ``lab.video.write_mp4``), measured as the max RSS of a fresh
+  Python subprocess (the ffmpeg encoder is a separate process and reported apart). Target: < 1.5 GB.
+
+Usage: ``python bench/bench_native.py [--repeats 7] [--frames 48] [--threads N] [--skip-clip]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+CLIP_CHILD = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+import torch
+if {threads}:
+    torch.set_num_threads({threads})
+from lab import native, scenes
+from lab.video import write_mp4
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+clip = native.render_clip(scenes.get("skin", motion="pan"), "4k", {frames}, show_progress=False)
+start = time.perf_counter()
+with tempfile.TemporaryDirectory() as tmp:
+    path = write_mp4(clip, Path(tmp) / "skin4k.mp4", show_progress=False)
+    size = path.stat().st_size
+wall = time.perf_counter() - start
+print(json.dumps({{"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "import_kib": base,
+                  "ffmpeg_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "wall": wall, "bytes": size}}))
+"""
+
+
+def time_render(scene, res: str, repeats: int) -> dict[str, float]:
+    """Median/min wall seconds and mean CPU seconds of ``native.render`` (after one warm-up)."""
+    from lab import native
+    from lab.resolution import parse
+
+    native.render(scene, res)
+    walls, cpus = [], []
+    for _ in range(repeats):
+        c0, w0 = time.process_time(), time.perf_counter()
+        native.render(scene, res)
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    px = parse(res).pixels
+    med = statistics.median(walls)
+    return {"median": med, "min": min(walls), "cpu": statistics.mean(cpus), "ns_px": med / px * 1e9, "ns_px_min": min(walls) / px * 1e9}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--frames", type=int, default=48)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--skip-clip", action="store_true", help="skip the 4K clip memory measurement")
+    args = ap.parse_args()
+
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from lab import scenes
+
+    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} at start")
+    rows: list[tuple[str, str, str]] = []
+    skin = scenes.get("skin")
+    hd = time_render(skin, "1080p", args.repeats)
+    uhd = time_render(skin, "4k", args.repeats)
+    for label, r in (("1080p", hd), ("4K", uhd)):
+        rows.append((
+            f"native skin frame {label}",
+            f"median {r['median']:.3f} s, best {r['min']:.3f} s, CPU {r['cpu']:.3f} s/frame, {r['ns_px']:.1f} ns/px",
+            "<= 0.8 s median" if label == "4K" else "",
+        ))
+    rows.append((
+        "cost per pixel 4K / 1080p",
+        f"{uhd['ns_px'] / hd['ns_px']:.2f}x (median), {uhd['ns_px_min'] / hd['ns_px_min']:.2f}x (best)",
+        "<= 1.2x",
+    ))
+    for name in scenes.names():
+        if name == "skin":
+            continue
+        r = time_render(scenes.get(name), "1080p", max(3, args.repeats // 2))
+        rows.append((f"native {name} frame 1080p", f"median {r['median']:.3f} s, CPU {r['cpu']:.3f} s/frame", ""))
+    if not args.skip_clip:
+        code = CLIP_CHILD.format(root=str(ROOT), threads=args.threads, frames=args.frames)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        m = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append((
+            f"peak RSS, {args.frames}-frame 4K skin clip -> mp4",
+            f"{m['peak_kib'] / 1024:.0f} MiB (after imports {m['import_kib'] / 1024:.0f} MiB); ffmpeg {m['ffmpeg_kib'] / 1024:.0f} MiB; "
+            f"{args.frames / m['wall']:.2f} frames/s, {m['bytes'] / 1e6:.1f} MB",
+            "< 1.5 GB",
+        ))
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure'.ljust(width)} | result | target |")
+    print(f"| {'-' * width} | --- | --- |")
+    for name, value, target in rows:
+        print(f"| {name.ljust(width)} | {value} | {target} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -53,12 +53,20 @@ def luma(image: Any, *, dtype: "type[np.floating]" = np.float64) -> np.ndarray:
     235.0
     """
     frame = as_frame(image)
-    unit = to_unit(frame, np.float64)
-    if unit.ndim == 2:
-        y = _Y_OFFSET + 219.0 * unit
+    scale = 1.0 / 255.0 if frame.dtype == np.uint8 else 1.0
+    if frame.ndim == 2:
+        y = frame.astype(dtype) if frame.dtype == np.uint8 else np.clip(frame, 0, 1).astype(dtype)
+        y *= dtype(219.0 * scale)
     else:
-        y = _Y_OFFSET + unit @ _Y_WEIGHTS
-    return y.astype(dtype, copy=False)
+        if frame.dtype != np.uint8:
+            frame = np.clip(frame, 0.0, 1.0)
+        # channel by channel: no full-size float RGB copy of a 4K frame
+        y = frame[..., 0].astype(dtype)
+        y *= dtype(_Y_WEIGHTS[0] * scale)
+        for c in (1, 2):
+            y += frame[..., c].astype(dtype) * dtype(_Y_WEIGHTS[c] * scale)
+    y += dtype(_Y_OFFSET)
+    return y
 
 
 def gray8(image: Any) -> np.ndarray:

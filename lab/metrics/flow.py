@@ -77,16 +77,16 @@ def estimate_flow(frame0: Any, frame1: Any, *, preset: str | None = None) -> np.
 
 
 def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return xs, ys
+    """Pixel x coordinates (1, W) and y coordinates (H, 1), float32 (broadcast, not stored full size)."""
+    return np.arange(width, dtype=np.float32)[None, :], np.arange(height, dtype=np.float32)[:, None]
 
 
 def sample_maps(flow: np.ndarray, grid: "tuple[np.ndarray, np.ndarray] | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Remap coordinates p + flow(p) and the mask of those that land inside the frame."""
     h, w = flow.shape[:2]
     xs, ys = grid if grid is not None else _grid(h, w)
-    map_x = xs + flow[..., 0]
-    map_y = ys + flow[..., 1]
+    map_x = flow[..., 0] + xs
+    map_y = flow[..., 1] + ys
     inside = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
     return map_x, map_y, inside
 
@@ -134,18 +134,32 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: "tuple[np
     else:
         map_x, map_y = maps
     back = cv2.remap(backward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    total = forward + back
-    mag = lambda f: f[..., 0] ** 2 + f[..., 1] ** 2  # noqa: E731 (squared magnitude)
-    inconsistent = mag(total) > 0.01 * (mag(forward) + mag(back)) + 0.5
-    du_x = np.zeros(forward.shape[:2], np.float32)
-    du_y = np.zeros_like(du_x)
-    dv_x = np.zeros_like(du_x)
-    dv_y = np.zeros_like(du_x)
-    du_x[:, :-1] = np.diff(forward[..., 0], axis=1)
-    du_y[:-1, :] = np.diff(forward[..., 0], axis=0)
-    dv_x[:, :-1] = np.diff(forward[..., 1], axis=1)
-    dv_y[:-1, :] = np.diff(forward[..., 1], axis=0)
-    boundary = (du_x**2 + du_y**2 + dv_x**2 + dv_y**2) > 0.01 * mag(forward) + 0.002
+    fu, fv = cv2.split(forward)  # contiguous planes: much faster than strided (H, W, 2) views
+    bu, bv = cv2.split(back)
+    del back
+    mag_f = fu * fu
+    mag_f += fv * fv
+    mag_b = bu * bu
+    mag_b += bv * bv
+    bu += fu  # bu, bv now hold w_f + w_b
+    bv += fv
+    fb = bu * bu
+    fb += bv * bv
+    mag_b += mag_f
+    mag_b *= 0.01
+    mag_b += 0.5
+    inconsistent = fb > mag_b
+    del fb, mag_b, bu, bv
+    # motion boundary: forward differences of u and v (zero in the last row/column)
+    grad = np.zeros_like(fu)
+    for plane in (fu, fv):
+        d = np.diff(plane, axis=1)
+        grad[:, :-1] += d * d
+        d = np.diff(plane, axis=0)
+        grad[:-1, :] += d * d
+    mag_f *= 0.01
+    mag_f += 0.002
+    boundary = grad > mag_f
     return inconsistent | boundary
 
 
@@ -190,16 +204,20 @@ class FlowSource:
             self._constant[..., 1] = motion[1]
         self.preset = preset or default_preset(height, width)
         self._dis = DISFlow(self.preset) if kind == "dis" else None
-        self._dis_back = DISFlow(self.preset) if kind == "dis" else None
-        self._pool = _executor() if kind == "dis" else None
+        # Up to 1080p the backward flow runs in a second thread with its own estimator (speed);
+        # above, one estimator runs both directions in turn, since each DIS instance keeps about
+        # 150 MB of 4K buffers and the 4K memory budget matters more than the time.
+        parallel = kind == "dis" and height * width <= FULL_HD_PIXELS
+        self._dis_back = DISFlow(self.preset) if parallel else self._dis
+        self._pool = _executor() if parallel else None
 
     @property
     def needs_reference_frames(self) -> bool:
         """True when the flow is estimated from the reference frames."""
         return self.kind == "dis"
 
-    def pair(self, t: int, ref0: "np.ndarray | None" = None, ref1: "np.ndarray | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(map_x, map_y, valid, flow) for pair t; valid is False where the flow is unusable."""
+    def pair(self, t: int, ref0: "np.ndarray | None" = None, ref1: "np.ndarray | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(map_x, map_y, valid) for pair t: remap coordinates p + flow(p) and the usable pixels."""
         if self.kind == "truth":
             assert self._flow_fn is not None
             flow = np.asarray(self._flow_fn(t), dtype=np.float32)
@@ -210,17 +228,20 @@ class FlowSource:
         elif self.kind == "global":
             flow = self._constant
         else:
-            assert self._dis is not None and self._pool is not None and ref0 is not None and ref1 is not None
+            assert self._dis is not None and self._dis_back is not None and ref0 is not None and ref1 is not None
             g0, g1 = gray8(ref0), gray8(ref1)
-            # forward and backward flows in parallel (OpenCV releases the GIL)
-            pending = self._pool.submit(self._dis_back, g1, g0)
-            flow = self._dis(g0, g1)
-            back = pending.result()
+            if self._pool is not None:  # forward and backward in parallel (OpenCV releases the GIL)
+                pending = self._pool.submit(self._dis_back, g1, g0)
+                flow = self._dis(g0, g1)
+                back = pending.result()
+            else:
+                flow = self._dis(g0, g1)
+                back = self._dis(g1, g0)
         map_x, map_y, inside = sample_maps(flow, self._grid)
         valid = inside
         if self.kind == "dis":
             valid = inside & ~occlusion_mask(flow, back, maps=(map_x, map_y))
-        return map_x, map_y, valid, flow
+        return map_x, map_y, valid
 
 
 def make_source(flow: Any, height: int, width: int, *, flow_fn: "Callable[[int], np.ndarray] | None") -> FlowSource:

@@ -229,21 +229,23 @@ def report(
     def add(arm: str, metric: str, value: float) -> None:
         per_arm[arm].setdefault(metric, []).append(float(value))
 
-    prev: "dict[str, tuple[np.ndarray, np.ndarray]] | None" = None
+    prev: "dict[str, np.ndarray] | None" = None
     frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
     for t, (nat, cand) in enumerate(progress(frames, total=n, desc="report", disable=not show_progress)):
         if nat.shape != shape or cand.shape != shape:
             raise LabError(f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}")
-        cur = {"native": (nat, to_unit(nat, np.float32)), "candidate": (cand, to_unit(cand, np.float32))}
-        # PSNR on BT.601 Y (float32 luma; the MSE is summed in float64)
-        diff = cur["native"][1] - cur["candidate"][1]
+        cur = {"native": nat, "candidate": cand}
+        # PSNR on BT.601 Y (float32 luma difference; the MSE is summed in float64)
+        diff = to_unit(nat, np.float32)
+        diff -= to_unit(cand, np.float32)
         dy = cv2.transform(diff, _Y32[None, :]) if nat.ndim == 3 else 219.0 * diff
+        del diff
         mse = float(cv2.norm(dy, cv2.NORM_L2SQR)) / dy.size
         psnr_curve.append(float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse))
         if t in tex_at:
             ssim_values.append(spatial.ssim(nat, cand))
             for arm in ARMS:
-                raw = cur[arm][0]
+                raw = cur[arm]
                 add(arm, "high_frequency_share", spectrum.high_frequency_share(raw, cutoff=cutoff))
                 add(arm, "sharpness", texture.sharpness(raw))
                 add(arm, "glcm_score", texture.glcm_score(raw) if min(h, w) >= 64 else float("nan"))
@@ -255,21 +257,22 @@ def report(
                 spec_sum[arm] = spec_sum.get(arm, 0) + spec.power
         if prev is not None:
             pair = t - 1
-            map_x, map_y, valid, _ = source.pair(pair, prev["native"][1], cur["native"][1])
+            if pair in tof_at:  # before the flow maps exist: Farneback at 4K needs the room
+                tofs.append(tof_pair(prev["native"], nat, prev["candidate"], cand))
+            map_x, map_y, valid = source.pair(pair, prev["native"], nat)
             masked.append(1.0 - float(valid.mean()))
             if heat_cnt is not None:
                 heat_cnt += valid
             for arm in ARMS:
-                d2 = pair_residual(prev[arm][1], cur[arm][1], map_x, map_y, interp)
+                d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, interp)
                 warp[arm].append(masked_mean(d2, valid))
-                mae[arm] += frame_mae(prev[arm][0], cur[arm][0])
+                mae[arm] += frame_mae(prev[arm], cur[arm])
                 if heatmaps:
                     d2[~valid] = 0.0
                     heat_sum[arm] += d2
             if source.kind == "dis":  # the native arm's residual is the reference residual
-                meter.update(prev["native"][1], cur["native"][1], map_x, map_y, valid, residual=warp["native"][-1])
-            if pair in tof_at:
-                tofs.append(tof_pair(prev["native"][0], nat, prev["candidate"][0], cand))
+                meter.update(prev["native"], nat, map_x, map_y, valid, residual=warp["native"][-1])
+            del map_x, map_y, valid
         prev = cur
 
     confidence = meter.value if source.kind == "dis" else 1.0

@@ -85,20 +85,43 @@ def _ssim_plane(x: np.ndarray, y: np.ndarray, data_range: float, sigma: float) -
     offset = 0.5 * (float(x.mean()) + float(y.mean()))
     xf = (x - offset).astype(np.float32)
     yf = (y - offset).astype(np.float32)
+    # In-place arithmetic keeps a 4K plane pair to about ten float32 planes at once.
     ux = _blur(xf, ksize, sigma)
     uy = _blur(yf, ksize, sigma)
-    uxx = _blur(xf * xf, ksize, sigma)
-    uyy = _blur(yf * yf, ksize, sigma)
-    uxy = _blur(xf * yf, ksize, sigma)
-    vx = uxx - ux * ux
-    vy = uyy - uy * uy
-    vxy = uxy - ux * uy
+    vx = _blur(xf * xf, ksize, sigma)
+    vx -= ux * ux
+    vy = _blur(yf * yf, ksize, sigma)
+    vy -= uy * uy
+    xf *= yf
+    del yf
+    vxy = _blur(xf, ksize, sigma)
+    del xf
+    vxy -= ux * uy
     c1 = np.float32((0.01 * data_range) ** 2)
     c2 = np.float32((0.03 * data_range) ** 2)
-    # The means enter SSIM un-centred: mu = ux + offset.
-    mx = ux + np.float32(offset)
-    my = uy + np.float32(offset)
-    smap = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    # The means enter SSIM un-centred: mu = u + offset.
+    ux += np.float32(offset)
+    uy += np.float32(offset)
+    # numerator (2 mx my + c1)(2 vxy + c2), denominator (mx^2 + my^2 + c1)(vx + vy + c2)
+    vxy *= 2
+    vxy += c2
+    vx += vy
+    vx += c2
+    del vy
+    num = ux * uy
+    num *= 2
+    num += c1
+    num *= vxy
+    del vxy
+    ux *= ux
+    uy *= uy
+    ux += uy
+    ux += c1
+    del uy
+    ux *= vx
+    del vx
+    num /= ux
+    smap = num
     inner = smap[radius:-radius or None, radius:-radius or None] if min(smap.shape) > 2 * radius else smap
     return float(np.mean(inner, dtype=np.float64)), smap
 

@@ -15,7 +15,7 @@ carry ``reliable`` and ``message``: never print a confident ranking when ``relia
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import cv2
 import numpy as np
@@ -73,11 +73,6 @@ class WarpError:
         return float(self.mean)
 
 
-def _float_frames(clip: Any, name: str) -> Iterator[np.ndarray]:
-    for frame in iter_frames(clip, name=name):
-        yield to_unit(frame, np.float32)
-
-
 INTERPOLATIONS = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 
 
@@ -90,9 +85,23 @@ def interpolation_flag(name: str) -> int:
 
 def pair_residual(f0: np.ndarray, f1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
                   interpolation: int = cv2.INTER_CUBIC) -> np.ndarray:
-    """Per-pixel squared warp residual, mean over channels: mean_c (f0 - W(f1))^2, float32 (H, W)."""
-    warped = cv2.remap(f1, map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
-    np.subtract(f0, warped, out=warped)  # in place: one frame-sized temporary at 4K
+    """Per-pixel squared warp residual on [0, 1], mean over channels: mean_c (f0 - W(f1))^2.
+
+    ``f0``, ``f1``: uint8 or float [0, 1] frames; only one float copy of ``f1`` and the warped
+    frame exist at a time (a 4K pair never needs four float frames). Returns float32 (H, W).
+    """
+    levels = f0.dtype == np.uint8 and f1.dtype == np.uint8  # work in exact 0-255 levels
+    if levels:
+        src = f1.astype(np.float32)
+    else:
+        src = f1 if f1.dtype == np.float32 else to_unit(f1, np.float32)
+    warped = cv2.remap(src, map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    del src
+    if levels:
+        np.subtract(f0, warped, out=warped)  # uint8 is cast element by element, no copy
+        warped *= np.float32(1.0 / 255.0)
+    else:
+        np.subtract(to_unit(f0, np.float32) if f0.dtype == np.uint8 else f0, warped, out=warped, casting="unsafe")
     np.multiply(warped, warped, out=warped)
     if warped.ndim == 2:
         return warped
@@ -100,6 +109,14 @@ def pair_residual(f0: np.ndarray, f1: np.ndarray, map_x: np.ndarray, map_y: np.n
         return warped.mean(axis=2)
     mean = cv2.transform(warped, np.full((1, 3), 1.0 / 3.0, np.float32))  # channel mean, fast
     return mean if mean.ndim == 2 else mean[..., 0]
+
+
+def frame_change(f0: np.ndarray, f1: np.ndarray) -> float:
+    """Mean squared difference of two frames on the [0, 1] scale (no motion compensation)."""
+    if f0.dtype == np.uint8 and f1.dtype == np.uint8:
+        return float(cv2.norm(f0, f1, cv2.NORM_L2SQR)) / (f0.size * 255.0**2)
+    a, b = to_unit(f0, np.float32), to_unit(f1, np.float32)
+    return float(cv2.norm(a, b, cv2.NORM_L2SQR)) / a.size
 
 
 def masked_mean(d2: np.ndarray, valid: np.ndarray) -> float:
@@ -147,7 +164,7 @@ class ConfidenceMeter:
         if residual is None:
             residual = masked_mean(pair_residual(r0, r1, map_x, map_y, self.interpolation), valid)
         self.residual += residual
-        self.change += float(cv2.norm(r0, r1, cv2.NORM_L2SQR)) / r0.size
+        self.change += frame_change(r0, r1)
 
     @property
     def value(self) -> float:
@@ -184,14 +201,14 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
     heat_sum = np.zeros((h, w), np.float32) if heatmap else None
     heat_cnt = np.zeros((h, w), np.float32) if heatmap else None
     meter = ConfidenceMeter(interp)
-    frames = _float_frames(clip, "clip")
-    refs = _float_frames(reference, "reference") if reference is not None else None
+    frames = iter_frames(clip, name="clip")
+    refs = iter_frames(reference, name="reference") if reference is not None else None
     prev = next(frames)
     ref_prev = next(refs) if refs is not None else prev
     for t in progress(range(n - 1), total=n - 1, desc="warp error", disable=not show_progress):
         cur = next(frames)
         ref_cur = next(refs) if refs is not None else cur
-        map_x, map_y, valid, _ = source.pair(t, ref_prev, ref_cur)
+        map_x, map_y, valid = source.pair(t, ref_prev, ref_cur)
         d2 = pair_residual(prev, cur, map_x, map_y, interp)
         errors.append(masked_mean(d2, valid))
         masked.append(1.0 - float(valid.mean()))

@@ -387,7 +387,11 @@ class Compare(_Tool):
 
     def render(self) -> None:
         """Render (or fetch from the cache) every panel, in the background with progress."""
-        keys = self.keys()
+        try:
+            keys = self.keys()
+        except Exception as err:  # e.g. a source larger than the target: say so in the widget
+            self.status.message.value = _error_html(err)
+            return
 
         def job() -> tuple[list[Render], dict[str, BaseException]]:
             renders, errors = [], {}

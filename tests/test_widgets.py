@@ -444,3 +444,15 @@ def test_cost_explorer_cancel_and_error_keep_it_working():
     ce.measure()
     ce.wait(5)
     assert "does not divide" in ce.status.message.value and "LabError" in ce.status.message.value
+
+
+def test_bad_settings_are_reported_in_the_widget():
+    c = make_compare()
+    c.source.options = list(c.source.options) + [("1024x576", "1024x576")]
+    c.source.value = "1024x576"  # larger than the 256x144 target
+    c.render()
+    assert "larger than target" in c.status.message.value
+    assert [r.key.method for r in c.renders] == ["native", "bicubic", "nearest"]  # the last good render stays
+    c.source.value = "64x36"
+    c.render()
+    assert "panels" in c.status.message.value

@@ -778,7 +778,7 @@ class FlickerMeter(_Tool):
         self.target_res = parse(target) if target is not None else tier.target
         self.source_res = parse(source) if source is not None else tier.source
         self.n_frames = int(n_frames or tier.frames)
-        self.fps = float(fps)
+        self.fps = float(clips[0].fps if clips is not None else fps)
         self.seed = int(seed)
         self.flow = flow
         self.width = int(width)
@@ -842,7 +842,8 @@ class FlickerMeter(_Tool):
 
         def job() -> tuple[dict, dict, dict, dict]:
             nat, up = self._clips()
-            names = ("native", f"{self.method.value}" if self._given is None else (up.name or "upscaled"))
+            other = self.method.value if self._given is None else (up.name or "upscaled")
+            names = ("native", other if other != "native" else "upscaled")
             total = len(nat) + len(up)
             frames: dict[str, list[np.ndarray]] = {}
             done = 0
@@ -872,9 +873,7 @@ class FlickerMeter(_Tool):
         self.frame.max = n - 1
         self._plot = _CurvePlot(self.curves, viz.WARP_LABEL)
         heat_fig = viz.heatmap_figure(self.heatmaps, width_in=8.0)
-        heat_png = viz.figure_png(heat_fig)
-        self.heat_view.image.format = "png"
-        self.heat_view.image.value = heat_png
+        self.heat_view.show(_figure_pixels(heat_fig), sharp=True)
         summary = []
         for name, r in self.results.items():
             summary.append(f"<b>{html.escape(name)}</b>: mean warp error {float(r.mean):.3g}"

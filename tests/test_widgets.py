@@ -285,7 +285,7 @@ def _panning_clips(n=5, shift=2):
 def test_flicker_meter_curve_heatmap_and_linked_play():
     pytest.importorskip("lab.metrics.temporal")
     nat, up = _panning_clips()
-    fm = widgets.FlickerMeter(clips=(nat, up), fps=12, background=False, settle_s=None, width=96)
+    fm = widgets.FlickerMeter(clips=(nat, up), background=False, settle_s=None, width=96)
     assert fm.status.error is None, fm.status.traceback
     assert set(fm.curves) == {"native", "noisy"}
     assert len(fm.curves["native"]) == 4
@@ -295,7 +295,8 @@ def test_flicker_meter_curve_heatmap_and_linked_play():
     # independent noise, uniform on -20..20 levels: E_warp = 2 var = 2 * (41**2 - 1) / 12 / 255**2
     assert fm.curves["noisy"].mean() == pytest.approx(2 * (41**2 - 1) / 12 / 255**2, rel=0.15)
     assert fm.heatmaps["noisy"].shape == (54, 96)
-    assert fm.heat_view.image.value[:4] == b"\x89PNG"
+    assert fm.heat_view.image.value[:4] == b"\x89PNG" and fm.heat_view.image.layout.width.endswith("px")
+    assert fm.fps == 12.0  # taken from the clips
     curve0 = fm.curve_view.image.value
     fm.play.value = 3  # Play drives the slider kernel-side (widgets.link)
     assert fm.frame.value == 3

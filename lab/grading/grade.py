@@ -207,6 +207,9 @@ def grade_submission(
                 result.status = "timeout"
                 result.notes = [f"ran over the {timeout:g} s limit and was stopped (an endless loop?); scored 0"]
                 return result
+            except BaseException:  # Ctrl+C while grading: leave no worker or kernel behind
+                _kill_tree(proc)
+                raise
         if not out.is_file():
             tail = (sandbox / "worker.log").read_bytes()[-LOG_TAIL:].decode("utf-8", "replace").strip()
             last = tail.splitlines()[-1] if tail else f"exit code {proc.returncode}"

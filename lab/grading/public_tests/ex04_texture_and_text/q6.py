@@ -1,0 +1,13 @@
+OK_FORMAT = True
+
+test = {   'name': 'q6',
+    'points': 1,
+    'suites': [   {   'cases': [   {   'code': ">>> assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {'a', 'b', 'c', 'd'}\n",
+                                       'failure_message': "answer with one letter: 'a', 'b', 'c' or 'd'",
+                                       'hidden': False,
+                                       'locked': False,
+                                       'points': 0}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}

@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate, cosine-decayed (default 2e-3)")
     parser.add_argument("--train-seeds", type=int, default=6, help="scene seeds 0..N-1 to train on (default 6)")
     parser.add_argument("--hr-size", default="384x216", help="size of each HR render (default 384x216)")
+    parser.add_argument(
+        "--scenes", default=None, help="comma-separated scene names (default: skin, fabric, foliage, sign, character)"
+    )
     parser.add_argument("--views", type=int, default=4, help="random windows per scene and seed (default 4)")
     parser.add_argument("--detail", default="4k", help="pixel scale of the HR renders, as a frame size (default 4k)")
     parser.add_argument(
@@ -84,14 +87,15 @@ def run(args: argparse.Namespace) -> None:
     patch = args.patch or (24 if scale == 4 else 32)
     out = Path(args.out) if args.out else weights_path(scale)
     hr_size = parse(args.hr_size)
+    names = [n.strip() for n in args.scenes.split(",") if n.strip()] if args.scenes else None
     t_start = time.perf_counter()
 
     train_pool = crops.build_pool(
-        scale, range(args.train_seeds), hr=hr_size, views=args.views, detail=args.detail, lr=args.lr_mode,
+        scale, range(args.train_seeds), hr=hr_size, views=args.views, detail=args.detail, names=names, lr=args.lr_mode,
         desc="rendering training scenes",
     )
     test_pool = crops.build_pool(
-        scale, HELD_OUT_SEEDS, hr=hr_size, views=2, detail=args.detail, lr=args.lr_mode,
+        scale, HELD_OUT_SEEDS, hr=hr_size, views=2, detail=args.detail, names=names, lr=args.lr_mode,
         desc="rendering held-out scenes",
     )
     t_data = time.perf_counter() - t_start

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -24,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lab.grading import build as gb  # noqa: E402
-from lab.grading import grade as gg  # noqa: E402
+from lab.grading import build as gb
+from lab.grading import grade as gg
 
 TARGET_SECONDS = 300.0
 
@@ -70,13 +71,16 @@ def main(argv: "list[str] | None" = None) -> int:
         full = sum(built.questions.values())
         rows = []
         for jobs in args.jobs:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             results = gg.grade_folder(subs, built.bundle, work / f"gradebook-{jobs}.csv", jobs=jobs,
                                       timeout=args.timeout, cell_timeout=args.cell_timeout)
             wall = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers and their kernels, once reaped
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             wrong = [r.student for r in results if r.total != full + offsets[r.student] or r.status != "ok"]
             per = [r.seconds for r in results]
-            rows.append((jobs, len(results), wall, statistics.median(per), max(per), len(wrong)))
+            rows.append((jobs, len(results), wall, statistics.median(per), max(per), len(wrong), cpu))
             if wrong:
                 print(f"unexpected grades (jobs={jobs}): {wrong}", file=sys.stderr)
 
@@ -84,11 +88,14 @@ def main(argv: "list[str] | None" = None) -> int:
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"exercise {args.exercise}: bundle built in {build_s:.1f} s (otter assign, tests not re-run)")
     print()
-    print("| jobs | submissions | wall (s) | median per submission (s) | slowest (s) | wrong grades | target 300 s |")
-    print("|---:|---:|---:|---:|---:|---:|:---|")
-    for jobs, n, wall, med, worst, bad in rows:
+    cores = os.cpu_count() or 1
+    print("| jobs | submissions | wall (s) | median per submission (s) | slowest (s) | CPU per submission (s) "
+          f"| CPU-bound wall on {cores} cores (s) | wrong grades | target 300 s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
+    for jobs, n, wall, med, worst, bad, cpu in rows:
         verdict = "met" if wall < TARGET_SECONDS else "MISSED"
-        print(f"| {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {bad} | {verdict} |")
+        print(f"| {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu / n:.1f} | {cpu / min(jobs, cores):.1f} "
+              f"| {bad} | {verdict} |")
     return 0 if all(r[5] == 0 and r[2] < TARGET_SECONDS for r in rows) else 1
 
 

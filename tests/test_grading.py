@@ -19,7 +19,7 @@ from lab.errors import LabError
 from lab.grading import build as gb
 from lab.grading import grade as gg
 from lab.grading import student as gs
-from lab.grading._worker import read_submission, structure_notes, InvalidSubmission
+from lab.grading._worker import InvalidSubmission, read_submission, structure_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
@@ -366,3 +366,16 @@ def test_unanswered_student_notebook_runs_top_to_bottom(name, tmp_path, monkeypa
                      for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert text.count("Test case failed") >= 6  # every question's public test fails before answering
     assert (tmp_path / f"{name}_submission.zip").is_file()
+
+
+def test_export_submission_uses_the_server_session_path(tmp_path, monkeypatch):
+    import otter
+
+    monkeypatch.chdir(tmp_path)
+    renamed = tmp_path / "ex01 copy (1).ipynb"
+    renamed.write_text((STUDENT_DIR / f"{EX1}.ipynb").read_text())
+    monkeypatch.setenv("JPY_SESSION_NAME", str(renamed))
+    monkeypatch.setattr("otter.check.notebook.save_notebook", lambda path, timeout=10: True)
+    path = gs.export_submission(otter.Notebook(tests_dir=gs.public_tests(EX1)), f"{EX1}.ipynb")
+    assert path and Path(path).name == "ex01 copy (1)_submission.zip"
+    assert zipfile.ZipFile(path).namelist()[0] == "ex01 copy (1).ipynb"

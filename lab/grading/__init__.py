@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lab.grading.student import export_submission, exercises, public_tests
+from lab.grading.student import exercises, export_submission, public_tests
 
-__all__ = ["build_exercises", "grade_folder", "grade_submission", "public_tests", "export_submission", "exercises"]
+__all__ = ["build_exercises", "exercises", "export_submission", "grade_folder", "grade_submission", "public_tests"]
 
 
 def __getattr__(name: str) -> Any:  # build/grade pull in otter and nbformat: import them on first use

@@ -97,7 +97,7 @@ def read_submission(path: Path) -> tuple[dict, str]:
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
         nbformat.validate(nb)
-    except Exception as err:  # noqa: BLE001 - nbformat raises several types for bad structure
+    except Exception as err:  # nbformat raises several types for a bad structure
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InvalidSubmission(f"not a valid notebook: {first[:200]}") from None
     return nb, name
@@ -206,7 +206,7 @@ def _grade(submission: Path, bundle: Path, cell_timeout: int, max_output: int) -
             str(nb_path), tests_glob=test_files, cwd=str(work.resolve()), test_dir=str((tests / "tests").resolve()),
             ignore_errors=True,
         )
-    except Exception as err:  # noqa: BLE001 - a dead kernel, a crash in otter...: report, score zero
+    except Exception as err:  # a dead kernel, a crash in otter...: report it, score zero
         name = type(err).__name__
         text = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
         if "DeadKernel" in name:
@@ -239,7 +239,7 @@ def main(argv: "list[str] | None" = None) -> int:
     start = time.monotonic()
     try:
         result = _grade(args.submission, args.bundle, args.cell_timeout, args.max_output)
-    except Exception as err:  # noqa: BLE001 - never leave without a result file
+    except Exception as err:  # never leave without a result file
         traceback.print_exc()
         result = {"status": "error", "scores": {}, "possible": {}, "notes": [f"grader error: {type(err).__name__}: {err}"]}
     result["seconds"] = round(time.monotonic() - start, 2)

@@ -18,6 +18,7 @@ own on disk. Hidden tests never ship: they exist only in the instructor's autogr
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,9 @@ def export_submission(grader: Any, notebook: str) -> "str | None":
     the ``.ipynb`` instead (File > Download > Download .ipynb). While an instructor grades,
     it does nothing. Elsewhere it writes ``<notebook>_submission.zip`` (notebook + otter's
     check log) with otter's ``grader.export`` and returns its path; if that fails it says to
-    submit the saved ``.ipynb`` itself, which the grader accepts as well.
+    submit the saved ``.ipynb`` itself, which the grader accepts as well. Under a Jupyter
+    server it exports the notebook the kernel belongs to (even if renamed) and asks JupyterLab
+    to save it first.
     """
     notebook_cls = type(grader)
     if getattr(notebook_cls, "_grading_mode", False):
@@ -79,7 +82,11 @@ def export_submission(grader: Any, notebook: str) -> "str | None":
             f"file ({notebook}) to your course's submission page."
         )
         return None
-    path = Path(notebook)
+    # Jupyter server kernels know their notebook's path (renamed copies included); JupyterLab can
+    # also be asked to save it first (otter's force_save, through ipylab)
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    in_server = session.endswith(".ipynb") and Path(session).is_file()
+    path = Path(os.path.relpath(session)) if in_server else Path(notebook)  # relative: the zip keeps no folders
     if not path.is_file():
         print(
             f"Could not find {notebook} in {Path.cwd()}: save the notebook (Ctrl+S) and submit the "
@@ -88,8 +95,9 @@ def export_submission(grader: Any, notebook: str) -> "str | None":
         return None
     zip_path = str(path.with_name(f"{path.stem}_submission.zip"))
     try:
-        grader.export(str(path), export_path=zip_path, pdf=False, display_link=False, run_tests=False)
-    except Exception as err:  # noqa: BLE001 - any export problem: fall back to the plain notebook
+        grader.export(str(path), export_path=zip_path, pdf=False, display_link=False, run_tests=False,
+                      force_save=in_server)
+    except Exception as err:
         print(f"Export failed ({type(err).__name__}: {err}); submit {notebook} itself instead, after saving it.")
         return None
     print(f"Saved your submission: {zip_path}. Upload this zip (or {notebook}) to your course's submission page.")

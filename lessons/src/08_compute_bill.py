@@ -54,14 +54,20 @@ viz.cost_figure(report)
 for mode in ("native", "upscaled"):
     law = report.fits[mode]
     at_4k = report.at(mode, "4k")
-    print(f"{mode:>8}: time ~ {law}  (R² = {law.r2:.3f});  4K frame: {at_4k.seconds:.3f} s, "
+    print(f"{mode:>8}: time ~ {law};  4K frame: {at_4k.seconds:.3f} s, "
           f"{at_4k.peak_bytes / 2**20:.0f} MiB peak ({'measured' if at_4k.measured else 'extrapolated'})")
+    if law.r2 < 0.9:
+        print(f"          warning: this fit explains only {law.r2:.0%} of the variation (R² {law.r2:.2f}); the "
+              "timings were probably disturbed by other work on this machine. Run the measurement again.")
 native_4k, upscaled_4k = report.at("native", "4k"), report.at("upscaled", "4k")
 print(f"native costs {native_4k.seconds / upscaled_4k.seconds:.1f}x the time of render-small-and-upscale at 4K")
 
 # %% [markdown]
 # Read the numbers honestly:
 #
+# * First check the fits' R²: a clean measurement on an idle machine lies on a straight line
+#   (R² close to 1). Timings taken while other programs compete for the processor scatter,
+#   and then neither the exponent nor the extrapolation means much: measure again.
 # * The upscale path's time is dominated by rendering the small frame (1/16 of the pixels)
 #   plus a cheap kernel, so it scales with the same exponent but a much smaller constant.
 #   The ratio is usually well below 16x, because fixed per-frame overheads do not shrink.

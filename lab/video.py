@@ -455,13 +455,36 @@ def read_mp4(path: "str | os.PathLike[str]", *, name: str = "") -> Clip:
         finally:
             gen.close()
 
+    # random access keeps one decoder open: asking for frames in increasing order (the usual
+    # pattern) decodes each frame once; going backwards restarts from the first frame
+    decoder = _SequentialDecoder(iterate)
+
     def frame_at(t: int) -> np.ndarray:
-        for i, frame in enumerate(iterate()):
-            if i == t:
-                return frame
-        raise LabError(f"{path} ended before frame {t}")
+        frame = decoder.get(t)
+        if frame is None:
+            raise LabError(f"{path} ended before frame {t}")
+        return frame
 
     return Clip(frame_at, n_frames, res, fps, name=name or path.stem, iterate=iterate)
+
+
+class _SequentialDecoder:
+    """Frame t of a stream that can only be read forwards, restarting it when t goes back."""
+
+    def __init__(self, open_stream: Callable[[], Iterator[np.ndarray]]) -> None:
+        self._open = open_stream
+        self._stream: Iterator[np.ndarray] | None = None
+        self._next = 0  # index of the frame the open stream yields next
+
+    def get(self, t: int) -> np.ndarray | None:
+        if self._stream is None or t < self._next:
+            self._stream, self._next = self._open(), 0
+        for frame in self._stream:
+            self._next += 1
+            if self._next - 1 == t:
+                return frame
+        self._stream = None
+        return None
 
 
 def _count_frames(path: Path, meta: dict) -> int:

@@ -292,3 +292,13 @@ def test_truncated_video_is_an_error_or_shorter(out_dir, smooth_frames):
 def test_docstring_examples_run():
     result = doctest.testmod(lab.video)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_random_access_into_an_mp4(out_dir, smooth_frames):
+    frames = smooth_frames(8, shift=3.0)
+    clip = read_mp4(write_mp4(Clip.from_frames(frames), out_dir / "r.mp4", show_progress=False))
+    decoded = list(clip)
+    for t in (0, 1, 5, 6, 2, 7, 7, -1):  # forwards, backwards and repeated
+        np.testing.assert_array_equal(clip.frame(t), decoded[t])
+    with pytest.raises(LabError, match="out of range"):
+        clip.frame(8)

@@ -236,32 +236,52 @@ def _eval_separable(grid: PixelGrid, coef: "torch.Tensor", s: float, ax: int, ay
     return out.view(grid.height, n_ch, grid.width).permute(1, 0, 2)
 
 
+def _cubic_weights(t: "torch.Tensor") -> "torch.Tensor":
+    """The 4 cubic B-spline weights (N, 4) of nodes floor(u)-1 .. floor(u)+2 for fractions t = u - floor(u)."""
+    import torch
+
+    w = torch.empty((t.numel(), 4), dtype=t.dtype, device=t.device)
+    t2 = t * t
+    t3 = t2 * t
+    torch.div((1.0 - t) ** 3, 6.0, out=w[:, 0])
+    torch.div(3.0 * t3 - 6.0 * t2 + 4.0, 6.0, out=w[:, 1])
+    torch.div(t3, 6.0, out=w[:, 3])
+    w[:, 2] = 1.0 - w[:, 0] - w[:, 1] - w[:, 3]
+    return w
+
+
+GATHER_CHUNK = 1 << 18  # pixels per chunk of the general (rolled camera) evaluation
+
+
 def _eval_general(grid: PixelGrid, coef: "torch.Tensor", s: float, ax: int, ay: int) -> "torch.Tensor":
-    """Evaluate a B-spline coefficient lattice at any affine grid (16-tap gather)."""
+    """Evaluate a B-spline coefficient lattice at any affine grid.
+
+    Each pixel reads its 4x4 nodes as 4 rows of 4 neighbours, from a table holding every
+    run of 4 consecutive nodes (one gather of 16 contiguous bytes per row and channel).
+    """
     import torch
 
     n_ch, ny, nx = coef.shape
     a, c = grid.lattice_coords(s)
     c = c - np.array([ax, ay], dtype=np.float64)
     dev = grid.device
+    runs = coef.unfold(2, 4, 1).permute(1, 2, 0, 3).reshape(ny * (nx - 3), n_ch * 4)  # 4-node runs along x
     i = torch.arange(grid.width, dtype=torch.float32, device=dev)[None, :]
     j = torch.arange(grid.height, dtype=torch.float32, device=dev)[:, None]
-    u = (float(a[0, 0]) * i + float(c[0])) + float(a[0, 1]) * j
-    v = (float(a[1, 0]) * i + float(c[1])) + float(a[1, 1]) * j
-    iu, iv = torch.floor(u), torch.floor(v)
-    fu, fv = u - iu, v - iv
-    wu = [_bspline(fu + 1.0), _bspline(fu), _bspline(fu - 1.0), _bspline(fu - 2.0)]
-    wv = [_bspline(fv + 1.0), _bspline(fv), _bspline(fv - 1.0), _bspline(fv - 2.0)]
-    base = (iv.long() - 1) * nx + (iu.long() - 1)
-    flat = coef.reshape(n_ch, ny * nx)
-    out = torch.zeros((n_ch, grid.height, grid.width), dtype=torch.float32, device=dev)
-    for dj in range(4):
-        row = torch.zeros_like(out)
-        for di in range(4):
-            idx = (base + (dj * nx + di)).reshape(-1)
-            row += flat[:, idx].view(n_ch, grid.height, grid.width) * wu[di]
-        out += row * wv[dj]
-    return out
+    u = ((float(a[0, 0]) * i + float(c[0])) + float(a[0, 1]) * j).reshape(-1)
+    v = ((float(a[1, 0]) * i + float(c[1])) + float(a[1, 1]) * j).reshape(-1)
+    out = torch.empty((u.numel(), n_ch), dtype=torch.float32, device=dev)
+    for start in range(0, u.numel(), GATHER_CHUNK):
+        uc, vc = u[start : start + GATHER_CHUNK], v[start : start + GATHER_CHUNK]
+        iu, iv = torch.floor(uc), torch.floor(vc)
+        wu, wv = _cubic_weights(uc - iu), _cubic_weights(vc - iv)
+        base = (iv.long() - 1) * (nx - 3) + (iu.long() - 1)
+        acc = out[start : start + GATHER_CHUNK]
+        acc.zero_()
+        for dj in range(4):
+            g = runs.index_select(0, base + dj * (nx - 3)).view(-1, n_ch, 4)
+            acc += torch.einsum("nck,nk->nc", g, wu) * wv[:, dj : dj + 1]
+    return out.T.reshape(n_ch, grid.height, grid.width)
 
 
 def pores(

@@ -37,9 +37,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lab import metrics  # noqa: E402
-from lab.resolution import Resolution  # noqa: E402
-from lab.video import Clip, read_mp4, write_mp4  # noqa: E402
+from lab import metrics
+from lab.resolution import Resolution
+from lab.video import Clip, read_mp4, write_mp4
 
 STEP = 2  # px per frame of the synthetic pan
 
@@ -81,12 +81,15 @@ def bench_report(n: int) -> list[tuple[str, str, str]]:
     nat, cand = pan_clips(res, n, in_memory=True)
     rows = []
     for flow, target in (("truth", 4.0), ("dis", 2.0)):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         rep = metrics.report(nat, cand, flow=flow, show_progress=False)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         rate = (n - 1) / seconds
-        rows.append((f"report, {n} frames 1080p, flow={flow}", f"{rate:.2f} pairs/s ({seconds:.1f} s)",
+        rows.append((f"report, {n} frames 1080p, flow={flow}: wall clock", f"{rate:.2f} pairs/s ({seconds:.1f} s)",
                      f">= {target:g} pairs/s: {'met' if rate >= target else 'NOT met'}"))
+        # CPU seconds of this process (all threads): what the work costs, whatever the load
+        rows.append((f"report, {n} frames 1080p, flow={flow}: CPU time", f"{(n - 1) / cpu:.2f} pairs per CPU-s ({cpu:.1f} CPU-s)",
+                     "rate with one fully available core"))
         assert rep.reliable, rep.message
     return rows
 

@@ -19,7 +19,7 @@ skimage_metrics = pytest.importorskip("skimage.metrics")
 
 def _photo(name: str) -> np.ndarray:
     if name == "grace_hopper":
-        import matplotlib.cbook as cbook
+        from matplotlib import cbook
         from PIL import Image
 
         with cbook.get_sample_data("grace_hopper.jpg") as handle:

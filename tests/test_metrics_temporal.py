@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 
 from lab.errors import LabError, LabTypeError
-from lab.metrics import estimate_flow, flicker_heatmap, occlusion_mask, tof, vbench_flicker_score, warp_error
+from lab.metrics import (
+    estimate_flow,
+    flicker_heatmap,
+    occlusion_mask,
+    tof,
+    vbench_flicker_score,
+    warp_error,
+)
 from lab.video import Clip
 
 H, W = 72, 96

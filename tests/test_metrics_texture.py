@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import cv2
 import numpy as np
@@ -60,7 +61,7 @@ def test_blur_lowers_high_frequency_share_monotonically() -> None:
     shares = [high_frequency_share(img)]
     for sigma in (0.5, 1.0, 1.5, 2.5, 4.0):
         shares.append(high_frequency_share(cv2.GaussianBlur(img, (0, 0), sigma)))
-    assert all(a > b for a, b in zip(shares, shares[1:])), shares
+    assert all(a > b for a, b in itertools.pairwise(shares)), shares
     assert shares[-1] < 0.2 * shares[0]
 
 
@@ -112,7 +113,7 @@ def test_glcm_non_square_frame_uses_the_real_grid(rng: np.random.Generator) -> N
     # 3840 x 2160 has 60 x 33 full patches; a 16:9 frame of 448 x 252 has 7 x 3.
     img = rng.integers(0, 256, (252, 448, 3), dtype=np.uint8)
     img[:, 224:] = cv2.GaussianBlur(img[:, 224:], (0, 0), 3)  # smooth right half
-    score, per_patch = glcm_score(img, return_map=True)
+    _, per_patch = glcm_score(img, return_map=True)
     assert per_patch.shape == (3, 7)
     gray64 = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) // 4
     np.testing.assert_allclose(per_patch, _skimage_glcm_patch_scores(gray64), atol=1e-10)
@@ -182,7 +183,7 @@ def test_mtf50_upscaled_edge_is_about_a_quarter() -> None:
 
 
 def test_mtf_rejects_unslanted_and_flat_images() -> None:
-    yy, xx = np.mgrid[0:64, 0:64]
+    _, xx = np.mgrid[0:64, 0:64]
     with pytest.raises(LabError, match="slant"):
         mtf50((xx > 32).astype(np.float64))
     with pytest.raises(LabError, match="flat"):

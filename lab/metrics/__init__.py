@@ -32,15 +32,20 @@ Edges (``edges``)::
 Temporal (``temporal``, ``flow``)::
 
     vbench_flicker_score(clip) -> float                      # (255 - mean|F_t - F_t+1|) / 255
-    warp_error(clip, *, flow="auto", reference=None) -> WarpError  # .per_frame, .mean, .masked_fraction,
-                                                             # .confidence, .reliable, .message; float(w) = mean
+    warp_error(clip, *, flow="auto", reference=None, interpolation="bicubic") -> WarpError
+        # .per_frame, .mean (MSE on [0,1]), .masked_fraction, .confidence, .reliable, .message
     tof(native, candidate, *, skip=0) -> float               # px, TecoGAN Farneback
     flicker_heatmap(clip, *, flow="auto", reference=None) -> ndarray (H, W) float32  # 8-bit levels
     estimate_flow(frame0, frame1, *, preset=None) -> ndarray (H, W, 2) float32   # OpenCV DIS
+    occlusion_mask(forward, backward) -> ndarray (H, W) bool # forward-backward check (Lai/Ruder)
+    warp_frame(frame, flow) -> ndarray                       # frame(p + flow(p)), bilinear
 
 Report (``reporting``)::
 
-    report(native_clip, candidate_clip, *, flow="truth" | "dis" | (dx, dy), ...) -> Report
+    report(native_clip, candidate_clip, *, flow="truth" | "dis" | (dx, dy), cutoff=0.125,
+           texture_frames=3, tof_pairs=4, include_mtf=False, ...) -> Report
+        # list of Record(metric, value, unit, arm, higher_is_better, reliable, detail);
+        # .value(metric, arm), .summary(), .to_pandas(), .warp_curves, .spectra, .heatmaps
     plot_report(report) -> matplotlib.figure.Figure
 
 ``flow`` everywhere: ``"truth"`` (the clip's ground-truth ``clip.flow(t)``), ``"dis"``
@@ -93,7 +98,34 @@ _WHERE = {
     "plot_report": "reporting",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "MTFResult",
+    "RadialSpectrum",
+    "Record",
+    "Report",
+    "WarpError",
+    "compression_ratio",
+    "error_map",
+    "estimate_flow",
+    "flicker_heatmap",
+    "glcm_score",
+    "high_frequency_share",
+    "luma",
+    "mtf50",
+    "occlusion_mask",
+    "plot_report",
+    "psnr",
+    "radial_spectrum",
+    "report",
+    "sharpness",
+    "slanted_edge_mtf",
+    "ssim",
+    "tof",
+    "vbench_flicker_score",
+    "warp_error",
+    "warp_frame",
+    "waxiness",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -6,7 +6,8 @@ fails the same way everywhere (scikit-image's ``check_shape_equality`` habit).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import cv2
 import numpy as np
@@ -33,7 +34,7 @@ def as_frame(image: Any, *, name: str = "image", allow_gray: bool = True) -> np.
     return check_frame(image, name=name, allow_gray=allow_gray)
 
 
-def to_unit(frame: np.ndarray, dtype: "type[np.floating]" = np.float64) -> np.ndarray:
+def to_unit(frame: np.ndarray, dtype: type[np.floating] = np.float64) -> np.ndarray:
     """uint8 or float [0, 1] frame -> float array in [0, 1] of ``dtype`` (a new array)."""
     if frame.dtype == np.uint8:
         out = frame.astype(dtype)
@@ -42,7 +43,7 @@ def to_unit(frame: np.ndarray, dtype: "type[np.floating]" = np.float64) -> np.nd
     return np.clip(frame, 0.0, 1.0).astype(dtype, copy=True)
 
 
-def luma(image: Any, *, dtype: "type[np.floating]" = np.float64) -> np.ndarray:
+def luma(image: Any, *, dtype: type[np.floating] = np.float64) -> np.ndarray:
     """BT.601 luma Y in [16, 235] (8-bit studio swing) of an RGB frame, as SR papers report.
 
     Y = 16 + 65.481 R + 128.553 G + 24.966 B with R, G, B in [0, 1] (ITU-R BT.601; MATLAB
@@ -162,7 +163,7 @@ def clip_shape(clip: Any, *, name: str = "clip") -> tuple[int, ...]:
     if isinstance(clip, Clip):
         return clip.resolution.shape
     if hasattr(clip, "detach"):
-        n, c, h, w = clip.shape
+        _, c, h, w = clip.shape
         return (int(h), int(w), int(c)) if c != 1 else (int(h), int(w))
     if isinstance(clip, np.ndarray):
         return tuple(int(v) for v in clip.shape[1:])

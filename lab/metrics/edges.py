@@ -124,7 +124,7 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
             "2-10 degrees of slant so the rows sample the edge at different sub-pixel phases"
         )
     cos_a = np.cos(np.arctan(slope))
-    h, w = plane.shape
+    w = plane.shape[1]
     cols = np.arange(w, dtype=np.float64)
     dist = (cols[None, :] - (slope * rows[:, None] + intercept)) * cos_a  # perpendicular px
     # Keep a band of distances every row covers, so every bin averages the same edge phases.

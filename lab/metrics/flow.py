@@ -7,8 +7,9 @@ scene point seen at pixel p in frame t is seen at p + flow(p) in frame t+1. Warp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -81,7 +82,7 @@ def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(width, dtype=np.float32)[None, :], np.arange(height, dtype=np.float32)[:, None]
 
 
-def sample_maps(flow: np.ndarray, grid: "tuple[np.ndarray, np.ndarray] | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sample_maps(flow: np.ndarray, grid: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Remap coordinates p + flow(p) and the mask of those that land inside the frame."""
     h, w = flow.shape[:2]
     xs, ys = grid if grid is not None else _grid(h, w)
@@ -91,7 +92,7 @@ def sample_maps(flow: np.ndarray, grid: "tuple[np.ndarray, np.ndarray] | None" =
     return map_x, map_y, inside
 
 
-def warp_frame(frame: np.ndarray, flow: np.ndarray, *, maps: "tuple[np.ndarray, np.ndarray] | None" = None) -> np.ndarray:
+def warp_frame(frame: np.ndarray, flow: np.ndarray, *, maps: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Backward-warp ``frame`` (frame t+1) to frame t: out(p) = frame(p + flow(p)), bilinear.
 
     Works on any dtype OpenCV remaps (uint8, float32); positions outside the frame take the
@@ -110,7 +111,7 @@ def warp_frame(frame: np.ndarray, flow: np.ndarray, *, maps: "tuple[np.ndarray, 
     return cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: "tuple[np.ndarray, np.ndarray] | None" = None) -> np.ndarray:
+def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Pixels of frame t whose forward flow fails the forward-backward check (True = occluded).
 
     With w_f the flow t -> t+1 and w_b the flow t+1 -> t sampled at p + w_f(p) (squared magnitudes):
@@ -164,7 +165,7 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: "tuple[np
 
 
 # --- flow sources for the temporal metrics -----------------------------------------------------
-_POOL: "ThreadPoolExecutor | None" = None
+_POOL: ThreadPoolExecutor | None = None
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -189,8 +190,8 @@ class FlowSource:
         height: int,
         width: int,
         *,
-        flow_fn: "Callable[[int], np.ndarray] | None" = None,
-        motion: "tuple[float, float] | None" = None,
+        flow_fn: Callable[[int], np.ndarray] | None = None,
+        motion: tuple[float, float] | None = None,
         preset: str | None = None,
     ) -> None:
         self.kind = kind
@@ -216,7 +217,7 @@ class FlowSource:
         """True when the flow is estimated from the reference frames."""
         return self.kind == "dis"
 
-    def pair(self, t: int, ref0: "np.ndarray | None" = None, ref1: "np.ndarray | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pair(self, t: int, ref0: np.ndarray | None = None, ref1: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(map_x, map_y, valid) for pair t: remap coordinates p + flow(p) and the usable pixels."""
         if self.kind == "truth":
             assert self._flow_fn is not None
@@ -244,7 +245,7 @@ class FlowSource:
         return map_x, map_y, valid
 
 
-def make_source(flow: Any, height: int, width: int, *, flow_fn: "Callable[[int], np.ndarray] | None") -> FlowSource:
+def make_source(flow: Any, height: int, width: int, *, flow_fn: Callable[[int], np.ndarray] | None) -> FlowSource:
     """Build a :class:`FlowSource` from the user's ``flow=`` option (see lab.metrics docs)."""
     if isinstance(flow, str):
         options = ("auto", "truth", "dis")

@@ -15,7 +15,14 @@ import numpy as np
 
 from lab.errors import LabError, LabTypeError
 from lab.metrics import edges, spatial, spectrum, texture
-from lab.metrics._common import check_clips, check_finite_scalar, clip_flow_fn, clip_shape, iter_frames, to_unit
+from lab.metrics._common import (
+    check_clips,
+    check_finite_scalar,
+    clip_flow_fn,
+    clip_shape,
+    iter_frames,
+    to_unit,
+)
 from lab.metrics.flow import make_source
 from lab.metrics.temporal import (
     MAX_MASKED,
@@ -23,9 +30,9 @@ from lab.metrics.temporal import (
     ConfidenceMeter,
     frame_mae,
     heat_to_levels,
+    interpolation_flag,
     judge,
     masked_mean,
-    interpolation_flag,
     pair_residual,
     tof_pair,
 )
@@ -47,7 +54,7 @@ class Record:
     value: float
     unit: str
     arm: str
-    higher_is_better: "bool | None" = None
+    higher_is_better: bool | None = None
     reliable: bool = True
     detail: str = ""
 
@@ -122,17 +129,17 @@ class Report(list):
 class _Sampler:
     """Evenly spaced indices of the frames (or pairs) that get the costly per-image metrics."""
 
-    def __init__(self, total: int, count: "int | None") -> None:
+    def __init__(self, total: int, count: int | None) -> None:
         if count is None or count >= total:
             self.indices = set(range(total))
         else:
-            self.indices = set(int(round(v)) for v in np.linspace(0, total - 1, max(count, 1)))
+            self.indices = {round(float(v)) for v in np.linspace(0, total - 1, max(count, 1))}
 
     def __contains__(self, index: int) -> bool:
         return index in self.indices
 
 
-def _count_option(value: Any, name: str) -> "int | None":
+def _count_option(value: Any, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -146,8 +153,8 @@ def report(
     *,
     flow: Any = "truth",
     cutoff: float = 0.125,
-    texture_frames: "int | None" = 3,
-    tof_pairs: "int | None" = 4,
+    texture_frames: int | None = 3,
+    tof_pairs: int | None = 4,
     include_mtf: bool = False,
     heatmaps: bool = True,
     interpolation: str = "bicubic",
@@ -217,7 +224,7 @@ def report(
     ssim_values: list[float] = []
     per_arm: dict[str, dict[str, list[float]]] = {arm: {} for arm in ARMS}
     spec_sum: dict[str, np.ndarray] = {}
-    spec_freq: "np.ndarray | None" = None
+    spec_freq: np.ndarray | None = None
     warp = {arm: [] for arm in ARMS}
     mae = {arm: 0.0 for arm in ARMS}
     heat_sum = {arm: np.zeros((h, w), np.float32) for arm in ARMS} if heatmaps else {}
@@ -229,7 +236,7 @@ def report(
     def add(arm: str, metric: str, value: float) -> None:
         per_arm[arm].setdefault(metric, []).append(float(value))
 
-    prev: "dict[str, np.ndarray] | None" = None
+    prev: dict[str, np.ndarray] | None = None
     frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
     for t, (nat, cand) in enumerate(progress(frames, total=n, desc="report", disable=not show_progress)):
         if nat.shape != shape or cand.shape != shape:

@@ -20,7 +20,7 @@ _WINDOWS = ("hann", "none")
 
 
 @lru_cache(maxsize=4)
-def _geometry(height: int, width: int, window: str) -> tuple[np.ndarray, np.ndarray, "np.ndarray | None"]:
+def _geometry(height: int, width: int, window: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Radial frequency (cycles/px) and column weights of an rfft2 half-plane, and the window.
 
     The half-plane holds columns 0..W//2; every column except 0 (and W/2 for even W) stands for

@@ -21,7 +21,14 @@ import cv2
 import numpy as np
 
 from lab.errors import LabError, choice_error
-from lab.metrics._common import check_clips, clip_flow_fn, clip_shape, gray8, iter_frames, to_unit
+from lab.metrics._common import (
+    check_clips,
+    clip_flow_fn,
+    clip_shape,
+    gray8,
+    iter_frames,
+    to_unit,
+)
 from lab.metrics.flow import FlowSource, make_source
 from lab.progress import progress
 
@@ -67,7 +74,7 @@ class WarpError:
     reliable: bool
     message: str
     flow_source: str
-    heatmap: "np.ndarray | None" = field(default=None, repr=False)
+    heatmap: np.ndarray | None = field(default=None, repr=False)
 
     def __float__(self) -> float:
         return float(self.mean)
@@ -159,7 +166,7 @@ class ConfidenceMeter:
         self.interpolation = interpolation
 
     def update(self, r0: np.ndarray, r1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, valid: np.ndarray,
-               *, residual: "float | None" = None) -> None:
+               *, residual: float | None = None) -> None:
         """Add pair (r0, r1) of the reference; ``residual`` = its warp error when already known."""
         if residual is None:
             residual = masked_mean(pair_residual(r0, r1, map_x, map_y, self.interpolation), valid)
@@ -246,7 +253,7 @@ def warp_error(
     interpolation: str = "bicubic",
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
-    show_progress: bool = False,
+    show_progress: bool = True,
 ) -> WarpError:
     """Flow-compensated warp error E_warp of a clip: flicker that motion does not explain.
 
@@ -275,6 +282,8 @@ def warp_error(
         'bilinear' reproduces the paper's numbers, 'lanczos' is the most exact (5x slower).
     max_masked, min_confidence : float
         Reliability thresholds for estimated flow.
+    show_progress : bool
+        Show a progress bar over the frame pairs.
 
     Returns
     -------
@@ -299,7 +308,7 @@ def warp_error(
 
 
 def flicker_heatmap(clip: Any, *, flow: Any = "auto", reference: Any = None, interpolation: str = "bicubic",
-                    show_progress: bool = False) -> np.ndarray:
+                    show_progress: bool = True) -> np.ndarray:
     """Per-pixel flicker: temporal standard deviation after motion compensation, 8-bit levels.
 
     sigma(p) = sqrt( sum_t M_t(p) d_t(p)^2 / (2 sum_t M_t(p)) ) * 255, with d_t the warp residual
@@ -330,7 +339,7 @@ def frame_mae(f0: np.ndarray, f1: np.ndarray) -> float:
     return float(np.mean(np.abs(to_unit(f0) - to_unit(f1))) * 255.0)
 
 
-def vbench_flicker_score(clip: Any, *, show_progress: bool = False) -> float:
+def vbench_flicker_score(clip: Any, *, show_progress: bool = True) -> float:
     """VBench temporal-flickering score (255 - mean_t MAE_t) / 255, in [0, 1] (1 = no flicker).
 
     MAE_t = mean over pixels and channels of |F_t - F_t+1| in 8-bit levels, averaged over all
@@ -372,7 +381,7 @@ def tof_pair(native0: np.ndarray, native1: np.ndarray, cand0: np.ndarray, cand1:
     return float(np.mean(np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2), dtype=np.float64))
 
 
-def tof(native: Any, candidate: Any, *, skip: int = 0, show_progress: bool = False) -> float:
+def tof(native: Any, candidate: Any, *, skip: int = 0, show_progress: bool = True) -> float:
     """tOF: how differently the candidate clip moves than the native one, in pixels (0 = same).
 
     tOF = mean over pairs and pixels of || OF(b_t-1, b_t) - OF(g_t-1, g_t) ||, with OF the

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -15,7 +16,7 @@ from lab.metrics._common import as_frame, gray8
 _ANGLES = (0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)
 
 
-def _crop(frame: np.ndarray, crop: "Sequence[int] | None") -> np.ndarray:
+def _crop(frame: np.ndarray, crop: Sequence[int] | None) -> np.ndarray:
     if crop is None:
         return frame
     if len(crop) != 4 or not all(isinstance(v, (int, np.integer)) for v in crop):
@@ -29,7 +30,7 @@ def _crop(frame: np.ndarray, crop: "Sequence[int] | None") -> np.ndarray:
     return frame[y : y + h, x : x + w]
 
 
-def sharpness(image: Any, *, crop: "Sequence[int] | None" = None) -> float:
+def sharpness(image: Any, *, crop: Sequence[int] | None = None) -> float:
     """Variance of the Laplacian of the 8-bit gray image, in (8-bit levels)^2 (higher = sharper).
 
     ``cv2.Laplacian(gray, cv2.CV_64F).var()`` with the 3 x 3 kernel [[0,1,0],[1,-4,1],[0,1,0]].

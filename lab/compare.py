@@ -151,7 +151,16 @@ class CompareSettings:
                 raise choice_error("motion", motion, motions)
             if scene not in scenes.names():
                 raise choice_error("scene", scene, scenes.names())
-            upscale.get(method)  # raises, listing the registry, for an unknown method
+            upscaler = upscale.get(method)  # raises, listing the registry, for an unknown method
+            exact = target.width / low.width
+            if upscaler.scales and (exact != round(exact) or round(exact) not in upscaler.scales
+                                    or low.height * round(exact) != target.height):
+                sizes = ", ".join(f"--from {target.width // k}x{target.height // k}" for k in upscaler.scales
+                                  if target.width % k == 0 and target.height % k == 0)
+                raise LabError(
+                    f"{method} only upscales by x{', x'.join(map(str, upscaler.scales))}, and {low} -> {target} "
+                    f"is x{exact:.3g}" + (f"; try {sizes}" if sizes else "")
+                )
         return cls(scene, target, low, method, int(frames), float(fps), motion, int(seed), int(crop), int(zoom), video)
 
 

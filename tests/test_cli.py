@@ -418,3 +418,22 @@ def test_output_that_is_a_file_in_a_subprocess(tmp_path):
     done = run_cli("compare", "--out", str(target), "--no-video", cwd=tmp_path)
     assert done.returncode == 2 and "is an existing file" in done.stderr and "Traceback" not in done.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["taken"] and target.read_text() == "x"
+
+
+def test_fixed_scale_method_is_checked_before_rendering(fake_scenes, tmp_path, capsys):
+    import lab.upscale as registry
+
+    def x2(frame, size, *, seed=None):
+        return cv2.resize(frame, (size.width, size.height), interpolation=cv2.INTER_NEAREST)
+
+    registry.register(registry.Upscaler("test-x2", x2, "learned", "an x2-only model (test double)", scales=(2,)))
+    try:
+        with pytest.raises(LabError, match=r"only upscales by x2.*--from 160x90"):
+            CompareSettings.make(scene="stripes", resolution="320x180", source="80x45", method="test-x2")
+        assert CompareSettings.make(scene="stripes", resolution="320x180", source="160x90", method="test-x2")
+        code = cli.main(["compare", "--scene", "stripes", "--resolution", "320x180", "--method", "test-x2",
+                         "--out", str(tmp_path / "o"), "--quiet"])
+        assert code == 2 and "only upscales by x2" in capsys.readouterr().err
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        registry._REGISTRY.pop("test-x2", None)

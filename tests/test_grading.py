@@ -379,3 +379,16 @@ def test_export_submission_uses_the_server_session_path(tmp_path, monkeypatch):
     path = gs.export_submission(otter.Notebook(tests_dir=gs.public_tests(EX1)), f"{EX1}.ipynb")
     assert path and Path(path).name == "ex01 copy (1)_submission.zip"
     assert zipfile.ZipFile(path).namelist()[0] == "ex01 copy (1).ipynb"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ex03_upscaling_kernels", "ex04_texture_and_text", "ex05_flicker", "ex08_compute_bill"])
+def test_reference_solution_passes_every_test_and_committed_files_are_fresh(name, tmp_path):
+    """otter assign runs the reference solution against every test (hidden ones too) and fails otherwise."""
+    [result] = gb.build(EXERCISES, tmp_path / "student", tmp_path / "dist", public_dir=tmp_path / "public", only=[name])
+    assert result.student.read_text(encoding="utf-8") == (STUDENT_DIR / f"{name}.ipynb").read_text(encoding="utf-8"), \
+        "run: python -m lab.grading build"
+    for test in result.public_tests.glob("*.py"):
+        assert (gs.PUBLIC_TESTS / name / test.name).read_text() == test.read_text()
+    assert len(result.questions) >= 4 and sum(result.questions.values()) >= 6
+    assert not gb.find_leaks({"student": result.student.read_text(encoding="utf-8")}, gb.hidden_test_lines(result.bundle))

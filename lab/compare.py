@@ -385,6 +385,63 @@ class _Staging:
         self.tmp.rmdir()
 
 
+# --- frames kept for the metrics -------------------------------------------------------------
+class FrameStore:
+    """Keeps one arm's uint8 frames for the metrics: in memory, or as raw files in ``folder``.
+
+    Spilling to disk bounds memory for long 4K/8K comparisons without rendering twice.
+
+    >>> store = FrameStore(Resolution(4, 2))
+    >>> store.append(np.zeros((2, 4, 3), np.uint8)); len(store.clip(24.0))
+    1
+    """
+
+    def __init__(self, res: Resolution, folder: Path | None = None) -> None:
+        self.res = res
+        self.folder = folder
+        self.frames: list[np.ndarray] = []
+        self.count = 0
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def append(self, frame: np.ndarray) -> None:
+        """Keep ``frame`` (uint8, the store's resolution)."""
+        if frame.shape != self.res.shape or frame.dtype != np.uint8:
+            raise LabError(f"FrameStore for {self.res} got {frame.dtype} {frame.shape}")
+        if self.folder is None:
+            self.frames.append(frame)
+        else:
+            np.ascontiguousarray(frame).tofile(self.folder / f"{self.count:06d}.raw")
+        self.count += 1
+
+    def _load(self, t: int) -> np.ndarray:
+        if self.folder is None:
+            return self.frames[t]
+        return np.fromfile(self.folder / f"{t:06d}.raw", np.uint8).reshape(self.res.shape)
+
+    def clip(self, fps: float, *, flow: Callable[[int], np.ndarray] | None = None, name: str = "") -> Clip:
+        """The kept frames as a lazy :class:`Clip` (with the ground-truth ``flow`` when given)."""
+        return Clip.from_function(self._load, self.count, self.res, fps, flow=flow, name=name)
+
+
+MEMORY_CACHE_LIMIT = 2**30  # bytes of frames (both arms) kept in memory at most; beyond, spill to disk
+
+
+def _frame_stores(s: CompareSettings, folder: Path) -> tuple[FrameStore, FrameStore] | None:
+    """Stores for both arms: in memory when small, on disk when large, None when neither fits."""
+    need = 2 * s.resolution.clip_bytes(s.frames)
+    try:
+        check_memory(need, "frames kept for the metrics", fraction=CACHE_FRACTION)
+        in_memory = need <= MEMORY_CACHE_LIMIT
+    except LabError:
+        in_memory = False
+    if in_memory:
+        return FrameStore(s.resolution), FrameStore(s.resolution)
+    if shutil.disk_usage(folder.parent).free > 1.2 * need + 2**30:
+        return FrameStore(s.resolution, folder / "native"), FrameStore(s.resolution, folder / "upscaled")
+    return None  # the metrics render both clips again, streaming
+
+
 # --- the pipeline ---------------------------------------------------------------------------
 def _timed(iterator: Iterator[np.ndarray]) -> tuple[np.ndarray, float]:
     start = time.perf_counter()
@@ -398,7 +455,8 @@ def run(
     """Render, measure and write one native-vs-upscaled comparison into the folder ``out``.
 
     Frames stream one at a time into both mp4 writers; for the metrics the uint8 frames are
-    kept in memory when they fit (else both clips are rendered again, still streaming).
+    kept in memory up to :data:`MEMORY_CACHE_LIMIT` (1 GiB), else as raw files in the staging
+    folder (removed before the outputs move into place), else both clips are rendered again.
 
     >>> import tempfile  # doctest: +SKIP
     >>> s = CompareSettings.make(resolution="320x180", source="80x45", frames=2)  # doctest: +SKIP
@@ -417,18 +475,12 @@ def run(
     native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps, show_progress=False)
     upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed,
                                          show_progress=False)
-    cache_bytes = 2 * s.resolution.clip_bytes(s.frames)
-    try:
-        check_memory(cache_bytes, "frames kept for the metrics", fraction=CACHE_FRACTION)
-        cache: tuple[list[np.ndarray], list[np.ndarray]] | None = ([], [])
-    except LabError:
-        cache = None
-
     files: dict[str, Path] = {}
     with _Staging(out) as tmp, contextlib.ExitStack() as stack:
         writers = [
             stack.enter_context(Mp4Writer(tmp / f"{arm}.mp4", s.resolution, s.fps)) for arm in ("native", "upscaled")
         ] if s.video else []
+        stores = _frame_stores(s, tmp / ".frames")
         native_seconds = upscaled_seconds = 0.0
         firsts: list[np.ndarray] = []
         native_iter, upscaled_iter = iter(native_clip), iter(upscaled_clip)
@@ -443,9 +495,9 @@ def run(
                 firsts = [frame_n, frame_u]
             for writer, frame in zip(writers, (frame_n, frame_u)):
                 writer.write(frame)
-            if cache is not None:
-                cache[0].append(frame_n)
-                cache[1].append(frame_u)
+            if stores is not None:
+                stores[0].append(frame_n)
+                stores[1].append(frame_u)
         if s.video:
             files["native_mp4"] = out / "native.mp4"
             files["upscaled_mp4"] = out / "upscaled.mp4"
@@ -480,17 +532,16 @@ def run(
             _write_png(tmp / f"{key}.png", image)
             files[key] = out / f"{key}.png"
 
-        # the detail / flicker table
-        def kept(clip: Clip, frames: list[np.ndarray] | None) -> Clip:
-            if frames is None:
-                return clip  # rendered again while the metrics stream through it
-            return Clip.from_frames(frames, s.fps, flow=clip.flow if clip.has_flow else None, name=clip.name)
+        # the detail / flicker table, from the kept frames (or rendering both arms again)
+        def kept(clip: Clip, index: int) -> Clip:
+            if stores is None:
+                return clip
+            return stores[index].clip(s.fps, flow=clip.flow if clip.has_flow else None, name=clip.name)
 
-        native_arm = _Arm(f"native {s.resolution.width}x{s.resolution.height}",
-                          kept(native_clip, cache[0] if cache else None), firsts[0], None, native_seconds / s.frames)
-        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height}",
-                            kept(upscaled_clip, cache[1] if cache else None), firsts[1], native_arm,
-                            upscaled_seconds / s.frames)
+        native_arm = _Arm(f"native {s.resolution.width}x{s.resolution.height}", kept(native_clip, 0), firsts[0],
+                          None, native_seconds / s.frames)
+        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height}", kept(upscaled_clip, 1),
+                            firsts[1], native_arm, upscaled_seconds / s.frames)
         columns = _columns()
         header = ["arm", "render ms/frame", *(c.title for c in columns)]
         rows = []
@@ -499,6 +550,7 @@ def run(
             for column in columns:
                 row[column.title] = _value(column, arm, s.frames)
             rows.append(row)
+        shutil.rmtree(tmp / ".frames", ignore_errors=True)  # spilled frames are not an output
         (tmp / "details.csv").write_text(_csv_text(header, rows))
         files["details_csv"] = out / "details.csv"
     return CompareResult(out, files, header, rows, time.perf_counter() - start)

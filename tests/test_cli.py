@@ -437,3 +437,25 @@ def test_fixed_scale_method_is_checked_before_rendering(fake_scenes, tmp_path, c
         assert list(tmp_path.iterdir()) == []
     finally:
         registry._REGISTRY.pop("test-x2", None)
+
+
+def test_large_runs_spill_kept_frames_to_disk_with_the_same_results(fake_scenes, tmp_path, monkeypatch):
+    settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=4, crop=16,
+                                    video=False)
+    in_memory = lab.compare.run(settings, tmp_path / "mem", show_progress=False)
+    monkeypatch.setattr(lab.compare, "MEMORY_CACHE_LIMIT", 0)
+    folders = []
+    original_init = lab.compare.FrameStore.__init__
+
+    def spy(self, res, folder=None):
+        folders.append(folder)
+        original_init(self, res, folder)
+
+    monkeypatch.setattr(lab.compare.FrameStore, "__init__", spy)
+    spilled = lab.compare.run(settings, tmp_path / "disk", show_progress=False)
+    assert len(folders) == 2 and all(f is not None and f.parent.name == ".frames" for f in folders)
+    drop = "render ms/frame"
+    assert [{k: v for k, v in r.items() if k != drop} for r in spilled.rows] == \
+           [{k: v for k, v in r.items() if k != drop} for r in in_memory.rows]
+    assert {p.name for p in (tmp_path / "disk").iterdir()} == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["disk", "mem"]

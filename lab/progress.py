@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, TypeVar
 
+from lab.errors import LabTypeError
+
 T = TypeVar("T")
 
 
 def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", disable: bool = False) -> Iterator[T]:
-    """Wrap ``items`` in a tqdm progress bar (a widget in notebooks, text elsewhere)."""
+    """Yield ``items`` unchanged while showing a progress bar (a widget in notebooks, text elsewhere).
+
+    ``total`` is the number of items when ``items`` has no ``len()`` (a generator); ``desc`` labels
+    the bar; ``disable=True`` shows nothing. The bar disappears when the loop ends.
+
+    >>> [x * x for x in progress(range(4), desc="squares", disable=True)]
+    [0, 1, 4, 9]
+    """
+    if not hasattr(items, "__iter__"):
+        raise LabTypeError(f"progress needs an iterable, got {type(items).__name__}")
     from tqdm.auto import tqdm
 
     yield from tqdm(items, total=total, desc=desc, disable=disable, leave=False, dynamic_ncols=True)

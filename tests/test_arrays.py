@@ -115,3 +115,14 @@ def test_error_messages_describe_what_arrived():
 def test_docstring_examples_run():
     result = doctest.testmod(lab.arrays)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_progress_yields_every_item_and_reports_to_stderr(capsys):
+    from lab.progress import progress
+
+    assert list(progress(iter(range(5)), total=5, desc="counting")) == [0, 1, 2, 3, 4]
+    assert "counting" in capsys.readouterr().err
+    assert list(progress([1, 2], disable=True)) == [1, 2]
+    assert capsys.readouterr().err == ""
+    with pytest.raises(LabTypeError):
+        list(progress(5))

@@ -253,13 +253,13 @@ def report(
             ssim_values.append(spatial.ssim(nat, cand))
             for arm in ARMS:
                 raw = cur[arm]
-                add(arm, "high_frequency_share", spectrum.high_frequency_share(raw, cutoff=cutoff))
+                share, spec = spectrum.spectrum_stats(raw, cutoff=cutoff)
+                add(arm, "high_frequency_share", share)
                 add(arm, "sharpness", texture.sharpness(raw))
                 add(arm, "glcm_score", texture.glcm_score(raw) if min(h, w) >= 64 else float("nan"))
                 add(arm, "compression_ratio", texture.compression_ratio(raw))
                 if include_mtf:
                     add(arm, "mtf50", edges.mtf50(raw))
-                spec = spectrum.radial_spectrum(raw)
                 spec_freq = spec.frequency
                 spec_sum[arm] = spec_sum.get(arm, 0) + spec.power
         if prev is not None:

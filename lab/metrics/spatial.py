@@ -167,7 +167,7 @@ def ssim(reference: Any, test: Any, *, channel: str = "y", sigma: float = 1.5, f
         raise choice_error("channel", channel, _CHANNELS)
     ref, tst = check_pair(reference, test)
     if channel == "y":
-        value, smap = _ssim_plane(luma(ref), luma(tst), 255.0, sigma)
+        value, smap = _ssim_plane(luma(ref, dtype=np.float32), luma(tst, dtype=np.float32), 255.0, sigma)
     else:
         r, t = to_unit(ref), to_unit(tst)
         if r.ndim == 2:

@@ -133,8 +133,13 @@ def radial_spectrum(image: Any, *, window: str | None = "hann") -> RadialSpectru
     True
     """
     power, radius, weight, shape = _power_2d(image, window)
+    return _rings(power, radius, weight, shape)
+
+
+def _rings(power: np.ndarray, radius: np.ndarray, weight: np.ndarray, shape: tuple[int, int]) -> RadialSpectrum:
+    """Ring means of a half-plane power spectrum (see :func:`radial_spectrum`)."""
     step = 1.0 / min(shape)
-    ring = np.rint(radius / step).astype(np.int64)
+    ring = np.rint(radius / step).astype(np.int32)
     n_rings = int(np.floor(0.5 / step)) + 1
     inside = ring < n_rings
     w2d = np.broadcast_to(weight, power.shape)
@@ -144,6 +149,30 @@ def radial_spectrum(image: Any, *, window: str | None = "hann") -> RadialSpectru
     valid[0] = False  # the DC ring (mean removed) carries no texture
     freq = np.arange(n_rings) * step
     return RadialSpectrum(frequency=freq[valid], power=sums[valid] / counts[valid])
+
+
+def _share(power: np.ndarray, radius: np.ndarray, weight: np.ndarray, cutoff: float) -> float:
+    """Energy fraction above ``cutoff`` of a half-plane power spectrum (DC excluded)."""
+    col_energy = power.sum(axis=0, dtype=np.float64)
+    total = float(col_energy @ weight - power[0, 0])
+    if total <= 1e-12 * power.size:
+        return 0.0  # a flat image (up to rounding) has no texture at all
+    high = np.where(radius > cutoff, power, 0.0).sum(axis=0, dtype=np.float64)
+    return float(high @ weight / total)
+
+
+def spectrum_stats(image: Any, *, cutoff: float = 0.125, window: str | None = "hann") -> tuple[float, RadialSpectrum]:
+    """High-frequency share and radial spectrum from one FFT (what :func:`report` needs per frame)."""
+    cutoff = _check_cutoff(cutoff)
+    power, radius, weight, shape = _power_2d(image, window)
+    return _share(power, radius, weight, cutoff), _rings(power, radius, weight, shape)
+
+
+def _check_cutoff(cutoff: float) -> float:
+    cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
+    if cutoff >= 0.5 * np.sqrt(2):
+        raise LabError(f"cutoff must be below the spectrum's corner (0.707 cycles/px), got {cutoff}")
+    return cutoff
 
 
 def high_frequency_share(image: Any, *, cutoff: float = 0.125, window: str | None = "hann") -> float:
@@ -165,16 +194,9 @@ def high_frequency_share(image: Any, *, cutoff: float = 0.125, window: str | Non
     >>> 0.8 < high_frequency_share(noise, window=None) < 1.0  # white noise: most area is high f
     True
     """
-    cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
-    if cutoff >= 0.5 * np.sqrt(2):
-        raise LabError(f"cutoff must be below the spectrum's corner (0.707 cycles/px), got {cutoff}")
+    cutoff = _check_cutoff(cutoff)
     power, radius, weight, _ = _power_2d(image, window)
-    col_energy = power.sum(axis=0, dtype=np.float64)
-    total = float(col_energy @ weight - power[0, 0])
-    if total <= 1e-12 * power.size:
-        return 0.0  # a flat image (up to rounding) has no texture at all
-    high = np.where(radius > cutoff, power, 0.0).sum(axis=0, dtype=np.float64)
-    return float(high @ weight / total)
+    return _share(power, radius, weight, cutoff)
 
 
 def waxiness(native: Any, candidate: Any, *, cutoff: float = 0.125, window: str | None = "hann") -> float:

@@ -252,6 +252,7 @@ EXPECTED = {
     "deleted": ([1, 0, 2, 1, 1, 1], "ok", "check cell(s) deleted: q2"),
     "shuffled": ([1, 2, 2, 1, 1, 1], "ok", "reordered"),  # question 6 moved first, and 4 MB printed
     "stubborn": ([0, 0, 0, 0, 0, 0], "timeout", "limit"),
+    "dies": ([0, 0, 0, 0, 0, 0], "error", "kernel died"),
 }
 
 
@@ -289,6 +290,7 @@ def gradebook(built, tmp_path_factory):
     save("shuffled", reordered)
     save("stubborn", _set(solution, "uhd_pixels =", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                                    "while True:\n    pass\n"))
+    save("dies", _set(solution, "invented_share =", "import os\nos._exit(3)\n"))
     out = folder.parent / "gradebook.csv"
     results = gg.grade_folder(folder, built.bundle, out, jobs=2, timeout=60, cell_timeout=8, max_output_bytes=20_000)
     with open(out, newline="", encoding="utf-8") as f:

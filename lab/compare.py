@@ -176,8 +176,10 @@ class CompareResult:
     seconds: float
 
     def table(self) -> str:
-        """The detail table as aligned text (what the CLI prints)."""
-        return format_table(self.columns, self.rows)
+        """The detail table as aligned text (what the CLI prints), with a note on what was measured."""
+        note = ("\nSpatial metrics are measured on frame 0, temporal ones over all frames; "
+                "'vs native' and waxiness compare with the native arm.")
+        return format_table(self.columns, self.rows) + note
 
 
 # --- metrics (the table extends itself as lab.metrics grows) --------------------------------
@@ -190,6 +192,7 @@ class Column:
     compute: Callable[["_Arm"], Any]
     needs_reference: bool = False
     needs_pairs: bool = False
+    static_only: bool = False  # meaningful only without camera motion (VBench counts motion as flicker)
 
 
 @dataclass
@@ -212,7 +215,8 @@ def _metric(name: str) -> Callable[..., Any] | None:
     return fn if callable(fn) else None
 
 
-def _columns() -> list[Column]:
+def _columns(motion: str = "static") -> list[Column]:
+    """The metric columns available now; static-camera-only ones are dropped under motion."""
     def m(name: str) -> Callable[..., Any]:
         fn = _metric(name)
         assert fn is not None
@@ -228,12 +232,12 @@ def _columns() -> list[Column]:
         Column("GLCM entropy (bits)", "glcm_score", lambda a: m("glcm_score")(a.first)),
         Column("JPEG-q95 ratio", "compression_ratio", lambda a: m("compression_ratio")(a.first)),
         Column("VBench flicker score", "vbench_flicker_score", lambda a: m("vbench_flicker_score")(a.clip),
-               needs_pairs=True),
+               needs_pairs=True, static_only=True),
         # mean squared error on [0, 1] after warping along the true motion: tiny numbers, shown x1000
         Column("warp error x1e3 (true flow)", "warp_error",
                lambda a: 1e3 * float(m("warp_error")(a.clip, flow="truth")), needs_pairs=True),
     ]
-    return [c for c in specs if _metric(c.metric) is not None]
+    return [c for c in specs if _metric(c.metric) is not None and (motion == "static" or not c.static_only)]
 
 
 def _value(column: Column, arm: _Arm, frames: int) -> Any:
@@ -542,7 +546,7 @@ def run(
                           None, native_seconds / s.frames)
         upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height}", kept(upscaled_clip, 1),
                             firsts[1], native_arm, upscaled_seconds / s.frames)
-        columns = _columns()
+        columns = _columns(s.motion)
         header = ["arm", "render ms/frame", *(c.title for c in columns)]
         rows = []
         for arm in (native_arm, upscaled_arm):

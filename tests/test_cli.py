@@ -219,7 +219,7 @@ def test_run_writes_every_output(fake_scenes, tmp_path):
 
 
 def test_table_uses_the_available_metrics(fake_scenes, tmp_path):
-    expected = [c.title for c in lab.compare._columns()]
+    expected = [c.title for c in lab.compare._columns("pan")]
     settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16)
     result = lab.compare.run(settings, tmp_path / "m", show_progress=False)
     assert result.columns == ["arm", "render ms/frame", *expected]
@@ -229,6 +229,13 @@ def test_table_uses_the_available_metrics(fake_scenes, tmp_path):
         assert 5.0 < up_row["PSNR vs native (dB)"] < 60.0
     if "sharpness (Laplacian var)" in expected:  # fine stripes survive natively, not through x4 bicubic
         assert native_row["sharpness (Laplacian var)"] > up_row["sharpness (Laplacian var)"]
+    assert "VBench flicker score" not in result.columns  # a moving camera would count as flicker
+    static = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16,
+                                  motion="static")
+    static_columns = lab.compare.run(static, tmp_path / "s", show_progress=False).columns
+    assert set(static_columns) - set(result.columns) <= {"VBench flicker score"}
+    if lab.compare._metric("vbench_flicker_score") is not None:
+        assert "VBench flicker score" in static_columns
 
 
 def test_crash_mid_render_leaves_nothing(fake_scenes, tmp_path):

@@ -120,7 +120,7 @@ def test_generated_student_version_matches_committed_and_strips_solutions(built)
     # student-side flow: setup, otter init with packaged public tests, a check per question, export
     sources = [_src(c) for c in nb["cells"]]
     assert "google.colab" in sources[0]
-    assert f'public_tests("{EX1}")' in sources[1]
+    assert f'otter_notebook("{EX1}")' in sources[1]
     assert [q for s in sources for q in QUESTIONS if s == f'grader.check("{q}")'] == QUESTIONS
     assert "export_submission(grader" in sources[-1]
     assert "otter_ignore" in nb["cells"][-1]["metadata"]["tags"]
@@ -160,6 +160,16 @@ def test_parse_source_errors(tmp_path):
 
 
 # ---------------------------------------------------------------- student side
+
+
+def test_otter_notebook_reads_packaged_tests_and_explains_missing_otter(monkeypatch):
+    import sys
+
+    grader = gs.otter_notebook(EX1)
+    assert type(grader).__name__ == "Notebook" and Path(grader._tests_dir) == gs.PUBLIC_TESTS / EX1
+    monkeypatch.setitem(sys.modules, "otter", None)  # import otter now raises ImportError
+    with pytest.raises(LabError, match=r"native4k-lab\[grading\]"):
+        gs.otter_notebook(EX1)
 
 
 def test_public_tests_lookup_and_errors():

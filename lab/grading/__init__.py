@@ -17,16 +17,16 @@ Workflow (run from the repository root):
    points per question, the total and the reason for every lost point.
 
 Public API: :func:`build_exercises` (= :func:`lab.grading.build.build`), :func:`grade_folder`, :func:`grade_submission`,
-:func:`public_tests`, :func:`export_submission`, :func:`exercises`.
+:func:`otter_notebook`, :func:`public_tests`, :func:`export_submission`, :func:`exercises`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lab.grading.student import exercises, export_submission, public_tests
+from lab.grading.student import exercises, export_submission, otter_notebook, public_tests
 
-__all__ = ["build_exercises", "exercises", "export_submission", "grade_folder", "grade_submission", "public_tests"]
+__all__ = ["build_exercises", "exercises", "export_submission", "grade_folder", "grade_submission", "otter_notebook", "public_tests"]
 
 
 def __getattr__(name: str) -> Any:  # build/grade pull in otter and nbformat: import them on first use

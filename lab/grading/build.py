@@ -122,10 +122,9 @@ elif importlib.util.find_spec("lab") is None and os.path.isfile(os.path.join("..
 
 INIT_CELL = '''\
 # Otter-grader: after each question, grader.check("qN") runs its public tests.
-import otter
-from lab.grading import public_tests
+from lab.grading import otter_notebook
 
-grader = otter.Notebook(tests_dir=public_tests("{name}"))'''
+grader = otter_notebook("{name}")  # otter.Notebook reading the public tests shipped with the course'''
 
 SUBMIT_MARKDOWN = """\
 ## Submit

@@ -2,9 +2,8 @@
 
 Generated exercise notebooks start with::
 
-    import otter
-    from lab.grading import public_tests
-    grader = otter.Notebook(tests_dir=public_tests("ex01_pixels_and_bytes"))
+    from lab.grading import otter_notebook
+    grader = otter_notebook("ex01_pixels_and_bytes")  # otter.Notebook(tests_dir=<packaged public tests>)
 
 and end with::
 
@@ -55,6 +54,23 @@ def public_tests(exercise: str) -> str:
             "If you are an instructor, rebuild with: python -m lab.grading build"
         )
     return str(folder)
+
+
+def otter_notebook(exercise: str) -> Any:
+    """``otter.Notebook`` for ``exercise``, reading the public tests shipped in the package.
+
+    ``grader = otter_notebook("ex05_flicker")`` then ``grader.check("q1")`` runs question 1's
+    public tests. Raises :class:`LabError` with the install command when otter-grader is missing.
+    """
+    folder = public_tests(exercise)
+    try:
+        import otter
+    except ImportError:
+        raise LabError(
+            "the graded exercises need otter-grader: pip install 'native4k-lab[grading]' "
+            "(or pip install otter-grader), then restart the kernel"
+        ) from None
+    return otter.Notebook(tests_dir=folder)
 
 
 def in_colab() -> bool:

@@ -56,6 +56,9 @@ def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
         assert rep.value("high_frequency_share", arm) == pytest.approx(hf)
         assert rep.value("glcm_score", arm) == pytest.approx(np.mean([metrics.glcm_score(f) for f in frames]))
         np.testing.assert_allclose(rep.heatmaps[arm], metrics.flicker_heatmap(frames, flow=(2, 0)), rtol=1e-4, atol=1e-4)
+        spectra = [metrics.radial_spectrum(f) for f in frames]
+        np.testing.assert_allclose(rep.spectra[arm].frequency, spectra[0].frequency)
+        np.testing.assert_allclose(rep.spectra[arm].power, np.mean([s.power for s in spectra], axis=0), rtol=1e-6)
     assert rep.value("tof") == pytest.approx(metrics.tof(native, cand))
     assert rep.value("waxiness") == pytest.approx(
         rep.value("high_frequency_share", "candidate") / rep.value("high_frequency_share", "native")

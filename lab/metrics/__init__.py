@@ -98,6 +98,8 @@ _WHERE = {
     "plot_report": "reporting",
 }
 
+_SUBMODULES = {"edges", "flow", "reporting", "spatial", "spectrum", "temporal", "texture"}
+
 __all__ = [
     "MTFResult",
     "RadialSpectrum",
@@ -136,6 +138,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(module, name)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:  # lab.metrics.temporal etc. without an explicit import
+        return importlib.import_module(f"lab.metrics.{name}")
     raise AttributeError(f"module 'lab.metrics' has no attribute {name!r}; available: {', '.join(__all__)}")
 
 

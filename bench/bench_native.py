@@ -103,9 +103,12 @@ def main() -> None:
             continue
         r = time_render(scenes.get(name), "1080p", max(3, args.repeats // 2))
         rows.append((f"native {name} frame 1080p", f"median {r['median']:.3f} s, CPU {r['cpu']:.3f} s/frame", ""))
+    show(rows)
     if not args.skip_clip:
         code = CLIP_CHILD.format(root=str(ROOT), threads=args.threads, frames=args.frames)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"the clip subprocess failed:\n{out.stderr[-3000:]}")
         m = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append((
             f"peak RSS, {args.frames}-frame 4K skin clip -> mp4",
@@ -113,11 +116,16 @@ def main() -> None:
             f"{args.frames / m['wall']:.2f} frames/s, {m['bytes'] / 1e6:.1f} MB",
             "< 1.5 GB",
         ))
-    width = max(len(r[0]) for r in rows)
-    print(f"| {'measure'.ljust(width)} | result | target |")
-    print(f"| {'-' * width} | --- | --- |")
+        show(rows[-1:], header=False)
+
+
+def show(rows: list[tuple[str, str, str]], header: bool = True) -> None:
+    """Print table rows (markdown), flushing so partial results survive a later failure."""
+    if header:
+        print("| measure | result | target |")
+        print("| --- | --- | --- |")
     for name, value, target in rows:
-        print(f"| {name.ljust(width)} | {value} | {target} |")
+        print(f"| {name} | {value} | {target} |", flush=True)
 
 
 if __name__ == "__main__":

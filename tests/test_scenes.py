@@ -335,3 +335,13 @@ def test_edge_scene_is_slanted_five_degrees():
     cross = [np.interp(0.5, r, np.arange(320)) for r in rows]  # dark->light column, per row
     slope = (cross[1] - cross[0]) / 140.0
     assert abs(math.degrees(math.atan(slope)) - 5.0) < 0.3
+
+
+def test_fbm_window_survives_rounding_at_band_edges():
+    """Regression: lattice windows once missed a node when a band edge fell just below a node
+    (pan frame 13 of a 4K clip, second band), and the banded product failed."""
+    scene = scenes.get("skin", motion="pan")
+    for t in (13, 16):
+        grid = scene.grid("4k", t / 24, (781, 1562))
+        out = fbm(grid, 0, "skin/bump", 0.02, [[1.0]] * 6)
+        assert out.shape == (1, 781, 3840) and bool(torch.isfinite(out).all())

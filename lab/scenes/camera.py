@@ -194,9 +194,6 @@ class ShotList:
         return all(s.camera.axis_aligned for s in self.shots)
 
 
-CameraPath = "Camera | ShotList"
-
-
 def make_shots(shots: Sequence[tuple[Camera, float]] | ShotList) -> ShotList:
     """Build a :class:`ShotList` from ``[(camera, duration_s), ...]`` (or pass one through)."""
     if isinstance(shots, ShotList):
@@ -338,11 +335,11 @@ class PixelGrid:
         Y = (float(self.A[1, 0]) * i + float(by)) + float(self.A[1, 1]) * j
         return X, Y
 
-    def lattice_coords(self, spacing: float, origin: float = 0.0) -> tuple:
-        """Pixel -> lattice coordinates ``(world - origin) / spacing`` as an affine in pixels.
+    def lattice_coords(self, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel -> lattice coordinates ``world / spacing`` as an affine map of band pixels.
 
-        Returns ``(a, c)`` float64 with ``u = a @ (i, j - row0) + c`` for use by lattice samplers.
+        Returns ``(a, c)`` float64 with ``(u, v) = a @ (i, j - row0) + c``.
         """
         a = self.A / spacing
-        c = (self.b + self.A[:, 1] * self.row0 - origin) / spacing
+        c = (self.b + self.A[:, 1] * self.row0) / spacing
         return a, c

@@ -166,7 +166,9 @@ def fbm(
 
     # 1. node windows, finest level first, then each coarser level covering its refinement
     xmin, xmax, ymin, ymax = _grid_bounds(grid)
-    windows: list[tuple[int, int, int, int]] = [(*_node_range(xmin / s_f, xmax / s_f), *_node_range(ymin / s_f, ymax / s_f))]
+    (ax0, bx0), (ay0, by0) = _node_range(xmin / s_f, xmax / s_f), _node_range(ymin / s_f, ymax / s_f)
+    # one spare node each side: pixel coordinates recomputed later may round across a node
+    windows: list[tuple[int, int, int, int]] = [(ax0 - 1, bx0 + 1, ay0 - 1, by0 + 1)]
     for _ in range(finest):
         ax, bx, ay, by = windows[-1]
         windows.append((ax // 2 - 1, -(-bx // 2) + 1, ay // 2 - 1, -(-by // 2) + 1))

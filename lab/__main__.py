@@ -93,6 +93,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         crop=args.crop,
         zoom=args.zoom,
         video=not args.no_video,
+        region=args.region,
     )
     print(
         f"{settings.scene}: native {settings.resolution} vs {settings.method} from {settings.source} "
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="scene (and stochastic upscaler) seed; default %(default)s")
     p.add_argument("--crop", type=int, default=128, help="side of the zoom crop in target pixels; default %(default)s")
     p.add_argument("--zoom", type=int, default=4, help="nearest-neighbour enlargement of the crops; default %(default)s")
+    p.add_argument("--region", default="detail", choices=compare.REGIONS,
+                   help="where to cut the zoom crops: the most detailed native region, or the centre; default %(default)s")
     p.add_argument("--out", default="compare-out", help="output folder (created; files in it are replaced); default %(default)s")
     p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -48,6 +48,7 @@ DEFAULT_SCENE = "skin"
 DEFAULT_RESOLUTION = "1080p"
 DEFAULT_FACTOR = 4
 MOTIONS = ("static", "pan", "subpixel", "zoom", "rotate", "shots")
+REGIONS = ("detail", "centre")  # where the zoom crops are cut: the most detailed native region, or the middle
 # Frames of both arms are kept (as uint8) for the metrics only while they fit in this share of
 # free memory; beyond it the clips are rendered a second time instead (streaming).
 CACHE_FRACTION = 0.25
@@ -73,6 +74,7 @@ class CompareSettings:
     crop: int = 128
     zoom: int = 4
     video: bool = True
+    region: str = "detail"
 
     @property
     def factor(self) -> float:
@@ -94,6 +96,7 @@ class CompareSettings:
         crop: int = 128,
         zoom: int = 4,
         video: bool = True,
+        region: str = "detail",
         check_names: bool = True,
     ) -> "CompareSettings":
         """Check every setting and return them; raises :class:`LabError` naming the bad one.
@@ -143,6 +146,8 @@ class CompareSettings:
         if not isinstance(scene, str) or not isinstance(method, str) or not isinstance(motion, str):
             raise LabTypeError("scene, method and motion must be strings")
         method = method.strip().lower()
+        if region not in REGIONS:
+            raise choice_error("crop region", region, REGIONS)
         if check_names:
             from lab import scenes, upscale
 
@@ -161,7 +166,8 @@ class CompareSettings:
                     f"{method} only upscales by x{', x'.join(map(str, upscaler.scales))}, and {low} -> {target} "
                     f"is x{exact:.3g}" + (f"; try {sizes}" if sizes else "")
                 )
-        return cls(scene, target, low, method, int(frames), float(fps), motion, int(seed), int(crop), int(zoom), video)
+        return cls(scene, target, low, method, int(frames), float(fps), motion, int(seed), int(crop), int(zoom), video,
+                   region)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -255,14 +261,33 @@ def _value(column: Column, arm: _Arm, frames: int) -> Any:
 
 
 # --- images ---------------------------------------------------------------------------------
-def crop_box(res: Resolution, side: int) -> tuple[int, int, int, int]:
-    """(x0, y0, width, height) of the centred ``side`` x ``side`` crop, clamped to the frame.
+def crop_box(res: Resolution, side: int, centre: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
+    """(x0, y0, width, height) of a ``side`` x ``side`` crop around ``centre`` (x, y) in pixels,
+    the frame's middle by default, shifted and clamped so it stays inside the frame.
 
     >>> crop_box(Resolution(320, 180), 128)
     (96, 26, 128, 128)
+    >>> crop_box(Resolution(320, 180), 64, centre=(310, 5))
+    (256, 0, 64, 64)
     """
     w, h = min(side, res.width), min(side, res.height)
-    return (res.width - w) // 2, (res.height - h) // 2, w, h
+    cx, cy = centre if centre is not None else (res.width // 2, res.height // 2)
+    x0 = int(min(max(cx - w // 2, 0), res.width - w))
+    y0 = int(min(max(cy - h // 2, 0), res.height - h))
+    return x0, y0, w, h
+
+
+def detail_centre(frame: np.ndarray, side: int) -> tuple[int, int]:
+    """Centre (x, y) of the ``side``-pixel block where ``frame`` has the most fine detail
+    (Laplacian energy, as the notebooks' loupe finds it), for zoom crops that show something.
+
+    >>> f = np.zeros((90, 160, 3), np.uint8); f[60:80, 120:140:2] = 255
+    >>> detail_centre(f, 30)
+    (144, 75)
+    """
+    from lab.viz import interesting_regions
+
+    return interesting_regions(frame, box=(side, side))["most detail"]
 
 
 def zoom_crop(frame: np.ndarray, box: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:
@@ -508,7 +533,8 @@ def run(
 
         # images: full first frames, matched nearest-neighbour zoom crops, a labelled side-by-side
         source_first = native.render(scene, s.source, 0.0)
-        box = crop_box(s.resolution, s.crop)
+        side = min(s.crop, s.resolution.width, s.resolution.height)
+        box = crop_box(s.resolution, s.crop, detail_centre(firsts[0], side) if s.region == "detail" else None)
         sx, sy = s.source.width / s.resolution.width, s.source.height / s.resolution.height
         x0, y0, w, h = box
         src_box = (int(round(x0 * sx)), int(round(y0 * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy))))

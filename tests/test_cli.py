@@ -25,7 +25,7 @@ import pytest
 import lab
 import lab.compare
 from lab import __main__ as cli
-from lab.compare import CompareSettings, crop_box, format_table, labelled_row, zoom_crop
+from lab.compare import CompareSettings, crop_box, detail_centre, format_table, labelled_row, zoom_crop
 from lab.errors import LabError, LabTypeError, MemoryBudgetError
 from lab.resolution import Resolution
 from lab.upscale import upscale
@@ -106,6 +106,27 @@ def fake_scenes(monkeypatch):
 def test_crop_box_is_centred_and_clamped():
     assert crop_box(Resolution(320, 180), 128) == (96, 26, 128, 128)
     assert crop_box(Resolution(64, 36), 128) == (0, 0, 64, 36)
+    assert crop_box(Resolution(320, 180), 64, centre=(0, 179)) == (0, 116, 64, 64)
+    assert crop_box(Resolution(320, 180), 64, centre=(200, 100)) == (168, 68, 64, 64)
+
+
+def test_detail_region_finds_the_textured_patch():
+    frame = np.full((180, 320, 3), 90, np.uint8)
+    frame[20:60, 240:300] = np.indices((40, 60)).sum(axis=0)[..., None] % 2 * 255  # a checkerboard patch
+    x, y = detail_centre(frame, 32)
+    assert 240 <= x < 300 and 20 <= y < 60
+
+
+def test_centre_region_option(fake_scenes, tmp_path):
+    settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=1, crop=16,
+                                    zoom=2, video=False, region="centre")
+    lab.compare.run(settings, tmp_path / "c", show_progress=False)
+    native0 = read_png(tmp_path / "c" / "native_frame0.png")
+    x0, y0, w, h = crop_box(Resolution(128, 72), 16)
+    np.testing.assert_array_equal(read_png(tmp_path / "c" / "crop_native.png"),
+                                  native0[y0 : y0 + h, x0 : x0 + w].repeat(2, 0).repeat(2, 1))
+    with pytest.raises(LabError, match="crop region"):
+        CompareSettings.make(region="corner", check_names=False)
 
 
 def test_zoom_crop_keeps_pixels_square(small_frame):
@@ -200,7 +221,7 @@ def test_run_writes_every_output(fake_scenes, tmp_path):
     np.testing.assert_array_equal(native0, stripes.render(Resolution(160, 90), 0.0))
     np.testing.assert_array_equal(up0, upscale(stripes.render(Resolution(40, 22), 0.0), "bicubic", size=(160, 90)))
 
-    x0, y0, w, h = crop_box(Resolution(160, 90), 32)
+    x0, y0, w, h = crop_box(Resolution(160, 90), 32, detail_centre(native0, 32))
     crop_native = read_png(out / "crop_native.png")
     np.testing.assert_array_equal(crop_native, native0[y0 : y0 + h, x0 : x0 + w].repeat(3, 0).repeat(3, 1))
     assert read_png(out / "crop_upscaled.png").shape == read_png(out / "crop_source.png").shape == (96, 96, 3)

@@ -221,6 +221,15 @@ def _metric(name: str) -> Callable[..., Any] | None:
     return fn if callable(fn) else None
 
 
+def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a metric without its own progress bar (compare shows one bar for the whole run)."""
+    import inspect
+
+    if "show_progress" in inspect.signature(fn).parameters:
+        kwargs["show_progress"] = False
+    return fn(*args, **kwargs)
+
+
 def _columns(motion: str = "static") -> list[Column]:
     """The metric columns available now; static-camera-only ones are dropped under motion."""
     def m(name: str) -> Callable[..., Any]:
@@ -237,11 +246,11 @@ def _columns(motion: str = "static") -> list[Column]:
         Column("sharpness (Laplacian var)", "sharpness", lambda a: m("sharpness")(a.first)),
         Column("GLCM entropy (bits)", "glcm_score", lambda a: m("glcm_score")(a.first)),
         Column("JPEG-q95 ratio", "compression_ratio", lambda a: m("compression_ratio")(a.first)),
-        Column("VBench flicker score", "vbench_flicker_score", lambda a: m("vbench_flicker_score")(a.clip),
-               needs_pairs=True, static_only=True),
+        Column("VBench flicker score", "vbench_flicker_score",
+               lambda a: _quiet(m("vbench_flicker_score"), a.clip), needs_pairs=True, static_only=True),
         # mean squared error on [0, 1] after warping along the true motion: tiny numbers, shown x1000
         Column("warp error x1e3 (true flow)", "warp_error",
-               lambda a: 1e3 * float(m("warp_error")(a.clip, flow="truth")), needs_pairs=True),
+               lambda a: 1e3 * float(_quiet(m("warp_error"), a.clip, flow="truth")), needs_pairs=True),
     ]
     return [c for c in specs if _metric(c.metric) is not None and (motion == "static" or not c.static_only)]
 

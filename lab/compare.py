@@ -583,12 +583,12 @@ def run(
                             firsts[1], native_arm, upscaled_seconds / s.frames)
         columns = _columns(s.motion)
         header = ["arm", "render ms/frame", *(c.title for c in columns)]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for arm in (native_arm, upscaled_arm):
-            row: dict[str, Any] = {"arm": arm.label, "render ms/frame": 1000.0 * arm.seconds_per_frame}
-            for column in columns:
-                row[column.title] = _value(column, arm, s.frames)
-            rows.append(row)
+            rows.append({"arm": arm.label, "render ms/frame": 1000.0 * arm.seconds_per_frame})
+        cells = [(row, arm, column) for row, arm in zip(rows, (native_arm, upscaled_arm)) for column in columns]
+        for row, arm, column in progress(cells, total=len(cells), desc="metrics", disable=not show_progress):
+            row[column.title] = _value(column, arm, s.frames)
         shutil.rmtree(tmp / ".frames", ignore_errors=True)  # spilled frames are not an output
         (tmp / "details.csv").write_text(_csv_text(header, rows))
         files["details_csv"] = out / "details.csv"

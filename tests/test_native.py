@@ -15,6 +15,15 @@ from lab.errors import LabError, LabTypeError, MemoryBudgetError
 from lab.resolution import Resolution
 from lab.scenes import Camera
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Small test frames render fastest on one thread (no fork/join per op); restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 SCENES = ["skin", "fabric", "foliage", "zoneplate", "sign", "character", "edge"]
 
 

@@ -16,6 +16,15 @@ from lab.scenes import Camera, Identity, Shot, ShotList
 from lab.scenes.camera import PixelGrid
 from lab.scenes.fields import _bspline, _refine, edge_coverage, fbm, pores, table
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Small test frames render fastest on one thread (no fork/join per op); restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 REQUIRED = ["skin", "fabric", "foliage", "zoneplate", "sign", "character", "edge"]
 RANDOM_SCENES = ["skin", "fabric", "foliage", "sign", "character"]  # the others have no random content
 
@@ -342,6 +351,6 @@ def test_fbm_window_survives_rounding_at_band_edges():
     (pan frame 13 of a 4K clip, second band), and the banded product failed."""
     scene = scenes.get("skin", motion="pan")
     for t in (13, 16):
-        grid = scene.grid("4k", t / 24, (781, 1562))
+        grid = scene.grid("64x2160", t / 24, (781, 1562))  # the 4K rows, narrowed: same y mapping
         out = fbm(grid, 0, "skin/bump", 0.02, [[1.0]] * 6)
-        assert out.shape == (1, 781, 3840) and bool(torch.isfinite(out).all())
+        assert out.shape == (1, 781, 64) and bool(torch.isfinite(out).all())

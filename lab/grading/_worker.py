@@ -1,10 +1,11 @@
-"""Grade ONE submission inside its sandbox folder; run as a child process by :mod:`lab.grading.grade`.
+"""Grade submissions inside their sandbox folders; run as a child process by :mod:`lab.grading.grade`.
 
     python -m lab.grading._worker SUBMISSION BUNDLE RESULT_JSON --cell-timeout 30 --max-output 1000000
+    python -m lab.grading._worker --serve      # one JSON request per stdin line (see :func:`serve`)
 
-The parent gives this process its own session, a throw-away working directory and a wall
-clock limit, and kills the whole process tree (this process and the notebook's kernel) when
-the limit passes. Inside, the submission is checked (valid JSON? a notebook? which question
+The parent gives this process its own session, a throw-away working directory per submission
+and a wall clock limit per submission, and kills the whole process tree (this process and
+the notebook's kernel) when the limit passes; the next submission gets a new worker. Inside, the submission is checked (valid JSON? a notebook? which question
 cells are missing or out of order?), an output cap is put in front of it, and it is run by
 otter-grader's ``grade_notebook`` with every test of the bundle, hidden ones included. A
 cell that runs longer than ``--cell-timeout`` is interrupted and execution goes on with the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -228,24 +230,60 @@ def _grade(submission: Path, bundle: Path, cell_timeout: int, max_output: int) -
     return result
 
 
-def main(argv: "list[str] | None" = None) -> int:
-    parser = argparse.ArgumentParser(description="grade one submission (used by python -m lab.grading grade)")
-    parser.add_argument("submission", type=Path)
-    parser.add_argument("bundle", type=Path)
-    parser.add_argument("result", type=Path)
-    parser.add_argument("--cell-timeout", type=int, default=60)
-    parser.add_argument("--max-output", type=int, default=1_000_000)
-    args = parser.parse_args(argv)
+def run_request(submission: Path, bundle: Path, result_path: Path, cell_timeout: int, max_output: int) -> None:
+    """Grade one submission (paths relative to the working directory) and write its result file."""
     start = time.monotonic()
     try:
-        result = _grade(args.submission, args.bundle, args.cell_timeout, args.max_output)
+        result = _grade(submission, bundle, cell_timeout, max_output)
     except Exception as err:  # never leave without a result file
         traceback.print_exc()
         result = {"status": "error", "scores": {}, "possible": {}, "notes": [f"grader error: {type(err).__name__}: {err}"]}
     result["seconds"] = round(time.monotonic() - start, 2)
-    tmp = args.result.with_suffix(".part")
+    tmp = result_path.with_suffix(".part")
     tmp.write_text(json.dumps(result), encoding="utf-8")
-    tmp.replace(args.result)
+    tmp.replace(result_path)
+
+
+def serve() -> int:
+    """Grade submissions one after another, one JSON request per stdin line, "done" per reply.
+
+    A request names the sandbox folder (``cwd``), the environment for the kernel (``env``:
+    HOME and Jupyter folders inside the sandbox) and the file names. The process pays its
+    imports once; every submission still runs in a fresh kernel. Anything printed while
+    grading goes to stderr (the log), stdout carries only the replies.
+    """
+    replies = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    base_env = dict(os.environ)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        os.environ.clear()
+        os.environ.update(base_env)
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        run_request(Path(request["submission"]), Path(request["bundle"]), Path(request["result"]),
+                    int(request["cell_timeout"]), int(request["max_output"]))
+        replies.write("done\n")
+        replies.flush()
+    return 0
+
+
+def main(argv: "list[str] | None" = None) -> int:
+    parser = argparse.ArgumentParser(description="grade submissions (used by python -m lab.grading grade)")
+    parser.add_argument("--serve", action="store_true", help="read one JSON request per line from stdin")
+    parser.add_argument("submission", type=Path, nargs="?")
+    parser.add_argument("bundle", type=Path, nargs="?")
+    parser.add_argument("result", type=Path, nargs="?")
+    parser.add_argument("--cell-timeout", type=int, default=60)
+    parser.add_argument("--max-output", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve()
+    if args.result is None:
+        parser.error("give SUBMISSION BUNDLE RESULT, or --serve")
+    run_request(args.submission, args.bundle, args.result, args.cell_timeout, args.max_output)
     return 0
 
 

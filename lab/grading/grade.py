@@ -31,11 +31,13 @@ import io
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -147,6 +149,87 @@ def _kill_tree(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+class _Worker:
+    """A grading worker process, reused for several submissions so it pays its imports once.
+
+    Each submission still gets its own sandbox folder and a fresh kernel; when one runs over
+    its time limit, the worker and everything it started are killed and the next submission
+    starts a new worker.
+    """
+
+    def __init__(self) -> None:
+        self.proc: "subprocess.Popen | None" = None
+        self.home = Path(tempfile.mkdtemp(prefix="grade-worker-"))
+        self.log_path = self.home / "worker.log"
+        self._buffer = b""
+
+    def _start(self) -> subprocess.Popen:
+        env = package_env(HOME=str(self.home), MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", LAB_SMOKE="1")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "lab.grading._worker", "--serve"], cwd=self.home,
+                                         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                         start_new_session=True)
+        self._buffer = b""
+        return self.proc
+
+    def run(self, request: dict, timeout: float) -> str:
+        """Send one request; "done", "timeout" (worker tree killed) or "died" (worker exited)."""
+        proc = self.proc if self.proc is not None and self.proc.poll() is None else self._start()
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write((json.dumps(request) + "\n").encode())
+            proc.stdin.flush()
+            deadline = time.monotonic() + timeout
+            fd = proc.stdout.fileno()
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    return "timeout"
+                ready, _, _ = select.select([fd], [], [], left)
+                if ready:
+                    chunk = os.read(fd, 4096)
+                    if not chunk:
+                        proc.wait()
+                        self.proc = None
+                        return "died"
+                    self._buffer += chunk
+            _, self._buffer = self._buffer.split(b"\n", 1)
+            return "done"
+        except BrokenPipeError:
+            self.kill()
+            return "died"
+        except BaseException:  # Ctrl+C while grading: leave no worker or kernel behind
+            self.kill()
+            raise
+
+    def log_tail(self) -> str:
+        """The last lines the worker wrote to its log."""
+        try:
+            return self.log_path.read_bytes()[-LOG_TAIL:].decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """Kill the worker and every process it started."""
+        if self.proc is not None:
+            _kill_tree(self.proc)
+            self.proc = None
+
+    def close(self) -> None:
+        """Let the worker finish (end of input), kill it if it lingers, remove its folder."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.close()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self.kill()
+        self.proc = None
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
 def grade_submission(
     submission: "str | Path",
     bundle: "str | Path",
@@ -155,6 +238,7 @@ def grade_submission(
     timeout: float = 300.0,
     cell_timeout: float = 60.0,
     max_output_bytes: int = 1_000_000,
+    worker: "_Worker | None" = None,
 ) -> SubmissionResult:
     """Grade one submitted notebook (``.ipynb`` or otter ``.zip``) against an autograder bundle.
 
@@ -167,6 +251,9 @@ def grade_submission(
         Seconds one cell may run before it is interrupted (grading then continues).
     max_output_bytes : int
         Bytes the submission may print in total; the rest is dropped (noted in the reason).
+    worker : optional
+        A worker process to reuse (:func:`grade_folder` passes one per job); by default a
+        worker is started for this submission alone.
 
     Never raises for a bad submission: problems come back as ``status`` and ``reason``.
 
@@ -185,34 +272,29 @@ def grade_submission(
         result.status = "invalid"
         result.notes = [f"file is {submission.stat().st_size / 1e6:.0f} MB, over the {MAX_SUBMISSION_BYTES / 1e6:.0f} MB limit"]
         return result
+    own_worker = worker is None
+    worker = worker or _Worker()
     sandbox = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         local = sandbox / ("submission" + submission.suffix.lower())
         shutil.copyfile(submission, local)
         shutil.copyfile(bundle, sandbox / "bundle.zip")
         out = sandbox / "result.json"
-        # the worker and the kernel import this same ``lab``, installed or from a source checkout
-        env = package_env(HOME=str(sandbox), MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", LAB_SMOKE="1",
-                          JUPYTER_RUNTIME_DIR=str(sandbox / ".runtime"), JUPYTER_DATA_DIR=str(sandbox / ".data"),
-                          IPYTHONDIR=str(sandbox / ".ipython"))
-        cmd = [sys.executable, "-m", "lab.grading._worker", local.name, "bundle.zip", out.name,
-               "--cell-timeout", str(max(1, int(round(cell_timeout)))), "--max-output", str(int(max_output_bytes))]
-        with open(sandbox / "worker.log", "wb") as log:
-            proc = subprocess.Popen(cmd, cwd=sandbox, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_tree(proc)
-                result.status = "timeout"
-                result.notes = [f"ran over the {timeout:g} s limit and was stopped (an endless loop?); scored 0"]
-                return result
-            except BaseException:  # Ctrl+C while grading: leave no worker or kernel behind
-                _kill_tree(proc)
-                raise
+        request = {
+            "cwd": str(sandbox), "submission": local.name, "bundle": "bundle.zip", "result": out.name,
+            "cell_timeout": max(1, int(round(cell_timeout))), "max_output": int(max_output_bytes),
+            # the kernel's home and Jupyter folders live in the sandbox too
+            "env": {"HOME": str(sandbox), "JUPYTER_RUNTIME_DIR": str(sandbox / ".runtime"),
+                    "JUPYTER_DATA_DIR": str(sandbox / ".data"), "IPYTHONDIR": str(sandbox / ".ipython")},
+        }
+        outcome = worker.run(request, timeout)
+        if outcome == "timeout":
+            result.status = "timeout"
+            result.notes = [f"ran over the {timeout:g} s limit and was stopped (an endless loop?); scored 0"]
+            return result
         if not out.is_file():
-            tail = (sandbox / "worker.log").read_bytes()[-LOG_TAIL:].decode("utf-8", "replace").strip()
-            last = tail.splitlines()[-1] if tail else f"exit code {proc.returncode}"
+            tail = worker.log_tail()
+            last = tail.splitlines()[-1] if tail else f"worker {outcome}"
             result.status, result.notes = "error", [f"grader crashed: {last[:200]}"]
             return result
         data = json.loads(out.read_text(encoding="utf-8"))
@@ -223,6 +305,8 @@ def grade_submission(
                 result.scores[q] = min(float(score), possible[q])
         return result
     finally:
+        if own_worker:
+            worker.close()
         result.seconds = round(time.monotonic() - start, 2)
         shutil.rmtree(sandbox, ignore_errors=True)
 
@@ -286,12 +370,22 @@ def grade_folder(
     if not paths:
         raise LabError(f"no .ipynb or .zip submissions found in {root}")
 
-    def one(path: Path) -> SubmissionResult:
-        return grade_submission(path, bundle, student=student_id(path, root), timeout=timeout,
-                                cell_timeout=cell_timeout, max_output_bytes=max_output_bytes)
+    local = threading.local()
+    workers: list[_Worker] = []
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(progress(pool.map(one, paths), total=len(paths), desc="grading"))
+    def one(path: Path) -> SubmissionResult:
+        if not hasattr(local, "worker"):  # one reusable worker process per job slot
+            local.worker = _Worker()
+            workers.append(local.worker)
+        return grade_submission(path, bundle, student=student_id(path, root), timeout=timeout,
+                                cell_timeout=cell_timeout, max_output_bytes=max_output_bytes, worker=local.worker)
+
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(progress(pool.map(one, paths), total=len(paths), desc="grading"))
+    finally:
+        for worker in workers:
+            worker.close()
     results.sort(key=lambda r: (r.student, r.file))
     write_gradebook(gradebook_rows(results, possible), out)
     return results

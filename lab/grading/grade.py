@@ -1,11 +1,13 @@
 """Grade a folder of submitted notebooks into a CSV gradebook, without Docker.
 
 ``otter grade`` runs each submission in a Docker container. On a plain machine (a laptop, a
-classroom server, CI) this module runs each one in a child process instead:
+classroom server, CI) this module runs each one through a worker child process instead (one
+per job slot, reused so its imports are paid once) and a fresh notebook kernel:
 
 * a fresh temporary folder as working directory and ``HOME`` (deleted afterwards);
-* its own process session and a wall-clock limit per submission: when it passes, the child
-  and the notebook kernel it started are killed, the score is zero and the reason says so;
+* its own process session and a wall-clock limit per submission: when it passes, the worker
+  and the notebook kernel it started are killed, the score is zero and the reason says so
+  (the next submission starts a new worker);
 * a time limit per cell: a cell that runs too long is interrupted and grading goes on with the
   next cell, so an infinite loop in one question costs only that question;
 * a cap on what the code can print, and on the size of the submitted file;

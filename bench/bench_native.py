@@ -8,8 +8,10 @@ Prints one table. Rows:
   1.2x of 1080p (linear scaling);
 * the other scenes at 1080p, for context;
 * peak memory while rendering a ``--frames``-frame 4K skin clip straight into an mp4
-  (``lab.native.render_clip`` + ``lab.video.write_mp4``), measured as the max RSS of a fresh
-  Python subprocess (the ffmpeg encoder is a separate process and reported apart). Target: < 1.5 GB.
+  (``lab.native.render_clip`` + ``lab.video.write_mp4``), measured as the peak RSS (VmHWM,
+  which restarts at exec, unlike ru_maxrss that a forked child inherits from its parent) of a
+  fresh Python subprocess; the ffmpeg encoder is a separate process, reported apart (its
+  ru_maxrss). Target: < 1.5 GB.
 
 Usage: ``python bench/bench_native.py [--repeats 7] [--frames 48] [--threads N] [--skip-clip]``
 """
@@ -37,14 +39,15 @@ if {threads}:
     torch.set_num_threads({threads})
 from lab import native, scenes
 from lab.video import write_mp4
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 clip = native.render_clip(scenes.get("skin", motion="pan"), "4k", {frames}, show_progress=False)
 start = time.perf_counter()
 with tempfile.TemporaryDirectory() as tmp:
     path = write_mp4(clip, Path(tmp) / "skin4k.mp4", show_progress=False)
     size = path.stat().st_size
 wall = time.perf_counter() - start
-print(json.dumps({{"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "import_kib": base,
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({{"peak_kib": hwm, "import_kib": base,
                   "ffmpeg_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                   "wall": wall, "bytes": size}}))
 """

@@ -1,0 +1,263 @@
+# lesson: 5
+# title: Temporal stability and flicker
+# gpu: true
+
+# %% [markdown]
+# # Lesson 5: Temporal stability and flicker
+#
+# A still frame can hide a problem that motion reveals. When the camera moves by a
+# fraction of a pixel per frame, detail near the grid's limit shimmers, and an upscaler
+# that *invents* detail invents it afresh in every frame. This lesson measures both, and
+# shows how a flicker measurement can lie when it relies on estimated motion.
+#
+# ## Learning goals
+# By the end of this lesson you can
+# 1. render clips with known sub-pixel camera motion, natively and upscaled;
+# 2. measure flicker with the flow-compensated **warp error** (per frame and as a heat map)
+#    using the scene's ground-truth motion;
+# 3. explain what VBench's temporal-flickering score measures and where it fails;
+# 4. recognise when optical-flow estimates make a flicker ranking unreliable, and read the
+#    masked fraction and confidence that tell you so.
+
+# %%
+%matplotlib inline
+from lab import checks, config, metrics, native, resolution, scenes, upscale, video, viz, widgets
+from lab.models import diffusion_sr
+
+tier = config.tier()
+# Clips cost one render per frame, so on a CPU this lesson works at half the tier's size.
+size = tier.target if config.device() == "cuda" else tier.target.scaled(0.5)
+small = size.scaled(1 / tier.factor)
+n_frames = min(tier.frames, 12)
+generative = upscale.methods("generative")
+print(f"clips of {n_frames} frames at {size}, upscaled from {small} (x{tier.factor})")
+print("generative upscalers:", generative)
+
+# %% [markdown]
+# ## Sub-pixel camera motion
+#
+# The `subpixel` motion pans the camera slowly, by a fraction of a pixel per frame: the
+# hardest case for stability, because each frame samples the scene at slightly shifted
+# positions. Because our scenes are continuous functions, the renderer also knows the exact
+# motion of every pixel between frames (ground-truth optical flow).
+#
+# First scene: the zone plate, point-sampled (no anti-aliasing), with its ring density set
+# so the native grid resolves the rings almost everywhere while the 4x smaller source grid
+# aliases beyond a quarter of the frame height. Each clip is rendered once and kept in
+# memory as uint8 frames (`Clip.from_frames`), so the measurements below do not render it
+# again; the memory guard refuses if that would not fit.
+
+# %%
+zone = scenes.get("zoneplate", k=0.45 * size.height, motion="subpixel")
+zone_clips = {"native": native.render_clip(zone, size, n_frames)}
+for method in ["bicubic", "lanczos"]:
+    zone_clips[method] = native.upscaled_clip(zone, size, small, method, n_frames)
+zone_clips = {name: video.Clip.from_frames(c.to_list(), c.fps, flow=c.flow, name=name) for name, c in zone_clips.items()}
+flow = zone_clips["native"].flow(0)
+print(f"ground-truth motion, frame 0 -> 1: dx = {flow[..., 0].mean():+.3f} px, dy = {flow[..., 1].mean():+.3f} px (mean)")
+
+# %% [markdown]
+# ## Warp error: flicker after compensating the motion
+#
+# The **warp error** of a frame pair moves frame t+1 back along the true motion so that it
+# lines up with frame t, then averages the squared difference over the pixels visible in
+# both (Lai et al., ECCV 2018; here on a [0, 1] scale, per RGB channel). A perfectly stable
+# video scores 0; motion alone does not count, only change that the motion does not
+# explain. The **flicker heat map** shows, per pixel, how much the motion-compensated value
+# jumps around (8-bit levels).
+
+# %%
+zone_warp = {name: metrics.warp_error(clip, flow="truth") for name, clip in zone_clips.items()}
+print("warp error = mean squared error per RGB channel on a [0, 1] scale, in units of 10^-3")
+for name, w in zone_warp.items():
+    print(f"{name:>8}: mean {w.mean * 1e3:8.3f}   per frame min {w.per_frame.min() * 1e3:8.3f}, "
+          f"max {w.per_frame.max() * 1e3:8.3f}")
+
+# %%
+zone_heat = {name: metrics.flicker_heatmap(clip, flow="truth") for name, clip in zone_clips.items()}
+viz.flicker_figure({name: w.per_frame * 1e3 for name, w in zone_warp.items()}, zone_heat,
+                   ylabel="warp error (MSE on [0, 1], x10^-3)", heat_label="flicker (8-bit levels)", width_in=12)
+
+# %% [markdown]
+# The native clip is steady: its rings move exactly with the camera. The upscaled clips
+# shimmer: the small source grid aliased the outer rings into false patterns, and those
+# false patterns do not move with the scene, they crawl as the sampling positions shift.
+# Upscaling keeps the crawl and makes it bigger. The heat maps show where: everywhere
+# outside the central disc that the source grid could still resolve, most in the corners,
+# where the rings are finest.
+
+# %% [markdown]
+# ## Texture in motion
+#
+# Second scene: the anti-aliased `fabric` weave with the same sub-pixel motion, upscaled
+# with bicubic and with a learned upscaler (Real-ESRGAN). Flicker alone can mislead, so the
+# table also gives each clip's high-frequency share (how much fine detail it has at all).
+
+# %%
+fabric = scenes.get("fabric", seed=2, motion="subpixel")
+clips = {"native": native.render_clip(fabric, size, n_frames)}
+for method in ["bicubic", "realesrgan-x4"]:
+    clips[method] = native.upscaled_clip(fabric, size, small, method, n_frames)
+clips = {name: video.Clip.from_frames(c.to_list(), c.fps, flow=c.flow, name=name) for name, c in clips.items()}
+warp = {name: metrics.warp_error(clip, flow="truth") for name, clip in clips.items()}
+print(f"{'clip':>14} {'warp error (x10^-3)':>20} {'high-frequency share':>21}")
+for name, clip in clips.items():
+    print(f"{name:>14} {warp[name].mean * 1e3:20.4f} {metrics.high_frequency_share(clip.frame(0)):21.2%}")
+
+# %% [markdown]
+# Read this table honestly, because it does not say "native is always steadier":
+#
+# * the **bicubic** clip has the lowest warp error, and almost no high-frequency energy: it
+#   is steady because there is nothing left to flicker. Blur is stable;
+# * the **native** clip shimmers a little (its finest threads sit right at the grid's
+#   limit, so sub-pixel shifts change them slightly), but its absolute warp error is tiny
+#   and it carries all the detail;
+# * the **learned** upscaler sharpens, and its sharpened detail is re-predicted in every
+#   frame from shifted source pixels, so it flickers more than bicubic.
+#
+# So flicker must always be read together with detail: a low warp error means "stable",
+# not "good".
+
+# %% [markdown]
+# ## Detail invented every frame: the generative upscaler
+#
+# The generative upscaler `diffusion-sr` (lesson 4) invents detail from random noise. In a
+# video, the question is which noise each frame gets:
+#
+# * "fresh-noise SR" (`noise="independent"`): new noise in every frame, as a per-frame
+#   generator does;
+# * "warped-noise SR" (`noise="warped"`): the noise is carried along with the scene's
+#   motion, so each piece of invented detail should stay attached to the same piece of
+#   fabric.
+#
+# The model runs its network at the output size for 10 steps per frame, so on a CPU this
+# part works on a small clip.
+
+# %%
+gen_size = resolution.parse("64x36" if config.smoke_mode() else "960x540" if config.device() == "cuda" else "192x108")
+gen_small = gen_size.scaled(1 / tier.factor)
+gen_frames = min(n_frames, 4)
+low = native.render_clip(fabric, gen_small, gen_frames)  # the small source clip, with its true motion
+gen_clips = {"native": native.render_clip(fabric, gen_size, gen_frames),
+             "bicubic": native.upscaled_clip(fabric, gen_size, gen_small, "bicubic", gen_frames)}
+for label, noise in [("fresh-noise SR", "independent"), ("warped-noise SR", "warped")]:
+    gen_clips[label] = diffusion_sr.upscale_clip(low, noise=noise, seed=0)
+gen_clips = {name: video.Clip.from_frames(c.to_list(), c.fps, flow=c.flow, name=name) for name, c in gen_clips.items()}
+gen_warp = {name: metrics.warp_error(clip, flow="truth") for name, clip in gen_clips.items()}
+print(f"{gen_frames} frames at {gen_size}")
+print(f"{'clip':>16} {'warp error (x10^-3)':>20} {'high-frequency share':>21}")
+for name, clip in gen_clips.items():
+    print(f"{name:>16} {gen_warp[name].mean * 1e3:20.4f} {metrics.high_frequency_share(clip.frame(0)):21.2%}")
+
+# %%
+gen_heat = {name: metrics.flicker_heatmap(clip, flow="truth") for name, clip in gen_clips.items()}
+viz.flicker_figure({name: w.per_frame * 1e3 for name, w in gen_warp.items()}, gen_heat,
+                   ylabel="warp error (MSE on [0, 1], x10^-3)", heat_label="flicker (8-bit levels)", width_in=14)
+
+# %% [markdown]
+# With fresh noise the generative upscaler has by far the highest warp error: every frame
+# invents different texture, and the heat map lights up wherever it invents it. Note also
+# the high-frequency share: at this small size the fabric's weave is finer than the pixels,
+# so the native render (correctly) filters it to an almost flat colour, while the
+# generative upscaler invents texture anyway.
+# On a single frame it can look the most detailed of all (lesson 4); in motion that detail
+# boils. Carrying the noise along with the motion lowers the flicker a lot, but not to the
+# native level: the network does not respond identically to shifted noise, and content
+# entering the frame gets fresh noise. Native rendering needs no such trick: its detail is
+# the scene's own, so it moves with the scene.
+
+# %% [markdown]
+# ## VBench's temporal-flickering score and its limits
+#
+# VBench, a benchmark for video generators, scores flicker as
+# (255 - mean |F_t - F_t+1|) / 255: 1.0 means consecutive frames are identical. It has no
+# motion compensation, so it is only meaningful for **static** shots (VBench filters the
+# others out first). On a static scene it works:
+
+# %%
+static = scenes.get("skin", seed=4, motion="static")
+static_clips = {"native": native.render_clip(static, gen_size, gen_frames),
+                "bicubic": native.upscaled_clip(static, gen_size, gen_small, "bicubic", gen_frames),
+                "fresh-noise SR": native.upscaled_clip(static, gen_size, gen_small, "diffusion-sr", gen_frames, seed=0)}
+for name, clip in static_clips.items():
+    print(f"static skin, {name:>14}: VBench flicker score {metrics.vbench_flicker_score(clip):.4f}")
+for name, clip in zone_clips.items():
+    print(f"moving zone plate, {name:>8}: VBench flicker score {metrics.vbench_flicker_score(clip):.4f}"
+          f"   (warp error {zone_warp[name].mean * 1e3:.3f} x10^-3)")
+
+# %% [markdown]
+# On the static scene, native and bicubic score a perfect 1.0 (nothing changes), while a
+# generative upscaler with fresh noise per frame loses points: its per-frame noise is pure
+# flicker. On the moving zone plate the score counts the *motion* as flicker, and ranks the
+# steady native clip *worst*: its sharp rings change the most between frames simply
+# because they move, while the upscales' blurrier rings change less. The warp error ranks
+# them the other way round. Use the VBench score only on static shots; use a motion-compensated warp
+# error otherwise.
+
+# %% [markdown]
+# ## A pitfall: estimated optical flow on fine, periodic detail
+#
+# Real footage does not come with ground-truth motion, so flicker tools estimate it with
+# optical flow (here OpenCV's DIS). On fine or periodic detail flow estimation fails: a
+# pattern that repeats every few pixels looks the same after moving one period (the
+# *aperture problem*). Then the sharp native clip appears to flicker badly, while the
+# blurred upscale, whose fine detail is gone, is easy to track and looks stable.
+#
+# Measure the zone-plate clips again, with estimated flow instead of the true motion:
+
+# %%
+for name, clip in zone_clips.items():
+    dis = metrics.warp_error(clip, flow="dis")
+    print(f"{name:>8}: warp error (x10^-3) with true motion {zone_warp[name].mean * 1e3:8.3f} | with DIS flow "
+          f"{dis.mean * 1e3:8.3f}, masked {dis.masked_fraction:.0%} of pixels, confidence {dis.confidence:.2f}, "
+          f"reliable: {dis.reliable}")
+    print(f"          {dis.message}")
+
+# %% [markdown]
+# With the true motion the native clip is the steadiest. With estimated flow the ranking
+# flips: native looks many times *worse* than the upscales. The library does not let that
+# pass silently: for the native clip it masks the pixels whose forward and backward flow
+# disagree, reports how much of the frame that removed and how well the flow explains the
+# frames (confidence), and marks the number unreliable. Notice that the upscaled clips'
+# DIS numbers can even look trustworthy on their own: only the comparison with the true
+# motion shows how wrong the ranking is. The rules for your own measurements: use known
+# motion whenever you have it (rendered content, a locked-off or motion-controlled camera,
+# a known global pan), never rank clips by an estimated-flow flicker number without its
+# masked fraction and confidence, and distrust a ranking in which the sharper clip's flow
+# was unreliable.
+
+# ## Explore: the flicker meter
+#
+# Play the native and the bicubic zone-plate clips in step. The curve marks the current
+# frame; the heat maps show where the flicker is. (Called with a scene name instead of
+# clips, e.g. `widgets.FlickerMeter("fabric", method="diffusion-sr", motion="subpixel")`,
+# the meter renders and measures any scene and upscaler you pick.)
+
+# %%
+widgets.FlickerMeter(clips=(zone_clips["native"], zone_clips["bicubic"]), flow="truth")
+
+# %% [markdown]
+# ## Exercise: write VBench's flicker score
+#
+# Write a function `flicker_score(frames)` that takes a list of uint8 frames and returns
+# (255 - mean over t of mean |F_t - F_t+1|) / 255. Watch out: subtracting two uint8 arrays
+# wraps around (10 - 30 = 236), so convert to float first. A one-line `lambda` is enough.
+#
+# Graded exercises for this lesson: [exercises/ex05_flicker.ipynb](exercises/ex05_flicker.ipynb).
+
+# %%
+flicker_score = ...  # your function, e.g. lambda frames: ...
+checks.check_flicker_score(flicker_score)
+
+# %% [markdown]
+# ## Summary
+#
+# * Sub-pixel motion exposes what a still frame hides: shimmering from aliasing and detail
+#   that an upscaler re-invents each frame.
+# * The flow-compensated warp error, with the scene's true motion, measures flicker without
+#   counting motion; a heat map shows where it happens.
+# * VBench's flicker score counts any change, including real motion: valid for static
+#   shots only.
+# * Estimated optical flow fails on fine periodic detail and can invert the ranking; report
+#   the masked fraction and the confidence, and prefer known motion.
+# * Next: [Lesson 6, text, logos and multi-shot consistency](06_text_and_consistency.ipynb).

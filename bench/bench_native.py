@@ -109,14 +109,16 @@ def main() -> None:
     show(rows)
     if not args.skip_clip:
         code = CLIP_CHILD.format(root=str(ROOT), threads=args.threads, frames=args.frames)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise SystemExit(f"the clip subprocess failed:\n{out.stderr[-3000:]}")
         m = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append((
             f"peak RSS, {args.frames}-frame 4K skin clip -> mp4",
-            f"{m['peak_kib'] / 1024:.0f} MiB (after imports {m['import_kib'] / 1024:.0f} MiB); ffmpeg {m['ffmpeg_kib'] / 1024:.0f} MiB; "
-            f"{args.frames / m['wall']:.2f} frames/s, {m['bytes'] / 1e6:.1f} MB",
+            (
+                f"{m['peak_kib'] / 1024:.0f} MiB (after imports {m['import_kib'] / 1024:.0f} MiB); "
+                f"ffmpeg {m['ffmpeg_kib'] / 1024:.0f} MiB; {args.frames / m['wall']:.2f} frames/s, {m['bytes'] / 1e6:.1f} MB"
+            ),
             "< 1.5 GB",
         ))
         show(rows[-1:], header=False)

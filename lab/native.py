@@ -16,13 +16,20 @@ whole frame's float32 intermediates would not fit. At rest a frame is uint8 (H, 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lab.errors import LabError, LabTypeError, MemoryBudgetError
 from lab.progress import progress
-from lab.resolution import Resolution, available_memory, check_memory, guard_frame, parse
+from lab.resolution import (
+    Resolution,
+    available_memory,
+    check_memory,
+    guard_frame,
+    parse,
+)
 from lab.scenes import Scene
 from lab.scenes.camera import check_time
 from lab.video import Clip
@@ -42,7 +49,7 @@ def _scene(scene: object) -> Scene:
     return scene
 
 
-def _device(device: "str | None") -> str:
+def _device(device: str | None) -> str:
     import torch
 
     if device is None:
@@ -72,7 +79,7 @@ def _fps(fps: object) -> float:
     return float(fps)
 
 
-def plan_bands(scene: Scene, resolution: "str | Resolution", tile_rows: int | None = None) -> list[tuple[int, int]]:
+def plan_bands(scene: Scene, resolution: str | Resolution, tile_rows: int | None = None) -> list[tuple[int, int]]:
     """Row bands ``[(r0, r1), ...]`` to render ``scene`` at ``resolution`` within the memory guard.
 
     Bands hold about 3 megapixels (a 1080p frame is one band, a 4K frame three): large enough
@@ -103,7 +110,7 @@ def plan_bands(scene: Scene, resolution: "str | Resolution", tile_rows: int | No
     return [(r0, min(r0 + rows, res.height)) for r0 in range(0, res.height, rows)]
 
 
-def _to_uint8(rgb: "torch.Tensor") -> np.ndarray:
+def _to_uint8(rgb: torch.Tensor) -> np.ndarray:
     """(3, h, W) float tensor in [0, 1] -> (h, W, 3) uint8, rounding like ``lab.arrays.to_uint8``."""
     import torch
 
@@ -112,8 +119,8 @@ def _to_uint8(rgb: "torch.Tensor") -> np.ndarray:
 
 
 def render_tensor(
-    scene: Scene, resolution: "str | Resolution", t: float = 0.0, *, device: "str | None" = None, tile_rows: int | None = None
-) -> "torch.Tensor":
+    scene: Scene, resolution: str | Resolution, t: float = 0.0, *, device: str | None = None, tile_rows: int | None = None
+) -> torch.Tensor:
     """The frame at time ``t`` (s) as a (3, H, W) float32 tensor in [0, 1] on ``device``.
 
     For GPU pipelines and exact comparisons; :func:`render` is the usual entry point.
@@ -133,7 +140,7 @@ def render_tensor(
 
 
 def render_float(
-    scene: Scene, resolution: "str | Resolution", t: float = 0.0, *, device: "str | None" = None, tile_rows: int | None = None
+    scene: Scene, resolution: str | Resolution, t: float = 0.0, *, device: str | None = None, tile_rows: int | None = None
 ) -> np.ndarray:
     """The frame at time ``t`` (s) as (H, W, 3) float32 numpy in [0, 1] (before quantisation).
 
@@ -147,7 +154,7 @@ def render_float(
 
 
 def render(
-    scene: Scene, resolution: "str | Resolution", t: float = 0.0, *, device: "str | None" = None, tile_rows: int | None = None
+    scene: Scene, resolution: str | Resolution, t: float = 0.0, *, device: str | None = None, tile_rows: int | None = None
 ) -> np.ndarray:
     """Render ``scene`` natively at ``resolution`` at time ``t`` (s): uint8 (H, W, 3) RGB.
 
@@ -175,14 +182,14 @@ def render(
     return out
 
 
-def _flow_fn(scene: Scene, res: Resolution, fps: float):  # noqa: ANN202 - Clip's FlowFn
+def _flow_fn(scene: Scene, res: Resolution, fps: float):
     def flow(t: int) -> np.ndarray:
         return scene.flow(res, t / fps, (t + 1) / fps)
 
     return flow
 
 
-def _streamed(frame_fn, n: int, desc: str, show: bool):  # noqa: ANN001, ANN202
+def _streamed(frame_fn, n: int, desc: str, show: bool):
     def iterate() -> Iterator[np.ndarray]:
         for t in progress(range(n), total=n, desc=desc, disable=not show):
             yield frame_fn(t)
@@ -192,11 +199,11 @@ def _streamed(frame_fn, n: int, desc: str, show: bool):  # noqa: ANN001, ANN202
 
 def render_clip(
     scene: Scene,
-    resolution: "str | Resolution",
+    resolution: str | Resolution,
     n_frames: int,
     fps: float = 24.0,
     *,
-    device: "str | None" = None,
+    device: str | None = None,
     show_progress: bool = True,
 ) -> Clip:
     """A lazy :class:`~lab.video.Clip` of ``n_frames`` native frames at ``fps`` (frame t at t/fps s).
@@ -231,13 +238,13 @@ def render_clip(
 
 def render_upscaled(
     scene: Scene,
-    target: "str | Resolution",
-    source: "str | Resolution",
+    target: str | Resolution,
+    source: str | Resolution,
     method: str = "bicubic",
     t: float = 0.0,
     *,
     seed: int | None = None,
-    device: "str | None" = None,
+    device: str | None = None,
 ) -> np.ndarray:
     """Render ``scene`` at ``source`` then upscale it to ``target`` with ``method``: uint8 (H, W, 3).
 
@@ -260,14 +267,14 @@ def render_upscaled(
 
 def upscaled_clip(
     scene: Scene,
-    target: "str | Resolution",
-    source: "str | Resolution",
+    target: str | Resolution,
+    source: str | Resolution,
     method: str = "bicubic",
     n_frames: int = 24,
     fps: float = 24.0,
     *,
     seed: int | None = None,
-    device: "str | None" = None,
+    device: str | None = None,
     show_progress: bool = True,
 ) -> Clip:
     """A lazy clip rendered at ``source`` and upscaled to ``target``, with the exact flow at ``target``.

@@ -15,6 +15,7 @@ from lab.errors import LabError, LabTypeError, MemoryBudgetError
 from lab.resolution import Resolution
 from lab.scenes import Camera
 
+
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
     """Small test frames render fastest on one thread (no fork/join per op); restored afterwards."""

@@ -16,6 +16,7 @@ from lab.scenes import Camera, Identity, Shot, ShotList
 from lab.scenes.camera import PixelGrid
 from lab.scenes.fields import _bspline, _refine, edge_coverage, fbm, pores, table
 
+
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
     """Small test frames render fastest on one thread (no fork/join per op); restored afterwards."""
@@ -133,7 +134,7 @@ def test_integer_pan_flow_reproduces_next_frame(name):
     f0, f1 = clip.frame(0).astype(int), clip.frame(1).astype(int)
     flow = clip.flow(0)
     assert np.allclose(flow[..., 0], -step[0], atol=1e-4) and np.allclose(flow[..., 1], -step[1], atol=1e-4)
-    dx, dy = int(round(flow[0, 0, 0])), int(round(flow[0, 0, 1]))
+    dx, dy = int(np.rint(flow[0, 0, 0])), int(np.rint(flow[0, 0, 1]))
     m = 6
     ys, xs = np.mgrid[m : res.height - m, m : res.width - m]
     moved = f1[ys + dy, xs + dx]
@@ -235,7 +236,7 @@ def test_identity_kept_across_cuts(seed):
             if not (2 <= x < res.width - 2 and 2 <= y < res.height - 2):
                 continue  # out of this shot's frame (the close-up shows the head only)
             colour = pal["body" if part == "head" else part]
-            seen = frame[int(round(y)), int(round(x))]
+            seen = frame[int(np.rint(y)), int(np.rint(x))]
             assert np.abs(seen - np.array(colour)).max() < 0.05, (part, t, seen)
             seen_parts.append(part)
         assert {"head", "eye"} <= set(seen_parts), (t, seen_parts)

@@ -70,10 +70,10 @@ def get(name: str, *, seed: int = 0, motion: str = "static", **options: Any) -> 
 
 
 __all__ = [
+    "MOTIONS",
     "Camera",
     "Character",
     "Identity",
-    "MOTIONS",
     "PixelGrid",
     "Scene",
     "Shot",

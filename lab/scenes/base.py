@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from lab.errors import LabError, LabTypeError
 from lab.resolution import Resolution, parse
-from lab.scenes.camera import Camera, PixelGrid, ShotList, affine_flow, check_time, make_shots, preset
+from lab.scenes.camera import (
+    Camera,
+    PixelGrid,
+    ShotList,
+    affine_flow,
+    check_time,
+    make_shots,
+    preset,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -49,7 +58,7 @@ class Scene:
         seed: int = 0,
         motion: str = "static",
         camera: Camera | None = None,
-        shots: "Sequence[tuple[Camera, float]] | ShotList | None" = None,
+        shots: Sequence[tuple[Camera, float]] | ShotList | None = None,
         **options: Any,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -68,7 +77,7 @@ class Scene:
         if camera is not None:
             if not isinstance(camera, Camera):
                 raise LabTypeError(f"camera must be a lab.scenes.Camera, got {type(camera).__name__}")
-            self.camera: "Camera | ShotList" = camera
+            self.camera: Camera | ShotList = camera
             self.motion = "custom"
         elif shots is not None:
             self.camera = make_shots(shots)
@@ -81,12 +90,12 @@ class Scene:
     def validate_options(self) -> None:
         """Check ``self.options``; raise LabError/LabTypeError with a fix."""
 
-    def preset(self, motion: str) -> "Camera | ShotList":
+    def preset(self, motion: str) -> Camera | ShotList:
         """The camera path of a named motion for this scene (subclasses may frame shots)."""
         center, zoom = self.framing
         return preset(motion, center=center, zoom=zoom)
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         """Colour of every pixel of ``grid``: (3, h, W) float32 in [0, 1] on ``grid.device``."""
         raise NotImplementedError
 
@@ -105,19 +114,19 @@ class Scene:
         """Which shot is showing at time ``t`` (0 for a single camera)."""
         return self.camera.shot_index(check_time(t)) if isinstance(self.camera, ShotList) else 0
 
-    def transform(self, resolution: "str | Resolution", t: float) -> tuple[np.ndarray, np.ndarray]:
+    def transform(self, resolution: str | Resolution, t: float) -> tuple[np.ndarray, np.ndarray]:
         """The pixel -> world affine map ``(A, b)`` (float64) at time ``t`` seconds."""
         res = parse(resolution)
         return self.camera.pixel_to_world(res, check_time(t))
 
-    def grid(self, resolution: "str | Resolution", t: float, rows: tuple[int, int] | None = None, device: str = "cpu") -> PixelGrid:
+    def grid(self, resolution: str | Resolution, t: float, rows: tuple[int, int] | None = None, device: str = "cpu") -> PixelGrid:
         """The :class:`PixelGrid` of rows ``[r0, r1)`` (default all) of a frame at time ``t``."""
         res = parse(resolution)
         A, b = self.transform(res, t)
         r0, r1 = rows if rows is not None else (0, res.height)
         return PixelGrid(res, A, b, int(r0), int(r1), device)
 
-    def world_to_pixel(self, resolution: "str | Resolution", t: float, points: "np.ndarray | Sequence") -> np.ndarray:
+    def world_to_pixel(self, resolution: str | Resolution, t: float, points: np.ndarray | Sequence) -> np.ndarray:
         """Pixel coordinates (column, row; pixel centres at integers) of world ``points`` (N, 2).
 
         >>> s = Scene.__new__(Scene); s.camera = Camera()
@@ -128,7 +137,7 @@ class Scene:
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         return (np.linalg.solve(A, (pts - b).T)).T
 
-    def flow(self, resolution: "str | Resolution", t0: float, t1: float) -> np.ndarray:
+    def flow(self, resolution: str | Resolution, t0: float, t1: float) -> np.ndarray:
         """Exact motion (H, W, 2) float32 in pixels, (dx, dy), of the scene from time ``t0`` to ``t1``.
 
         The point seen at pixel p at ``t0`` is seen at p + flow[p] at ``t1``. Across a cut

@@ -20,8 +20,9 @@ exact motion (flow) of every world-static point between them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -236,7 +237,7 @@ MOTIONS: dict[str, str] = {
 }
 
 
-def preset(motion: str, *, center: tuple[float, float] = (0.0, 0.0), zoom: float = 1.0) -> "Camera | ShotList":
+def preset(motion: str, *, center: tuple[float, float] = (0.0, 0.0), zoom: float = 1.0) -> Camera | ShotList:
     """The camera path for a named ``motion`` around a scene's ``center`` and ``zoom``.
 
     >>> preset("pan").velocity
@@ -314,7 +315,7 @@ class PixelGrid:
         j = np.arange(self.row0, self.row1, dtype=np.float64)
         return self.A[0, 0] * i + self.b[0], self.A[1, 1] * j + self.b[1]
 
-    def xy(self, origin: tuple[float, float] = (0.0, 0.0)) -> "tuple[torch.Tensor, torch.Tensor]":
+    def xy(self, origin: tuple[float, float] = (0.0, 0.0)) -> tuple[torch.Tensor, torch.Tensor]:
         """World coordinates minus ``origin`` as float32 tensors (broadcastable to (h, W)).
 
         Subtracting a nearby ``origin`` (in float64, before the cast) keeps float32 precise.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from lab.errors import LabTypeError
 from lab.scenes.base import Scene
-from lab.scenes.camera import Camera, PixelGrid, ShotList, Shot
+from lab.scenes.camera import Camera, PixelGrid, Shot, ShotList
 from lab.scenes.fields import fbm
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Identity:
     spots: tuple[tuple[float, float, float], ...]
 
     @classmethod
-    def from_seed(cls, seed: int) -> "Identity":
+    def from_seed(cls, seed: int) -> Identity:
         """The identity drawn for ``seed`` (deterministic)."""
         rng = np.random.default_rng([int(seed), 7])
         body = _FURS[rng.integers(len(_FURS))]
@@ -97,7 +97,7 @@ class Character(Scene):
     name = "character"
     description = "a simple character with an identity (shape, palette, markings) that recurs across shots."
     antialiasing = "analytic: every shape is a distance field box-filtered over one pixel; the meadow is band-limited fBm."
-    defaults: dict[str, Any] = {"identity": None}
+    defaults: ClassVar[dict[str, Any]] = {"identity": None}
     planes = 24
 
     def validate_options(self) -> None:
@@ -108,7 +108,7 @@ class Character(Scene):
             raise LabTypeError(f"option identity must be a lab.scenes.Identity, got {type(ident).__name__}")
         self.identity = ident
 
-    def preset(self, motion: str) -> "Camera | ShotList":
+    def preset(self, motion: str) -> Camera | ShotList:
         if isinstance(motion, str) and motion.strip().lower() == "shots":
             return ShotList(
                 (
@@ -130,7 +130,7 @@ class Character(Scene):
             "eye": (HEAD[0] + 0.039, HEAD[1] - 0.014),
         }
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         import torch
 
         ident = self.identity
@@ -141,7 +141,7 @@ class Character(Scene):
         rgb = torch.empty((3, h, w), dtype=torch.float32, device=dev)
         inv = np.linalg.inv(grid.A)
 
-        def region(x0: float, y0: float, x1: float, y1: float):  # noqa: ANN202
+        def region(x0: float, y0: float, x1: float, y1: float):
             """Pixel slices and coordinates of the world box [x0, x1] x [y0, y1] (None if off-grid)."""
             corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) - grid.b
             pix = corners @ inv.T - np.array([0.0, grid.row0])
@@ -155,32 +155,32 @@ class Character(Scene):
                 return rs, cs, X[:, cs], Y[rs, :]
             return rs, cs, X[rs, cs], Y[rs, cs]
 
-        def cov(d: "torch.Tensor") -> "torch.Tensor":  # inside where the distance is negative
+        def cov(d: torch.Tensor) -> torch.Tensor:  # inside where the distance is negative
             return (0.5 - d / f).clamp(0.0, 1.0)
 
-        def paint(box, c: "torch.Tensor", colour: RGB) -> None:  # noqa: ANN001
+        def paint(box, c: torch.Tensor, colour: RGB) -> None:
             rs, cs = box[0], box[1]
             for k in range(3):
                 dst = rgb[k, rs, cs]
                 dst += c * (colour[k] - dst)
 
-        def circle(box, cx: float, cy: float, r: float) -> "torch.Tensor":  # noqa: ANN001
+        def circle(box, cx: float, cy: float, r: float) -> torch.Tensor:
             Xs, Ys = box[2], box[3]
             return torch.sqrt((Xs - cx) ** 2 + (Ys - cy) ** 2) - r
 
-        def ellipse(box, cx: float, cy: float, a: float, b: float, angle: float = 0.0) -> "torch.Tensor":  # noqa: ANN001
+        def ellipse(box, cx: float, cy: float, a: float, b: float, angle: float = 0.0) -> torch.Tensor:
             Xs, Ys = box[2], box[3]
             c, s = math.cos(angle), math.sin(angle)
             u, v = (Xs - cx) * c + (Ys - cy) * s, -(Xs - cx) * s + (Ys - cy) * c
             return (torch.sqrt((u / a) ** 2 + (v / b) ** 2) - 1.0) * min(a, b)
 
-        def capsule(box, x0: float, y0: float, x1: float, y1: float, r: float) -> "torch.Tensor":  # noqa: ANN001
+        def capsule(box, x0: float, y0: float, x1: float, y1: float, r: float) -> torch.Tensor:
             Xs, Ys = box[2], box[3]
             dx, dy = x1 - x0, y1 - y0
             t = (((Xs - x0) * dx + (Ys - y0) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0)
             return torch.sqrt((Xs - x0 - t * dx) ** 2 + (Ys - y0 - t * dy) ** 2) - r
 
-        def around(cx: float, cy: float, rx: float, ry: float | None = None):  # noqa: ANN202
+        def around(cx: float, cy: float, rx: float, ry: float | None = None):
             ry = rx if ry is None else ry
             return region(cx - rx, cy - ry, cx + rx, cy + ry)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lab.scenes.base import Scene, check_option
 from lab.scenes.camera import PixelGrid
@@ -33,7 +33,7 @@ class ZonePlate(Scene):
         "none by default: point-sampled on purpose, so frequencies above Nyquist alias into moire rings; "
         "antialias=True fades the chirp from 0.25 to 0.5 cycles/pixel of local frequency."
     )
-    defaults = {"k": 1000.0, "antialias": False}
+    defaults: ClassVar[dict[str, Any]] = {"k": 1000.0, "antialias": False}
     planes = 10
 
     def validate_options(self) -> None:
@@ -43,7 +43,7 @@ class ZonePlate(Scene):
 
             raise LabTypeError(f"option antialias must be True or False, got {self.options['antialias']!r}")
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         import torch
 
         k = float(self.options["k"])
@@ -69,7 +69,7 @@ class SlantedEdge(Scene):
     name = "edge"
     description = "a slanted (5 degree) dark/light edge for slanted-edge MTF50 sharpness."
     antialiasing = "exact: each pixel is the area of its square on the light side (box filter)."
-    defaults = {"angle": 5.0, "dark": 0.2, "light": 0.8}
+    defaults: ClassVar[dict[str, Any]] = {"angle": 5.0, "dark": 0.2, "light": 0.8}
     planes = 8
 
     def validate_options(self) -> None:
@@ -77,7 +77,7 @@ class SlantedEdge(Scene):
         check_option(self.options["dark"], "dark", 0.0, 1.0)
         check_option(self.options["light"], "light", 0.0, 1.0)
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         a = math.radians(float(self.options["angle"]))
         X, Y = grid.xy()
         nx, ny = math.cos(a), -math.sin(a)  # normal of the edge x = y tan(a), light side positive

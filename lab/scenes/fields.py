@@ -66,7 +66,7 @@ def octave_fade(spacing_px: float) -> float:
     return smoothstep(1.0, 2.0, spacing_px)
 
 
-def _bspline(t: "torch.Tensor") -> "torch.Tensor":
+def _bspline(t: torch.Tensor) -> torch.Tensor:
     """Cubic B-spline kernel beta3(t), support |t| < 2 (elementwise)."""
     import torch
 
@@ -78,7 +78,7 @@ def _bspline(t: "torch.Tensor") -> "torch.Tensor":
     return torch.where(out < 1e-20, torch.zeros_like(out), out)
 
 
-def _refine(c: "torch.Tensor", axis: int) -> "torch.Tensor":
+def _refine(c: torch.Tensor, axis: int) -> torch.Tensor:
     """Cubic B-spline subdivision along ``axis``: nodes k0..k1 at spacing 2s -> 2k0+1..2k1-1 at s."""
     n = c.shape[axis]
     lo = c.narrow(axis, 0, n - 1)
@@ -115,10 +115,10 @@ def fbm(
     seed: int,
     tag: str,
     spacing: float,
-    amplitudes: "np.ndarray | list[list[float]]",
+    amplitudes: np.ndarray | list[list[float]],
     *,
-    mix: "np.ndarray | None" = None,
-) -> "torch.Tensor":
+    mix: np.ndarray | None = None,
+) -> torch.Tensor:
     """Band-limited fractal value noise, one channel per column of ``amplitudes``.
 
     Parameters
@@ -179,7 +179,7 @@ def fbm(
     for k in range(finest + 1):
         ax, bx, ay, by = windows[k]
         if acc is not None:
-            pax, pbx, pay, pby = windows[k - 1]
+            pax, _, pay, _ = windows[k - 1]
             acc = _refine(_refine(acc, 1), 2)
             # refined nodes start at 2*pa+1; crop to this level's window
             oy, ox = ay - (2 * pay + 1), ax - (2 * pax + 1)
@@ -203,7 +203,7 @@ def fbm(
     return _eval_general(grid, acc.contiguous(), s_f, ax, ay)
 
 
-def _weights_1d(u: np.ndarray, device: str, block: int) -> list[tuple[int, int, int, "torch.Tensor"]]:
+def _weights_1d(u: np.ndarray, device: str, block: int) -> list[tuple[int, int, int, torch.Tensor]]:
     """Per block of ``block`` samples: (start, stop, first node, kernel matrix (block, nodes))."""
     import torch
 
@@ -217,7 +217,7 @@ def _weights_1d(u: np.ndarray, device: str, block: int) -> list[tuple[int, int, 
     return out
 
 
-def _eval_separable(grid: PixelGrid, coef: "torch.Tensor", s: float, ax: int, ay: int) -> "torch.Tensor":
+def _eval_separable(grid: PixelGrid, coef: torch.Tensor, s: float, ax: int, ay: int) -> torch.Tensor:
     """Evaluate a B-spline coefficient lattice at an axis-aligned grid with banded matmuls."""
     import torch
 
@@ -238,7 +238,7 @@ def _eval_separable(grid: PixelGrid, coef: "torch.Tensor", s: float, ax: int, ay
     return out.view(grid.height, n_ch, grid.width).permute(1, 0, 2)
 
 
-def _cubic_weights(t: "torch.Tensor") -> "torch.Tensor":
+def _cubic_weights(t: torch.Tensor) -> torch.Tensor:
     """The 4 cubic B-spline weights (N, 4) of nodes floor(u)-1 .. floor(u)+2 for fractions t = u - floor(u)."""
     import torch
 
@@ -255,7 +255,7 @@ def _cubic_weights(t: "torch.Tensor") -> "torch.Tensor":
 GATHER_CHUNK = 1 << 18  # pixels per chunk of the general (rolled camera) evaluation
 
 
-def _eval_general(grid: PixelGrid, coef: "torch.Tensor", s: float, ax: int, ay: int) -> "torch.Tensor":
+def _eval_general(grid: PixelGrid, coef: torch.Tensor, s: float, ax: int, ay: int) -> torch.Tensor:
     """Evaluate a B-spline coefficient lattice at any affine grid.
 
     Each pixel reads its 4x4 nodes as 4 rows of 4 neighbours, from a table holding every
@@ -295,7 +295,7 @@ def pores(
     *,
     presence: float = 0.75,
     table_size: int = 1024,
-) -> "torch.Tensor":
+) -> torch.Tensor:
     """Dark pore coverage (h, W) in [0, 1]: Worley F1 distance clipped at each pore's radius.
 
     Each square cell of side ``cell`` (world units) holds one feature point (a jittered grid,
@@ -340,7 +340,7 @@ def pores(
         ix = np.clip(np.floor((x - origin[0]) / cell).astype(np.int64), 0, len(cols) - 1)
         iy = torch.from_numpy(np.clip(np.floor((y - origin[1]) / cell).astype(np.int64), 0, len(rows) - 1)).to(dev)
 
-        def expand(tab: np.ndarray) -> "torch.Tensor":  # (cells_y, cells_x) -> (h, W) by row copies
+        def expand(tab: np.ndarray) -> torch.Tensor:  # (cells_y, cells_x) -> (h, W) by row copies
             return torch.from_numpy(np.ascontiguousarray(tab[:, ix], dtype=np.float32)).to(dev).index_select(0, iy)
 
         dx2 = torch.from_numpy(((x - origin[0])[None, :] - px[:, ix]) ** 2).float().to(dev).index_select(0, iy)
@@ -352,14 +352,14 @@ def pores(
     iy = torch.floor(Y / cell).long().clamp_(0, len(rows) - 1)
     idx = (iy * len(cols) + ix).reshape(-1)
 
-    def take(tab: np.ndarray) -> "torch.Tensor":
+    def take(tab: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(tab, dtype=np.float32)).to(dev).reshape(-1)[idx].view(X.shape)
 
     d = torch.sqrt((X - take(px)) ** 2 + (Y - take(py)) ** 2)
     return (take(k1) - d / f).clamp_(0.0, 1.0) * take(area)
 
 
-def ramp(signed_distance: "torch.Tensor", footprint: float) -> "torch.Tensor":
+def ramp(signed_distance: torch.Tensor, footprint: float) -> torch.Tensor:
     """Box-filtered coverage of the inside (negative distance) of a straight edge.
 
     ``signed_distance`` in world units; the transition spans one pixel ``footprint``.
@@ -368,7 +368,7 @@ def ramp(signed_distance: "torch.Tensor", footprint: float) -> "torch.Tensor":
     return (0.5 - signed_distance / footprint).clamp_(0.0, 1.0)
 
 
-def edge_coverage(signed_distance: "torch.Tensor", footprint: float, angle: float) -> "torch.Tensor":
+def edge_coverage(signed_distance: torch.Tensor, footprint: float, angle: float) -> torch.Tensor:
     """Exact area of a square pixel on the inside (negative side) of a straight edge.
 
     A square of side ``footprint`` projected on the edge normal (at ``angle`` to the pixel
@@ -438,7 +438,7 @@ class CellLookup:
         cols = np.arange(self.c0, self.c0 + self.ncols) % self.size
         return tab[np.ix_(rows, cols)].astype(np.float64)
 
-    def get(self, tab: np.ndarray, di: int = 0, dj: int = 0) -> "torch.Tensor":
+    def get(self, tab: np.ndarray, di: int = 0, dj: int = 0) -> torch.Tensor:
         """``tab[row + dj, col + di]`` per pixel as float32 (h, W) (indices clipped to the window)."""
         import torch
 

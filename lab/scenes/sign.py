@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import cv2
 import numpy as np
@@ -29,7 +29,7 @@ DEFAULT_LINES: tuple[tuple[str, float, float, float, bool], ...] = (
 
 
 @functools.lru_cache(maxsize=64)
-def _glyph_path(text: str, bold: bool):  # noqa: ANN202 - a matplotlib Path
+def _glyph_path(text: str, bold: bool):
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextPath
 
@@ -37,7 +37,7 @@ def _glyph_path(text: str, bold: bool):  # noqa: ANN202 - a matplotlib Path
     return TextPath((0.0, 0.0), text, size=1.0, prop=prop)
 
 
-def text_mask(grid: PixelGrid, lines: "tuple[tuple[str, float, float, float, bool], ...]") -> np.ndarray:
+def text_mask(grid: PixelGrid, lines: tuple[tuple[str, float, float, float, bool], ...]) -> np.ndarray:
     """Anti-aliased coverage (h, W) uint8 of text ``lines`` on ``grid``.
 
     Glyph outlines (DejaVu Sans, bundled with matplotlib) are mapped through the camera into
@@ -67,7 +67,7 @@ def text_mask(grid: PixelGrid, lines: "tuple[tuple[str, float, float, float, boo
     return mask[pad:-pad]
 
 
-def _box_cov(X: "torch.Tensor", Y: "torch.Tensor", x0: float, x1: float, y0: float, y1: float, f: float) -> "torch.Tensor":
+def _box_cov(X: torch.Tensor, Y: torch.Tensor, x0: float, x1: float, y0: float, y1: float, f: float) -> torch.Tensor:
     """Coverage of an axis-aligned world rectangle (separable box-filtered edges)."""
     cx = ((X - x0) / f + 0.5).clamp(0, 1) * ((x1 - X) / f + 0.5).clamp(0, 1)
     cy = ((Y - y0) / f + 0.5).clamp(0, 1) * ((y1 - Y) / f + 0.5).clamp(0, 1)
@@ -89,7 +89,7 @@ class Sign(Scene):
         "edges (OpenCV LINE_AA, 1/256 px vertices); the board and logo are analytic shapes "
         "box-filtered over one pixel; the wall is band-limited fBm."
     )
-    defaults = {"lines": DEFAULT_LINES}
+    defaults: ClassVar[dict[str, Any]] = {"lines": DEFAULT_LINES}
     planes = 16
 
     def validate_options(self) -> None:
@@ -100,7 +100,7 @@ class Sign(Scene):
             raise LabTypeError("option lines must be a tuple of (text, x, y, size, bold) entries")
         self.options["lines"] = tuple(tuple(ln) for ln in lines)
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         import torch
 
         f = grid.footprint
@@ -111,7 +111,7 @@ class Sign(Scene):
         for c, v in enumerate((0.62, 0.60, 0.56)):
             rgb[c] = v * (1.0 + wall)
 
-        def paint(cov: "torch.Tensor", colour: tuple[float, float, float]) -> None:
+        def paint(cov: torch.Tensor, colour: tuple[float, float, float]) -> None:
             for c in range(3):
                 rgb[c] += cov * (colour[c] - rgb[c])
 

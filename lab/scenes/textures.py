@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from lab.errors import LabError, LabTypeError, choice_error
+from lab.errors import choice_error
 from lab.scenes.base import Scene, check_option, check_rgb
 from lab.scenes.camera import PixelGrid
 from lab.scenes.fields import CellLookup, band_limit, fbm, pores
@@ -47,7 +47,7 @@ class Skin(Scene):
         "pore edges are box-filtered over one pixel and sub-pixel pores keep their area; "
         "a pore layer fades out as its cells shrink from 6 to 4 px."
     )
-    defaults = {"tone": "medium", "pore_scale": 1.0, "relief": 1.0}
+    defaults: ClassVar[dict[str, Any]] = {"tone": "medium", "pore_scale": 1.0, "relief": 1.0}
     planes = 20
 
     def validate_options(self) -> None:
@@ -60,7 +60,7 @@ class Skin(Scene):
         check_option(self.options["pore_scale"], "pore_scale", 0.2, 5.0)
         check_option(self.options["relief"], "relief", 0.0, 3.0)
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         import torch
 
         tone = self.options["tone"]
@@ -95,7 +95,7 @@ class Fabric(Scene):
         "analytic band-limit: the weave is a sum of sinusoids, each faded from 0.25 to 0.5 "
         "cycles/pixel by its own frequency; fibre grain is band-limited fBm (octaves under 2 px fade)."
     )
-    defaults = {"weave": "twill", "thread": 0.0045, "warp": (0.16, 0.24, 0.50), "weft": (0.86, 0.83, 0.75)}
+    defaults: ClassVar[dict[str, Any]] = {"weave": "twill", "thread": 0.0045, "warp": (0.16, 0.24, 0.50), "weft": (0.86, 0.83, 0.75)}
     planes = 20
 
     def validate_options(self) -> None:
@@ -105,7 +105,7 @@ class Fabric(Scene):
         check_rgb(self.options["warp"], "warp")
         check_rgb(self.options["weft"], "weft")
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         import torch
 
         p = float(self.options["thread"])
@@ -148,7 +148,7 @@ class Foliage(Scene):
         "analytic: each blade's edge is box-filtered over one pixel footprint; a blade thinner "
         "than a pixel is widened to one pixel with its darkness scaled by width (area kept)."
     )
-    defaults = {"density": 3.0, "blade_width": 0.003}
+    defaults: ClassVar[dict[str, Any]] = {"density": 3.0, "blade_width": 0.003}
     planes = 28
     framing = ((0.0, 0.0), 1.0)
 
@@ -156,7 +156,7 @@ class Foliage(Scene):
         check_option(self.options["density"], "density", 0.25, 4.0)
         check_option(self.options["blade_width"], "blade_width", 1e-4, 0.02)
 
-    def shade(self, grid: PixelGrid) -> "torch.Tensor":
+    def shade(self, grid: PixelGrid) -> torch.Tensor:
         import torch
 
         f = grid.footprint

@@ -18,8 +18,10 @@ For video the starting noise is the whole story (:func:`upscale_clip`):
   along the clip's ground-truth flow (accumulated sub-pixel positions, sampled at the nearest
   canvas cell so every pixel stays exactly unit-variance white noise). Limits: it moves in whole
   canvas cells (sub-pixel drift is rounded), disoccluded areas get fresh noise, and the network
-  is not shift-equivariant at sub-pixel offsets, so some flicker remains. Native rendering
-  flickers least of all.
+  is not shift-equivariant at sub-pixel offsets, so some flicker remains. Over a few frames of
+  a sub-pixel drift, fixed noise can even score a little steadier than warped noise (the warped
+  noise jumps by a whole pixel now and then); both are far steadier than independent noise.
+  Native rendering flickers least of all.
 
 Weights: ``assets/models/diffusion_sr.safetensors`` (+ model card), retrained with
 ``python -m lab.train diffusion-sr`` (:mod:`lab.train.diffusion_sr`).

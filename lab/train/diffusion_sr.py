@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the crop sampler, noise and init (default 0)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument(
+        "--init", type=Path, default=None, help="continue from this diffusion-sr safetensors file (default: fresh)"
+    )
+    parser.add_argument(
         "--max-minutes", type=float, default=None, help="stop training after this many minutes (default: no limit)"
     )
 
@@ -70,7 +73,16 @@ def run(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
     from lab.models import crops
-    from lab.models.diffusion_sr import FACTOR, DiffusionSR, build_unet, make_scheduler, sample, save, weights_path
+    from lab.models.diffusion_sr import (
+        FACTOR,
+        DiffusionSR,
+        build_unet,
+        load_file,
+        make_scheduler,
+        sample,
+        save,
+        weights_path,
+    )
     from lab.train.sr import command_line, write_card
 
     if args.steps < 1:
@@ -99,9 +111,24 @@ def run(args: argparse.Namespace) -> None:
     )
     residual_scale = 0.5 / max(residual_std, 1e-4)
 
-    # 2. DDPM training, v-prediction
-    unet = build_unet()
-    model = DiffusionSR(unet, residual_scale)
+    # 2. DDPM training, v-prediction (fresh, or continuing a saved model with its own residual_scale)
+    previous: dict = {"steps": 0, "commands": [], "seconds": 0.0}
+    if args.init:
+        from safetensors import safe_open
+
+        model = load_file(args.init)
+        unet = model.unet.train().requires_grad_(True)
+        residual_scale = model.residual_scale
+        with safe_open(str(args.init), framework="pt") as f:
+            meta = f.metadata() or {}
+        previous = {
+            "steps": int(meta.get("steps", 0)),
+            "commands": meta.get("command", "").split("\n"),
+            "seconds": float(meta.get("train_seconds", 0)),
+        }
+    else:
+        unet = build_unet()
+        model = DiffusionSR(unet, residual_scale)
     scheduler = make_scheduler("ddpm")
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=1e-4)
     limit_s = args.max_minutes * 60 if args.max_minutes else float("inf")
@@ -164,17 +191,18 @@ def run(args: argparse.Namespace) -> None:
     hf_native, hf_bic, hf_diff = _hf_share(hr_test), _hf_share(bic), _hf_share(outs[0])
     seed_spread = float((outs[0] - outs[1]).abs().mean() * 255)
     n_params = sum(p.numel() for p in unet.parameters())
-    command = command_line(args, "diffusion-sr")
+    command = "\n".join([c for c in previous["commands"] if c] + [command_line(args, "diffusion-sr")])
+    total_steps = previous["steps"] + steps_done
     limit_note = f", time limit {args.max_minutes:g} min" if args.max_minutes else ""
     meta = {
-        "steps": str(steps_done),
+        "steps": str(total_steps),
         "final_loss": f"{running:.5f}",
         "heldout_psnr_db": f"{p_diff:.3f}",
         "heldout_bicubic_psnr_db": f"{p_bic:.3f}",
         "heldout_hf_share": f"{hf_diff:.4f}",
         "heldout_native_hf_share": f"{hf_native:.4f}",
         "heldout_bicubic_hf_share": f"{hf_bic:.4f}",
-        "train_seconds": f"{t_train:.0f}",
+        "train_seconds": f"{t_train + previous['seconds']:.0f}",
         "command": command,
     }
     save(model, out, metadata=meta)
@@ -204,8 +232,9 @@ def run(args: argparse.Namespace) -> None:
             ),
             "Training": (
                 f"DDPM objective, v-prediction, cosine (squaredcos_cap_v2) schedule, 1000 timesteps; AdamW "
-                f"(lr {args.lr:g}, warm-up then cosine), gradient clipping 1.0, {steps_done} steps "
-                f"(of {args.steps} planned{limit_note}), seed {args.seed}, "
+                f"(lr {args.lr:g}, warm-up then cosine), gradient clipping 1.0, {total_steps} steps in all"
+                + (f" ({previous['steps']} in earlier runs, then {steps_done}" if previous["steps"] else f" (")
+                + f" of {args.steps} planned{limit_note}), seed {args.seed}, "
                 f"{args.threads} CPU thread(s). Rendering the data took {t_data:.0f} s, training {t_train:.0f} s "
                 "(2-core CPU shared with other jobs)."
             ),
@@ -223,17 +252,23 @@ def run(args: argparse.Namespace) -> None:
                 "Tiny and trained for minutes on synthetic textures: its invented detail is plausible at the "
                 "scale of the training scenes only. It runs on the whole frame (GroupNorm statistics are "
                 "per image), so very large frames are refused by the memory guard; use crops or a GPU."
+                + (
+                    " Training stopped on its time limit, so rerunning the commands reproduces the recipe "
+                    "and the quality, not the exact weights."
+                    if args.max_minutes
+                    else ""
+                )
             ),
             "Retrain": f"```\n{command}\n```",
         },
         {
             "file": out.name,
             "parameters": f"{n_params:,}",
-            "steps": str(steps_done),
+            "steps": str(total_steps),
             "final loss (v-MSE, running mean)": f"{running:.4f}",
             "held-out PSNR diffusion-sr / bicubic": f"{p_diff:.2f} dB / {p_bic:.2f} dB",
             "held-out HF share native / bicubic / diffusion-sr": f"{hf_native:.4f} / {hf_bic:.4f} / {hf_diff:.4f}",
-            "training time (this CPU)": f"{t_train:.0f} s (+ {t_data:.0f} s rendering)",
+            "training time (this CPU)": f"{t_train + previous['seconds']:.0f} s in all (+ {t_data:.0f} s rendering)",
         },
     )
     print(f"saved {out} ({out.stat().st_size / 2**20:.1f} MiB); PSNR {p_diff:.2f} vs bicubic {p_bic:.2f} dB; "

@@ -44,11 +44,11 @@ def _load(path: Path) -> dict:
 
 
 # --- the authoring tool-chain ---------------------------------------------------------------
-def test_lessons_are_numbered_by_their_file_names():
+def test_course_has_ten_lessons_numbered_by_their_file_names():
     assert NOTEBOOKS, "no lesson notebooks in lessons/"
     numbers = [_load(p)["metadata"]["course"]["lesson"] for p in NOTEBOOKS]
     assert numbers == [int(p.name[:2]) for p in NOTEBOOKS]
-    assert set(numbers) <= set(range(10))
+    assert numbers == list(range(10)), "the course has ten lessons, 00 to 09"
 
 
 def test_course_map_links_every_lesson():

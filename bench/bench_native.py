@@ -74,7 +74,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--frames", type=int, default=48)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: lab.native's automatic choice)")
     ap.add_argument("--skip-clip", action="store_true", help="skip the 4K clip memory measurement")
     args = ap.parse_args()
 
@@ -82,9 +82,10 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from lab import scenes
+    from lab import native, scenes
 
-    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
+    mode = "" if args.threads else f" (render picks 1 while the machine is busy: {native.busy()})"
+    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads{mode}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at start")
     rows: list[tuple[str, str, str]] = []
     skin = scenes.get("skin")

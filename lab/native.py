@@ -15,7 +15,9 @@ whole frame's float32 intermediates would not fit. At rest a frame is uint8 (H, 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -110,6 +112,38 @@ def plan_bands(scene: Scene, resolution: str | Resolution, tile_rows: int | None
     return [(r0, min(r0 + rows, res.height)) for r0 in range(0, res.height, rows)]
 
 
+def busy() -> bool:
+    """True when the machine is oversubscribed: the 1-minute load average is at least the CPU count."""
+    try:
+        return os.getloadavg()[0] >= (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform
+        return False
+
+
+@contextlib.contextmanager
+def cpu_threads(threads: int | None, device: str) -> Iterator[None]:
+    """Run torch CPU work on ``threads`` intra-op threads, restoring the setting afterwards.
+
+    ``None`` picks automatically: one thread when :func:`busy`, else torch's current setting.
+    On a shared 2-core machine torch's fork/join per op made two threads 5-17x slower than one
+    (see BENCHMARKS.md); on a free machine the default keeps all cores.
+    """
+    import torch
+
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1):
+        raise LabError(f"threads must be a positive integer or None (automatic), got {threads!r}")
+    before = torch.get_num_threads()
+    want = int(threads) if threads is not None else (1 if busy() else before)
+    if device != "cpu" or want == before:
+        yield
+        return
+    torch.set_num_threads(want)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _to_uint8(rgb: torch.Tensor) -> np.ndarray:
     """(3, h, W) float tensor in [0, 1] -> (h, W, 3) uint8, rounding like ``lab.arrays.to_uint8``."""
     import torch
@@ -119,7 +153,13 @@ def _to_uint8(rgb: torch.Tensor) -> np.ndarray:
 
 
 def render_tensor(
-    scene: Scene, resolution: str | Resolution, t: float = 0.0, *, device: str | None = None, tile_rows: int | None = None
+    scene: Scene,
+    resolution: str | Resolution,
+    t: float = 0.0,
+    *,
+    device: str | None = None,
+    tile_rows: int | None = None,
+    threads: int | None = None,
 ) -> torch.Tensor:
     """The frame at time ``t`` (s) as a (3, H, W) float32 tensor in [0, 1] on ``device``.
 
@@ -133,14 +173,20 @@ def render_tensor(
     dev = _device(device)
     guard_frame(res, "float32", copies=1)
     out = torch.empty((3, res.height, res.width), dtype=torch.float32, device=dev)
-    with torch.no_grad():
+    with torch.no_grad(), cpu_threads(threads, dev):
         for r0, r1 in plan_bands(scene, res, tile_rows):
             out[:, r0:r1] = scene.shade(scene.grid(res, t, (r0, r1), dev))
     return out
 
 
 def render_float(
-    scene: Scene, resolution: str | Resolution, t: float = 0.0, *, device: str | None = None, tile_rows: int | None = None
+    scene: Scene,
+    resolution: str | Resolution,
+    t: float = 0.0,
+    *,
+    device: str | None = None,
+    tile_rows: int | None = None,
+    threads: int | None = None,
 ) -> np.ndarray:
     """The frame at time ``t`` (s) as (H, W, 3) float32 numpy in [0, 1] (before quantisation).
 
@@ -150,11 +196,17 @@ def render_float(
     """
     from lab.arrays import to_numpy
 
-    return to_numpy(render_tensor(scene, resolution, t, device=device, tile_rows=tile_rows))
+    return to_numpy(render_tensor(scene, resolution, t, device=device, tile_rows=tile_rows, threads=threads))
 
 
 def render(
-    scene: Scene, resolution: str | Resolution, t: float = 0.0, *, device: str | None = None, tile_rows: int | None = None
+    scene: Scene,
+    resolution: str | Resolution,
+    t: float = 0.0,
+    *,
+    device: str | None = None,
+    tile_rows: int | None = None,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Render ``scene`` natively at ``resolution`` at time ``t`` (s): uint8 (H, W, 3) RGB.
 
@@ -162,6 +214,8 @@ def render(
     scene documents (``scene.antialiasing``). ``device`` is "cpu", "cuda" or None (CUDA when
     present). Large frames are rendered in row bands when the memory guard requires it (or
     every ``tile_rows`` rows); the result does not depend on the banding beyond float rounding.
+    ``threads`` sets torch's CPU threads for this call (None: one thread when the machine is
+    oversubscribed, see :func:`cpu_threads`).
 
     >>> from lab import scenes
     >>> f = render(scenes.get("zoneplate"), "64x36", 0.0)
@@ -176,7 +230,7 @@ def render(
     dev = _device(device)
     guard_frame(res, "uint8")
     out = np.empty(res.shape, np.uint8)
-    with torch.no_grad():
+    with torch.no_grad(), cpu_threads(threads, dev):
         for r0, r1 in plan_bands(scene, res, tile_rows):
             out[r0:r1] = _to_uint8(scene.shade(scene.grid(res, t, (r0, r1), dev)))
     return out

@@ -207,6 +207,24 @@ def test_bad_inputs():
             native.render(scene, "64x36", device="cuda")
 
 
+def test_threads_are_set_for_the_call_and_restored():
+    scene = scenes.get("edge")
+    before = torch.get_num_threads()
+    seen = []
+    orig = scene.shade
+
+    def spy(grid):
+        seen.append(torch.get_num_threads())
+        return orig(grid)
+
+    scene.shade = spy  # type: ignore[method-assign]
+    native.render(scene, "64x36", threads=1)
+    assert seen == [1] and torch.get_num_threads() == before
+    with pytest.raises(LabError, match="threads"):
+        native.render(scene, "64x36", threads=0)
+    assert torch.get_num_threads() == before
+
+
 # --- devices ------------------------------------------------------------------------
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 @pytest.mark.parametrize("name", SCENES)

@@ -68,6 +68,9 @@ for side in sides:
 law = cost.fit_power_law([s * s for s in sides], timings)
 print(f"fit: time ~ {law}; a 4K frame (8.3 MP) would take ~{law.predict(3840 * 2160):.0f} s "
       f"on this device for {gen_steps} steps (extrapolated)")
+if law.r2 < 0.9:
+    print(f"warning: the fit explains only {law.r2:.0%} of the variation; other work on this machine disturbed "
+          "the timings, so the exponent and the extrapolation are unreliable. Run the cell again.")
 
 # %% [markdown]
 # On an idle machine the exponent comes out close to 1 (twice the pixels, about twice the

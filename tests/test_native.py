@@ -58,7 +58,7 @@ def test_memory_guard_tiles_then_refuses(monkeypatch):
     scene = scenes.get("skin")
     res = Resolution(640, 360)
     assert native.plan_bands(scene, res) == [(0, 360)]
-    assert len(native.plan_bands(scene, "4k")) == 3  # 3-megapixel bands by default
+    assert len(native.plan_bands(scene, "4k")) == 8  # 1-megapixel bands by default
     row_bytes = scene.planes * 4 * res.width
     monkeypatch.setenv("LAB_MEMORY_LIMIT_BYTES", str(2 * 100 * row_bytes))  # half of it = 100 rows
     bands = native.plan_bands(scene, res)

@@ -153,7 +153,9 @@ class _BinReader:
 
     def _take(self, nbytes: int) -> bytes:
         if self.pos + nbytes > len(self.data):
-            raise LabError(f"ncnn .bin file ended early: needed {nbytes} bytes at offset {self.pos} of {len(self.data)}")
+            raise LabError(
+                f"ncnn .bin file ended early: needed {nbytes} bytes at offset {self.pos} of {len(self.data)}"
+            )
         chunk = self.data[self.pos : self.pos + nbytes]
         self.pos += nbytes
         return chunk
@@ -328,7 +330,9 @@ def receptive_radius(net: SRVGGNetCompact) -> int:
     return convs + (2 if net.out_scale != 1.0 else 0)
 
 
-def upscale_tensor(x: torch.Tensor, net: SRVGGNetCompact, *, tile: int = 0, tile_pad: int | None = None) -> torch.Tensor:
+def upscale_tensor(
+    x: torch.Tensor, net: SRVGGNetCompact, *, tile: int = 0, tile_pad: int | None = None
+) -> torch.Tensor:
     """Run ``net`` over (1, 3, H, W) ``x`` on x's device, in tiles of ``tile`` LR pixels (0 = whole).
 
     Each tile is cut with ``tile_pad`` extra pixels of context on every side (default: the

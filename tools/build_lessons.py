@@ -21,8 +21,9 @@ The header (``# key: value`` lines before the first ``# %%``) holds the notebook
 plain ``# %%`` cell is code. The builder adds, in front of every lesson:
 
 1. a markdown cell with the "Open in Colab" badge, pointing at the course repository;
-2. a collapsed setup cell that installs the package only when the notebook runs on Colab
-   (and, outside Colab, finds the library of a source checkout that was not pip-installed).
+2. a collapsed setup cell that, only when the notebook runs on Colab, clones the course and
+   installs it (editable, so the trained weights in assets/ come along), and outside Colab
+   finds the library of a source checkout that was not pip-installed.
 
 Notebooks are written without outputs and with stable cell ids, so rebuilding an unchanged
 source gives a byte-identical file.
@@ -67,9 +68,14 @@ if "google.colab" in sys.modules:
             "This copy of the course does not know its GitHub repository yet. Set COURSE_REPO above to "
             "'owner/name' of the repository you opened this notebook from, then run this cell again."
         )
+    # Clone the course (the lessons need its assets/: trained weights) and install it editable.
     # Colab already has torch, numpy and ipywidgets: the package only sets lower bounds, so pip keeps them.
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    f"native4k-lab[colab] @ git+https://github.com/{{COURSE_REPO}}"], check=True)
+    course = "/content/native4k-lab"
+    if not os.path.isdir(course):
+        subprocess.run(["git", "clone", "--depth", "1", f"https://github.com/{{COURSE_REPO}}", course], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", f"{{course}}[colab]"], check=True)
+    sys.path.insert(0, course)  # an editable install is only seen by new processes; this kernel sees it now
+    os.chdir(os.path.join(course, "lessons"))
 elif importlib.util.find_spec("lab") is None and os.path.isfile(os.path.join("..", "lab", "__init__.py")):
     sys.path.insert(0, os.path.abspath(".."))  # a source checkout that was not pip-installed'''
 

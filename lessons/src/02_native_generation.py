@@ -84,8 +84,8 @@ for name in scenes.names():
 # %%
 fabric = scenes.get("fabric", seed=1)
 fabric_big = native.render(fabric, tier.target)
-viz.loupe_figure({"rendered at the source size (anti-aliased)": native.render(fabric, tier.source),
-                  "every 4th pixel of a 4x larger render (point-sampled)": fabric_big[::tier.factor, ::tier.factor]},
+viz.loupe_figure({"anti-aliased render": native.render(fabric, tier.source),
+                  "point-sampled (every 4th pixel)": fabric_big[::tier.factor, ::tier.factor]},
                  x=tier.source.width * 0.5, y=tier.source.height * 0.5, zoom=8, crop=max(12, tier.source.width // 12))
 
 # %% [markdown]

@@ -439,6 +439,8 @@ def load_pipelines(
         return pipe
 
     text2img = fetch(diffusers.StableDiffusionPipeline, base, safety_checker=None, requires_safety_checker=False)
+    # DDIM (eta 0): deterministic for a seed and the scheduler the texture lessons use
+    text2img.scheduler = diffusers.DDIMScheduler.from_config(text2img.scheduler.config)
     up = fetch(diffusers.StableDiffusionUpscalePipeline, upscaler) if upscaler else None
     return HubPipelines(text2img, up, settings)
 

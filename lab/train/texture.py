@@ -360,7 +360,7 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
     lines = [
         "# Texture diffusion model (pixel space, class-conditioned)",
         "",
-        f"Weights: `{weights.name}` (safetensors, {weights.stat().st_size / 2**20:.1f} MiB, {params:,} parameters, fp32).",
+        f"Weights: `{weights.name}` (safetensors, {weights.stat().st_size / 2**20:.1f} MiB, {params:,} parameters, stored as float16, run in float32).",
         "",
         "## Model",
         "- `diffusers.UNet2DModel`, `add_attention=False` (fully convolutional: runs on any grid, cost linear in pixels),",
@@ -414,12 +414,33 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
             "",
         ]
     lines += [
+        "## Use",
+        "",
+        "```python",
+        "from lab import diffusion",
+        "model = diffusion.load()                                   # this file",
+        f"image = model.generate({data['classes'][0]!r}, \"1920x1080\", steps=20, seed=0)   # uint8 (1080, 1920, 3), tiled",
+        f"clip = model.video({data['classes'][-1]!r}, \"512x288\", 24, motion=(2, 0), noise=\"moving\")  # stable pan",
+        "```",
+        "",
         "## Limits",
         "- A texture model, not a scene model: it makes stationary texture of each kind at the pixel scale it was",
         f"  trained at ({data['density']:g} px per frame height), with no layout, objects or text.",
         "- Tiny and CPU-trained: samples are plausible but simpler than the procedural originals.",
-        "",
     ]
+    off = [k for k, ev in info.get("evaluation", {}).items() if abs(ev["sample_slope"] - ev["data_slope"]) > 0.3]
+    if off:
+        lines.append(
+            f"- Under-trained for {', '.join(off)}: sample spectra differ from the scenes' by more than 0.3 in slope "
+            "(table above): samples keep residual high-frequency noise and muted colours. Longer training should "
+            "help (not verified here)."
+        )
+    if info["steps"] < info["planned_steps"]:
+        lines.append(
+            f"- The run was cut by `--max-minutes` after {info['steps']:,} steps, so the same command on a faster or "
+            "idle machine trains more steps; `--steps` without `--max-minutes` fixes the schedule instead."
+        )
+    lines.append("")
     path.write_text("\n".join(lines))
     return path
 

@@ -187,8 +187,8 @@ widgets.explore("skin", target=tier.target, source=tier.source, methods=["bicubi
 # divided by the native frame's (use `metrics.high_frequency_share`). Store it in
 # `lanczos_waxiness` and check it against the library's `metrics.waxiness`.
 #
-# This lesson has no graded notebook of its own; the graded exercises are in
-# [exercises/](exercises/).
+# Graded exercises for this lesson: [exercises/ex04_texture_and_text.ipynb](exercises/ex04_texture_and_text.ipynb)
+# (it covers lessons 4 and 6).
 
 # %%
 lanczos_waxiness = ...  # your answer

@@ -167,8 +167,8 @@ widgets.explore("sign", target=tier.target, source=tier.source, methods=["bicubi
 # `sharpest_upscaler` (a string such as `"bicubic"`) and check that it is a valid upscaler
 # name. Then compare: is it also the one with the best PSNR on the sign?
 #
-# This lesson has no graded notebook of its own; the graded exercises are in
-# [exercises/](exercises/).
+# Graded exercises for this lesson: [exercises/ex04_texture_and_text.ipynb](exercises/ex04_texture_and_text.ipynb)
+# (it covers lessons 4 and 6).
 
 # %%
 sharpest_upscaler = ...  # e.g. "lanczos"

@@ -307,7 +307,7 @@ def test_shipped_weights_are_trained(shipped: TextureModel) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the shipped model (about 1.9k steps on a shared CPU) is undertrained: its samples keep residual "
+    reason="the shipped model (2,036 steps in 70 min on a shared CPU) is under-trained: its samples keep residual "
     "high-frequency noise, so their spectra are flatter than the scenes' (measured gaps 0.3-0.9, target 0.3)",
 )
 def test_shipped_samples_match_the_spectrum_slope_within_0_3(shipped: TextureModel) -> None:

@@ -276,8 +276,11 @@ def _figure(width_in: float, height_in: float) -> "Figure":
     return Figure(figsize=(width_in, height_in), layout="constrained")
 
 
-def _image_axes(ax, image: np.ndarray, title: str, extent=None) -> None:
-    ax.imshow(image, interpolation="nearest", extent=extent)
+def _image_axes(ax, image: np.ndarray, title: str, extent=None, *, pixels: bool = False) -> None:
+    # Overviews are shown smaller than their pixel grid: nearest-neighbour display would draw false
+    # moire on zone plates and weaves, so matplotlib's anti-aliased resampling is used there.
+    # Magnified crops (pixels=True) keep nearest so each pixel shows as a block.
+    ax.imshow(image, interpolation="nearest" if pixels else "antialiased", extent=extent)
     ax.set_title(title, color="#1b1b1b")
     ax.set_xlabel("x (px)")
     ax.set_ylabel("y (px)")
@@ -333,7 +336,7 @@ def loupe_figure(
                 mx0, my0, mx1, my1 = metric_box((x0, y0, x1, y1), w, h)
                 m = crop_metrics(frame[my0:my1, mx0:mx1])
                 title += f"\nHF share {m['high_frequency_share']:.3f} · sharpness {m['sharpness']:.1f}"
-            _image_axes(bottom, part, title, extent=(x0 - 0.5, x1 - 0.5, y1 - 0.5, y0 - 0.5))
+            _image_axes(bottom, part, title, extent=(x0 - 0.5, x1 - 0.5, y1 - 0.5, y0 - 0.5), pixels=True)
             if grid and (x1 - x0) <= 64:
                 bottom.set_xticks(np.arange(x0 - 0.5, x1, 1.0), minor=True)
                 bottom.set_yticks(np.arange(y0 - 0.5, y1, 1.0), minor=True)

@@ -344,12 +344,14 @@ def plot_report(rep: Report) -> Any:
     >>> len(fig.axes) >= 3
     True
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     if not isinstance(rep, Report):
         raise LabTypeError(f"plot_report needs the Report returned by report(), got {type(rep).__name__}")
     n_maps = len(rep.heatmaps)
-    fig, axes = plt.subplots(1, 2 + n_maps, figsize=(4.2 * (2 + n_maps), 3.8), constrained_layout=True)
+    # a bare Figure (not pyplot): returning it from a notebook cell shows it once
+    fig = Figure(figsize=(4.2 * (2 + n_maps), 3.8), layout="constrained")
+    axes = fig.subplots(1, 2 + n_maps)
     ax = axes[0]
     for arm, curve in rep.warp_curves.items():
         ax.plot(np.arange(len(curve)), curve, marker="o", ms=3, label=rep.labels.get(arm, arm))

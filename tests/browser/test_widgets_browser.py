@@ -1,9 +1,10 @@
 """The interactive tools in a real browser: JupyterLab + headless Chromium through Playwright.
 
 Starts ``jupyter lab`` on 127.0.0.1 (free port, empty token, a temporary root folder holding a
-copy of the notebook, notebook windowing mode 'none' so off-screen cells render), runs every
-cell, waits for the loupe images to load, moves the loupe's x slider with the keyboard and
-checks that the displayed loupe image changed. Screenshots go to test-artifacts/.
+copy of two lesson notebooks, notebook windowing mode 'none' so off-screen cells render), runs
+every cell of lesson 1, waits for the loupe images to load, moves the loupe's x slider with the
+keyboard and checks that the displayed loupe image changed; then runs lesson 9 and presses Play
+on its flicker meter. Screenshots go to test-artifacts/.
 
 Needs Debian's Chromium (``apt-get install -y chromium chromium-driver``); skipped without it.
 The kernel runs with ``LAB_SMOKE=1`` so renders are thumbnail sized.
@@ -24,9 +25,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# The notebook to drive. None: a small generated notebook calling lab.widgets (below). Point it
-# at a lesson, e.g. ROOT / "lessons" / "01_pixels_and_resolution.ipynb", to test that instead.
-NOTEBOOK: Path | None = None
+# The lessons driven here: lesson 1 opens with the explorer (compare + loupe + wipe) on the zone
+# plate, lesson 9 ends with the flicker meter on a clip pair.
+LOUPE_LESSON = ROOT / "lessons" / "01_pixels_and_resolution.ipynb"
+FLICKER_LESSON = ROOT / "lessons" / "09_bring_your_own_clip.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -37,29 +39,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium "
                        "(apt-get install -y chromium chromium-driver)"),
 ]
-
-GENERATED_CELLS = [
-    ("markdown", "# Widgets smoke notebook\nCompare, loupe and wipe on a zone plate, then the flicker meter."),
-    ("code", "from lab import widgets"),
-    ("code", 'tool = widgets.explore("zoneplate", methods=["bicubic", "nearest"], zoom=8, loupe_size=256)\ntool'),
-    ("code", 'meter = widgets.FlickerMeter("foliage", method="bicubic", motion="pan", width=256)\nmeter'),
-]
-
-
-def _notebook_json(cells: list[tuple[str, str]]) -> dict:
-    out = []
-    for i, (kind, source) in enumerate(cells):
-        cell = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": source}
-        if kind == "code":
-            cell.update(execution_count=None, outputs=[])
-        out.append(cell)
-    return {
-        "cells": out,
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -85,12 +64,8 @@ def jupyter(tmp_path_factory):
     for d in (root, settings, workspaces, runtime):
         d.mkdir()
     _write_settings(settings)
-    if NOTEBOOK is not None:
-        name = NOTEBOOK.name
-        shutil.copy(NOTEBOOK, root / name)
-    else:
-        name = "widgets_smoke.ipynb"
-        (root / name).write_text(json.dumps(_notebook_json(GENERATED_CELLS), indent=1))
+    for lesson in (LOUPE_LESSON, FLICKER_LESSON):
+        shutil.copy(lesson, root / lesson.name)
     port = _free_port()
     env = dict(os.environ, LAB_SMOKE="1", JUPYTER_RUNTIME_DIR=str(runtime),
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
@@ -116,7 +91,7 @@ def jupyter(tmp_path_factory):
             if time.time() > deadline:
                 raise RuntimeError(f"jupyter lab did not start:\n{(base / 'server.log').read_text()[-3000:]}")
             time.sleep(0.5)
-        yield url, name, base
+        yield url, base
     finally:
         proc.terminate()
         try:
@@ -127,22 +102,31 @@ def jupyter(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(jupyter):
+def browser():
     from playwright.sync_api import sync_playwright  # a dev dependency: missing it is an error, not a skip
 
-    url, name, _ = jupyter
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1400})
-        pg = context.new_page()
-        pg.set_default_timeout(60_000)
-        pg.goto(f"{url}/lab/tree/{name}")
-        pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
-        pg.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        _wait_kernel_idle(pg)
-        yield pg
-        context.close()
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, jupyter, lesson: Path):
+    """A new page with ``lesson`` open in JupyterLab and its kernel idle."""
+    url, _ = jupyter
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    # a workspace of its own, so the layout saved by an earlier test does not reopen its notebook
+    pg.goto(f"{url}/lab/workspaces/{lesson.stem}/tree/{lesson.name}")
+    pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
+    pg.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    _wait_kernel_idle(pg)
+    return context, pg
+
+
+def _run_all(pg) -> None:
+    pg.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
 def _wait_kernel_idle(pg, timeout_s: float = 120) -> None:
@@ -172,9 +156,9 @@ IMAGES_LOADED = """(sel) => {
 }"""
 
 
-def test_loupe_slider_changes_the_image_in_a_real_browser(page):
-    pg = page
-    pg.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+def test_loupe_slider_changes_the_image_in_a_real_browser(browser, jupyter):
+    context, pg = _open(browser, jupyter, LOUPE_LESSON)
+    _run_all(pg)
     pg.wait_for_selector(".lab-loupe", timeout=120_000)
     loupe_imgs = ".lab-loupe img.lab-loupe-image"
     pg.wait_for_function(IMAGES_LOADED, arg=loupe_imgs, timeout=120_000)
@@ -207,11 +191,13 @@ def test_loupe_slider_changes_the_image_in_a_real_browser(page):
     assert after_png != before_png, "the loupe image looks the same after moving the slider"
     info = pg.locator(".lab-loupe .widget-html").first.inner_text()
     assert "px" in info
+    context.close()
 
 
-def test_flicker_meter_plays_in_a_real_browser(page):
-    pg = page
-    pg.wait_for_selector(".lab-flicker", timeout=120_000)
+def test_flicker_meter_plays_in_a_real_browser(browser, jupyter):
+    context, pg = _open(browser, jupyter, FLICKER_LESSON)
+    _run_all(pg)
+    pg.wait_for_selector(".lab-flicker", timeout=240_000)
     curve = ".lab-flicker img.lab-flicker-curve"
     pg.wait_for_function(IMAGES_LOADED, arg=curve, timeout=180_000)
     pg.wait_for_function(IMAGES_LOADED, arg=".lab-flicker img.lab-flicker-heatmap", timeout=60_000)
@@ -231,3 +217,4 @@ def test_flicker_meter_plays_in_a_real_browser(page):
     _shot(pg, "flicker-meter", ".lab-flicker")
     assert readout.inner_text().strip() != "0"
     assert after != before, "the frame marker on the warp-error curve did not move"
+    context.close()

@@ -44,6 +44,7 @@ import torch.nn.functional as F
 
 from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.models.weights import load_state, read_weights, write_weights
 from lab.resolution import Resolution, check_memory
 
 FACTOR = 4
@@ -114,42 +115,16 @@ def weights_path() -> Path:
 
 def save(model: DiffusionSR, path: "str | Path", *, metadata: dict[str, str] | None = None) -> Path:
     """Write the denoiser weights and ``residual_scale`` to a safetensors file (atomic)."""
-    from safetensors.torch import save_file
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"arch": "DiffusionSR", "residual_scale": repr(model.residual_scale), "factor": str(model.factor)}
     meta.update(metadata or {})
-    state = {k: v.detach().cpu().contiguous() for k, v in model.unet.state_dict().items()}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(state, str(tmp), metadata=meta)
-    tmp.replace(path)
-    return path
+    return write_weights(model.unet, path, meta)
 
 
 def load_file(path: "str | Path") -> DiffusionSR:
     """Load a :class:`DiffusionSR` written by :func:`save` (eval mode, CPU, float32)."""
-    from safetensors import safe_open
-
-    path = Path(path)
-    if not path.is_file():
-        raise LabError(
-            f"diffusion-SR weights not found at {path}; retrain them with "
-            f"`python -m lab.train diffusion-sr --out {path}` or restore the file from the repository"
-        )
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as exc:  # safetensors raises its own error type for a damaged file
-        raise LabError(f"cannot read {path} ({exc}); the file is damaged: restore it or retrain it") from exc
-    if meta.get("arch") != "DiffusionSR":
-        raise LabError(f"{path} is not a DiffusionSR weight file (arch={meta.get('arch')!r})")
+    state, meta = read_weights(path, arch="DiffusionSR", retrain=f"python -m lab.train diffusion-sr --out {path}")
     unet = build_unet()
-    try:
-        unet.load_state_dict(state)
-    except RuntimeError as exc:
-        raise LabError(f"{path} does not match the DiffusionSR architecture: {exc}") from exc
+    load_state(unet, state, path, "DiffusionSR")
     unet.eval().requires_grad_(False)
     return DiffusionSR(unet, float(meta["residual_scale"]), int(meta.get("factor", FACTOR)))
 

@@ -21,7 +21,6 @@ Sub-Pixel Convolutional Neural Network" (ESPCN), CVPR 2016.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from torch import nn
 
 from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError
+from lab.models.weights import load_state, read_weights, write_weights
 from lab.resolution import Resolution, check_memory
 
 SCALES = (2, 4)
@@ -78,43 +78,17 @@ def weights_path(scale: int) -> Path:
 
 
 def save(net: LearnedSR, path: "str | Path", *, metadata: dict[str, str] | None = None) -> Path:
-    """Write ``net``'s weights and its config (scale, features) to a safetensors file."""
-    from safetensors.torch import save_file
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``net``'s weights and its config (scale, features) to a safetensors file (atomic)."""
     meta = {"scale": str(net.scale), "features": str(net.features), "arch": "LearnedSR"}
     meta.update(metadata or {})
-    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(state, str(tmp), metadata=meta)
-    tmp.replace(path)
-    return path
+    return write_weights(net, path, meta)
 
 
 def load_file(path: "str | Path") -> LearnedSR:
     """Build a :class:`LearnedSR` from a safetensors file written by :func:`save` (eval mode)."""
-    from safetensors import safe_open
-
-    path = Path(path)
-    if not path.is_file():
-        raise LabError(
-            f"learned-SR weights not found at {path}; retrain them with "
-            f"`python -m lab.train sr --scale <2|4> --out {path}` or restore the file from the repository"
-        )
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as exc:  # safetensors raises its own error type for a damaged file
-        raise LabError(f"cannot read {path} ({exc}); the file is damaged: restore it or retrain it") from exc
-    if meta.get("arch") != "LearnedSR":
-        raise LabError(f"{path} is not a LearnedSR weight file (metadata: {json.dumps(meta)[:200]})")
+    state, meta = read_weights(path, arch="LearnedSR", retrain=f"python -m lab.train sr --scale <2|4> --out {path}")
     net = LearnedSR(scale=int(meta["scale"]), features=int(meta["features"]))
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as exc:
-        raise LabError(f"{path} does not match the LearnedSR architecture: {exc}") from exc
+    load_state(net, state, path, "LearnedSR")
     return net.eval().requires_grad_(False)
 
 

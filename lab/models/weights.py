@@ -1,0 +1,61 @@
+"""Weight files of the models trained here: safetensors with the architecture in the metadata.
+
+One reader and one writer, so every model reports a missing, damaged or foreign file the same
+way and says how to get it back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lab.errors import LabError
+
+if TYPE_CHECKING:
+    import torch
+
+
+def write_weights(module: "torch.nn.Module", path: "str | Path", metadata: dict[str, str]) -> Path:
+    """Save ``module``'s state dict with string ``metadata`` to ``path`` (written atomically).
+
+    ``metadata["arch"]`` names the architecture; :func:`read_weights` checks it.
+    """
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    save_file(state, str(tmp), metadata=metadata)
+    tmp.replace(path)
+    return path
+
+
+def read_weights(path: "str | Path", *, arch: str, retrain: str) -> "tuple[dict[str, torch.Tensor], dict[str, str]]":
+    """Read (state dict, metadata) from a file written by :func:`write_weights` for ``arch``.
+
+    ``retrain`` is the command that recreates the file; it goes into the error raised for a
+    missing file. A damaged file or one of another architecture raises :class:`LabError` too.
+    """
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise LabError(f"{arch} weights not found at {path}; retrain them with `{retrain}` or restore the file from the repository")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            state = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as exc:  # safetensors raises its own error type for a damaged file
+        raise LabError(f"cannot read {path} ({exc}); the file is damaged: restore it or retrain it") from exc
+    if meta.get("arch") != arch:
+        raise LabError(f"{path} is not a {arch} weight file (arch={meta.get('arch')!r})")
+    return state, meta
+
+
+def load_state(module: "torch.nn.Module", state: "dict[str, torch.Tensor]", path: "str | Path", arch: str) -> None:
+    """``module.load_state_dict(state)``, reporting a shape mismatch as :class:`LabError`."""
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        raise LabError(f"{path} does not match the {arch} architecture: {exc}") from exc

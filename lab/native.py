@@ -153,6 +153,20 @@ def _to_uint8(rgb: torch.Tensor) -> np.ndarray:
     return q.permute(1, 2, 0).contiguous().cpu().numpy()
 
 
+def _shaded_bands(
+    scene: Scene, res: Resolution, t: float, device: str | None, tile_rows: int | None, threads: int | None
+) -> Iterator[tuple[int, int, torch.Tensor]]:
+    """Validate the call, then yield (row0, row1, (3, rows, W) float32 band) for each row band."""
+    import torch
+
+    scene = _scene(scene)
+    t = check_time(t)
+    dev = _device(device)
+    with torch.no_grad(), cpu_threads(threads, dev):
+        for r0, r1 in plan_bands(scene, res, tile_rows):
+            yield r0, r1, scene.shade(scene.grid(res, t, (r0, r1), dev))
+
+
 def render_tensor(
     scene: Scene,
     resolution: str | Resolution,
@@ -168,15 +182,14 @@ def render_tensor(
     """
     import torch
 
-    scene = _scene(scene)
     res = parse(resolution)
-    t = check_time(t)
-    dev = _device(device)
     guard_frame(res, "float32", copies=1)
-    out = torch.empty((3, res.height, res.width), dtype=torch.float32, device=dev)
-    with torch.no_grad(), cpu_threads(threads, dev):
-        for r0, r1 in plan_bands(scene, res, tile_rows):
-            out[:, r0:r1] = scene.shade(scene.grid(res, t, (r0, r1), dev))
+    out: torch.Tensor | None = None
+    for r0, r1, band in _shaded_bands(scene, res, t, device, tile_rows, threads):
+        if out is None:
+            out = torch.empty((3, res.height, res.width), dtype=torch.float32, device=band.device)
+        out[:, r0:r1] = band
+    assert out is not None
     return out
 
 
@@ -223,17 +236,11 @@ def render(
     >>> f.shape, f.dtype.name
     ((36, 64, 3), 'uint8')
     """
-    import torch
-
-    scene = _scene(scene)
     res = parse(resolution)
-    t = check_time(t)
-    dev = _device(device)
     guard_frame(res, "uint8")
     out = np.empty(res.shape, np.uint8)
-    with torch.no_grad(), cpu_threads(threads, dev):
-        for r0, r1 in plan_bands(scene, res, tile_rows):
-            out[r0:r1] = _to_uint8(scene.shade(scene.grid(res, t, (r0, r1), dev)))
+    for r0, r1, band in _shaded_bands(scene, res, t, device, tile_rows, threads):
+        out[r0:r1] = _to_uint8(band)
     return out
 
 

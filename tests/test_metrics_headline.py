@@ -62,7 +62,7 @@ def test_skin_native_has_more_detail(skin: tuple[object, object]) -> None:
     strict=True,
     reason="bicubic x4 of an anti-aliased 240x135 skin render is nearly detail-free and so temporally "
     "stable (warp error ~2e-6, the 8-bit floor), while the native render shimmers slightly at its finest "
-    "octaves (~3e-5 even with an exact Fourier shift); reported to the scenes owner",
+    "octaves (~3e-5 even with an exact Fourier shift); lesson 5 teaches what this means",
 )
 def test_skin_native_has_less_flicker(skin: tuple[object, object]) -> None:
     nat, up = skin

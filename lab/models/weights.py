@@ -22,12 +22,13 @@ def write_weights(module: "torch.nn.Module", path: "str | Path", metadata: dict[
     """
     from safetensors.torch import save_file
 
+    from lab.video import atomic_path
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(state, str(tmp), metadata=metadata)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        save_file(state, str(tmp), metadata=metadata)
     return path
 
 

@@ -336,10 +336,11 @@ def write_gradebook(rows: list[dict[str, object]], path: "str | Path") -> Path:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row.items()})
+    from lab.video import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
     return path
 
 

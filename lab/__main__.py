@@ -94,9 +94,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         zoom=args.zoom,
         video=not args.no_video,
         region=args.region,
+        source_detail=args.source_detail,
     )
     print(
-        f"{settings.scene}: native {settings.resolution} vs {settings.method} from {settings.source} "
+        f"{settings.scene}: native {settings.resolution} vs {settings.method} from {settings.source}"
+        f"{' drawing the target detail' if settings.source_detail == 'target' else ''} "
         f"(x{settings.factor:g}), {settings.frames} frames at {settings.fps:g} fps, motion {settings.motion}",
         file=sys.stderr,
     )
@@ -152,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zoom", type=int, default=4, help="nearest-neighbour enlargement of the crops; default %(default)s")
     p.add_argument("--region", default="detail", choices=compare.REGIONS,
                    help="where to cut the zoom crops: the most detailed native region, or the centre; default %(default)s")
+    p.add_argument("--source-detail", default="source", choices=("source", "target"),
+                   help="detail the low-res frame draws: its own (band-limited, blurry, steady) or the target's "
+                        "(point-sampled: aliases and shimmers, like a sharp low-res generator); default %(default)s")
     p.add_argument("--out", default="compare-out", help="output folder (created; files in it are replaced); default %(default)s")
     p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

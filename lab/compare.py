@@ -75,6 +75,7 @@ class CompareSettings:
     zoom: int = 4
     video: bool = True
     region: str = "detail"
+    source_detail: str = "source"
 
     @property
     def factor(self) -> float:
@@ -97,11 +98,14 @@ class CompareSettings:
         zoom: int = 4,
         video: bool = True,
         region: str = "detail",
+        source_detail: str = "source",
         check_names: bool = True,
     ) -> "CompareSettings":
         """Check every setting and return them; raises :class:`LabError` naming the bad one.
 
-        ``source`` defaults to the target divided by 4. ``check_names=False`` skips looking the
+        ``source`` defaults to the target divided by 4. ``source_detail`` is "source" (the low-res
+        render band-limits to its own grid) or "target" (it draws the target's detail, which
+        aliases; see :func:`lab.native.upscaled_clip`). ``check_names=False`` skips looking the
         scene and method up in their registries (for callers that have done it already).
 
         >>> CompareSettings.make(resolution="4k", source="540p").factor
@@ -148,6 +152,10 @@ class CompareSettings:
         method = method.strip().lower()
         if region not in REGIONS:
             raise choice_error("crop region", region, REGIONS)
+        from lab.native import DETAILS
+
+        if source_detail not in DETAILS:
+            raise choice_error("source detail", source_detail, DETAILS)
         if check_names:
             from lab import scenes, upscale
 
@@ -167,7 +175,7 @@ class CompareSettings:
                     f"is x{exact:.3g}" + (f"; try {sizes}" if sizes else "")
                 )
         return cls(scene, target, low, method, int(frames), float(fps), motion, int(seed), int(crop), int(zoom), video,
-                   region)
+                   region, source_detail)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -512,7 +520,7 @@ def run(
     # one progress bar (ours) for both arms
     native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps, show_progress=False)
     upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed,
-                                         show_progress=False)
+                                         show_progress=False, detail=s.source_detail)
     files: dict[str, Path] = {}
     with _Staging(out) as tmp, contextlib.ExitStack() as stack:
         writers = [
@@ -541,7 +549,7 @@ def run(
             files["upscaled_mp4"] = out / "upscaled.mp4"
 
         # images: full first frames, matched nearest-neighbour zoom crops, a labelled side-by-side
-        source_first = native.render(scene, s.source, 0.0)
+        source_first = native.render(scene, s.source, 0.0, detail=s.resolution if s.source_detail == "target" else None)
         side = min(s.crop, s.resolution.width, s.resolution.height)
         box = crop_box(s.resolution, s.crop, detail_centre(firsts[0], side) if s.region == "detail" else None)
         sx, sy = s.source.width / s.resolution.width, s.source.height / s.resolution.height
@@ -579,7 +587,8 @@ def run(
 
         native_arm = _Arm(f"native {s.resolution.width}x{s.resolution.height}", kept(native_clip, 0), firsts[0],
                           None, native_seconds / s.frames)
-        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height}", kept(upscaled_clip, 1),
+        sharp = " (target detail)" if s.source_detail == "target" else ""
+        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height}{sharp}", kept(upscaled_clip, 1),
                             firsts[1], native_arm, upscaled_seconds / s.frames)
         columns = _columns(s.motion)
         header = ["arm", "render ms/frame", *(c.title for c in columns)]

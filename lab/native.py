@@ -3,8 +3,11 @@
 Each scene band-limits itself to the grid it is rendered on (noise octaves above the
 Nyquist limit fade out, shape edges are box-filtered over one pixel; see each scene's
 ``antialiasing`` text), so a native frame is what an ideal camera with square pixels would
-record at that resolution. Frames are computed in float32 with torch on the CPU or a CUDA
-GPU (the same numbers within 1e-4) and in horizontal bands when the memory guard says the
+record at that resolution. ``detail=`` overrides that limit: a frame rendered at 540p with
+``detail="3840x2160"`` point-samples the detail a 4K grid resolves (graphics' negative
+level-of-detail bias), so it aliases, as a renderer without mip-maps or a generator that
+draws finer detail than its pixels hold. Frames are computed in float32 with torch on the
+CPU or a CUDA GPU (the same numbers within 1e-4) and in horizontal bands when the memory guard says the
 whole frame's float32 intermediates would not fit. At rest a frame is uint8 (H, W, 3).
 
 >>> from lab import scenes, native
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lab.errors import LabError, LabTypeError, MemoryBudgetError
+from lab.errors import LabError, LabTypeError, MemoryBudgetError, choice_error
 from lab.progress import progress
 from lab.resolution import (
     Resolution,
@@ -153,8 +156,27 @@ def _to_uint8(rgb: torch.Tensor) -> np.ndarray:
     return q.permute(1, 2, 0).contiguous().cpu().numpy()
 
 
+def lod_bias(resolution: str | Resolution, detail: str | Resolution | None) -> float:
+    """Octaves of level-of-detail bias that give a ``resolution`` grid the detail of ``detail``.
+
+    0 for None (each grid band-limits to itself); -2 for 540p drawing 4K detail.
+
+    >>> lod_bias("960x540", "3840x2160")
+    -2.0
+    """
+    if detail is None:
+        return 0.0
+    return math.log2(parse(resolution).height / parse(detail).height)
+
+
 def _shaded_bands(
-    scene: Scene, res: Resolution, t: float, device: str | None, tile_rows: int | None, threads: int | None
+    scene: Scene,
+    res: Resolution,
+    t: float,
+    device: str | None,
+    tile_rows: int | None,
+    threads: int | None,
+    detail: str | Resolution | None = None,
 ) -> Iterator[tuple[int, int, torch.Tensor]]:
     """Validate the call, then yield (row0, row1, (3, rows, W) float32 band) for each row band."""
     import torch
@@ -162,9 +184,10 @@ def _shaded_bands(
     scene = _scene(scene)
     t = check_time(t)
     dev = _device(device)
+    bias = lod_bias(res, detail)
     with torch.no_grad(), cpu_threads(threads, dev):
         for r0, r1 in plan_bands(scene, res, tile_rows):
-            yield r0, r1, scene.shade(scene.grid(res, t, (r0, r1), dev))
+            yield r0, r1, scene.shade(scene.grid(res, t, (r0, r1), dev, bias))
 
 
 def render_tensor(
@@ -175,6 +198,7 @@ def render_tensor(
     device: str | None = None,
     tile_rows: int | None = None,
     threads: int | None = None,
+    detail: str | Resolution | None = None,
 ) -> torch.Tensor:
     """The frame at time ``t`` (s) as a (3, H, W) float32 tensor in [0, 1] on ``device``.
 
@@ -185,7 +209,7 @@ def render_tensor(
     res = parse(resolution)
     guard_frame(res, "float32", copies=1)
     out: torch.Tensor | None = None
-    for r0, r1, band in _shaded_bands(scene, res, t, device, tile_rows, threads):
+    for r0, r1, band in _shaded_bands(scene, res, t, device, tile_rows, threads, detail):
         if out is None:
             out = torch.empty((3, res.height, res.width), dtype=torch.float32, device=band.device)
         out[:, r0:r1] = band
@@ -201,6 +225,7 @@ def render_float(
     device: str | None = None,
     tile_rows: int | None = None,
     threads: int | None = None,
+    detail: str | Resolution | None = None,
 ) -> np.ndarray:
     """The frame at time ``t`` (s) as (H, W, 3) float32 numpy in [0, 1] (before quantisation).
 
@@ -210,7 +235,7 @@ def render_float(
     """
     from lab.arrays import to_numpy
 
-    return to_numpy(render_tensor(scene, resolution, t, device=device, tile_rows=tile_rows, threads=threads))
+    return to_numpy(render_tensor(scene, resolution, t, device=device, tile_rows=tile_rows, threads=threads, detail=detail))
 
 
 def render(
@@ -221,6 +246,7 @@ def render(
     device: str | None = None,
     tile_rows: int | None = None,
     threads: int | None = None,
+    detail: str | Resolution | None = None,
 ) -> np.ndarray:
     """Render ``scene`` natively at ``resolution`` at time ``t`` (s): uint8 (H, W, 3) RGB.
 
@@ -229,7 +255,8 @@ def render(
     present). Large frames are rendered in row bands when the memory guard requires it (or
     every ``tile_rows`` rows); the result does not depend on the banding beyond float rounding.
     ``threads`` sets torch's CPU threads for this call (None: one thread when the machine is
-    oversubscribed, see :func:`cpu_threads`).
+    oversubscribed, see :func:`cpu_threads`). ``detail`` (a resolution) draws the detail that
+    grid resolves instead of this one's (see the module docstring); None band-limits to this grid.
 
     >>> from lab import scenes
     >>> f = render(scenes.get("zoneplate"), "64x36", 0.0)
@@ -239,7 +266,7 @@ def render(
     res = parse(resolution)
     guard_frame(res, "uint8")
     out = np.empty(res.shape, np.uint8)
-    for r0, r1, band in _shaded_bands(scene, res, t, device, tile_rows, threads):
+    for r0, r1, band in _shaded_bands(scene, res, t, device, tile_rows, threads, detail):
         out[r0:r1] = _to_uint8(band)
     return out
 
@@ -298,6 +325,16 @@ def render_clip(
     )
 
 
+DETAILS = ("source", "target")
+
+
+def _source_detail(detail: str, target: Resolution) -> Resolution | None:
+    """The ``detail=`` of the low-res render: None for "source", the target grid for "target"."""
+    if detail not in DETAILS:
+        raise choice_error("detail", detail, list(DETAILS))
+    return target if detail == "target" else None
+
+
 def render_upscaled(
     scene: Scene,
     target: str | Resolution,
@@ -307,11 +344,14 @@ def render_upscaled(
     *,
     seed: int | None = None,
     device: str | None = None,
+    detail: str = "source",
 ) -> np.ndarray:
     """Render ``scene`` at ``source`` then upscale it to ``target`` with ``method``: uint8 (H, W, 3).
 
     The comparison partner of :func:`render` at ``target``: same content, same camera, but
-    the detail above the source's Nyquist limit was never rendered.
+    the detail above the source's Nyquist limit was never rendered (``detail="source"``: an
+    ideal low-res render, blurry and steady) or was point-sampled by the low-res grid
+    (``detail="target"``: the source draws the target's detail, which aliases and shimmers).
 
     >>> from lab import scenes
     >>> render_upscaled(scenes.get("skin"), "128x72", "32x18").shape
@@ -323,7 +363,7 @@ def render_upscaled(
     scene = _scene(scene)
     tgt, src = parse(target), parse(source)
     get_method(method)  # unknown methods fail before rendering
-    low = render(scene, src, t, device=device)
+    low = render(scene, src, t, device=device, detail=_source_detail(detail, tgt))
     return upscale(low, method, size=tgt, seed=seed)
 
 
@@ -338,11 +378,13 @@ def upscaled_clip(
     seed: int | None = None,
     device: str | None = None,
     show_progress: bool = True,
+    detail: str = "source",
 ) -> Clip:
     """A lazy clip rendered at ``source`` and upscaled to ``target``, with the exact flow at ``target``.
 
     With a ``seed``, frame t is upscaled with seed ``seed + t`` (a stochastic upscaler draws
     fresh noise every frame, as a per-frame generator would); without one, ``seed=None``.
+    ``detail`` is "source" or "target", as in :func:`render_upscaled`.
 
     >>> from lab import scenes
     >>> clip = upscaled_clip(scenes.get("skin"), "128x72", "32x18", "bicubic", 2, show_progress=False)
@@ -358,9 +400,10 @@ def upscaled_clip(
     fps = _fps(fps)
     get_method(method)
     dev = _device(device)
+    low_detail = _source_detail(detail, tgt)
 
     def frame(t: int) -> np.ndarray:
-        low = render(scene, src, t / fps, device=dev)
+        low = render(scene, src, t / fps, device=dev, detail=low_detail)
         return upscale(low, method, size=tgt, seed=None if seed is None else seed + t)
 
     return Clip(
@@ -369,6 +412,6 @@ def upscaled_clip(
         tgt,
         fps,
         flow=_flow_fn(scene, tgt, fps),
-        name=f"{scene.name} {src.width}x{src.height} {method} to {tgt.width}x{tgt.height}",
+        name=f"{scene.name} {src.width}x{src.height}{' (target detail)' if low_detail else ''} {method} to {tgt.width}x{tgt.height}",
         iterate=_streamed(frame, n, f"rendering {scene.name} {src.width}x{src.height} + {method}", show_progress),
     )

@@ -84,13 +84,15 @@ def fake_scenes(monkeypatch):
     scenes.describe = lambda: {"stripes": Stripes.description}
 
     native = types.ModuleType("lab.native")
-    native.render = lambda scene, res, t=0.0, *, device=None: scene.render(res, t)
+    native.render = lambda scene, res, t=0.0, *, device=None, detail=None: scene.render(res, t)
+    native.DETAILS = ("source", "target")
 
     def render_clip(scene, res, n_frames, fps=24.0, *, show_progress=True):
         return Clip.from_function(lambda i: scene.render(res, i / fps), n_frames, res, fps,
                                   flow=lambda i: scene.flow(res, i / fps, (i + 1) / fps), name="native")
 
-    def upscaled_clip(scene, target, source, method, n_frames, fps=24.0, *, seed=None, show_progress=True):
+    def upscaled_clip(scene, target, source, method, n_frames, fps=24.0, *, seed=None, show_progress=True,
+                      detail="source"):
         return Clip.from_function(lambda i: upscale(scene.render(source, i / fps), method, size=target, seed=seed),
                                   n_frames, target, fps, flow=lambda i: scene.flow(target, i / fps, (i + 1) / fps),
                                   name=method)
@@ -171,6 +173,7 @@ def test_format_table_aligns_columns():
         ({"zoom": 0}, LabError, "zoom"),
         ({"zoom": 64}, LabError, "zoom"),
         ({"seed": -1}, LabError, "seed"),
+        ({"source_detail": "sharp"}, LabError, "unknown source detail 'sharp'; choose one of: source, target"),
     ],
 )
 def test_settings_reject_bad_values(kwargs, error, words):
@@ -420,6 +423,21 @@ def test_compare_in_a_subprocess_shows_sharper_native_texture(tmp_path):
     # the point of the course: native texture keeps fine detail that x4 upscaling cannot recreate
     assert laplacian_variance(native) > 1.5 * laplacian_variance(upscaled)
     assert len(read_mp4(out / "native.mp4")) == 3 and len(read_mp4(out / "upscaled.mp4")) == 3
+
+
+@needs_real_scenes
+def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
+    """--source-detail target: the 4x smaller frame point-samples native detail, so the upscaled arm shimmers."""
+    out = tmp_path / "cmp"
+    done = run_cli("compare", "--resolution", "320x180", "--motion", "subpixel", "--frames", "4", "--source-detail",
+                   "target", "--no-video", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "bicubic from 80x45 (target detail)" in done.stdout and "drawing the target detail" in done.stderr
+    import csv
+
+    rows = list(csv.DictReader((out / "details.csv").open()))
+    column = next(c for c in rows[0] if c.startswith("warp error"))
+    assert float(rows[0][column]) < float(rows[1][column])
 
 
 @needs_real_scenes

@@ -5,11 +5,15 @@ camera motion and the scenes' ground-truth flow. The zone plate's chirp rate is 
 the frame (k = 250 at 540p is the k = 1000 default at 4K: the same cycles per pixel), so the
 native grid resolves it exactly as a 4K frame resolves the default plate.
 
-Measured here (CPU, 4 frames): zone plate warp error native 8.8e-4 vs upscaled 5.6e-3 (6x);
-skin 3.1e-5 vs 2.3e-6: the bicubic arm has almost no detail left to flicker, while the native
-skin render shimmers slightly at its finest octaves (an exact Fourier shift leaves the same
-residual, so it is in the render, not the warp). That last comparison is recorded as an
-expected failure until the scene or the expectation changes.
+"540p generated" has two models (``detail=`` of :func:`lab.native.upscaled_clip`):
+
+* ``"target"``: the small grid draws the detail the native grid resolves (a renderer without
+  mip-maps, a generator sharper than its pixels). It aliases, and the headline holds for
+  skin: warp error native 1.9e-5 vs upscaled 5.3e-5 (2.8x), high-frequency share 0.151 vs
+  0.026 (CPU, 4 frames). The zone plate is point-sampled either way: 8.8e-4 vs 5.6e-3 (6x).
+* ``"source"``: an ideal band-limited small render. Upscaled, it keeps almost no detail
+  (high-frequency share 0.0004) and sits at the 8-bit floor (warp error 3.1e-6), steadier
+  than native: warp error rewards blur. Lesson 5 teaches both.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ scenes = pytest.importorskip("lab.scenes")
 NATIVE, SOURCE, FRAMES = "960x540", "240x135", 4
 
 
-def _arms(name: str, **options: object) -> tuple[object, object]:
+def _arms(name: str, detail: str = "target", **options: object) -> tuple[object, object]:
     scene = scenes.get(name, motion="subpixel", **options)
     nat = native.render_clip(scene, NATIVE, FRAMES, show_progress=False)
-    up = native.upscaled_clip(scene, NATIVE, SOURCE, "bicubic", FRAMES, show_progress=False)
+    up = native.upscaled_clip(scene, NATIVE, SOURCE, "bicubic", FRAMES, show_progress=False, detail=detail)
     return nat, up
 
 
@@ -41,6 +45,11 @@ def skin() -> tuple[object, object]:
     return _arms("skin")
 
 
+@pytest.fixture(scope="module")
+def skin_band_limited() -> tuple[object, object]:
+    return _arms("skin", detail="source")
+
+
 def test_zoneplate_native_has_less_flicker_and_more_detail(zoneplate: tuple[object, object]) -> None:
     nat, up = zoneplate
     w_native = metrics.warp_error(nat, flow="truth")
@@ -50,23 +59,28 @@ def test_zoneplate_native_has_less_flicker_and_more_detail(zoneplate: tuple[obje
     assert metrics.high_frequency_share(nat.frame(0)) > 2 * metrics.high_frequency_share(up.frame(0))
 
 
-def test_skin_native_has_more_detail(skin: tuple[object, object]) -> None:
-    nat, up = skin
+@pytest.mark.parametrize(("arms", "ratio"), [("skin", 3.0), ("skin_band_limited", 10.0)])
+def test_skin_native_has_more_detail(arms: str, ratio: float, request: pytest.FixtureRequest) -> None:
+    """Aliased detail survives bicubic x4 in part (measured 5.8x less than native), band-limited hardly (380x)."""
+    nat, up = request.getfixturevalue(arms)
     frame_n, frame_u = nat.frame(1), up.frame(1)
-    assert metrics.high_frequency_share(frame_n) > 10 * metrics.high_frequency_share(frame_u)
-    assert metrics.waxiness(frame_n, frame_u) < 0.1
+    assert metrics.high_frequency_share(frame_n) > ratio * metrics.high_frequency_share(frame_u)
+    assert metrics.waxiness(frame_n, frame_u) < 1.0 / ratio
     assert metrics.glcm_score(frame_n) > metrics.glcm_score(frame_u)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bicubic x4 of an anti-aliased 240x135 skin render is nearly detail-free and so temporally "
-    "stable (warp error ~2e-6, the 8-bit floor), while the native render shimmers slightly at its finest "
-    "octaves (~3e-5 even with an exact Fourier shift); lesson 5 teaches what this means",
-)
 def test_skin_native_has_less_flicker(skin: tuple[object, object]) -> None:
     nat, up = skin
-    assert metrics.warp_error(nat, flow="truth").mean < metrics.warp_error(up, flow="truth").mean
+    w_native, w_up = metrics.warp_error(nat, flow="truth"), metrics.warp_error(up, flow="truth")
+    assert w_native.reliable and w_up.reliable
+    assert w_native.mean < 0.5 * w_up.mean
+
+
+def test_band_limited_source_is_steadier_but_detail_free(skin_band_limited: tuple[object, object]) -> None:
+    """The counter-case lesson 5 shows: an ideal small render upscaled is blurry, hence steady."""
+    nat, up = skin_band_limited
+    assert metrics.warp_error(up, flow="truth").mean < metrics.warp_error(nat, flow="truth").mean
+    assert metrics.high_frequency_share(up.frame(1)) < 0.01 * metrics.high_frequency_share(nat.frame(1))
 
 
 def test_report_on_the_zoneplate_pair(zoneplate: tuple[object, object]) -> None:

@@ -119,6 +119,28 @@ def test_native_skin_has_more_high_frequency_than_bicubic_upscale():
     assert share_native > 3 * share_up, (share_native, share_up)
 
 
+def test_detail_of_a_finer_grid_aliases_at_the_small_one():
+    """detail= is a level-of-detail bias: own grid = default; a 4x finer grid's detail aliases."""
+    scene = scenes.get("skin", seed=0)
+    assert native.lod_bias("240x135", "960x540") == -2.0 and native.lod_bias("240x135", None) == 0.0
+    assert np.array_equal(native.render(scene, "240x135", detail="240x135"), native.render(scene, "240x135"))
+    clean = native.render_float(scene, "240x135")
+    aliased = native.render_float(scene, "240x135", detail="960x540")
+    # the same colours on average, but detail right up to (and folded below) the Nyquist limit
+    assert np.abs(aliased.mean(axis=(0, 1)) - clean.mean(axis=(0, 1))).max() < 0.02
+    assert _hf_share(to_uint8(aliased)) > 10 * _hf_share(to_uint8(clean))
+
+
+def test_upscaled_arm_with_target_detail():
+    scene = scenes.get("foliage", motion="subpixel")
+    clip = native.upscaled_clip(scene, "128x72", "32x18", "bicubic", 2, show_progress=False, detail="target")
+    from lab.upscale import upscale
+
+    expect = upscale(native.render(scene, "32x18", 1 / 24.0, detail="128x72"), "bicubic", size=Resolution(128, 72))
+    assert np.array_equal(clip.frame(1), expect) and "target detail" in clip.name
+    assert np.array_equal(native.render_upscaled(scene, "128x72", "32x18", t=1 / 24.0, detail="target"), expect)
+
+
 # --- clips -----------------------------------------------------------------------------
 def test_render_clip_is_lazy_with_flow(tmp_path):
     scene = scenes.get("fabric", motion="pan")
@@ -198,6 +220,12 @@ def test_bad_inputs():
         native.render_upscaled(scene, "64x36", "16x9", "bicubik")
     with pytest.raises(LabError, match="unknown upscaling method"):
         native.upscaled_clip(scene, "64x36", "16x9", "bicubik", 2)
+    with pytest.raises(LabError, match="unknown detail 'native'; choose one of: source, target"):
+        native.upscaled_clip(scene, "64x36", "16x9", "bicubic", 2, detail="native")
+    with pytest.raises(LabError, match="unknown detail"):
+        native.render_upscaled(scene, "64x36", "16x9", detail="4k")
+    with pytest.raises(LabError, match="unknown resolution"):
+        native.render(scene, "64x36", detail="sharp")
     with pytest.raises(LabError, match="device"):
         native.render(scene, "64x36", device="tpu")
     with pytest.raises(LabError, match="tile_rows"):

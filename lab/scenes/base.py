@@ -119,12 +119,19 @@ class Scene:
         res = parse(resolution)
         return self.camera.pixel_to_world(res, check_time(t))
 
-    def grid(self, resolution: str | Resolution, t: float, rows: tuple[int, int] | None = None, device: str = "cpu") -> PixelGrid:
+    def grid(
+        self,
+        resolution: str | Resolution,
+        t: float,
+        rows: tuple[int, int] | None = None,
+        device: str = "cpu",
+        lod_bias: float = 0.0,
+    ) -> PixelGrid:
         """The :class:`PixelGrid` of rows ``[r0, r1)`` (default all) of a frame at time ``t``."""
         res = parse(resolution)
         A, b = self.transform(res, t)
         r0, r1 = rows if rows is not None else (0, res.height)
-        return PixelGrid(res, A, b, int(r0), int(r1), device)
+        return PixelGrid(res, A, b, int(r0), int(r1), device, float(lod_bias))
 
     def world_to_pixel(self, resolution: str | Resolution, t: float, points: np.ndarray | Sequence) -> np.ndarray:
         """Pixel coordinates (column, row; pixel centres at integers) of world ``points`` (N, 2).

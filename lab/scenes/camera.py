@@ -280,6 +280,11 @@ class PixelGrid:
     ``A`` and ``b`` map pixel indices to world coordinates (float64). Scenes read world
     coordinates through :meth:`xy`, which returns broadcastable tensors: ``(1, W)`` and
     ``(h, 1)`` when the map is axis aligned (separable, cheap), else full ``(h, W)``.
+
+    ``lod_bias`` is graphics' texture level-of-detail bias, in octaves: scenes band-limit
+    to a footprint of ``2**lod_bias`` pixels. 0 keeps everything under this grid's Nyquist
+    limit; -2 draws the detail of a grid 4x finer, which these pixels then point-sample
+    (it aliases, and shimmers under motion).
     """
 
     resolution: Resolution
@@ -288,6 +293,7 @@ class PixelGrid:
     row0: int
     row1: int
     device: str = "cpu"
+    lod_bias: float = 0.0
 
     @property
     def height(self) -> int:
@@ -306,8 +312,8 @@ class PixelGrid:
 
     @property
     def footprint(self) -> float:
-        """World units per pixel (the side of a pixel's square footprint)."""
-        return float(math.sqrt(abs(np.linalg.det(self.A))))
+        """World units the scene's anti-aliasing filters over: one pixel's side times ``2**lod_bias``."""
+        return float(math.sqrt(abs(np.linalg.det(self.A)))) * 2.0**self.lod_bias
 
     def world_1d(self) -> tuple[np.ndarray, np.ndarray]:
         """Axis-aligned grids only: world x of each column (W,) and world y of each row (h,), float64."""

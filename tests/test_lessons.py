@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from lab import percent_source
+from lab.errors import LabError
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
@@ -110,7 +113,7 @@ def test_parse_source_reads_header_and_cells(tmp_path):
 def test_parse_source_rejects_malformed_sources(tmp_path, text, message):
     src = tmp_path / "01_bad.py"
     src.write_text(text, encoding="utf-8")
-    with pytest.raises(builder.BuildError, match=message):
+    with pytest.raises(LabError, match=message):
         builder.parse_source(src)
 
 
@@ -128,7 +131,7 @@ def test_check_mode_reports_stale_and_output_carrying_notebooks(tmp_path, monkey
     (out_dir / "00_demo.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
     assert builder.main(["--check"]) == 1 and "has outputs" in capsys.readouterr().err
     assert builder.main(["--repo", "me/course"]) == 0
-    assert builder.recorded_repo(out_dir / "00_demo.ipynb") == "me/course"
+    assert percent_source.recorded_repo(out_dir / "00_demo.ipynb", builder.PLACEHOLDER_REPO) == "me/course"
     assert builder.main(["--check"]) == 0  # the stamped repository is kept by later builds
 
 
@@ -198,3 +201,15 @@ def test_lesson_runs_in_smoke_mode(path, monkeypatch):
     client.execute()  # raises CellExecutionError naming the failing cell
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def test_percent_source_docstring_and_marker_errors(tmp_path):
+    import doctest
+
+    assert doctest.testmod(percent_source).failed == 0
+    src = tmp_path / "01_x.py"
+    src.write_text("# title: x\n# %% [raw]\n# text\n", encoding="utf-8")
+    with pytest.raises(LabError, match=r"a cell marker is '# %%' or '# %% \[markdown\]', got '# %% \[raw\]'"):
+        percent_source.read(src, required=("title",))
+    header, cells = percent_source.read(src, required=("title",), kinds=("code", "markdown", "raw"))
+    assert header == {"title": "x"} and cells == [("raw", "text")]

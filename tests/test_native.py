@@ -270,3 +270,9 @@ def test_custom_camera_zoom_magnifies():
     close = native.render_float(scenes.get("zoneplate", k=40.0, camera=Camera(zoom=2.0)), "320x180")
     middle = cv2.resize(wide[45:135, 80:240], (320, 180), interpolation=cv2.INTER_CUBIC)
     assert np.abs(middle - close)[10:-10, 10:-10].mean() < 0.02
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(native, optionflags=doctest.ELLIPSIS).failed == 0

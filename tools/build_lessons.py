@@ -46,13 +46,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the lab package of this checkout, installed or not
+from lab import percent_source  # noqa: E402
+from lab.errors import LabError  # noqa: E402
+from lab.percent_source import dumps  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "lessons" / "src"
 OUT = ROOT / "lessons"
 PLACEHOLDER_REPO = "OWNER/REPO"
 BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
-_CELL = re.compile(r"^# %%(?P<rest>.*)$")
-_HEADER = re.compile(r"^# (?P<key>[a-z_]+):\s*(?P<value>.*)$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 SETUP_CELL = '''#@title Setup (hidden): installs the course package on Colab, does nothing elsewhere
@@ -95,63 +98,13 @@ class Lesson:
         return self.path.stem + ".ipynb"
 
 
-class BuildError(ValueError):
-    """A lesson source that cannot be turned into a notebook."""
-
-
 def parse_source(path: Path) -> Lesson:
-    """Read one percent-format lesson source; raises BuildError naming the file and line."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header: dict[str, str] = {}
-    i = 0
-    while i < len(lines) and not _CELL.match(lines[i]):
-        line = lines[i].strip()
-        if line:
-            match = _HEADER.match(line)
-            if not match:
-                raise BuildError(f"{path.name}:{i + 1}: header lines look like '# key: value', got {line!r}")
-            header[match["key"]] = match["value"].strip()
-        i += 1
-    for key in ("lesson", "title"):
-        if key not in header:
-            raise BuildError(f"{path.name}: the header needs a '# {key}: ...' line before the first '# %%'")
+    """Read one percent-format lesson source; raises LabError naming the file and line."""
+    header, cells = percent_source.read(path, required=("lesson", "title"))
     gpu = header.get("gpu", "false").lower()
     if gpu not in {"true", "false"}:
-        raise BuildError(f"{path.name}: 'gpu' must be true or false, got {gpu!r}")
-    lesson = Lesson(path, int(header["lesson"]), header["title"], gpu == "true")
-
-    kind, body = None, []
-    for number, line in enumerate(lines[i:], start=i + 1):
-        match = _CELL.match(line)
-        if match:
-            if kind is not None:
-                lesson.cells.append(_finish(path, kind, body))
-            rest = match["rest"].strip()
-            if rest not in {"", "[markdown]"}:
-                raise BuildError(f"{path.name}:{number}: a cell marker is '# %%' or '# %% [markdown]', got {line!r}")
-            kind, body = ("markdown" if rest == "[markdown]" else "code"), []
-        else:
-            if kind == "markdown" and line.strip() and not line.startswith("#"):
-                raise BuildError(f"{path.name}:{number}: markdown lines must start with '#', got {line!r}")
-            body.append(line)
-    if kind is not None:
-        lesson.cells.append(_finish(path, kind, body))
-    if not lesson.cells:
-        raise BuildError(f"{path.name}: no cells found; start cells with '# %%'")
-    return lesson
-
-
-def _finish(path: Path, kind: str, body: list[str]) -> tuple[str, str]:
-    while body and not body[-1].strip():
-        body.pop()
-    while body and not body[0].strip():
-        body.pop(0)
-    if kind == "markdown":
-        body = [line[2:] if line.startswith("# ") else line[1:] for line in body]
-    text = "\n".join(body)
-    if not text.strip():
-        raise BuildError(f"{path.name}: an empty {kind} cell; remove the stray '# %%'")
-    return kind, text
+        raise LabError(f"{path.name}: 'gpu' must be true or false, got {gpu!r}")
+    return Lesson(path, int(header["lesson"]), header["title"], gpu == "true", cells)
 
 
 def badge_cell(lesson: Lesson, repo: str) -> str:
@@ -198,22 +151,9 @@ def build_notebook(lesson: Lesson, repo: str) -> dict:
     return {"cells": out, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 
-def dumps(notebook: dict) -> str:
-    """Serialise like Jupyter does (1-space indent, sorted keys, trailing newline)."""
-    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def sources() -> list[Path]:
     """Every lesson source, in course order."""
     return sorted(SRC.glob("[0-9][0-9]_*.py"))
-
-
-def recorded_repo(notebook_path: Path) -> str:
-    """The repository stamped into an existing notebook (the placeholder when none)."""
-    try:
-        return json.loads(notebook_path.read_text(encoding="utf-8"))["metadata"]["course"]["repo"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return PLACEHOLDER_REPO
 
 
 def has_outputs(notebook: dict) -> list[int]:
@@ -240,14 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         try:
             lesson = parse_source(path)
-        except BuildError as err:
+        except LabError as err:
             problems.append(str(err))
             continue
         if lesson.number in numbers:
             problems.append(f"{path.name}: lesson number {lesson.number} is also used by {numbers[lesson.number]}")
         numbers[lesson.number] = path.name
         target = OUT / lesson.notebook_name
-        repo = args.repo or recorded_repo(target)
+        repo = args.repo or percent_source.recorded_repo(target, PLACEHOLDER_REPO)
         text = dumps(build_notebook(lesson, repo))
         if args.check:
             if not target.exists():

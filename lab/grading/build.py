@@ -77,13 +77,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lab import percent_source
 from lab.errors import LabError
 from lab.grading.student import PUBLIC_TESTS
+from lab.percent_source import dumps
 from lab.progress import progress
 
 PLACEHOLDER_REPO = "OWNER/REPO"
-_CELL = re.compile(r"^# %%(?P<rest>.*)$")
-_HEADER = re.compile(r"^# (?P<key>[a-z_]+):\s*(?P<value>.*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
@@ -170,60 +170,16 @@ class BuildResult:
 def parse_source(path: "str | Path") -> ExerciseSource:
     """Read a percent-format exercise source; raises :class:`LabError` naming file and line."""
     path = Path(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header: dict[str, str] = {}
-    i = 0
-    while i < len(lines) and not _CELL.match(lines[i]):
-        line = lines[i].strip()
-        if line:
-            match = _HEADER.match(line)
-            if not match:
-                raise LabError(f"{path.name}:{i + 1}: header lines look like '# key: value', got {line!r}")
-            header[match["key"]] = match["value"].strip()
-        i += 1
-    for key in ("exercise", "title", "lessons"):
-        if key not in header:
-            raise LabError(f"{path.name}: the header needs a '# {key}: ...' line before the first '# %%'")
+    header, cells = percent_source.read(path, required=("exercise", "title", "lessons"), kinds=("code", "markdown", "raw"))
     if not _NAME.match(header["exercise"]):
         raise LabError(f"{path.name}: exercise names are lower_snake_case, got {header['exercise']!r}")
     try:
         lessons = tuple(int(x) for x in header["lessons"].split(","))
     except ValueError:
         raise LabError(f"{path.name}: 'lessons' is a comma-separated list of numbers, got {header['lessons']!r}") from None
-    source = ExerciseSource(path, header["exercise"], header["title"], lessons)
-    kind, body = None, []
-    kinds = {"": "code", "[markdown]": "markdown", "[raw]": "raw"}
-    for number, line in enumerate(lines[i:], start=i + 1):
-        match = _CELL.match(line)
-        if match:
-            if kind is not None:
-                source.cells.append(_finish(path, kind, body))
-            rest = match["rest"].strip()
-            if rest not in kinds:
-                raise LabError(f"{path.name}:{number}: a cell marker is '# %%', '# %% [markdown]' or '# %% [raw]', got {line!r}")
-            kind, body = kinds[rest], []
-        else:
-            if kind in ("markdown", "raw") and line.strip() and not line.startswith("#"):
-                raise LabError(f"{path.name}:{number}: {kind} lines must start with '#', got {line!r}")
-            body.append(line)
-    if kind is not None:
-        source.cells.append(_finish(path, kind, body))
-    if not any(kind == "raw" and text.startswith("# BEGIN QUESTION") for kind, text in source.cells):
+    if not any(kind == "raw" and text.startswith("# BEGIN QUESTION") for kind, text in cells):
         raise LabError(f"{path.name}: no '# BEGIN QUESTION' raw cell: an exercise needs at least one question")
-    return source
-
-
-def _finish(path: Path, kind: str, body: list[str]) -> tuple[str, str]:
-    while body and not body[-1].strip():
-        body.pop()
-    while body and not body[0].strip():
-        body.pop(0)
-    if kind != "code":
-        body = [line[2:] if line.startswith("# ") else line[1:] for line in body]
-    text = "\n".join(body)
-    if not text.strip():
-        raise LabError(f"{path.name}: an empty {kind} cell; remove the stray '# %%'")
-    return kind, text
+    return ExerciseSource(path, header["exercise"], header["title"], lessons, cells)
 
 
 def _cell(kind: str, text: str, cell_id: str, metadata: "dict | None" = None) -> dict:
@@ -289,11 +245,6 @@ def student_notebook(generated: dict, source: ExerciseSource, repo: str) -> dict
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-
-
-def dumps(notebook: dict) -> str:
-    """Serialise like Jupyter does (1-space indent, sorted keys, trailing newline)."""
-    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def solution_lines(source: ExerciseSource) -> list[str]:
@@ -471,14 +422,6 @@ def sources(source_dir: "str | Path" = "exercises") -> list[Path]:
     return sorted(Path(source_dir).glob("[0-9][0-9]_*.py"))
 
 
-def recorded_repo(notebook_path: Path) -> str:
-    """The repository stamped into an existing student notebook (the placeholder when none)."""
-    try:
-        return json.loads(notebook_path.read_text(encoding="utf-8"))["metadata"]["course"]["repo"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return PLACEHOLDER_REPO
-
-
 def build(
     source_dir: "str | Path" = "exercises",
     student_dir: "str | Path" = "lessons/exercises",
@@ -519,6 +462,6 @@ def build(
     for source in progress(parsed, total=len(parsed), desc="otter assign"):
         student = Path(student_dir) / f"{source.name}.ipynb"
         results.append(build_one(source, student_dir=Path(student_dir), dist_dir=Path(dist_dir),
-                                 public_dir=Path(public_dir), repo=repo or recorded_repo(student),
+                                 public_dir=Path(public_dir), repo=repo or percent_source.recorded_repo(student, PLACEHOLDER_REPO),
                                  run_tests=run_tests))
     return results

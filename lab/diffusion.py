@@ -55,6 +55,8 @@ if TYPE_CHECKING:  # torch and diffusers load lazily
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "models"
 DEFAULT_WEIGHTS = ASSETS / "texture_diffusion.safetensors"
+WEIGHTS_FORMAT = "lab-texture-diffusion-1"  # metadata["format"] of the weight files
+RETRAIN = "python -m lab.train texture"  # recreates DEFAULT_WEIGHTS (see assets/models/texture_diffusion.md)
 NOISE_MODES = ("moving", "warped", "independent", "fixed")
 # Bytes of activations per pixel and per channel of the first UNet level during one no-grad
 # forward pass, measured with max RSS at 256x256 .. 1024x1024 (53-66 B, see pass_bytes); the guard
@@ -361,55 +363,30 @@ class TextureModel:
 
         Raises :class:`LabError` naming the file and the retraining command when it is missing.
         """
-        path = Path(path) if path is not None else DEFAULT_WEIGHTS
-        if not path.exists():
-            raise LabError(
-                f"texture model weights not found at {path}. Retrain them with "
-                "`python -m lab.train texture` (see assets/models/texture_diffusion.md), "
-                "or pass the path of a .safetensors file saved by TextureModel.save."
-            )
-        if path.is_dir():
-            raise LabError(f"{path} is a directory; give the .safetensors file itself")
-        from safetensors import safe_open
-        from safetensors.torch import load_file
+        from lab.models.weights import load_state, read_weights
 
-        try:
-            with safe_open(str(path), framework="pt") as f:
-                meta = f.metadata() or {}
-            state = load_file(str(path))
-        except Exception as err:  # safetensors raises its own error types for corrupt files
-            raise LabError(f"cannot read texture model weights {path}: {err}") from None
+        path = Path(path) if path is not None else DEFAULT_WEIGHTS
+        state, meta = read_weights(path, arch=WEIGHTS_FORMAT, arch_key="format", retrain=RETRAIN)
         if "config" not in meta:
             raise LabError(f"{path} has no texture-model config in its header; was it saved by TextureModel.save?")
         config = TextureConfig.from_json(meta["config"])
         unet = build_unet(config)
-        missing, unexpected = unet.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise LabError(
-                f"{path} does not match the texture UNet: missing {list(missing)[:3]}, unexpected {list(unexpected)[:3]}"
-            )
+        load_state(unet, state, path, "texture UNet")
         info = json.loads(meta.get("info", "{}"))
         model = cls(unet.eval(), config, info)
         return model.to(device) if device else model
 
     def save(self, path: "str | Path", *, info: dict[str, Any] | None = None) -> Path:
         """Write the weights (float16) and config to a ``.safetensors`` file, atomically; returns the path."""
-        from safetensors.torch import save_file
-
-        from lab.video import atomic_path
+        from lab.models.weights import write_weights
 
         path = Path(path)
         if path.suffix != ".safetensors":
             raise LabError(f"weights file must end in .safetensors, got {path.name}")
-        path.parent.mkdir(parents=True, exist_ok=True)
         if info is not None:
             self.info = dict(info)
-        # stored as float16 (half the file size; loading casts back to float32)
-        state = {k: v.detach().cpu().to(_torch().float16).contiguous() for k, v in self.unet.state_dict().items()}
-        meta = {"config": self.config.to_json(), "info": json.dumps(self.info), "format": "lab-texture-diffusion-1"}
-        with atomic_path(path) as tmp:
-            save_file(state, str(tmp), metadata=meta)
-        return path
+        meta = {"config": self.config.to_json(), "info": json.dumps(self.info), "format": WEIGHTS_FORMAT}
+        return write_weights(self.unet, path, meta, dtype=_torch().float16)
 
     def to(self, device: "str | torch.device") -> "TextureModel":
         """Move the UNet to ``device`` ("cpu", "cuda") in place; returns self."""

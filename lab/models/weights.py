@@ -15,10 +15,14 @@ if TYPE_CHECKING:
     import torch
 
 
-def write_weights(module: "torch.nn.Module", path: "str | Path", metadata: dict[str, str]) -> Path:
+def write_weights(
+    module: "torch.nn.Module", path: "str | Path", metadata: dict[str, str], *, dtype: "torch.dtype | None" = None
+) -> Path:
     """Save ``module``'s state dict with string ``metadata`` to ``path`` (written atomically).
 
-    ``metadata["arch"]`` names the architecture; :func:`read_weights` checks it.
+    ``metadata["arch"]`` (or the key :func:`read_weights` is told to check) names the
+    architecture. ``dtype`` casts the stored tensors (float16 halves the file; loading into
+    a float32 module casts back).
     """
     from safetensors.torch import save_file
 
@@ -26,21 +30,26 @@ def write_weights(module: "torch.nn.Module", path: "str | Path", metadata: dict[
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    state = {k: v.detach().cpu().to(dtype or v.dtype).contiguous() for k, v in module.state_dict().items()}
     with atomic_path(path) as tmp:
         save_file(state, str(tmp), metadata=metadata)
     return path
 
 
-def read_weights(path: "str | Path", *, arch: str, retrain: str) -> "tuple[dict[str, torch.Tensor], dict[str, str]]":
+def read_weights(
+    path: "str | Path", *, arch: str, retrain: str, arch_key: str = "arch"
+) -> "tuple[dict[str, torch.Tensor], dict[str, str]]":
     """Read (state dict, metadata) from a file written by :func:`write_weights` for ``arch``.
 
     ``retrain`` is the command that recreates the file; it goes into the error raised for a
-    missing file. A damaged file or one of another architecture raises :class:`LabError` too.
+    missing file. A damaged file, a folder, or a file whose ``metadata[arch_key]`` is not
+    ``arch`` raises :class:`LabError` too.
     """
     from safetensors import safe_open
 
     path = Path(path)
+    if path.is_dir():
+        raise LabError(f"{path} is a directory; give the .safetensors file itself")
     if not path.is_file():
         raise LabError(f"{arch} weights not found at {path}; retrain them with `{retrain}` or restore the file from the repository")
     try:
@@ -49,8 +58,8 @@ def read_weights(path: "str | Path", *, arch: str, retrain: str) -> "tuple[dict[
             state = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as exc:  # safetensors raises its own error type for a damaged file
         raise LabError(f"cannot read {path} ({exc}); the file is damaged: restore it or retrain it") from exc
-    if meta.get("arch") != arch:
-        raise LabError(f"{path} is not a {arch} weight file (arch={meta.get('arch')!r})")
+    if meta.get(arch_key) != arch:
+        raise LabError(f"{path} is not a {arch} weight file ({arch_key}={meta.get(arch_key)!r})")
     return state, meta
 
 

@@ -307,8 +307,8 @@ def test_shipped_weights_are_trained(shipped: TextureModel) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the shipped model (2,036 steps in 70 min on a shared CPU) is under-trained: its samples keep residual "
-    "high-frequency noise, so their spectra are flatter than the scenes' (measured gaps 0.3-0.9, target 0.3)",
+    reason="the shipped model (16,000 steps, 90 min on this CPU) meets the 0.3 slope target for fabric only: "
+    "held-out gaps skin -0.31, fabric +0.16, foliage -0.55 (foliage samples are too smooth, few grass blades)",
 )
 def test_shipped_samples_match_the_spectrum_slope_within_0_3(shipped: TextureModel) -> None:
     """The issue's target: every class within 0.3 of the training scenes' slope."""

@@ -428,13 +428,12 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
         f"  trained at ({data['density']:g} px per frame height), with no layout, objects or text.",
         "- Tiny and CPU-trained: samples are plausible but simpler than the procedural originals.",
     ]
-    off = [k for k, ev in info.get("evaluation", {}).items() if abs(ev["sample_slope"] - ev["data_slope"]) > 0.3]
-    if off:
-        lines.append(
-            f"- Under-trained for {', '.join(off)}: sample spectra differ from the scenes' by more than 0.3 in slope "
-            "(table above): samples keep residual high-frequency noise and muted colours. Longer training should "
-            "help (not verified here)."
-        )
+    for kind, ev in info.get("evaluation", {}).items():
+        gap = ev["sample_slope"] - ev["data_slope"]
+        if abs(gap) > 0.3:
+            look = ("flatter: residual high-frequency noise" if gap > 0 else
+                    "steeper: too smooth, the finest detail is missing")
+            lines.append(f"- {kind}: sample spectra are {look} (slope {gap:+.2f} off the scene's, table above).")
     if info["steps"] < info["planned_steps"]:
         lines.append(
             f"- The run was cut by `--max-minutes` after {info['steps']:,} steps, so the same command on a faster or "

@@ -308,7 +308,7 @@ def _activation_bytes(h: int, w: int, net: SRVGGNetCompact) -> int:
     return 4 * h * w * (3 * feat + 2 * 3 * net.upscale**2)
 
 
-CPU_TILE = 256  # LR tile side used on CPU for frames larger than it: cache-friendly (540p->4K: 3.8 s vs 5.1 s whole)
+CPU_TILE = 256  # LR tile side used on CPU for frames larger than it: cache-friendly (540p->4K on 2 cores: 3.7 s vs 4.4 s whole)
 
 
 def auto_tile(height: int, width: int, net: SRVGGNetCompact, *, cap_bytes: int = 2 * 2**30) -> int:

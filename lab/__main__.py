@@ -154,8 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zoom", type=int, default=4, help="nearest-neighbour enlargement of the crops; default %(default)s")
     p.add_argument("--region", default="detail", choices=compare.REGIONS,
                    help="where to cut the zoom crops: the most detailed native region, or the centre; default %(default)s")
-    p.add_argument("--source-detail", default="source", choices=("source", "target"),
-                   help="detail the low-res frame draws: its own (band-limited, blurry, steady) or the target's "
+    p.add_argument("--source-detail", default="source",
+                   help="detail the low-res frame draws, source or target: its own (band-limited, blurry, steady) or the target's "
                         "(point-sampled: aliases and shimmers, like a sharp low-res generator); default %(default)s")
     p.add_argument("--out", default="compare-out", help="output folder (created; files in it are replaced); default %(default)s")
     p.add_argument("--no-video", action="store_true", help="skip the mp4 files")

@@ -549,7 +549,7 @@ def run(
             files["upscaled_mp4"] = out / "upscaled.mp4"
 
         # images: full first frames, matched nearest-neighbour zoom crops, a labelled side-by-side
-        source_first = native.render(scene, s.source, 0.0, detail=s.resolution if s.source_detail == "target" else None)
+        source_first = native.render(scene, s.source, 0.0, detail=native.low_res_detail(s.source_detail, s.resolution))
         side = min(s.crop, s.resolution.width, s.resolution.height)
         box = crop_box(s.resolution, s.crop, detail_centre(firsts[0], side) if s.region == "detail" else None)
         sx, sy = s.source.width / s.resolution.width, s.source.height / s.resolution.height

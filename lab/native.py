@@ -328,11 +328,11 @@ def render_clip(
 DETAILS = ("source", "target")
 
 
-def _source_detail(detail: str, target: Resolution) -> Resolution | None:
-    """The ``detail=`` of the low-res render: None for "source", the target grid for "target"."""
+def low_res_detail(detail: str, target: str | Resolution) -> Resolution | None:
+    """The ``detail=`` of the low-res render of an upscaled arm: None for "source", the target grid for "target"."""
     if detail not in DETAILS:
         raise choice_error("detail", detail, list(DETAILS))
-    return target if detail == "target" else None
+    return parse(target) if detail == "target" else None
 
 
 def render_upscaled(
@@ -363,7 +363,7 @@ def render_upscaled(
     scene = _scene(scene)
     tgt, src = parse(target), parse(source)
     get_method(method)  # unknown methods fail before rendering
-    low = render(scene, src, t, device=device, detail=_source_detail(detail, tgt))
+    low = render(scene, src, t, device=device, detail=low_res_detail(detail, tgt))
     return upscale(low, method, size=tgt, seed=seed)
 
 
@@ -400,7 +400,7 @@ def upscaled_clip(
     fps = _fps(fps)
     get_method(method)
     dev = _device(device)
-    low_detail = _source_detail(detail, tgt)
+    low_detail = low_res_detail(detail, tgt)
 
     def frame(t: int) -> np.ndarray:
         low = render(scene, src, t / fps, device=dev, detail=low_detail)

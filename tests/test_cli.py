@@ -86,6 +86,7 @@ def fake_scenes(monkeypatch):
     native = types.ModuleType("lab.native")
     native.render = lambda scene, res, t=0.0, *, device=None, detail=None: scene.render(res, t)
     native.DETAILS = ("source", "target")
+    native.low_res_detail = lambda detail, target: None  # the double renders one level of detail
 
     def render_clip(scene, res, n_frames, fps=24.0, *, show_progress=True):
         return Clip.from_function(lambda i: scene.render(res, i / fps), n_frames, res, fps,
@@ -314,6 +315,7 @@ def test_main_compare_on_the_double(fake_scenes, tmp_path, capsys):
         (["--frames", "0"], "frames must be at least 1"),
         (["--resolution", "320x180", "--from", "640x360"], "smaller"),
         (["--motion", "wobble"], "unknown motion"),
+        (["--source-detail", "sharp"], "unknown source detail 'sharp'; choose one of: source, target"),
     ],
 )
 def test_main_bad_input_exits_2_and_writes_nothing(fake_scenes, tmp_path, capsys, args, words):

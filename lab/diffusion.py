@@ -10,7 +10,7 @@ was trained here on random 64x64 crops of the procedural scenes (see the model c
 Generating "natively" at a target resolution means denoising every pixel of the target grid:
 
 * the whole grid in one pass when it is small and fits the memory guard, or
-* overlapping tiles whose noise predictions are blended with raised-cosine weights at
+* overlapping tiles whose denoiser outputs are blended with raised-cosine weights at
   every DDIM step (so the tiles agree with each other while denoising and no seam shows;
   :func:`seam_score` measures it).
 
@@ -58,6 +58,11 @@ DEFAULT_WEIGHTS = ASSETS / "texture_diffusion.safetensors"
 WEIGHTS_FORMAT = "lab-texture-diffusion-1"  # metadata["format"] of the weight files
 RETRAIN = "python -m lab.train texture"  # recreates DEFAULT_WEIGHTS (see assets/models/texture_diffusion.md)
 NOISE_MODES = ("moving", "warped", "independent", "fixed")
+# What the UNet predicts. 'v_prediction' (v = sqrt(a) eps - sqrt(1 - a) x0, Salimans & Ho 2022)
+# stays well posed at the last, almost pure-noise timestep, where the image's mean colour is
+# decided; an 'epsilon' model has to divide by sqrt(a) ~ 5e-5 there, so its colour comes
+# from the noise seed instead of the scene kind (the first shipped model did exactly that).
+PREDICTIONS = ("v_prediction", "epsilon")
 # Bytes of activations per pixel and per channel of the first UNet level during one no-grad
 # forward pass, measured with max RSS at 256x256 .. 1024x1024 (53-66 B, see pass_bytes); the guard
 # uses this to decide whether a whole-grid pass fits.
@@ -87,7 +92,8 @@ class TextureConfig:
 
     ``classes`` are the scene kinds it is conditioned on; ``channels`` the UNet's
     ``block_out_channels`` (one entry per resolution level, so the stride is
-    ``2 ** (len(channels) - 1)`` px); ``crop`` the training crop side in px.
+    ``2 ** (len(channels) - 1)`` px); ``crop`` the training crop side in px; ``prediction``
+    the UNet's target (one of :data:`PREDICTIONS`).
 
     >>> TextureConfig(classes=("skin",)).stride
     8
@@ -100,6 +106,7 @@ class TextureConfig:
     train_timesteps: int = 1000
     beta_schedule: str = "squaredcos_cap_v2"
     crop: int = 64
+    prediction: str = "v_prediction"
 
     def __post_init__(self) -> None:
         if not self.classes:
@@ -110,6 +117,8 @@ class TextureConfig:
             raise LabError(
                 f"channels {self.channels} must have >= 2 levels, each a multiple of norm_groups={self.norm_groups}"
             )
+        if self.prediction not in PREDICTIONS:
+            raise choice_error("prediction", self.prediction, PREDICTIONS)
         object.__setattr__(self, "classes", tuple(str(c) for c in self.classes))
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
 
@@ -128,6 +137,7 @@ class TextureConfig:
         data = json.loads(text)
         data["classes"] = tuple(data["classes"])
         data["channels"] = tuple(data["channels"])
+        data.setdefault("prediction", "epsilon")  # files written before the field existed
         return cls(**data)
 
 
@@ -157,7 +167,7 @@ def build_unet(config: TextureConfig) -> "UNet2DModel":
 
 
 def make_scheduler(config: TextureConfig) -> "DDIMScheduler":
-    """The DDIM scheduler matching the training noise schedule (epsilon prediction).
+    """The DDIM scheduler matching the training noise schedule and the UNet's prediction target.
 
     ``timestep_spacing='trailing'`` starts sampling at the last (pure noise) timestep, which
     matters with few steps.
@@ -168,7 +178,7 @@ def make_scheduler(config: TextureConfig) -> "DDIMScheduler":
         beta_schedule=config.beta_schedule,
         clip_sample=True,
         clip_sample_range=1.0,
-        prediction_type="epsilon",
+        prediction_type=config.prediction,
         timestep_spacing="trailing",
     )
 
@@ -458,21 +468,24 @@ class TextureModel:
             budget = available_memory() * 0.5
             while self.pass_bytes(min(tile_px, height), min(tile_px, width)) > budget and tile_px > 4 * stride:
                 tile_px = max(4 * stride, (tile_px // 2) // stride * stride)
-            return plan_tiles(height, width, tile=int(tile_px), overlap=min(overlap, int(tile_px) // 2 - 1))
+            return plan_tiles(height, width, tile=int(tile_px), overlap=min(overlap, int(tile_px) // 2 - 1), stride=stride)
         if isinstance(tile, str):
             raise choice_error("tile option", tile, ["auto"])
         if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)):
             raise LabTypeError(f"tile must be 'auto', None (whole grid) or a tile side in px, got {tile!r}")
         tile = max(2 * stride, -(-int(tile) // stride) * stride)
-        plan = plan_tiles(height, width, tile=tile, overlap=overlap)
+        plan = plan_tiles(height, width, tile=tile, overlap=overlap, stride=stride)
         check_memory(self.pass_bytes(*plan.size), f"a denoiser pass over a {plan.size[1]}x{plan.size[0]} tile")
         return plan
 
     # --- denoiser ---------------------------------------------------------------------------------
-    def predict_noise(
+    def predict(
         self, x: "torch.Tensor", timestep: int, label: int, plan: TilePlan | None = None
     ) -> "torch.Tensor":
-        """The UNet's noise prediction for ``x`` (1, 3, H, W) at ``timestep``, whole or tiled.
+        """The UNet's output for ``x`` (1, 3, H, W) at ``timestep``, whole or tiled.
+
+        The output is the velocity v or the noise, as ``config.prediction`` says; both are
+        linear in the tiles, so blending works the same.
 
         Tiles are blended with raised-cosine weights over their overlaps (weights normalised
         to sum to one at every pixel).
@@ -491,8 +504,8 @@ class TextureModel:
             for iy, y in enumerate(plan.ys):
                 for ix, xx in enumerate(plan.xs):
                     w = torch.from_numpy(np.outer(wy[iy], wx[ix]).astype(np.float32)).to(x.device, x.dtype)
-                    eps = unet(x[:, :, y : y + th, xx : xx + tw], timestep, class_labels=labels).sample
-                    out[:, :, y : y + th, xx : xx + tw] += eps * w
+                    tile_out = unet(x[:, :, y : y + th, xx : xx + tw], timestep, class_labels=labels).sample
+                    out[:, :, y : y + th, xx : xx + tw] += tile_out * w
                     total[:, :, y : y + th, xx : xx + tw] += w
             return out / total
 
@@ -527,11 +540,11 @@ class TextureModel:
         x = noise.to(self.device, torch.float32)
         crop = crop or (x.shape[2], x.shape[3])
         for i, t in enumerate(scheduler.timesteps):
-            eps = self.predict_noise(x, int(t), label, plan)
+            model_output = self.predict(x, int(t), label, plan)
             variance_noise = None
             if eta > 0:
                 variance_noise = torch.randn(x.shape, generator=generator).to(x.device)
-            out = scheduler.step(eps, t, x, eta=float(eta), variance_noise=variance_noise)
+            out = scheduler.step(model_output, t, x, eta=float(eta), variance_noise=variance_noise)
             x = out.prev_sample
             yield DDIMStep(i, int(t), x, out.pred_original_sample, crop)
 

@@ -38,6 +38,13 @@ print(f"texture model: {model.parameters:,} parameters, classes {model.classes},
 # skin, fabric and foliage scenes). DDIM with `eta=0` is deterministic: the same seed gives
 # the same image. The panels show the model's current estimate of the clean image at a few
 # of the steps.
+#
+# This model predicts the *velocity* v = √ā·noise − √(1−ā)·image rather than the noise
+# alone (ā is the fraction of signal power left at a step). At the first step ā is about 2·10⁻⁹:
+# a noise-predicting model must divide its answer by √ā ≈ 0.00005 to estimate the image,
+# so the smallest error turns into a random colour that the later steps keep. A
+# v-predicting model states the image directly, which is why the first panel already has
+# the colour of skin.
 
 # %%
 steps = 4 if config.smoke_mode() else 10
@@ -84,8 +91,8 @@ if law.r2 < 0.9:
 # ## Tiling
 #
 # A large canvas does not fit through the network in one pass (memory grows with pixels),
-# so it is split into overlapping tiles. At *every* denoising step each tile predicts its
-# noise and the predictions are blended with smooth weights across the overlaps, so
+# so it is split into overlapping tiles. At *every* denoising step each tile makes its
+# prediction and the predictions are blended with smooth weights across the overlaps, so
 # neighbouring tiles agree as they denoise. The seam score compares the image's gradient
 # across tile borders with elsewhere: about 1 means no visible seam.
 

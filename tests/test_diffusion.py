@@ -253,6 +253,20 @@ def test_v_prediction_learns_the_class_colour_where_epsilon_follows_the_seed() -
     assert worst["v_prediction"] < 15 and worst["epsilon"] > 40, worst
 
 
+def test_render_pool_renders_balanced_windows_and_keeps_held_out_seeds_out() -> None:
+    from lab.train.texture import HELD_OUT_SEEDS, render_pool
+
+    pool = render_pool(["skin", "fabric"], [0, 1], diffusion.parse("64x48"), windows=2, show_progress=False)
+    assert [len(images) for images in pool.images] == [4, 4] and pool.images[1][0].shape == (48, 64, 3)
+    assert not np.array_equal(pool.images[0][0], pool.images[0][1])  # different world windows
+    with pytest.raises(LabError, match="unknown scene 'skni'"):
+        render_pool(["skni"], [0], diffusion.parse("64x64"), show_progress=False)
+    with pytest.raises(LabError, match="windows must be >= 1"):
+        render_pool(["skin"], [0], diffusion.parse("64x64"), windows=0, show_progress=False)
+    with pytest.raises(LabError, match="held out"):
+        render_pool(["skin"], range(HELD_OUT_SEEDS.start + 1), diffusion.parse("64x64"), show_progress=False)
+
+
 def test_train_cli_lists_kinds() -> None:
     out = subprocess.run([sys.executable, "-m", "lab.train", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0 and "texture" in out.stdout

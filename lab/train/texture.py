@@ -31,6 +31,8 @@ from lab.resolution import Resolution, parse
 
 # Scenes that are textures (or carry texture); test charts ('zoneplate', 'edge') are left out.
 DEFAULT_CLASSES = ("skin", "fabric", "foliage")
+# Scene seeds kept out of training (training takes 0..N-1) to measure the model on unseen scenes.
+HELD_OUT_SEEDS = range(100, 106)
 
 
 # --- measuring texture: the radial power spectrum slope ---------------------------------------------
@@ -137,6 +139,8 @@ def render_pool(
     for name in classes:
         if name not in available:
             raise choice_error("scene", name, available)
+    if any(int(s) in HELD_OUT_SEEDS for s in seeds):
+        raise LabError(f"scene seeds {HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1} are held out for evaluation; train on fewer seeds")
     if windows < 1 or not density > 0:
         raise LabError(f"windows must be >= 1 and density > 0, got windows={windows}, density={density}")
     pool = TexturePool(tuple(classes), [[] for _ in classes], render, tuple(int(s) for s in seeds), float(density))
@@ -171,7 +175,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--channels", default="32,48,64,64", help="UNet block_out_channels, one per level")
     parser.add_argument("--render", default="512x512", help="size of each rendered scene window")
     parser.add_argument("--density", type=float, default=1080.0, help="pixel scale of the renders, px per frame height")
-    parser.add_argument("--scene-seeds", type=int, default=4, help="scene seeds per class (0..N-1)")
+    parser.add_argument("--scene-seeds", type=int, default=8, help="scene seeds per class (0..N-1, N <= 100)")
     parser.add_argument("--windows", type=int, default=6, help="rendered windows per scene seed")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights init, crops and noise")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
@@ -202,7 +206,7 @@ def train(
     prediction: str = "v_prediction",
     channels: Sequence[int] = (32, 48, 64, 64),
     render: "str | Resolution" = "512x512",
-    scene_seeds: int = 4,
+    scene_seeds: int = 8,
     windows: int = 6,
     density: float = 1080.0,
     seed: int = 0,
@@ -344,9 +348,6 @@ def sample_grid(model: Any, *, size: int = 96, per_class: int = 4, steps: int = 
         rows.append(np.concatenate(tiles[:-1], axis=1))
         rows.append(np.full((2, rows[-1].shape[1], 3), 255, np.uint8))
     return np.concatenate(rows[:-1], axis=0)
-
-
-HELD_OUT_SEEDS = range(100, 106)  # scene seeds no training run uses (training takes 0..N-1)
 
 
 def held_out_slopes(model: Any, kind: str, *, samples: int = 3, size: int = 128, steps: int = 20) -> tuple[float, float]:

@@ -217,6 +217,14 @@ class Clip:
         guard_clip(self.resolution, self.n_frames, "uint8")
         return list(self)
 
+    def in_memory(self, name: str = "") -> "Clip":
+        """This clip rendered (or decoded) once and kept as uint8 frames, with its fps and flow.
+
+        Measuring a lazy clip several times renders it each time; measure this copy instead.
+        The memory guard refuses a clip that would not fit.
+        """
+        return Clip.from_frames(self.to_list(), self.fps, flow=self._flow, name=name or self.name)
+
 
 # --- mp4 ---------------------------------------------------------------------------------
 def _check_output_path(path: "str | os.PathLike[str]", suffix: str) -> Path:

@@ -115,6 +115,25 @@ def test_to_list_respects_the_memory_guard(monkeypatch):
         clip.to_list()
 
 
+def test_in_memory_renders_each_frame_once_and_keeps_fps_and_flow(monkeypatch):
+    calls = []
+
+    def render(t):
+        calls.append(t)
+        return np.full((4, 6, 3), 10 * t, np.uint8)
+
+    lazy = Clip.from_function(render, 3, "6x4", fps=12, flow=lambda t: np.full((4, 6, 2), t, np.float32), name="lazy")
+    kept = lazy.in_memory("kept")
+    assert calls == [0, 1, 2]
+    assert [int(f[0, 0, 0]) for f in kept] + [int(kept.frame(2)[0, 0, 0])] == [0, 10, 20, 20]
+    assert calls == [0, 1, 2]  # measuring the copy renders nothing again
+    assert (kept.fps, kept.name, lazy.in_memory().name) == (12.0, "kept", "lazy")
+    assert float(kept.flow(1)[0, 0, 0]) == 1.0
+    monkeypatch.setenv("LAB_MEMORY_LIMIT_BYTES", str(256 * 2**20))
+    with pytest.raises(MemoryBudgetError):
+        Clip.from_function(lambda t: np.zeros((2160, 3840, 3), np.uint8), 48, "4k").in_memory()
+
+
 def test_4k_iteration_streams_uint8_frames_only():
     """Iterating a 4K clip keeps about one uint8 frame alive and never makes a float32 frame."""
     res = parse("4k")

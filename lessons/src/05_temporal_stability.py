@@ -21,7 +21,7 @@
 
 # %%
 %matplotlib inline
-from lab import checks, config, metrics, native, resolution, scenes, upscale, video, viz, widgets
+from lab import checks, config, metrics, native, resolution, scenes, upscale, viz, widgets
 from lab.models import diffusion_sr
 
 tier = config.tier()
@@ -44,7 +44,7 @@ print("generative upscalers:", generative)
 # First scene: the zone plate, point-sampled (no anti-aliasing), with its ring density set
 # so the native grid resolves the rings almost everywhere while the 4x smaller source grid
 # aliases beyond a quarter of the frame height. Each clip is rendered once and kept in
-# memory as uint8 frames (`Clip.from_frames`), so the measurements below do not render it
+# memory as uint8 frames (`Clip.in_memory`), so the measurements below do not render it
 # again; the memory guard refuses if that would not fit.
 
 # %%
@@ -52,7 +52,7 @@ zone = scenes.get("zoneplate", k=0.45 * size.height, motion="subpixel")
 zone_clips = {"native": native.render_clip(zone, size, n_frames)}
 for method in ["bicubic", "lanczos"]:
     zone_clips[method] = native.upscaled_clip(zone, size, small, method, n_frames)
-zone_clips = {name: video.Clip.from_frames(c.to_list(), c.fps, flow=c.flow, name=name) for name, c in zone_clips.items()}
+zone_clips = {name: clip.in_memory(name) for name, clip in zone_clips.items()}
 flow = zone_clips["native"].flow(0)
 print(f"ground-truth motion, frame 0 -> 1: dx = {flow[..., 0].mean():+.3f} px, dy = {flow[..., 1].mean():+.3f} px (mean)")
 
@@ -98,7 +98,7 @@ fabric = scenes.get("fabric", seed=2, motion="subpixel")
 clips = {"native": native.render_clip(fabric, size, n_frames)}
 for method in ["bicubic", "realesrgan-x4"]:
     clips[method] = native.upscaled_clip(fabric, size, small, method, n_frames)
-clips = {name: video.Clip.from_frames(c.to_list(), c.fps, flow=c.flow, name=name) for name, c in clips.items()}
+clips = {name: clip.in_memory(name) for name, clip in clips.items()}
 warp = {name: metrics.warp_error(clip, flow="truth") for name, clip in clips.items()}
 print(f"{'clip':>14} {'warp error (x10^-3)':>20} {'high-frequency share':>21}")
 for name, clip in clips.items():
@@ -135,7 +135,7 @@ skin = scenes.get("skin", seed=1, motion="subpixel")
 skin_clips = {"native": native.render_clip(skin, size, n_frames),
               "blurry source": native.upscaled_clip(skin, size, small, "bicubic", n_frames),
               "sharp source": native.upscaled_clip(skin, size, small, "bicubic", n_frames, detail="target")}
-skin_clips = {name: video.Clip.from_frames(c.to_list(), c.fps, flow=c.flow, name=name) for name, c in skin_clips.items()}
+skin_clips = {name: clip.in_memory(name) for name, clip in skin_clips.items()}
 skin_warp = {name: metrics.warp_error(clip, flow="truth") for name, clip in skin_clips.items()}
 print(f"{'clip':>14} {'warp error (x10^-6)':>20} {'high-frequency share':>21}")
 for name, clip in skin_clips.items():
@@ -188,7 +188,7 @@ gen_clips = {"native": native.render_clip(fabric, gen_size, gen_frames),
              "bicubic": native.upscaled_clip(fabric, gen_size, gen_small, "bicubic", gen_frames)}
 for label, noise in [("fresh-noise SR", "independent"), ("warped-noise SR", "warped")]:
     gen_clips[label] = diffusion_sr.upscale_clip(low, noise=noise, seed=0)
-gen_clips = {name: video.Clip.from_frames(c.to_list(), c.fps, flow=c.flow, name=name) for name, c in gen_clips.items()}
+gen_clips = {name: clip.in_memory(name) for name, clip in gen_clips.items()}
 gen_warp = {name: metrics.warp_error(clip, flow="truth") for name, clip in gen_clips.items()}
 print(f"{gen_frames} frames at {gen_size}")
 print(f"{'clip':>16} {'warp error (x10^-3)':>20} {'high-frequency share':>21}")

@@ -267,6 +267,20 @@ def test_render_pool_renders_balanced_windows_and_keeps_held_out_seeds_out() -> 
         render_pool(["skin"], range(HELD_OUT_SEEDS.start + 1), diffusion.parse("64x64"), show_progress=False)
 
 
+def test_train_cli_writes_weights_card_and_grid(tmp_path: Path) -> None:
+    """The retrain command end to end at toy size: progress bar, weights, card with its command, grid."""
+    args = ["--classes", "skin", "--steps", "3", "--batch", "2", "--crop", "16", "--channels", "16,32",
+            "--render", "128x128", "--scene-seeds", "1", "--windows", "1", "--out", str(tmp_path / "t.safetensors")]
+    out = subprocess.run([sys.executable, "-m", "lab.train", "texture", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "training texture diffusion" in out.stderr and "3/3" in out.stderr
+    model = TextureModel.load(tmp_path / "t.safetensors")
+    assert model.classes == ("skin",) and model.config.prediction == "v_prediction" and model.info["steps"] == 3
+    card = (tmp_path / "t.md").read_text()
+    assert "python -m lab.train texture --classes skin --steps 3" in card and "| skin |" in card and "v-prediction" in card
+    assert (tmp_path / "t_samples.png").stat().st_size > 0
+
+
 def test_train_cli_lists_kinds() -> None:
     out = subprocess.run([sys.executable, "-m", "lab.train", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0 and "texture" in out.stdout

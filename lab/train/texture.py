@@ -33,6 +33,11 @@ from lab.resolution import Resolution, parse
 DEFAULT_CLASSES = ("skin", "fabric", "foliage")
 # Scene seeds kept out of training (training takes 0..N-1) to measure the model on unseen scenes.
 HELD_OUT_SEEDS = range(100, 106)
+# How the model card names each prediction target of lab.diffusion.PREDICTIONS.
+PREDICTION_NAMES = {
+    "v_prediction": "v-prediction (the UNet predicts v = sqrt(a) eps - sqrt(1 - a) x0)",
+    "epsilon": "epsilon prediction (the UNet predicts the noise)",
+}
 
 
 # --- measuring texture: the radial power spectrum slope ---------------------------------------------
@@ -152,12 +157,6 @@ def render_pool(
     for ci, name, s, center in progress(jobs, total=len(jobs), desc="rendering training scenes", disable=not show_progress):
         pool.images[ci].append(render_window(name, s, center, render, density))
     return pool
-
-
-PREDICTION_NAMES = {
-    "v_prediction": "v-prediction (the UNet predicts v = sqrt(a) eps - sqrt(1 - a) x0)",
-    "epsilon": "epsilon prediction (the UNet predicts the noise)",
-}
 
 
 # --- training ---------------------------------------------------------------------------------------------
@@ -423,7 +422,7 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
         + (f" (of {info['planned_steps']:,} planned: stopped by --max-minutes)" if info["steps"] < info["planned_steps"] else "")
         + f", batch {info['batch']}, peak learning rate {info['lr']:g} (warm-up, cosine decay),",
         f"  gradient clipping 1.0, EMA decay {info['ema']}, seed {info['seed']}.",
-        f"- Loss (MSE of the UNet's {'velocity' if info['prediction'] == 'v_prediction' else 'noise'} prediction): {info['first_loss']:.4f} over the first {min(50, info['loss_window'])} steps, **{info['final_loss']:.4f}** over the last {info['loss_window']}.",
+        f"- Loss (MSE of the prediction): {info['first_loss']:.4f} over the first {min(50, info['loss_window'])} steps, **{info['final_loss']:.4f}** over the last {info['loss_window']}.",
         f"- Measured time on this CPU (2 cores shared with other jobs, {info['threads']} torch thread(s)): "
         f"**{info['train_seconds'] / 60:.1f} min** training ({info['seconds_per_step']:.3f} s/step) "
         f"+ {info['render_seconds']:.0f} s rendering the data.",

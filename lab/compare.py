@@ -35,14 +35,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import cv2
 import numpy as np
 
 from lab.arrays import check_frame
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.optional import opencv
 from lab.progress import progress
 from lab.resolution import Resolution, check_memory, guard_frame, parse
 from lab.video import Clip, Mp4Writer
+
+cv2 = opencv()
 
 DEFAULT_SCENE = "skin"
 DEFAULT_RESOLUTION = "1080p"

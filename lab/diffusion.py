@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import numpy as np
 
 from lab.errors import LabError, LabTypeError, MemoryBudgetError, choice_error
+from lab.models.weights import MODELS_DIR
 from lab.progress import progress
 from lab.resolution import Resolution, available_memory, check_memory, parse
 
@@ -53,8 +54,7 @@ if TYPE_CHECKING:  # torch and diffusers load lazily
 
     from lab.video import Clip
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets" / "models"
-DEFAULT_WEIGHTS = ASSETS / "texture_diffusion.safetensors"
+DEFAULT_WEIGHTS = MODELS_DIR / "texture_diffusion.safetensors"
 WEIGHTS_FORMAT = "lab-texture-diffusion-1"  # metadata["format"] of the weight files
 RETRAIN = "python -m lab.train texture"  # recreates DEFAULT_WEIGHTS (see assets/models/texture_diffusion.md)
 NOISE_MODES = ("moving", "warped", "independent", "fixed")

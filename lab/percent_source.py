@@ -94,9 +94,3 @@ def dumps(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def recorded_repo(notebook_path: Path, placeholder: str) -> str:
-    """The GitHub repository stamped into a built notebook's metadata (``placeholder`` when none)."""
-    try:
-        return json.loads(notebook_path.read_text(encoding="utf-8"))["metadata"]["course"]["repo"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return placeholder

@@ -19,12 +19,14 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-import cv2
 import numpy as np
 
 from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.optional import opencv
 from lab.resolution import Resolution, guard_frame, parse
+
+cv2 = opencv()
 
 class UpscaleFn(Protocol):
     """Signature of an upscaler: frame (H, W, 3) -> frame (height, width, 3), same dtype."""

@@ -19,13 +19,15 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-import cv2
 import numpy as np
 
 from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.optional import opencv
 from lab.progress import progress
 from lab.resolution import Resolution, guard_clip, parse
+
+cv2 = opencv()
 
 FlowFn = Callable[[int], np.ndarray]
 

@@ -21,11 +21,13 @@ import io
 import zlib
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import cv2
 import numpy as np
 
 from lab.arrays import check_frame, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.optional import opencv
+
+cv2 = opencv()
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -732,7 +732,9 @@ class _CurvePlot:
         self._x = lambda i: int(round(ax.transData.transform((i, y_lo))[0]))
 
     def at(self, frame: int) -> np.ndarray:
-        import cv2
+        from lab.optional import opencv
+
+        cv2 = opencv()
 
         out = self.pixels.copy()
         x = self._x(frame)

@@ -391,19 +391,8 @@ def test_help_in_a_subprocess(tmp_path):
     assert done.returncode == 0 and "--resolution" in done.stdout and "--from" in done.stdout
 
 
-def _real_modules_ready() -> bool:
-    try:
-        import lab.native  # noqa: F401
-        import lab.scenes  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
-needs_real_scenes = pytest.mark.skipif(not _real_modules_ready(), reason="lab.scenes / lab.native not importable")
-
-
-@needs_real_scenes
 def test_scenes_in_a_subprocess(tmp_path):
     done = run_cli("scenes", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -412,7 +401,6 @@ def test_scenes_in_a_subprocess(tmp_path):
     assert all(len(line.split()) > 1 for line in listed.values())  # every scene has a description
 
 
-@needs_real_scenes
 def test_compare_in_a_subprocess_shows_sharper_native_texture(tmp_path):
     out = tmp_path / "cmp"
     done = run_cli("compare", "--scene", "skin", "--resolution", "320x180", "--from", "80x45", "--method", "bicubic",
@@ -427,7 +415,6 @@ def test_compare_in_a_subprocess_shows_sharper_native_texture(tmp_path):
     assert len(read_mp4(out / "native.mp4")) == 3 and len(read_mp4(out / "upscaled.mp4")) == 3
 
 
-@needs_real_scenes
 def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
     """--source-detail target: the 4x smaller frame point-samples native detail, so the upscaled arm shimmers."""
     out = tmp_path / "cmp"
@@ -442,7 +429,6 @@ def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
     assert float(rows[0][column]) < float(rows[1][column])
 
 
-@needs_real_scenes
 @pytest.mark.parametrize(
     "args, words",
     [

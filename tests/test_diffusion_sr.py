@@ -8,13 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("diffusers")
-
+import torch
+import diffusers  # noqa: F401
 import torch.nn.functional as F  # noqa: E402
 
 from lab.errors import LabError  # noqa: E402
-from lab.models import crops, diffusion_sr  # noqa: E402
+from lab.models import crops, diffusion_sr, weights  # noqa: E402
 from lab.resolution import Resolution  # noqa: E402
 from lab.upscale import get, upscale  # noqa: E402
 
@@ -143,7 +142,7 @@ def test_memory_guard_refuses_with_advice(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_missing_weights_fail_clearly(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diffusion_sr, "ASSETS", tmp_path)
+    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
     monkeypatch.setattr(diffusion_sr, "_CACHE", {})
     with pytest.raises(LabError, match=r"not found.*python -m lab\.train diffusion-sr"):
         diffusion_sr.load()

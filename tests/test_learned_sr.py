@@ -7,12 +7,11 @@ import argparse
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-
+import torch
 import torch.nn.functional as F  # noqa: E402
 
 from lab.errors import LabError  # noqa: E402
-from lab.models import crops, learned_sr  # noqa: E402
+from lab.models import crops, learned_sr, weights  # noqa: E402
 from lab.resolution import Resolution  # noqa: E402
 from lab.upscale import get, upscale  # noqa: E402
 
@@ -74,7 +73,7 @@ def test_frame_api_matches_the_network_and_keeps_dtype() -> None:
 
 
 def test_missing_weight_file_fails_clearly(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(learned_sr, "ASSETS", tmp_path)
+    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
     monkeypatch.setattr(learned_sr, "_CACHE", {})
     with pytest.raises(LabError, match=r"not found.*python -m lab\.train sr"):
         learned_sr.load(4)

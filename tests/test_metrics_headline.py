@@ -22,9 +22,8 @@ import pytest
 
 from lab import metrics
 
-native = pytest.importorskip("lab.native")
-scenes = pytest.importorskip("lab.scenes")
-
+from lab import native
+from lab import scenes
 NATIVE, SOURCE, FRAMES = "960x540", "240x135", 4
 
 

@@ -14,9 +14,7 @@ import pytest
 from lab.errors import LabError, LabTypeError
 from lab.metrics import error_map, luma, psnr, ssim
 
-skimage_metrics = pytest.importorskip("skimage.metrics")
-
-
+import skimage.metrics as skimage_metrics
 def _photo(name: str) -> np.ndarray:
     if name == "grace_hopper":
         from matplotlib import cbook
@@ -95,7 +93,7 @@ def test_float_inputs_give_the_uint8_result(small_frame: np.ndarray, dtype: type
 
 
 def test_identity_and_torch_tensors(small_frame: np.ndarray) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
     from lab.arrays import to_tensor
 
     assert psnr(small_frame, small_frame) == float("inf")

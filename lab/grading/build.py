@@ -77,15 +77,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab import percent_source
+from lab import colab_setup, percent_source
 from lab.errors import LabError
 from lab.grading.student import PUBLIC_TESTS
 from lab.percent_source import dumps
 from lab.progress import progress
 
-PLACEHOLDER_REPO = "OWNER/REPO"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 ASSIGNMENT_CONFIG = """\
 # ASSIGNMENT CONFIG
@@ -103,22 +101,6 @@ tests:
   files: true
   ok_format: true
 """
-
-SETUP_CELL = '''\
-#@title Setup: installs the course package and otter-grader on Colab, does nothing elsewhere
-import importlib.util
-import os
-import subprocess
-import sys
-
-COURSE_REPO = "{repo}"  # GitHub owner/name of the course
-if "google.colab" in sys.modules:
-    if COURSE_REPO == "{placeholder}":
-        raise RuntimeError("Set COURSE_REPO above to the 'owner/name' of the course repository, then run this cell again.")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    f"native4k-lab[colab,grading] @ git+https://github.com/{{COURSE_REPO}}"], check=True)
-elif importlib.util.find_spec("lab") is None and os.path.isfile(os.path.join("..", "..", "lab", "__init__.py")):
-    sys.path.insert(0, os.path.abspath(os.path.join("..", "..")))  # a source checkout that was not pip-installed'''
 
 INIT_CELL = '''\
 # Otter-grader: after each question, grader.check("qN") runs its public tests.
@@ -207,7 +189,7 @@ def _text(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def student_notebook(generated: dict, source: ExerciseSource, repo: str) -> dict:
+def student_notebook(generated: dict, source: ExerciseSource, url: "str | None") -> dict:
     """Rewrite otter's student notebook: our setup, init and export cells, stable ids, no outputs."""
     out: list[tuple[str, str, dict]] = []
     for cell in generated["cells"]:
@@ -215,7 +197,8 @@ def student_notebook(generated: dict, source: ExerciseSource, repo: str) -> dict
         meta = dict(cell.get("metadata", {}))
         meta.pop("id", None)
         if kind == "code" and text.strip().startswith("%pip install") and "otter-grader" in text:
-            out.append(("code", SETUP_CELL.format(repo=repo, placeholder=PLACEHOLDER_REPO),
+            setup = colab_setup.setup_cell(url, also={"otter-grader>=6.0": "otter"})
+            out.append(("code", setup,
                         {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["setup", "otter_ignore"],
                          "deletable": False, "editable": False}))
         elif kind == "code" and text.startswith("# Initialize Otter"):
@@ -239,7 +222,7 @@ def student_notebook(generated: dict, source: ExerciseSource, repo: str) -> dict
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
             "course": {"exercise": source.name, "title": source.title, "lessons": list(source.lessons),
-                       "repo": repo, "source": f"exercises/{source.path.name}"},
+                       "url": url or "", "source": f"exercises/{source.path.name}"},
             "colab": {"provenance": []},
         },
         "nbformat": 4,
@@ -382,7 +365,7 @@ def _run_otter_assign(master: Path, result: Path, *, run_tests: bool = True) -> 
         raise LabError(f"otter assign failed for {master.name} (a reference solution may fail its tests):\n{tail}")
 
 
-def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, public_dir: Path, repo: str,
+def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, public_dir: Path, url: "str | None",
               run_tests: bool = True) -> BuildResult:
     """Run otter assign on one exercise and write the student, public-test and bundle outputs."""
     with tempfile.TemporaryDirectory(prefix=f"assign-{source.name}-") as tmp:
@@ -397,7 +380,7 @@ def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, publ
             raise LabError(f"otter assign wrote {len(zips)} autograder zips for {source.name}, expected 1")
         student = student_dir / f"{source.name}.ipynb"
         student_dir.mkdir(parents=True, exist_ok=True)
-        student.write_text(dumps(student_notebook(generated, source, repo)), encoding="utf-8")
+        student.write_text(dumps(student_notebook(generated, source, url)), encoding="utf-8")
         tests = public_dir / source.name
         if tests.exists():
             shutil.rmtree(tests)
@@ -429,7 +412,7 @@ def build(
     *,
     public_dir: "str | Path" = PUBLIC_TESTS,
     only: "list[str] | None" = None,
-    repo: "str | None" = None,
+    url: "str | None" = None,
     run_tests: bool = True,
 ) -> list[BuildResult]:
     """Build every exercise (or those named in ``only``); see the module docstring for outputs.
@@ -443,8 +426,6 @@ def build(
     >>> results[0].student.name  # doctest: +SKIP
     'ex01_pixels_and_bytes.ipynb'
     """
-    if repo is not None and not _REPO.match(repo):
-        raise LabError(f"repo must look like owner/name, got {repo!r}")
     paths = sources(source_dir)
     if not paths:
         raise LabError(f"no exercise sources (NN_name.py) found in {source_dir}")
@@ -460,8 +441,6 @@ def build(
         parsed = [s for s in parsed if s.name in only]
     results = []
     for source in progress(parsed, total=len(parsed), desc="otter assign"):
-        student = Path(student_dir) / f"{source.name}.ipynb"
         results.append(build_one(source, student_dir=Path(student_dir), dist_dir=Path(dist_dir),
-                                 public_dir=Path(public_dir), repo=repo or percent_source.recorded_repo(student, PLACEHOLDER_REPO),
-                                 run_tests=run_tests))
+                                 public_dir=Path(public_dir), url=url, run_tests=run_tests))
     return results

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import cv2
 import numpy as np
 
 from lab.arrays import check_frame, describe, to_numpy
 from lab.errors import LabError, LabTypeError
+from lab.optional import opencv
+
+cv2 = opencv()
 
 # BT.601 luma as the super-resolution literature computes it (MATLAB rgb2ycbcr, BasicSR
 # ``rgb2ycbcr(y_only=True)``, TecoGAN metrics.py): studio-swing Y in [16, 235] from RGB in [0, 1].

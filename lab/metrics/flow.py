@@ -11,11 +11,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import cv2
 import numpy as np
 
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.metrics._common import as_frame, gray8
+from lab.optional import opencv
+
+cv2 = opencv()
 
 _PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import cv2
 import numpy as np
 
 from lab.errors import LabError, LabTypeError
@@ -36,7 +35,10 @@ from lab.metrics.temporal import (
     pair_residual,
     tof_pair,
 )
+from lab.optional import opencv
 from lab.progress import progress
+
+cv2 = opencv()
 
 ARMS = ("native", "candidate")
 _Y32 = np.array([65.481, 128.553, 24.966], np.float32)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import cv2
 import numpy as np
 
 from lab.errors import choice_error
 from lab.metrics._common import check_finite_scalar, check_pair, luma, to_unit
+from lab.optional import opencv
+
+cv2 = opencv()
 
 _CHANNELS = ("y", "rgb")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
 import numpy as np
 
 from lab.errors import LabError, choice_error
@@ -30,7 +29,10 @@ from lab.metrics._common import (
     to_unit,
 )
 from lab.metrics.flow import FlowSource, make_source
+from lab.optional import opencv
 from lab.progress import progress
+
+cv2 = opencv()
 
 # Thresholds below which estimated flow is declared unreliable (see WarpError.reliable).
 MAX_MASKED = 0.25

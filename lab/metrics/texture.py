@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-import cv2
 import numpy as np
 
 from lab.errors import LabError, LabTypeError
 from lab.metrics._common import as_frame, gray8
+from lab.optional import opencv
+
+cv2 = opencv()
 
 _ANGLES = (0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)
 

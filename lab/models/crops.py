@@ -20,13 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-import cv2
 import numpy as np
 import torch
 
 from lab.errors import LabError, choice_error
+from lab.optional import opencv
 from lab.progress import progress
 from lab.resolution import Resolution, parse
+
+cv2 = opencv()
 
 # scenes with texture worth learning; 'edge' and 'zoneplate' are test charts, kept for held-out checks
 DEFAULT_SCENES = ("skin", "fabric", "foliage", "sign", "character")

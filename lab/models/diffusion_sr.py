@@ -37,20 +37,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.models import weights
 from lab.models.weights import load_state, read_weights, write_weights
+from lab.optional import opencv
 from lab.resolution import Resolution, check_memory
+
+cv2 = opencv()
 
 FACTOR = 4
 NOISE_MODES = ("independent", "fixed", "warped")
 DEFAULT_STEPS = 10
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 # peak memory of one sampling step, bytes per output pixel (fp32, no grad; measured on CPU as the
 # max-RSS increase: about 1900 B/px at 768x768 and 2500 B/px at 256x256)
 _BYTES_PER_PIXEL = 2500
@@ -110,7 +112,7 @@ class DiffusionSR:
 
 def weights_path() -> Path:
     """Path of the shipped safetensors file (it may not exist yet)."""
-    return ASSETS / "diffusion_sr.safetensors"
+    return weights.MODELS_DIR / "diffusion_sr.safetensors"
 
 
 def save(model: DiffusionSR, path: "str | Path", *, metadata: dict[str, str] | None = None) -> Path:

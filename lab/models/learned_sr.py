@@ -30,11 +30,11 @@ from torch import nn
 
 from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError
+from lab.models import weights
 from lab.models.weights import load_state, read_weights, write_weights
 from lab.resolution import Resolution, check_memory
 
 SCALES = (2, 4)
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 
 
 class LearnedSR(nn.Module):
@@ -74,7 +74,7 @@ class LearnedSR(nn.Module):
 
 def weights_path(scale: int) -> Path:
     """Path of the shipped safetensors file for ``scale`` (it may not exist yet)."""
-    return ASSETS / f"learned_sr_x{scale}.safetensors"
+    return weights.MODELS_DIR / f"learned_sr_x{scale}.safetensors"
 
 
 def save(net: LearnedSR, path: "str | Path", *, metadata: dict[str, str] | None = None) -> Path:

@@ -6,6 +6,7 @@ way and says how to get it back.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,23 @@ from lab.errors import LabError
 
 if TYPE_CHECKING:
     import torch
+
+
+def _models_dir() -> Path:
+    """The folder of the trained weights and model cards: ``lab/assets/models`` of the installed package.
+
+    The repository keeps them in its top-level ``assets/models/``, installed as the package
+    ``lab.assets`` (editable installs map it back to the checkout). A checkout that is only on
+    ``sys.path``, not installed, has no ``lab.assets``: its ``assets/models`` is used instead.
+    """
+    try:
+        return Path(str(resources.files("lab.assets"))) / "models"
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "assets" / "models"
+
+
+MODELS_DIR = _models_dir()
+"""Where the trained weights (``*.safetensors``) and their model cards (``*.md``) live."""
 
 
 def write_weights(

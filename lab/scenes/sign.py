@@ -6,13 +6,15 @@ import functools
 import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import cv2
 import numpy as np
 
 from lab.errors import LabTypeError
+from lab.optional import opencv
 from lab.scenes.base import Scene
 from lab.scenes.camera import PixelGrid
 from lab.scenes.fields import fbm
+
+cv2 = opencv()
 
 if TYPE_CHECKING:
     import torch

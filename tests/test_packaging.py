@@ -1,0 +1,130 @@
+"""The installed package is the course: the wheel carries the trained weights, optional
+packages fail with the extra to install, and the Colab set-up cell installs what it should."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lab import colab_setup
+from lab.errors import LabError
+from lab.models import weights
+from lab.optional import MissingDependencyError, require
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ["texture_diffusion", "learned_sr_x2", "learned_sr_x4", "diffusion_sr"]
+
+
+def test_trained_weights_are_found_through_the_package():
+    for name in SHIPPED:
+        assert (weights.MODELS_DIR / f"{name}.safetensors").is_file(), f"{name} weights missing in {weights.MODELS_DIR}"
+        assert (weights.MODELS_DIR / f"{name}.md").is_file(), f"{name} has no model card"
+
+
+@pytest.mark.slow
+def test_wheel_carries_weights_cards_and_public_tests(tmp_path):
+    source = tmp_path / "source"  # a clean copy: a build/ folder left in the checkout would leak old files
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    for part in ("lab", "assets"):
+        shutil.copytree(ROOT / part, source / part, ignore=ignore)
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / part, source / part)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
+                   check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("native4k_lab-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in SHIPPED:
+        assert f"lab/assets/models/{name}.safetensors" in names
+        assert f"lab/assets/models/{name}.md" in names
+    assert "lab/assets/__init__.py" in names and "lab/py.typed" in names
+    assert any(n.startswith("lab/grading/public_tests/ex01_pixels_and_bytes/") for n in names)
+    assert not any(n.startswith(("tests/", "lessons/", "exercises/", "assets/")) for n in names)
+
+
+def test_missing_optional_package_names_the_extra():
+    with pytest.raises(MissingDependencyError, match=r"pip install 'native4k-lab\[grading\]'") as info:
+        require("otter_that_is_not_installed", extra="grading", what="grading needs otter")
+    assert isinstance(info.value, LabError)
+
+
+def test_library_without_opencv_says_which_extra_to_install():
+    code = "import sys; sys.modules['cv2'] = None\nimport lab.video"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("lab.optional.MissingDependencyError") and "native4k-lab[opencv]" in last, done.stderr
+
+
+def test_an_error_inside_an_installed_package_is_not_hidden(tmp_path, monkeypatch):
+    (tmp_path / "broken_pkg.py").write_text("import a_module_that_does_not_exist\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="a_module_that_does_not_exist"):
+        require("broken_pkg", extra="dev", what="a test")
+
+
+# --- the course address and the Colab set-up cell --------------------------------------------
+def test_course_url_is_read_from_project_urls(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[project]\nname = 'x'\n")
+    assert colab_setup.course_url(pyproject) is None
+    pyproject.write_text("[project.urls]\nRepository = 'https://github.com/me/course.git'\n")
+    url = colab_setup.course_url(pyproject)
+    assert url == "https://github.com/me/course.git" and colab_setup.github_slug(url) == "me/course"
+    pyproject.write_text("[project.urls]\nRepository = 'git@github.com:me/course'\n")
+    with pytest.raises(LabError, match="https://"):
+        colab_setup.course_url(pyproject)
+    assert colab_setup.github_slug("https://gitlab.com/me/course") is None
+    assert colab_setup.badge_markdown("https://gitlab.com/me/course", "lessons/x.ipynb") is None
+
+
+def test_the_checkout_publishes_no_placeholder_address():
+    url = colab_setup.course_url(ROOT / "pyproject.toml")
+    assert url is None or "OWNER" not in url
+
+
+def _run_setup_cell(source: str, monkeypatch, tmp_path, *, installed: set[str]) -> list[list[str]]:
+    """Execute a set-up cell as on Colab with ``installed`` modules present; returns the pip commands."""
+    import importlib.util
+    import subprocess as sp
+    import types
+
+    calls: list[list[str]] = []
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: real_find_spec("json") if name in installed else None)
+    monkeypatch.setattr(sp, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(source, "<setup cell>", "exec"), {})
+    return calls
+
+
+def test_setup_cell_installs_an_uploaded_wheel_first(monkeypatch, tmp_path):
+    (tmp_path / "native4k_lab-0.1.0-py3-none-any.whl").write_bytes(b"")
+    cell = colab_setup.setup_cell("https://github.com/me/course")
+    (cmd,) = _run_setup_cell(cell, monkeypatch, tmp_path, installed=set())
+    assert cmd[-1] == "native4k_lab-0.1.0-py3-none-any.whl[colab]" and cmd[1:4] == ["-m", "pip", "install"]
+
+
+def test_setup_cell_installs_from_the_address_without_a_wheel(monkeypatch, tmp_path):
+    cell = colab_setup.setup_cell("https://github.com/me/course", also={"otter-grader>=6.0": "otter"})
+    (cmd,) = _run_setup_cell(cell, monkeypatch, tmp_path, installed={"lab"})  # otter missing
+    assert cmd[-2:] == ["native4k-lab[colab] @ git+https://github.com/me/course", "otter-grader>=6.0"]
+    assert not any(word in " ".join(cmd) for word in ("torch", "numpy", "ipywidgets", "opencv"))
+
+
+def test_setup_cell_without_address_or_wheel_asks_for_the_wheel(monkeypatch, tmp_path):
+    with pytest.raises(RuntimeError, match=r"Upload the file native4k_lab-\*\.whl"):
+        _run_setup_cell(colab_setup.setup_cell(None), monkeypatch, tmp_path, installed=set())
+
+
+def test_setup_cell_does_nothing_when_installed_or_off_colab(monkeypatch, tmp_path):
+    cell = colab_setup.setup_cell(None)
+    assert _run_setup_cell(cell, monkeypatch, tmp_path, installed={"lab"}) == []
+    monkeypatch.delitem(sys.modules, "google.colab")
+    exec(compile(cell, "<setup cell>", "exec"), {})  # off Colab: no error, nothing installed

@@ -96,26 +96,12 @@ def test_beats_bicubic_on_grace_hopper_and_smooths_skin(grace: np.ndarray) -> No
         assert restored < 0.2 * original, (y0, x0, original, restored)
 
 
-def test_reference_output_is_reproduced() -> None:
-    """Recorded once (torch 2.13 CPU): summary of the x4 output on a fixed 24x32 input."""
-    rng = np.random.default_rng(1234)
-    yy, xx = np.mgrid[0:24, 0:32]
-    base = 0.5 + 0.3 * np.sin(xx / 3.0)[..., None] * np.cos(yy / 5.0)[..., None] * np.array([1.0, 0.6, -0.4])
-    frame = np.clip(base + 0.05 * rng.standard_normal((24, 32, 3)), 0, 1).astype(np.float32)
-    out = realesrgan.upscale_frame(frame, 4, tile=0, device="cpu")
-    assert out.shape == (96, 128, 3) and out.dtype == np.float32
-    summary = np.concatenate([out.mean(axis=(0, 1)), out.std(axis=(0, 1)), out[[10, 50, 90], [5, 64, 120]].ravel()])
-    np.testing.assert_allclose(summary, REFERENCE_SUMMARY, atol=2e-4)
-    # the weights file itself is the one the reference was recorded with
+def test_weights_are_the_files_checked_against_the_reference_runtime() -> None:
+    """tests/test_realesrgan_reference.py compares with the reference runtime on these very files."""
     _, binary = realesrgan.model_files(4)
     assert hashlib.sha256(binary.read_bytes()).hexdigest() == BIN_SHA256
 
 
-# per-channel mean, per-channel std, then RGB at (10, 5), (50, 64), (90, 120): float32 in [0, 1]
-REFERENCE_SUMMARY = np.array(
-    [0.491725, 0.507895, 0.508915, 0.174786, 0.094622, 0.091148, 0.654254, 0.61765, 0.477802,
-     0.736407, 0.615996, 0.429967, 0.569171, 0.532321, 0.41801]
-)
 BIN_SHA256 = "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d"
 
 

@@ -51,7 +51,10 @@ def kernel_env(full: bool) -> dict[str, str]:
     return env
 
 
-COLAB_MARKER = 'import sys, types; sys.modules["google.colab"] = types.ModuleType("google.colab")  # as on Colab'
+COLAB_MARKER = """\
+import importlib.machinery, sys, types  # as on Colab: the module google.colab exists
+sys.modules["google.colab"] = types.ModuleType("google.colab")
+sys.modules["google.colab"].__spec__ = importlib.machinery.ModuleSpec("google.colab", None)"""
 
 
 def execute(

@@ -50,6 +50,9 @@ FP32_TAG = 0
 SCALES = (2, 3, 4)
 _FILES = {s: f"REALESRGAN_ANIMAVIDEOV3_UP{s}X" for s in SCALES}
 _INTERP_MODES = {1: "nearest", 2: "bilinear", 3: "bicubic"}
+# LR pixels of mirror padding (reflection about the edge pixel) that the reference runtime,
+# Real-ESRGAN-ncnn-vulkan, adds around its input for realesr-animevideov3 ("prepadding").
+PREPADDING = 10
 
 
 # --- locating the files -------------------------------------------------------------------
@@ -339,13 +342,15 @@ def receptive_radius(net: SRVGGNetCompact) -> int:
 
 
 def upscale_tensor(
-    x: torch.Tensor, net: SRVGGNetCompact, *, tile: int = 0, tile_pad: int | None = None
+    x: torch.Tensor, net: SRVGGNetCompact, *, tile: int = 0, tile_pad: int | None = None, prepad: int | None = None
 ) -> torch.Tensor:
     """Run ``net`` over (1, 3, H, W) ``x`` on x's device, in tiles of ``tile`` LR pixels (0 = whole).
 
-    Each tile is cut with ``tile_pad`` extra pixels of context on every side (default: the
-    network's receptive radius, 18 px) and only its centre is kept, so tiled output equals
-    whole-frame output up to float rounding: no seams.
+    The frame is first mirror-padded by ``prepad`` LR pixels (default :data:`PREPADDING`, 10,
+    as the reference runtime does; without it the outer 18 px would see the convolutions' zero
+    padding), and the padding is cut from the output. Each tile is cut with ``tile_pad`` extra
+    pixels of context on every side (default: the network's receptive radius, 18 px) and only
+    its centre is kept, so tiled output equals whole-frame output up to float rounding: no seams.
     """
     if tile_pad is None:
         tile_pad = receptive_radius(net)
@@ -353,23 +358,36 @@ def upscale_tensor(
         raise LabError(f"expected a (1, 3, H, W) tensor, got shape {tuple(x.shape)}")
     net = net.to(x.device)
     _, _, h, w = x.shape
+    prepad = PREPADDING if prepad is None else int(prepad)
+    pad_y, pad_x = min(prepad, h - 1), min(prepad, w - 1)  # a reflection needs a pixel beyond the edge
     with torch.no_grad():
-        if tile <= 0 or (h <= tile and w <= tile):
-            return net(x)
+        if pad_y > 0 or pad_x > 0:
+            x = F.pad(x, (pad_x, pad_x, pad_y, pad_y), mode="reflect")
+        out = _tiled(x, net, tile, tile_pad)
         s = net.scale
-        out = torch.empty(1, 3, round(h * s), round(w * s), device=x.device, dtype=x.dtype)
-        for y0 in range(0, h, tile):
-            for x0 in range(0, w, tile):
-                y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-                py0, px0 = max(y0 - tile_pad, 0), max(x0 - tile_pad, 0)
-                py1, px1 = min(y1 + tile_pad, h), min(x1 + tile_pad, w)
-                piece = net(x[:, :, py0:py1, px0:px1])
-                oy, ox = round((y0 - py0) * s), round((x0 - px0) * s)
-                hh, ww = round(y1 * s) - round(y0 * s), round(x1 * s) - round(x0 * s)
-                out[:, :, round(y0 * s) : round(y0 * s) + hh, round(x0 * s) : round(x0 * s) + ww] = piece[
-                    :, :, oy : oy + hh, ox : ox + ww
-                ]
-        return out
+        oy, ox = round(pad_y * s), round(pad_x * s)
+        return out[:, :, oy : oy + round(h * s), ox : ox + round(w * s)]
+
+
+def _tiled(x: torch.Tensor, net: SRVGGNetCompact, tile: int, tile_pad: int) -> torch.Tensor:
+    """``net(x)`` computed tile by tile (``tile`` LR pixels, ``tile_pad`` of context; 0 = whole)."""
+    _, _, h, w = x.shape
+    if tile <= 0 or (h <= tile and w <= tile):
+        return net(x)
+    s = net.scale
+    out = torch.empty(1, 3, round(h * s), round(w * s), device=x.device, dtype=x.dtype)
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            py0, px0 = max(y0 - tile_pad, 0), max(x0 - tile_pad, 0)
+            py1, px1 = min(y1 + tile_pad, h), min(x1 + tile_pad, w)
+            piece = net(x[:, :, py0:py1, px0:px1])
+            oy, ox = round((y0 - py0) * s), round((x0 - px0) * s)
+            hh, ww = round(y1 * s) - round(y0 * s), round(x1 * s) - round(x0 * s)
+            out[:, :, round(y0 * s) : round(y0 * s) + hh, round(x0 * s) : round(x0 * s) + ww] = piece[
+                :, :, oy : oy + hh, ox : ox + ww
+            ]
+    return out
 
 
 def upscale_frame(
@@ -438,4 +456,5 @@ __all__ = [
     "upscale_frame",
     "auto_tile",
     "receptive_radius",
+    "PREPADDING",
 ]

@@ -13,6 +13,7 @@ for usage errors) without writing anything.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Sequence
 
@@ -77,6 +78,10 @@ def _cmd_resolutions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from lab import compare
 
@@ -102,7 +107,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         f"(x{settings.factor:g}), {settings.frames} frames at {settings.fps:g} fps, motion {settings.motion}",
         file=sys.stderr,
     )
-    result = compare.run(settings, args.out, show_progress=not args.quiet)
+    # SIGTERM (a closed terminal, a job scheduler) unwinds like Ctrl+C, so the staging folder is removed
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        result = compare.run(settings, args.out, show_progress=not args.quiet)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(result.table())
     print(f"\nwrote {len(result.files)} files to {result.out} in {result.seconds:.1f} s:", file=sys.stderr)
     for path in sorted(result.files.values()):

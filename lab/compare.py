@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import io
 import math
 import os
@@ -42,7 +43,7 @@ from lab.errors import LabError, LabTypeError, choice_error
 from lab.optional import opencv
 from lab.progress import progress
 from lab.resolution import Resolution, check_memory, guard_frame, parse
-from lab.video import Clip, Mp4Writer
+from lab.video import Clip, Mp4Writer, check_encodable, default_mode
 
 cv2 = opencv()
 
@@ -138,6 +139,8 @@ class CompareSettings:
                 f"H.264 video needs an even width and height, and the target {target} is not; "
                 "choose an even size such as 320x180, or turn video off (--no-video)"
             )
+        if video:
+            check_encodable(target)  # refused now, not after minutes of rendering
         for name, value, low_bound in (("frames", frames, 1), ("crop", crop, 8), ("zoom", zoom, 1), ("seed", seed, 0)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise LabTypeError(f"{name} must be an integer, got {value!r}")
@@ -397,12 +400,40 @@ def check_output_dir(out: "str | os.PathLike[str]") -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise LabError(f"--out {out} is an existing file; give a folder (it is created if missing)")
-    for ancestor in out.absolute().parents:
+    if out.exists() and not os.access(out, os.W_OK):
+        raise LabError(f"cannot write into the folder {out}: permission denied")
+    for ancestor in out.absolute().parents:  # the staging folder is made beside out, parents created
         if ancestor.exists():
             if not ancestor.is_dir():
                 raise LabError(f"cannot create the folder {out}: {ancestor} is a file")
+            try:  # a read-only mount or /proc: refuse now, before minutes of rendering
+                os.rmdir(tempfile.mkdtemp(prefix=".write-test.", dir=ancestor))
+            except OSError as err:
+                raise LabError(f"cannot write the folder {out}: {ancestor} is not writable ({err.strerror or err})") from None
             break
     return out
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Delete staging folders of ``out`` left by runs whose process is gone (killed with kill -9); returns them."""
+    removed = []
+    for folder in out.absolute().parent.glob(f".{glob.escape(out.name)}.*.part"):
+        pid_text = folder.name[len(out.name) + 2 :].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class _Staging:
@@ -413,8 +444,14 @@ class _Staging:
 
     def __enter__(self) -> Path:
         parent = self.out.absolute().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".part", dir=parent))
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_staging(self.out)
+            # the owner's process id is in the name, so a later run can tell a dead run's folder
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.{os.getpid()}.", suffix=".part", dir=parent))
+            self.tmp.chmod(default_mode("folder"))  # mkdtemp makes 0700; the output folder gets the usual permissions
+        except OSError as err:
+            raise LabError(f"cannot write into {parent}: {err.strerror or err}") from None
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -523,6 +560,18 @@ def run(
     native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps, show_progress=False)
     upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed,
                                          show_progress=False, detail=s.source_detail)
+    try:
+        return _render_and_write(s, scene, native_clip, upscaled_clip, out, start, show_progress)
+    except OSError as err:  # a full disk, a folder removed underneath: the staging folder is gone already
+        raise LabError(f"could not write the outputs into {out}: {err.strerror or err}; nothing was written") from None
+
+
+def _render_and_write(
+    s: CompareSettings, scene: Any, native_clip: Clip, upscaled_clip: Clip, out: Path, start: float, show_progress: bool
+) -> CompareResult:
+    """The body of :func:`run`: stream both arms into the staging folder, then write images and the table."""
+    from lab import native
+
     files: dict[str, Path] = {}
     with _Staging(out) as tmp, contextlib.ExitStack() as stack:
         writers = [

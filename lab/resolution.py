@@ -169,7 +169,9 @@ _MEMINFO_TTL = 0.5  # seconds: per-frame calls must not each pay for reading /pr
 
 
 def available_memory() -> int:
-    """Bytes of memory the process can still use (MemAvailable, else a 4 GiB guess).
+    """Bytes of memory the process can still use: the least of the machine's MemAvailable (else a
+    4 GiB guess), the room left under the process's address-space limit (``ulimit -v``) and the
+    room left under its cgroup's memory limit (a container's or a job's).
 
     ``LAB_MEMORY_LIMIT_BYTES`` overrides it (for tests and for sharing a machine). The system
     value is re-read at most every 0.5 s.
@@ -195,6 +197,46 @@ def available_memory() -> int:
 
 
 def _read_available_memory() -> int:
+    return min(_system_available(), _address_space_room(), _cgroup_room())
+
+
+def _address_space_room() -> int:
+    """Bytes the address-space limit (RLIMIT_AS) still allows this process to map; huge when unlimited."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return 1 << 62
+    used = 0
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    used = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    return max(soft - used, 0)
+
+
+def _cgroup_room() -> int:
+    """Bytes left under this process's cgroup v2 memory limit (memory.max); huge when there is none."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            line = next((ln for ln in f if ln.startswith("0::")), "")
+        folder = "/sys/fs/cgroup" + line[3:].strip()
+        with open(f"{folder}/memory.max") as f:
+            limit = f.read().strip()
+        if limit == "max":
+            return 1 << 62
+        with open(f"{folder}/memory.current") as f:
+            current = int(f.read().strip())
+        return max(int(limit) - current, 0)
+    except (OSError, ValueError):
+        return 1 << 62
+
+
+def _system_available() -> int:
     try:
         with open("/proc/meminfo") as f:
             for line in f:

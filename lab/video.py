@@ -251,6 +251,16 @@ def _check_output_path(path: "str | os.PathLike[str]", suffix: str) -> Path:
     return path
 
 
+def default_mode(kind: str = "file") -> int:
+    """Permission bits a new file (0o666) or folder (0o777) gets under the process's umask.
+
+    Temporary files and folders are private (0o600 / 0o700); outputs renamed from them get these.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if kind == "folder" else 0o666) & ~mask
+
+
 class atomic_path:
     """Context manager giving a temporary path beside ``path``, renamed onto it on success.
 
@@ -270,6 +280,7 @@ class atomic_path:
 
     def __enter__(self) -> Path:
         fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}", dir=self.path.parent)
+        os.fchmod(fd, default_mode("file"))  # mkstemp makes 0600; an output gets the usual permissions
         os.close(fd)
         self.tmp = Path(name)
         return self.tmp
@@ -283,6 +294,31 @@ class atomic_path:
 
 
 DEFAULT_PRESET = "superfast"  # x264 speed preset: >= 30 frames/s at 1080p on a 2-core CPU (BENCHMARKS.md)
+
+
+H264_MAX_MACROBLOCKS = 139_264  # H.264 level 6.2 MaxFS: 16x16 blocks per frame (8K UHD uses 129,600)
+
+
+def check_encodable(resolution: "str | Resolution") -> Resolution:
+    """Refuse a frame size H.264 (yuv420p) cannot encode: odd sides, or over level 6.2's 139,264 macroblocks.
+
+    >>> check_encodable("8k").width
+    7680
+    """
+    res = parse(resolution)
+    if not res.is_even():
+        raise LabError(
+            f"H.264 (yuv420p) needs even width and height; {res} is not. "
+            "Render at an even size such as 3840x2160 or 1920x1080."
+        )
+    blocks = -(-res.width // 16) * -(-res.height // 16)
+    if blocks > H264_MAX_MACROBLOCKS:
+        raise LabError(
+            f"H.264 encodes at most {H264_MAX_MACROBLOCKS:,} macroblocks of 16x16 px per frame (level 6.2, "
+            f"about 35.6 megapixels, e.g. 8192x4320); {res} needs {blocks:,}. Use a smaller size, or skip the "
+            "mp4 files (compare --no-video)"
+        )
+    return res
 
 
 class Mp4Writer:
@@ -323,12 +359,7 @@ class Mp4Writer:
         crf: int = 18,
         preset: str = DEFAULT_PRESET,
     ) -> None:
-        res = parse(resolution)
-        if not res.is_even():
-            raise LabError(
-                f"H.264 (yuv420p) needs even width and height; {res} is not. "
-                "Render at an even size such as 3840x2160 or 1920x1080."
-            )
+        res = check_encodable(resolution)
         if isinstance(crf, bool) or not isinstance(crf, (int, np.integer)) or not 0 <= crf <= 51:
             raise LabError(f"crf must be an integer in 0..51, got {crf!r}")
         if preset not in _PRESETS:
@@ -448,7 +479,7 @@ def read_mp4(path: "str | os.PathLike[str]", *, name: str = "") -> Clip:
         meta = reader.__next__()
         reader.close()
     except (RuntimeError, OSError, StopIteration) as err:
-        raise LabError(f"cannot read {path} as video: {str(err).strip().splitlines()[-1] if str(err) else err}") from None
+        raise LabError(_unreadable(path, err)) from None
     width, height = meta["size"]
     fps = float(meta.get("fps") or 24.0)
     n_frames = _count_frames(path, meta)
@@ -476,6 +507,23 @@ def read_mp4(path: "str | os.PathLike[str]", *, name: str = "") -> Clip:
         return frame
 
     return Clip(frame_at, n_frames, res, fps, name=name or path.stem, iterate=iterate)
+
+
+def _unreadable(path: Path, err: BaseException) -> str:
+    """Why ffmpeg could not decode ``path``: no video stream (e.g. an mp4 with zero frames) or its own message."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    try:
+        probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                               capture_output=True, text=True, timeout=30).stderr
+    except (OSError, subprocess.TimeoutExpired):
+        probe = ""
+    if "Input #0" in probe and "Video:" not in probe:
+        return f"{path} holds no video frames (the file has no video stream); record or export at least one frame"
+    detail = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+    return f"cannot read {path} as video: {detail}"
 
 
 class _SequentialDecoder:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import doctest
 import os
+import signal
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -493,3 +495,58 @@ def test_large_runs_spill_kept_frames_to_disk_with_the_same_results(fake_scenes,
            [{k: v for k, v in r.items() if k != drop} for r in in_memory.rows]
     assert {p.name for p in (tmp_path / "disk").iterdir()} == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["disk", "mem"]
+
+
+# --- failing cleanly -------------------------------------------------------------------------
+def _one_line_error(done: subprocess.CompletedProcess) -> str:
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_compare_refuses_an_unwritable_output_folder_before_rendering(tmp_path):
+    line = _one_line_error(run_cli("compare", "--resolution", "64x36", "--from", "16x9", "--frames", "2",
+                                   "--out", "/proc/x", cwd=tmp_path))
+    assert "cannot write the folder /proc/x" in line
+
+
+def test_compare_refuses_a_size_h264_cannot_encode_before_rendering(tmp_path):
+    start = time.perf_counter()
+    line = _one_line_error(run_cli("compare", "--resolution", "16384x16384", "--frames", "1", "--out",
+                                   str(tmp_path / "big"), cwd=tmp_path))
+    assert "139,264 macroblocks" in line and "--no-video" in line
+    assert time.perf_counter() - start < 60 and not (tmp_path / "big").exists()
+
+
+def _staging_folders(parent: Path) -> list[Path]:
+    return sorted(parent.glob(".out.*.part"))
+
+
+def test_compare_killed_by_sigterm_leaves_no_staging_folder(tmp_path):
+    env = {**os.environ}
+    env.pop("LAB_SMOKE", None)
+    proc = subprocess.Popen([sys.executable, "-m", "lab", "compare", "--resolution", "640x360", "--from", "160x90",
+                             "--frames", "200", "--quiet", "--out", str(tmp_path / "out")],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _staging_folders(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert _staging_folders(tmp_path), "compare never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "interrupted" in err
+    assert _staging_folders(tmp_path) == [] and not (tmp_path / "out").exists()
+
+
+def test_compare_removes_staging_folders_of_dead_runs(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".out.{dead.pid}.abc123.part"
+    (stale / ".frames").mkdir(parents=True)
+    (stale / "native.mp4").write_bytes(b"x" * 1000)
+    alive = tmp_path / f".out.{os.getpid()}.def456.part"  # a run still going (this process): kept
+    alive.mkdir()
+    done = run_cli("compare", "--resolution", "64x36", "--from", "16x9", "--frames", "2", "--no-video", "--quiet",
+                   "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists() and alive.exists()

@@ -137,3 +137,11 @@ def test_bad_inputs_raise_clear_errors(small_frame: np.ndarray) -> None:
         psnr([[1, 2]], small_frame)
     with pytest.raises(LabError, match="sigma"):
         ssim(small_frame, small_frame, sigma=-1)
+
+
+def test_ssim_refuses_a_window_wider_than_the_image():
+    """sigma = 1e5 used to blur a 48 x 64 image with a 700,001-px kernel for minutes."""
+    a = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    with pytest.raises(LabError, match=r"wider than the 48 px image; use sigma <= 6\.7"):
+        ssim(a, a, sigma=1e5)
+    assert ssim(a, a, sigma=6.7) == 1.0  # the largest sigma whose window (47 px) fits

@@ -188,3 +188,10 @@ def test_mtf_rejects_unslanted_and_flat_images() -> None:
         mtf50((xx > 32).astype(np.float64))
     with pytest.raises(LabError, match="flat"):
         mtf50(np.full((64, 64), 0.5))
+
+
+def test_waxiness_refuses_images_of_different_sizes():
+    rng = np.random.default_rng(0)
+    small, large = rng.random((48, 64, 3)), rng.random((960, 1280, 3))
+    with pytest.raises(LabError, match="same shape"):
+        waxiness(small, large)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import doctest
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -169,3 +171,25 @@ def test_docstring_examples_run(module, monkeypatch):
     monkeypatch.delenv("LAB_SMOKE", raising=False)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_memory_guard_counts_the_address_space_limit():
+    """Under `ulimit -v` a 4K request is refused by the guard, not by a raw allocation failure."""
+    code = """
+import resource
+from lab import resolution
+with open("/proc/self/status") as f:
+    used = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+_, hard = resource.getrlimit(resource.RLIMIT_AS)
+resource.setrlimit(resource.RLIMIT_AS, (used + 300 * 2**20, hard))
+resolution._MEMINFO_CACHE[0] = -1.0
+room = resolution.available_memory()
+assert 250 * 2**20 < room <= 300 * 2**20, room
+try:
+    resolution.guard_frame(resolution.parse("4k"), "float32", copies=2)  # 199 MB: more than half the room
+except resolution.MemoryBudgetError as err:
+    print("refused:", err)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("refused:") and "GiB" in done.stdout

@@ -321,3 +321,39 @@ def test_random_access_into_an_mp4(out_dir, smooth_frames):
         np.testing.assert_array_equal(clip.frame(t), decoded[t])
     with pytest.raises(LabError, match="out of range"):
         clip.frame(8)
+
+
+def test_an_mp4_without_frames_says_so(tmp_path):
+    """ffmpeg's own message for it was 'Error opening output files: Invalid argument'."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    path = tmp_path / "empty.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc=size=64x48:rate=24", "-frames:v", "0", "-c:v", "libx264", str(path)], check=True)
+    with pytest.raises(LabError, match="holds no video frames") as info:
+        read_mp4(path)
+    assert "output files" not in str(info.value)
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"not a video")
+    with pytest.raises(LabError, match="cannot read .* as video"):
+        read_mp4(garbage)
+
+
+def test_outputs_get_the_usual_permissions(tmp_path, smooth_frames):
+    """Written through private temporary files (0600) and folders (0700), outputs must not stay private."""
+    import os
+    import stat
+
+    from lab.compare import _Staging
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "out"
+        with _Staging(out) as staging:
+            write_mp4(Clip.from_frames(smooth_frames(2), fps=24), staging / "clip.mp4", show_progress=False)
+        assert stat.S_IMODE(out.stat().st_mode) == 0o755
+        assert stat.S_IMODE((out / "clip.mp4").stat().st_mode) == 0o644
+    finally:
+        os.umask(old)

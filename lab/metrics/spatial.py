@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lab.errors import choice_error
+from lab.errors import LabError, choice_error
 from lab.metrics._common import check_finite_scalar, check_pair, luma, to_unit
 from lab.optional import opencv
 
@@ -168,6 +168,12 @@ def ssim(reference: Any, test: Any, *, channel: str = "y", sigma: float = 1.5, f
     if channel not in _CHANNELS:
         raise choice_error("channel", channel, _CHANNELS)
     ref, tst = check_pair(reference, test)
+    side = min(ref.shape[:2])
+    if 2 * int(3.5 * sigma + 0.5) + 1 > side:
+        raise LabError(
+            f"sigma={sigma:g} px needs a Gaussian window of {2 * int(3.5 * sigma + 0.5) + 1} px, wider than the "
+            f"{side} px image; use sigma <= {max((side - 1) / 7, 0):.2g} (the standard is 1.5)"
+        )
     if channel == "y":
         value, smap = _ssim_plane(luma(ref, dtype=np.float32), luma(tst, dtype=np.float32), 255.0, sigma)
     else:

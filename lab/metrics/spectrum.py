@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from lab.errors import LabError, choice_error
-from lab.metrics._common import as_frame, check_finite_scalar, luma
+from lab.metrics._common import as_frame, check_finite_scalar, check_pair, luma
 
 _WINDOWS = ("hann", "none")
 
@@ -211,8 +211,9 @@ def waxiness(native: Any, candidate: Any, *, cutoff: float = 0.125, window: str 
     >>> waxiness(sharp, sharp)
     1.0
     """
-    ref = high_frequency_share(native, cutoff=cutoff, window=window)
-    cand = high_frequency_share(candidate, cutoff=cutoff, window=window)
+    native_frame, candidate_frame = check_pair(native, candidate, names=("native", "candidate"))
+    ref = high_frequency_share(native_frame, cutoff=cutoff, window=window)
+    cand = high_frequency_share(candidate_frame, cutoff=cutoff, window=window)
     if ref <= 0:
         raise LabError("the native image has no high-frequency energy (flat); waxiness is undefined for it")
     return float(cand / ref)

@@ -120,6 +120,18 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from lab import clip_report
+
+    result = clip_report.run(args.native, args.candidate, flow=args.flow, frames=args.frames, out=args.out,
+                             show_progress=not args.quiet)
+    print(result.report.summary())
+    print(f"\nwrote {len(result.files)} files to {result.out}:", file=sys.stderr)
+    for path in sorted(result.files.values()):
+        print(f"  {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m lab``."""
     from lab import compare
@@ -171,6 +183,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser(
+        "report",
+        help="measure detail and flicker of a candidate video against a native one (any two mp4s)",
+        description=(
+            "Measure CANDIDATE (e.g. an upscaled or AI-generated clip) against NATIVE, a clip of the same size "
+            "and length: PSNR/SSIM, detail, flicker (warp error along the motion) and flicker heat maps. "
+            "Prints the table; writes report.csv, report.png and flicker_heatmaps.png into --out."
+        ),
+    )
+    p.add_argument("native", help="the reference video (mp4 or anything ffmpeg reads)")
+    p.add_argument("candidate", help="the video to measure, same width, height and frame count")
+    p.add_argument("--flow", default="dis", help="motion between frames: dis (estimated on NATIVE), none, or DX,DY "
+                                                  "in px/frame (a known camera pan); default %(default)s")
+    p.add_argument("--frames", type=int, default=None, help="use only the first N frames of each clip")
+    p.add_argument("--out", default="report-out", help="output folder; default %(default)s")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_report)
     return parser
 
 

@@ -168,6 +168,11 @@ class CompareSettings:
             if motion not in motions:
                 raise choice_error("motion", motion, motions)
             if scene not in scenes.names():
+                if Path(scene).is_file() or Path(scene).suffix.lower() in {".mp4", ".mov", ".mkv", ".webm", ".avi"}:
+                    raise LabError(
+                        f"{scene!r} is a video file, not a scene; compare renders built-in scenes. To measure your "
+                        "own clips use: python -m lab report NATIVE.mp4 CANDIDATE.mp4"
+                    )
                 raise choice_error("scene", scene, scenes.names())
             upscaler = upscale.get(method)  # raises, listing the registry, for an unknown method
             exact = target.width / low.width

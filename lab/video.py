@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -209,6 +210,26 @@ class Clip:
             name=name or self.name,
             iterate=iterate if source_iterate is not None else None,
         )
+
+    def head(self, n: int) -> "Clip":
+        """The first ``n`` frames of this clip (lazy, with its fps and flow).
+
+        >>> Clip.from_frames([np.zeros((4, 6, 3), np.uint8)] * 5).head(2).n_frames
+        2
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= self.n_frames:
+            raise LabError(f"head needs 1 <= n <= {self.n_frames} frames, got {n!r}")
+        source_iterate = self._iterate
+
+        def iterate() -> Iterator[np.ndarray]:
+            assert source_iterate is not None
+            for t, frame in enumerate(source_iterate()):
+                if t >= n:
+                    return
+                yield frame
+
+        return Clip(self._frame_fn, int(n), self.resolution, self.fps, flow=self._flow, name=self.name,
+                    iterate=iterate if source_iterate is not None else None)
 
     def with_flow(self, flow: FlowFn) -> "Clip":
         """The same frames with ``flow`` attached as ground truth."""
@@ -485,6 +506,13 @@ def read_mp4(path: "str | os.PathLike[str]", *, name: str = "") -> Clip:
     n_frames = _count_frames(path, meta)
     if n_frames < 1:
         raise LabError(f"{path} contains no video frames")
+    announced = int(round(float(meta.get("duration") or 0) * float(meta.get("fps") or 0)))
+    if announced > n_frames + 1:
+        warnings.warn(
+            f"{path}: only {n_frames} of the {announced} frames its header announces could be decoded; "
+            f"the file is damaged or cut short after frame {n_frames}, and only those frames are used",
+            stacklevel=2,
+        )
     res = Resolution(int(width), int(height))
 
     def iterate() -> Iterator[np.ndarray]:

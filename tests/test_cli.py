@@ -550,3 +550,71 @@ def test_compare_removes_staging_folders_of_dead_runs(tmp_path):
                    "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert not stale.exists() and alive.exists()
+
+
+# --- python -m lab report: any two clips, made here by ffmpeg ------------------------------------
+def _ffmpeg_clip(path: Path, size: str, frames: int, *, filters: str = "") -> Path:
+    import imageio_ffmpeg
+
+    args = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+            f"testsrc2=size={size}:rate=24", "-frames:v", str(frames)]
+    if filters:
+        args += ["-vf", filters]
+    subprocess.run([*args, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def clip_pair(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clips")
+    native = _ffmpeg_clip(folder / "native.mp4", "160x96", 12)
+    soft = _ffmpeg_clip(folder / "soft.mp4", "160x96", 12, filters="scale=40:24:flags=area,scale=160:96:flags=bicubic")
+    short = _ffmpeg_clip(folder / "short.mp4", "160x96", 8)
+    small = _ffmpeg_clip(folder / "small.mp4", "80x48", 12)
+    return native, soft, short, small
+
+
+def test_report_writes_table_csv_and_figures(clip_pair, tmp_path):
+    native, soft = clip_pair[:2]
+    done = run_cli("report", str(native), str(soft), "--flow", "none", "--out", str(tmp_path / "rep"), "--quiet",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "psnr_y" in done.stdout and "warp_error" in done.stdout
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["flicker_heatmaps.png", "report.csv", "report.png"]
+    rows = list(csv.DictReader((tmp_path / "rep" / "report.csv").open()))
+    hf = {r["arm"]: float(r["value"]) for r in rows if r["metric"] == "high_frequency_share"}
+    assert hf["native"] > 2 * hf["candidate"]  # the softened clip lost its fine detail
+    assert not list(tmp_path.glob(".rep.*.part"))
+
+
+@pytest.mark.parametrize(
+    ("which", "flags", "message"),
+    [
+        ("small", [], "differ in size"),
+        ("short", [], "pass --frames 8"),
+        ("soft", ["--flow", "sideways"], "--flow must be dis, none or DX,DY"),
+        ("soft", ["--frames", "1"], "--frames must be between 2 and 12"),
+    ],
+)
+def test_report_refuses_clips_it_cannot_compare(clip_pair, tmp_path, which, flags, message):
+    native, soft, short, small = clip_pair
+    other = {"soft": soft, "short": short, "small": small}[which]
+    line = _one_line_error(run_cli("report", str(native), str(other), *flags, "--out", str(tmp_path / "rep"),
+                                   cwd=tmp_path))
+    assert message in line and not (tmp_path / "rep").exists()
+
+
+def test_report_of_unreadable_files_and_the_pointer_from_compare(clip_pair, tmp_path):
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"not a video")
+    assert "cannot read" in _one_line_error(run_cli("report", str(clip_pair[0]), str(garbage), cwd=tmp_path))
+    assert "does not exist" in _one_line_error(run_cli("report", "missing.mp4", str(clip_pair[0]), cwd=tmp_path))
+    line = _one_line_error(run_cli("compare", "--scene", str(clip_pair[0]), cwd=tmp_path))
+    assert "python -m lab report NATIVE.mp4 CANDIDATE.mp4" in line
+
+
+def test_report_compares_the_first_frames_when_asked(clip_pair, tmp_path):
+    native, _, short, _ = clip_pair
+    done = run_cli("report", str(native), str(short), "--frames", "8", "--out", str(tmp_path / "rep"), "--quiet",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr

@@ -139,3 +139,16 @@ def test_report_bad_inputs(clips: tuple[Clip, Clip], small_frame: np.ndarray) ->
         metrics.report(list(native), list(cand), flow="truth", show_progress=False)
     with pytest.raises(LabTypeError, match="texture_frames"):
         metrics.report(native, cand, texture_frames=0, show_progress=False)
+
+
+def test_report_flags_a_given_motion_that_explains_the_native_clip_worse_than_none():
+    rng = np.random.default_rng(2)
+    base = cv2.GaussianBlur(rng.random((64, 120)).astype(np.float32), (0, 0), 2.0)
+    base = (base - base.min()) / (base.max() - base.min())
+    native = [(np.dstack([base[:, 3 * t : 3 * t + 96]] * 3) * 255).astype(np.uint8) for t in range(5)]
+    candidate = [cv2.GaussianBlur(f, (0, 0), 1.0) for f in native]
+    # the window slides right over the texture, so the content moves 3 px left per frame
+    right = metrics.report(native, candidate, flow=(-3, 0), show_progress=False)
+    wrong = metrics.report(native, candidate, flow=(3, 0), show_progress=False)
+    assert right.reliable and right.value("flow_confidence", "flow") > 0.9
+    assert not wrong.reliable and "worse than no motion" in wrong.message

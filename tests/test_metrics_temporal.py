@@ -201,3 +201,48 @@ def test_bad_temporal_inputs(small_frame: np.ndarray) -> None:
         vbench_flicker_score([small_frame.astype(np.float32)] * 2)
     with pytest.raises(LabError, match="RGB"):
         warp_error([small_frame[..., 0]] * 2, flow=(0, 0))
+
+
+# --- reliability flags, on clips made here with numpy (the library renders none of them) ----------
+def _grating(width: int, height: int, t: int, step: float, *, freq: float = 0.26, speed: float = 0.2) -> np.ndarray:
+    """A grating drifting ``speed`` px/frame (in 256-px units), point-sampled every ``step`` px, as uint8 RGB."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    xs, ys = (xs + 0.5) * step - 0.5, (ys + 0.5) * step - 0.5
+    u = (xs - speed * t) * np.cos(0.3) + ys * np.sin(0.3)
+    g = np.rint((0.5 + 0.4 * np.sin(2 * np.pi * freq * u)) * 255).astype(np.uint8)
+    return np.dstack([g, g, g])
+
+
+def test_estimated_flow_on_an_aliased_grating_is_not_called_reliable() -> None:
+    """Rendered at 64x36 (it aliases) and upscaled: DIS follows the alias, 1000x below the true motion's value."""
+    clip = [cv2.resize(_grating(64, 36, t, 4.0), (256, 144), interpolation=cv2.INTER_CUBIC) for t in range(8)]
+    dis = warp_error(clip, flow="dis", show_progress=False)
+    true = warp_error(clip, flow=(0.2, 0.0), show_progress=False)
+    assert true.mean > 100 * dis.mean  # what DIS gets wrong here
+    assert not dis.reliable and "periodic pattern" in dis.message
+
+
+def test_flow_confidence_counts_the_masked_pixels() -> None:
+    """Half the frame is new noise every frame: masking it must not hide that the flow explains little."""
+    rng = np.random.default_rng(0)
+    base = cv2.GaussianBlur(rng.random((96, 168)).astype(np.float32), (0, 0), 2.0)
+    base = (base - base.min()) / (base.max() - base.min())
+    frames = []
+    for t in range(6):
+        f = base[:, 2 * t : 2 * t + 128].copy()
+        f[:, 64:] = rng.random((96, 64))
+        frames.append((np.dstack([f] * 3) * 255).astype(np.uint8))
+    result = warp_error(frames, flow="dis", show_progress=False)
+    assert result.masked_fraction > 0.25
+    assert result.confidence < 0.5 and not result.reliable  # over unmasked pixels only it read 0.99
+
+
+def test_a_given_motion_worse_than_none_is_flagged() -> None:
+    native = pan_frames(6, step=2, seed=3)
+    noisy = add_noise(native, 0.02, seed=5)
+    right = warp_error(noisy, flow=(2, 0), reference=native, show_progress=False)
+    wrong = warp_error(noisy, flow=(-2, 0), reference=native, show_progress=False)
+    assert right.reliable and right.confidence > 0.9
+    assert not wrong.reliable and "worse than no motion" in wrong.message and wrong.confidence == 0.0
+    still = warp_error(noisy, flow=(0, 0), reference=native, show_progress=False)
+    assert still.reliable  # no motion at all is never worse than itself

@@ -195,3 +195,15 @@ def test_waxiness_refuses_images_of_different_sizes():
     small, large = rng.random((48, 64, 3)), rng.random((960, 1280, 3))
     with pytest.raises(LabError, match="same shape"):
         waxiness(small, large)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mtf50_of_noise_says_no_edge_was_found(seed):
+    """Noise used to give NaN or a misleading 'only 0.2 degrees from the grid'."""
+    noise = np.random.default_rng(seed).random((64, 64, 3))
+    with pytest.raises(LabError, match="no edge found"):
+        mtf50(noise)
+    yy, xx = np.mgrid[0:64, 0:64]
+    edge = np.clip(xx - 32 - 0.09 * (yy - 32) + 0.5, 0, 1)
+    noisy_edge = np.clip(edge + 0.02 * np.random.default_rng(seed).standard_normal(edge.shape), 0, 1)
+    assert 0.1 < mtf50(noisy_edge) < 0.7  # a noisy edge is still an edge

@@ -357,3 +357,25 @@ def test_outputs_get_the_usual_permissions(tmp_path, smooth_frames):
         assert stat.S_IMODE((out / "clip.mp4").stat().st_mode) == 0o644
     finally:
         os.umask(old)
+
+
+def test_a_damaged_mp4_warns_how_many_frames_decoded(tmp_path):
+    import subprocess
+
+    import imageio_ffmpeg
+
+    good = tmp_path / "good.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc=size=160x96:rate=24", "-frames:v", "48", "-c:v", "libx264", "-g", "12",
+                    "-movflags", "+faststart", str(good)], check=True)
+    data = good.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    with pytest.warns(UserWarning, match=r"only \d+ of the 48 frames"):
+        clip = read_mp4(cut)
+    assert 0 < len(clip) < 48 and len(list(clip)) == len(clip)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(read_mp4(good)) == 48  # an intact file: no warning

@@ -108,6 +108,15 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
         raise LabError("the image is flat: no edge to measure; crop a region containing one slanted edge")
     if gy > gx:  # near-horizontal edge: work on the transpose so rows cross the edge
         plane = plane.T
+    quarter = max(plane.shape[1] // 4, 1)
+    left, right = plane[:, :quarter], plane[:, -quarter:]
+    step = abs(float(left.mean()) - float(right.mean()))
+    spread = 0.5 * (float(left.std()) + float(right.std()))
+    if step <= spread:  # noise or texture: the two sides differ less than each side varies
+        raise LabError(
+            f"no edge found: the two sides of the crop differ by {step:.3g} on average, less than the variation "
+            f"within each side ({spread:.3g}); crop a region holding one straight dark/bright edge"
+        )
     centre, ok = _centroids(plane)
     rows = np.arange(plane.shape[0], dtype=np.float64)
     if ok.sum() < 8:

@@ -166,6 +166,42 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: tuple[np.
     return inconsistent | boundary
 
 
+PERIODIC_SHARE = 0.6  # above this whitened spectral peak share, a frame counts as a periodic pattern
+
+
+def periodic_share(frame: Any) -> float:
+    """How much a frame is one periodic pattern: the share of its whitened spectral energy in the
+    strongest 0.5 % of frequencies (at least 8), 0-1.
+
+    The luma's power spectrum (mean removed, Hann window) is multiplied by f^2, which flattens the
+    1/f^2 fall-off of natural images, and frequencies below 3 cycles per frame are dropped. A
+    single grating or its alias scores about 1.0; photos, noise and the course's scenes score
+    0.05-0.5. Motion estimated on a periodic pattern is ambiguous by whole periods, and on an
+    aliased one it follows the alias, so :data:`PERIODIC_SHARE` (0.6) marks estimated flow on
+    such frames as unreliable.
+
+    >>> yy, xx = np.mgrid[0:64, 0:64]
+    >>> grating = (128 + 100 * np.sin(2 * np.pi * 0.2 * xx)).astype(np.uint8)
+    >>> periodic_share(grating) > 0.99
+    True
+    """
+    g = gray8(as_frame(frame, name="frame")).astype(np.float32)
+    h, w = g.shape
+    if min(h, w) < 16:
+        return 0.0
+    g -= np.float32(g.mean())
+    g *= np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+    power = np.abs(np.fft.rfft2(g)) ** 2
+    r2 = np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2
+    power *= r2
+    power[r2 < (3.0 / min(h, w)) ** 2] = 0.0
+    total = float(power.sum())
+    if total <= 0:
+        return 0.0
+    k = max(8, int(0.005 * power.size))
+    return float(np.partition(power.ravel(), power.size - k)[-k:].sum() / total)
+
+
 # --- flow sources for the temporal metrics -----------------------------------------------------
 _POOL: ThreadPoolExecutor | None = None
 

@@ -22,7 +22,7 @@ from lab.metrics._common import (
     iter_frames,
     to_unit,
 )
-from lab.metrics.flow import make_source
+from lab.metrics.flow import make_source, periodic_share
 from lab.metrics.temporal import (
     MAX_MASKED,
     MIN_CONFIDENCE,
@@ -234,6 +234,7 @@ def report(
     masked: list[float] = []
     tofs: list[float] = []
     meter = ConfidenceMeter(interp)
+    periodic = 0.0
 
     def add(arm: str, metric: str, value: float) -> None:
         per_arm[arm].setdefault(metric, []).append(float(value))
@@ -272,21 +273,24 @@ def report(
             masked.append(1.0 - float(valid.mean()))
             if heat_cnt is not None:
                 heat_cnt += valid
+            if pair == 0 and source.kind == "dis":
+                periodic = periodic_share(prev["native"])
             for arm in ARMS:
                 d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, interp)
                 warp[arm].append(masked_mean(d2, valid))
+                if arm == "native":  # the reference residual over all pixels, for the flow's confidence
+                    meter.update(prev["native"], nat, map_x, map_y, residual=float(d2.mean(dtype=np.float64)))
                 mae[arm] += frame_mae(prev[arm], cur[arm])
                 if heatmaps:
                     d2[~valid] = 0.0
                     heat_sum[arm] += d2
-            if source.kind == "dis":  # the native arm's residual is the reference residual
-                meter.update(prev["native"], nat, map_x, map_y, valid, residual=warp["native"][-1])
             del map_x, map_y, valid
         prev = cur
 
-    confidence = meter.value if source.kind == "dis" else 1.0
+    confidence = meter.value
     masked_arr = np.asarray(masked)
     reliable, message = judge(source.kind, float(masked_arr.mean()), confidence,
+                              worse_than_still=meter.worse_than_still, periodic=periodic,
                               max_masked=max_masked, min_confidence=min_confidence)
     out = Report(flow_source=source.kind, reliable=reliable, message=message, cutoff=cutoff)
     out.labels = {arm: (getattr(c, "name", "") or arm) for arm, c in zip(ARMS, (native_clip, candidate_clip))}

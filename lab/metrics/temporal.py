@@ -28,7 +28,7 @@ from lab.metrics._common import (
     iter_frames,
     to_unit,
 )
-from lab.metrics.flow import FlowSource, make_source
+from lab.metrics.flow import PERIODIC_SHARE, FlowSource, make_source, periodic_share
 from lab.optional import opencv
 from lab.progress import progress
 
@@ -136,21 +136,50 @@ def masked_mean(d2: np.ndarray, valid: np.ndarray) -> float:
     return float(d2[valid].sum(dtype=np.float64) / count)
 
 
-def judge(kind: str, masked: float, confidence: float, *, max_masked: float = MAX_MASKED, min_confidence: float = MIN_CONFIDENCE) -> tuple[bool, str]:
-    """(reliable, message) for a warp error computed with flow of ``kind``."""
-    if kind == "truth":
-        return True, "motion from the scene's ground truth: the warp error measures flicker only"
+def judge(
+    kind: str,
+    masked: float,
+    confidence: float,
+    *,
+    worse_than_still: bool = False,
+    periodic: float = 0.0,
+    max_masked: float = MAX_MASKED,
+    min_confidence: float = MIN_CONFIDENCE,
+) -> tuple[bool, str]:
+    """(reliable, message) for a warp error computed with flow of ``kind``.
+
+    ``confidence`` is the share of the reference's frame change the motion explains, over all
+    pixels; ``worse_than_still`` says a given or estimated motion explains the reference's frames
+    worse than no motion at all (a wrong sign or unit; ground truth is exempt, being exact);
+    ``periodic`` is :func:`lab.metrics.flow.periodic_share` of the frames
+    the flow was estimated on.
+    """
+    if kind == "truth":  # exact by construction: frames that do not follow it are flicker
+        return True, f"motion from the scene's ground truth (explains {100 * confidence:.0f}% of the frame change): the warp error measures flicker only"
+    if worse_than_still:
+        source = "motion given as a global (dx, dy)" if kind == "global" else "estimated (DIS) flow"
+        return False, (
+            f"UNRELIABLE: the {source} explains the frames worse than no motion at all (compensating for it "
+            "leaves more difference than the raw frame change): the motion is wrong (check its sign and units), "
+            "or the frames it was checked on flicker more than they move. Do not rank clips on it; give the "
+            "native clip as the reference."
+        )
     if kind == "global":
-        return True, "motion given by the user as a global (dx, dy): trusted as exact"
+        return True, f"motion given by the user as a global (dx, dy), explaining {100 * confidence:.0f}% of the frame change"
     problems = []
     if masked > max_masked:
         problems.append(f"{100 * masked:.0f}% of the pixels failed the forward-backward flow check")
     if confidence < min_confidence:
         problems.append(f"the flow explains only {100 * max(confidence, 0):.0f}% of the reference's frame-to-frame change")
+    if periodic > PERIODIC_SHARE:
+        problems.append(
+            f"the frames are one periodic pattern ({100 * periodic:.0f}% of their whitened spectral energy in a few "
+            "frequencies): its motion is ambiguous by whole periods, and on aliased content the flow follows the alias"
+        )
     if problems:
         return False, (
             "UNRELIABLE: estimated (DIS) flow: " + "; ".join(problems) + ". Warp errors may reflect flow failure "
-            "(fine or periodic detail, aperture problem) rather than flicker; do not rank clips on it. "
+            "(fine or periodic detail) rather than flicker; do not rank clips on it. "
             "Use the scene's ground-truth flow or a known global motion."
         )
     return True, (
@@ -160,18 +189,25 @@ def judge(kind: str, masked: float, confidence: float, *, max_masked: float = MA
 
 
 class ConfidenceMeter:
-    """Accumulates how much of the reference's frame change the flow explains."""
+    """Accumulates how much of the reference's frame change the motion explains, over all pixels.
+
+    confidence = 1 - sum_t residual_t / sum_t change_t, where residual_t is the reference's warp
+    residual along the motion over *every* pixel (masked ones too: a mask may not hide failure)
+    and change_t its raw frame difference; both are mean squares on [0, 1].
+    """
+
+    WORSE_MARGIN = 1.1  # residual above 1.1 x the raw change: the motion makes things worse
 
     def __init__(self, interpolation: int = cv2.INTER_CUBIC) -> None:
         self.residual = 0.0
         self.change = 0.0
         self.interpolation = interpolation
 
-    def update(self, r0: np.ndarray, r1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, valid: np.ndarray,
+    def update(self, r0: np.ndarray, r1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
                *, residual: float | None = None) -> None:
-        """Add pair (r0, r1) of the reference; ``residual`` = its warp error when already known."""
+        """Add pair (r0, r1) of the reference; ``residual`` = its all-pixel warp residual when already known."""
         if residual is None:
-            residual = masked_mean(pair_residual(r0, r1, map_x, map_y, self.interpolation), valid)
+            residual = float(pair_residual(r0, r1, map_x, map_y, self.interpolation).mean(dtype=np.float64))
         self.residual += residual
         self.change += frame_change(r0, r1)
 
@@ -181,6 +217,11 @@ class ConfidenceMeter:
         if self.change < 1e-8:
             return 1.0
         return float(np.clip(1.0 - self.residual / self.change, 0.0, 1.0))
+
+    @property
+    def worse_than_still(self) -> bool:
+        """True when compensating for the motion leaves more difference than no compensation."""
+        return self.change >= 1e-8 and self.residual > self.WORSE_MARGIN * self.change
 
 
 def _flow_setup(clip: Any, reference: Any, flow: Any) -> tuple[int, FlowSource]:
@@ -207,6 +248,7 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
     n, source = _flow_setup(clip, reference, flow)
     h, w = source.shape
     errors, masked = [], []
+    periodic = 0.0
     heat_sum = np.zeros((h, w), np.float32) if heatmap else None
     heat_cnt = np.zeros((h, w), np.float32) if heatmap else None
     meter = ConfidenceMeter(interp)
@@ -218,20 +260,22 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
         cur = next(frames)
         ref_cur = next(refs) if refs is not None else cur
         map_x, map_y, valid = source.pair(t, ref_prev, ref_cur)
+        if t == 0 and source.kind == "dis":
+            periodic = periodic_share(ref_prev)
         d2 = pair_residual(prev, cur, map_x, map_y, interp)
         errors.append(masked_mean(d2, valid))
         masked.append(1.0 - float(valid.mean()))
-        if source.kind == "dis":
-            meter.update(ref_prev, ref_cur, map_x, map_y, valid,
-                         residual=errors[-1] if reference is None else None)
+        meter.update(ref_prev, ref_cur, map_x, map_y,
+                     residual=float(d2.mean(dtype=np.float64)) if reference is None else None)
         if heat_sum is not None:
             heat_sum += np.where(valid, d2, 0.0).astype(np.float32)
             heat_cnt += valid
         prev, ref_prev = cur, ref_cur
     per_frame = np.asarray(errors)
     masked_arr = np.asarray(masked)
-    confidence = meter.value if source.kind == "dis" else 1.0
+    confidence = meter.value
     reliable, message = judge(source.kind, float(masked_arr.mean()), confidence,
+                              worse_than_still=meter.worse_than_still, periodic=periodic,
                               max_masked=max_masked, min_confidence=min_confidence)
     heat = None
     if heat_sum is not None and heat_cnt is not None:

@@ -7,7 +7,9 @@
 #
 # Time to point the instruments at real footage: a clip from your phone, or the output of
 # any AI video tool. This lesson loads an mp4 and produces the full flicker and detail
-# report. Without a clip of your own, it generates a small example at run time.
+# report. Without a clip of your own, it generates a small example at run time. The same
+# report runs from a terminal on any two clips of one size:
+# `python -m lab report NATIVE.mp4 CANDIDATE.mp4 --out my-report` (see the course README).
 #
 # ## Learning goals
 # By the end of this lesson you can

@@ -144,7 +144,7 @@ def _fmt(value: float, unit: str = "") -> str:
 def _as_number(answer: Any, name: str) -> "float | str":
     """Return ``answer`` as a float, or a string saying why it is not a number."""
     if answer is None or answer is Ellipsis:
-        return f"{name} is {answer!r}: the exercise is not answered yet (replace the ... with your code)"
+        return "not answered yet: replace the ... with your code, then run the cell again"
     if isinstance(answer, (bool, np.bool_)):
         return f"{name} is a bool ({answer}); a number was expected"
     if isinstance(answer, str):

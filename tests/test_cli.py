@@ -618,3 +618,16 @@ def test_report_compares_the_first_frames_when_asked(clip_pair, tmp_path):
     done = run_cli("report", str(native), str(short), "--frames", "8", "--out", str(tmp_path / "rep"), "--quiet",
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_full_disk_during_compare_is_one_clean_error(tmp_path, monkeypatch):
+    import errno
+
+    def full(self, frame):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(lab.video.Mp4Writer, "write", full)
+    settings = CompareSettings.make(resolution="64x36", source="16x9", frames=2)
+    with pytest.raises(LabError, match="No space left on device; nothing was written"):
+        lab.compare.run(settings, tmp_path / "out", show_progress=False)
+    assert list(tmp_path.iterdir()) == []  # neither the output nor a staging folder

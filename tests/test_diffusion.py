@@ -20,7 +20,18 @@ import torch
 from lab import diffusion
 from lab.diffusion import TextureConfig, TextureModel, plan_tiles, seam_score
 from lab.errors import LabError, LabTypeError, MemoryBudgetError
-from lab.train.texture import TexturePool, held_out_slopes, spectral_slope, train
+from lab.train.texture import (
+    HELD_OUT_SEEDS,
+    TexturePool,
+    band_kurtosis,
+    held_out_slopes,
+    held_out_structure,
+    nearest_window_distance,
+    render_pool,
+    render_window,
+    spectral_slope,
+    train,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -340,7 +351,7 @@ def test_shipped_weights_are_trained(shipped: TextureModel) -> None:
     for kind in shipped.classes:
         scenes, samples = held_out_slopes(shipped, kind)
         trained_gap = abs(samples - scenes)
-        assert trained_gap < 1.0, (kind, trained_gap)
+        assert trained_gap < 0.3, (kind, trained_gap)
         trained_total += trained_gap
         random_total += abs(held_out_slopes(untrained, kind, samples=1)[1] - scenes)
     assert random_total > 2.0 * trained_total, (random_total, trained_total)
@@ -394,3 +405,67 @@ def test_moving_noise_keeps_a_pan_stable(shipped: TextureModel) -> None:
         clip = shipped.video(kind, (96, 64), 3, motion=(4.0, 0.0), noise=mode, steps=10)
         errors[mode] = float(metrics.warp_error(clip, flow="truth"))
     assert errors["moving"] < 0.3 * errors["independent"], errors
+
+
+# --- what the spectrum cannot see: structure and copying ---------------------------------------------------------------
+def _power_law_noise(like: np.ndarray, slope: float, seed: int) -> np.ndarray:
+    """Gaussian noise with power ~ f^slope and the per-channel mean and spread of ``like``: the baseline to beat."""
+    h, w = like.shape[:2]
+    rng = np.random.default_rng(seed)
+    radius = np.sqrt(np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2)
+    radius[0, 0] = 1.0
+    channels = []
+    for c in range(3):
+        spectrum = (rng.standard_normal(radius.shape) + 1j * rng.standard_normal(radius.shape)) * radius ** (slope / 2)
+        spectrum[0, 0] = 0.0
+        plane = np.fft.irfft2(spectrum, s=(h, w))
+        channels.append(plane / plane.std() * like[..., c].std() + like[..., c].mean())
+    return np.clip(np.rint(np.dstack(channels)), 0, 255).astype(np.uint8)
+
+
+def _structure_matches(sample: float, scenes: float) -> bool:
+    return abs(sample - scenes) <= 0.5 * abs(scenes)
+
+
+def test_shipped_samples_have_the_structure_of_their_kind(shipped: TextureModel) -> None:
+    """Band-pass kurtosis of samples within half of the unseen scenes' (measured: skin 10.8 vs 9.8,
+    fabric -0.82 vs -0.79, foliage 2.7 vs 2.4)."""
+    for kind in shipped.classes:
+        scenes, samples = held_out_structure(shipped, kind)
+        assert _structure_matches(samples, scenes), (kind, samples, scenes)
+
+
+def test_noise_with_the_right_spectrum_and_colour_fails_the_acceptance(shipped: TextureModel) -> None:
+    """The slope and colour checks alone accept power-law noise with the scenes' colour; structure does not."""
+    density = float(shipped.info["data"]["density"])
+    res = diffusion.parse("128x128")
+    for kind in shipped.classes:
+        scenes = [render_window(kind, s, (0.7 * i - 2.0, 0.5 * i - 1.0), res, density) for i, s in enumerate(HELD_OUT_SEEDS)]
+        slope = float(np.mean([spectral_slope(s) for s in scenes]))
+        noises = [_power_law_noise(scenes[i], slope, seed=i) for i in range(3)]
+        assert abs(np.mean([spectral_slope(n) for n in noises]) - slope) < 0.3  # would pass the slope check
+        colour = np.mean([s.reshape(-1, 3).mean(0) for s in scenes], axis=0)
+        assert all(np.abs(n.reshape(-1, 3).mean(0) - colour).max() < 30 for n in noises)  # and the colour check
+        structure = float(np.mean([band_kurtosis(s) for s in scenes]))
+        assert not _structure_matches(float(np.mean([band_kurtosis(n) for n in noises])), structure), kind
+
+
+@pytest.mark.slow
+def test_samples_are_not_copies_of_training_windows(shipped: TextureModel) -> None:
+    """A sample's closest match among the 48 training renders of its kind is not much closer than a new
+    scene's (RMS levels, measured: skin 14.4-14.9 vs 17.7, fabric 6.4-6.7 vs 6.2, foliage 9.6-9.9 vs 11.3;
+    a crop copied from a render: 0.05)."""
+    data = shipped.info["data"]
+    density = float(data["density"])
+    size = diffusion.parse(data["render"])
+    windows = data["renders"] // (len(data["classes"]) * len(data["scene_seeds"]))
+    for kind in shipped.classes:
+        pool = render_pool([kind], data["scene_seeds"], size, windows=windows, density=density, show_progress=False)
+        assert len(pool.images[0]) == 48
+        unseen = render_window(kind, HELD_OUT_SEEDS[0], (1.3, -0.4), diffusion.parse("96x96"), density)
+        novel = nearest_window_distance(unseen, pool.images[0])
+        copied = pool.images[0][5][100:196, 200:296]  # what a memorising model would draw
+        assert nearest_window_distance(copied, pool.images[0]) < 0.5
+        for seed in (0, 1):
+            sample = shipped.generate(kind, (96, 96), steps=20, seed=seed, show_progress=False)
+            assert nearest_window_distance(sample, pool.images[0]) > 0.5 * novel, (kind, seed, novel)

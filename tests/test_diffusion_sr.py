@@ -43,24 +43,32 @@ def test_seed_controls_the_invented_detail() -> None:
 
 @pytest.mark.slow
 def test_trained_model_is_far_better_than_random_init() -> None:
+    """At the pixel scale it was trained on (4K windows, 384x216), on scene seeds it never saw.
+
+    Its card measures +0.34 dB over bicubic on seeds 1000-1002; on seed 2024 it is within 0.1 dB
+    (28.03 vs 28.10). A generative upscaler may trade a little PSNR for invented texture, not more
+    than half a dB here. (At another pixel scale, whole scenes in 128x72, it is 2.7 dB worse: it
+    only knows the scale it saw.)
+    """
     model = diffusion_sr.load()
     pool = crops.build_pool(
-        4, TEST_SEEDS[:1], names=["skin", "fabric", "foliage"], hr=Resolution(128, 72), views=1, desc="held-out"
+        4, TEST_SEEDS[:1], names=["skin", "fabric", "foliage"], hr=Resolution(384, 216), views=2, detail="4k",
+        desc="held-out",
     )
-    lr, hr = crops.grid_crops(pool, 8)
-    lr, hr = lr[:12], hr[:12]
-    noise = diffusion_sr.noise_like(hr.shape[-2] * 1, hr.shape[-1], 0).expand(lr.shape[0], -1, -1, -1)
-    trained = diffusion_sr.sample(model, lr, noise.contiguous(), steps=10)
+    lr, hr = crops.grid_crops(pool, 16)
+    keep = torch.linspace(0, lr.shape[0] - 1, min(24, lr.shape[0])).round().long()
+    lr, hr = lr[keep], hr[keep]
+    noise = torch.randn(hr.shape, generator=torch.Generator().manual_seed(10_000))
+    trained = diffusion_sr.sample(model, lr, noise, steps=10)
     torch.manual_seed(0)
     random = diffusion_sr.DiffusionSR(diffusion_sr.build_unet().eval(), model.residual_scale)
-    untrained = diffusion_sr.sample(random, lr, noise.contiguous(), steps=10)
-    bic = F.interpolate(lr, scale_factor=4, mode="bicubic", align_corners=False)
-    p_trained = crops.psnr_db(hr, trained, border=4)
-    p_random = crops.psnr_db(hr, untrained, border=4)
-    p_bic = crops.psnr_db(hr, bic, border=4)
+    untrained = diffusion_sr.sample(random, lr, noise, steps=10)
+    bic = F.interpolate(lr, scale_factor=4, mode="bicubic", align_corners=False).clamp(0, 1)
+    p_trained = crops.psnr_db(hr, trained, border=8)
+    p_random = crops.psnr_db(hr, untrained, border=8)
+    p_bic = crops.psnr_db(hr, bic, border=8)
     assert p_trained > p_random + 5, (p_trained, p_random)
-    # a generative upscaler pays some PSNR for invented texture, but not much
-    assert p_trained > p_bic - 3, (p_trained, p_bic)
+    assert p_trained > p_bic - 0.5, (p_trained, p_bic)
 
 
 def test_warped_noise_moves_with_the_content_and_stays_white() -> None:

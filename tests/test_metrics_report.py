@@ -152,3 +152,17 @@ def test_report_flags_a_given_motion_that_explains_the_native_clip_worse_than_no
     wrong = metrics.report(native, candidate, flow=(3, 0), show_progress=False)
     assert right.reliable and right.value("flow_confidence", "flow") > 0.9
     assert not wrong.reliable and "worse than no motion" in wrong.message
+
+
+def test_report_keeps_each_arm_under_its_own_name():
+    """A swap of the arms would put the sharp clip's numbers under 'candidate'."""
+    rng = np.random.default_rng(3)
+    sharp = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(3)]
+    soft = [cv2.GaussianBlur(f, (0, 0), 2.0) for f in sharp]
+    rep = metrics.report(Clip.from_frames(sharp, name="sharp one"), Clip.from_frames(soft, name="soft one"),
+                         flow=(0, 0), show_progress=False)
+    assert rep.labels == {"native": "sharp one", "candidate": "soft one"}
+    assert rep.value("high_frequency_share", "native") > 5 * rep.value("high_frequency_share", "candidate")
+    assert rep.value("warp_error", "native") == pytest.approx(metrics.warp_error(sharp, flow=(0, 0), show_progress=False).mean)
+    assert rep.value("warp_error", "candidate") == pytest.approx(metrics.warp_error(soft, flow=(0, 0), show_progress=False).mean)
+    assert rep.value("waxiness", "candidate") < 0.2

@@ -142,6 +142,26 @@ def test_bad_inputs_raise_clear_errors(small_frame: np.ndarray) -> None:
 def test_ssim_refuses_a_window_wider_than_the_image():
     """sigma = 1e5 used to blur a 48 x 64 image with a 700,001-px kernel for minutes."""
     a = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
-    with pytest.raises(LabError, match=r"wider than the 48 px image; use sigma <= 6\.7"):
-        ssim(a, a, sigma=1e5)
+    for sigma in (100.0, 1e5):  # 100 first: without the bound it returns at once, and the test fails fast
+        with pytest.raises(LabError, match=r"wider than the 48 px image; use sigma <= 6\.7"):
+            ssim(a, a, sigma=sigma)
     assert ssim(a, a, sigma=6.7) == 1.0  # the largest sigma whose window (47 px) fits
+
+
+def test_luma_and_psnr_agree_with_scikit_image_ycbcr() -> None:
+    """The weights come from scikit-image's own rgb2ycbcr, not from the library (a G/B swap must fail)."""
+    from skimage.color import rgb2ycbcr
+
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    a[..., 1] //= 3  # unequal channels, so swapped weights give other numbers
+    b = np.clip(a.astype(int) + rng.integers(-20, 21, a.shape), 0, 255).astype(np.uint8)
+    y_a, y_b = rgb2ycbcr(a)[..., 0], rgb2ycbcr(b)[..., 0]
+    np.testing.assert_allclose(luma(a), y_a, atol=1e-6)
+    expected = skimage_metrics.peak_signal_noise_ratio(y_a, y_b, data_range=255)
+    assert psnr(a, b) == pytest.approx(expected, abs=1e-6)
+    from lab import metrics
+
+    rep = metrics.report([a, a], [b, b], flow=(0, 0), texture_frames=1, tof_pairs=1, heatmaps=False,
+                         show_progress=False)
+    assert rep.value("psnr_y", "candidate") == pytest.approx(expected, abs=1e-3)

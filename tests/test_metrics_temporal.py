@@ -246,3 +246,24 @@ def test_a_given_motion_worse_than_none_is_flagged() -> None:
     assert not wrong.reliable and "worse than no motion" in wrong.message and wrong.confidence == 0.0
     still = warp_error(noisy, flow=(0, 0), reference=native, show_progress=False)
     assert still.reliable  # no motion at all is never worse than itself
+
+
+def test_a_diagonal_pan_is_compensated_exactly_in_x_and_y() -> None:
+    """Content moves (+2, +1) px per frame: the exact motion leaves no error, each sign flip a large one."""
+    rng = np.random.default_rng(4)
+    texture = cv2.GaussianBlur(rng.random((80, 100)).astype(np.float32), (0, 0), 1.5)
+    texture = (texture - texture.min()) / (texture.max() - texture.min())
+    frames = [(np.dstack([texture[20 - t : 60 - t, 30 - 2 * t : 78 - 2 * t]] * 3) * 255).astype(np.uint8)
+              for t in range(5)]
+    exact = warp_error(frames, flow=(2, 1), show_progress=False)
+    assert exact.mean < 1e-10 and exact.reliable
+    for wrong in ((2, -1), (-2, 1)):
+        assert warp_error(frames, flow=wrong, show_progress=False).mean > 1e-3, wrong
+    assert not warp_error(frames, flow=(-2, -1), show_progress=False).reliable  # worse than no motion
+    clip = Clip.from_function(lambda t: frames[t], 5, Clip.from_frames(frames[:1]).resolution,
+                              flow=lambda t: np.broadcast_to(np.float32([2, 1]), (40, 48, 2)).copy())
+    assert warp_error(clip, flow="truth", show_progress=False).mean < 1e-10
+    from lab import metrics
+
+    rep = metrics.report(clip, frames, flow="truth", texture_frames=1, tof_pairs=1, show_progress=False)
+    assert rep.value("warp_error", "native") < 1e-10 and rep.value("warp_error", "candidate") < 1e-10

@@ -207,3 +207,12 @@ def test_mtf50_of_noise_says_no_edge_was_found(seed):
     edge = np.clip(xx - 32 - 0.09 * (yy - 32) + 0.5, 0, 1)
     noisy_edge = np.clip(edge + 0.02 * np.random.default_rng(seed).standard_normal(edge.shape), 0, 1)
     assert 0.1 < mtf50(noisy_edge) < 0.7  # a noisy edge is still an edge
+
+
+def test_the_hann_window_weights_the_frame_centre():
+    """The zone plate's finest rings sit at the border, so the windowed share is lower (0.41 vs 0.87)."""
+    from lab import native, scenes
+
+    frame = native.render(scenes.get("zoneplate", k=250.0), "960x540")
+    bare, windowed = high_frequency_share(frame, window=None), high_frequency_share(frame)
+    assert bare == pytest.approx(0.87, abs=0.02) and windowed == pytest.approx(0.41, abs=0.02)

@@ -19,7 +19,7 @@ cv2 = opencv()
 
 # BT.601 luma as the super-resolution literature computes it (MATLAB rgb2ycbcr, BasicSR
 # ``rgb2ycbcr(y_only=True)``, TecoGAN metrics.py): studio-swing Y in [16, 235] from RGB in [0, 1].
-_Y_WEIGHTS = np.array([65.481, 128.553, 24.966], np.float64)
+Y_WEIGHTS = np.array([65.481, 128.553, 24.966], np.float64)  # BT.601 studio-swing luma of R, G, B in [0, 1]
 _Y_OFFSET = 16.0
 
 
@@ -65,9 +65,9 @@ def luma(image: Any, *, dtype: type[np.floating] = np.float64) -> np.ndarray:
             frame = np.clip(frame, 0.0, 1.0)
         # channel by channel: no full-size float RGB copy of a 4K frame
         y = frame[..., 0].astype(dtype)
-        y *= dtype(_Y_WEIGHTS[0] * scale)
+        y *= dtype(Y_WEIGHTS[0] * scale)
         for c in (1, 2):
-            y += frame[..., c].astype(dtype) * dtype(_Y_WEIGHTS[c] * scale)
+            y += frame[..., c].astype(dtype) * dtype(Y_WEIGHTS[c] * scale)
     y += dtype(_Y_OFFSET)
     return y
 

@@ -15,6 +15,7 @@ import numpy as np
 from lab.errors import LabError, LabTypeError
 from lab.metrics import edges, spatial, spectrum, texture
 from lab.metrics._common import (
+    Y_WEIGHTS,
     check_clips,
     check_finite_scalar,
     clip_flow_fn,
@@ -41,7 +42,7 @@ from lab.progress import progress
 cv2 = opencv()
 
 ARMS = ("native", "candidate")
-_Y32 = np.array([65.481, 128.553, 24.966], np.float32)
+_Y32 = Y_WEIGHTS.astype(np.float32)
 
 
 @dataclass(frozen=True)

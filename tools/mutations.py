@@ -1,0 +1,135 @@
+"""Plant known bugs in a copy of the course and check that the tests catch each one.
+
+Every mutation below is a bug the test suite once let through, or one a test exists to catch.
+For each, the script copies the repository to a temporary folder, applies the one-line change,
+runs the tests named for it there, and expects them to FAIL. A mutation whose tests pass is a
+hole in the suite: the script lists it and exits with status 1.
+
+    python tools/mutations.py            # all mutations (about two minutes on 2 cores)
+    python tools/mutations.py --list     # what is planted, and which tests should notice
+    python tools/mutations.py luma-gb    # only the named ones
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COPY_IGNORE = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """Replace ``old`` (which must occur exactly once) by ``new`` in ``path``; ``tests`` must then fail."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    why: str
+
+
+MUTATIONS = [
+    Mutation("luma-gb", "lab/metrics/_common.py", "[65.481, 128.553, 24.966]", "[65.481, 24.966, 128.553]",
+             ("tests/test_metrics_spatial.py",), "G and B luma weights swapped"),
+    Mutation("warp-y-sign", "lab/metrics/flow.py", "map_y = flow[..., 1] + ys", "map_y = ys - flow[..., 1]",
+             ("tests/test_metrics_temporal.py",), "the warp's y displacement flipped"),
+    Mutation("report-arms", "lab/metrics/reporting.py", 'cur = {"native": nat, "candidate": cand}',
+             'cur = {"native": cand, "candidate": nat}', ("tests/test_metrics_report.py",),
+             "the report's arms swapped"),
+    Mutation("confidence-unmasked", "lab/metrics/temporal.py",
+             "residual=float(d2.mean(dtype=np.float64)) if reference is None else None)",
+             "residual=masked_mean(d2, valid) if reference is None else None)",
+             ("tests/test_metrics_temporal.py",), "flow confidence computed on unmasked pixels only"),
+    Mutation("no-periodic-check", "lab/metrics/temporal.py", "if periodic > PERIODIC_SHARE:", "if False:",
+             ("tests/test_metrics_temporal.py",), "DIS on periodic or aliased patterns called reliable"),
+    Mutation("given-motion-unchecked", "lab/metrics/temporal.py", "    if worse_than_still:\n", "    if False:\n",
+             ("tests/test_metrics_temporal.py", "tests/test_metrics_report.py"),
+             "a given motion worse than none trusted"),
+    Mutation("realesrgan-no-prepad", "lab/models/realesrgan.py", "PREPADDING = 10", "PREPADDING = 0",
+             ("tests/test_realesrgan_reference.py", "-k", "x4 and whole"),
+             "Real-ESRGAN frame borders without the reference's mirror padding"),
+    Mutation("diffusion-sr-residual-x2", "lab/models/diffusion_sr.py",
+             "residual = x[..., :h, :w] / model.residual_scale\n", "residual = x[..., :h, :w] / model.residual_scale * 2\n",
+             ("tests/test_diffusion_sr.py", "-k", "far_better"), "the diffusion upscaler adds twice its residual"),
+    Mutation("mtf-no-edge-check", "lab/metrics/edges.py", "    if step <= spread:", "    if False:",
+             ("tests/test_metrics_texture.py",), "mtf50 of noise returns a number"),
+    Mutation("ssim-unbounded-sigma", "lab/metrics/spatial.py", "    if 2 * int(3.5 * sigma + 0.5) + 1 > side:",
+             "    if False:", ("tests/test_metrics_spatial.py", "-k", "wider"),
+             "ssim blurs with a window wider than the image"),
+    Mutation("memory-ignores-ulimit", "lab/resolution.py",
+             "return min(_system_available(), _address_space_room(), _cgroup_room())",
+             "return min(_system_available(), _cgroup_room())", ("tests/test_resolution.py",),
+             "the memory guard ignores ulimit -v"),
+    Mutation("private-outputs", "lab/video.py", '        os.fchmod(fd, default_mode("file"))', "        pass",
+             ("tests/test_video.py", "-k", "permissions"), "outputs left 0600"),
+    Mutation("staging-left-on-sigterm", "lab/__main__.py", "previous = signal.signal(signal.SIGTERM, _terminated)",
+             "previous = signal.getsignal(signal.SIGTERM)", ("tests/test_cli.py", "-k", "sigterm"),
+             "SIGTERM leaves the staging folder"),
+    Mutation("stale-staging-kept", "lab/compare.py", "            remove_stale_staging(self.out)\n",
+             "            pass\n", ("tests/test_cli.py", "-k", "dead_runs"), "staging folders of killed runs kept"),
+    Mutation("colab-ignores-wheel", "lab/colab_setup.py", "    if wheels:\n", "    if False:\n",
+             ("tests/test_packaging.py", "-k", "setup_cell"), "the Colab cell ignores an uploaded wheel"),
+    Mutation("weights-not-shipped", "pyproject.toml", '"lab.assets" = ["models/*.safetensors", "models/*.md", "models/*.png"]\n',
+             "", ("tests/test_packaging.py", "-k", "carries"), "the wheel leaves the trained weights out"),
+]
+
+
+def run_one(mutation: Mutation, timeout: float) -> tuple[bool, float, str]:
+    """(caught, seconds, last line of pytest's output) for one mutation applied to a fresh copy."""
+    with tempfile.TemporaryDirectory(prefix=f"mutation-{mutation.name}-") as tmp:
+        copy = Path(tmp) / "repo"
+        shutil.copytree(ROOT, copy, ignore=COPY_IGNORE)
+        target = copy / mutation.path
+        text = target.read_text(encoding="utf-8")
+        if text.count(mutation.old) != 1:
+            raise SystemExit(f"{mutation.name}: expected {mutation.old!r} exactly once in {mutation.path}, "
+                             f"found {text.count(mutation.old)}; update tools/mutations.py")
+        target.write_text(text.replace(mutation.old, mutation.new), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutation.tests],
+                              cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        return done.returncode != 0, time.perf_counter() - start, lines[-1] if lines else ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="run only these mutations")
+    parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per mutation's tests")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTATIONS if not args.names or m.name in args.names]
+    unknown = set(args.names) - {m.name for m in MUTATIONS}
+    if unknown:
+        parser.error(f"unknown mutation(s): {', '.join(sorted(unknown))}")
+    if args.list:
+        for m in chosen:
+            print(f"{m.name:<24} {m.why}  ->  pytest {' '.join(m.tests)}")
+        return 0
+    missed = []
+    print(f"| mutation | planted bug | caught | seconds |\n|---|---|---|---:|")
+    for m in chosen:
+        caught, seconds, last = run_one(m, args.timeout)
+        print(f"| {m.name} | {m.why} | {'yes' if caught else 'NO: ' + last} | {seconds:.0f} |", flush=True)
+        if not caught:
+            missed.append(m.name)
+    if missed:
+        print(f"\nnot caught by the tests: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    print(f"\nall {len(chosen)} planted bugs were caught")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

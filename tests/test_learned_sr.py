@@ -38,22 +38,83 @@ def test_registered_with_fixed_scales() -> None:
         upscale(np.zeros((8, 8, 3), np.uint8), "learned-sr", factor=3)
 
 
-@pytest.mark.parametrize("scale", [2, 4])
-def test_shipped_weights_beat_bicubic_on_held_out_scenes(scale: int) -> None:
+# Content the network never saw, at the pixel scale it was trained on (windows of a 4K frame):
+# unseen seeds change skin, foliage and the character, but not the fabric's weave or the sign's
+# text, so the fabric is turned by 0.5 rad and the sign carries new text.
+NEW_TEXT = (
+    ("EXIT 12", -0.5, -0.1, 0.14, True),
+    ("platform change: trains to the north", -0.5, 0.0, 0.045, False),
+    ("Lorem ipsum dolor sit amet 97531 0x3F", -0.6, 0.1, 0.026, False),
+    ("mini text 8642 zyxwv utsr", -0.6, 0.17, 0.015, False),
+)
+HELD_OUT = {  # name: (scene options, camera angle)
+    "skin": ({}, 0.0),
+    "foliage": ({}, 0.0),
+    "character": ({}, 0.0),
+    "fabric turned": ({}, 0.5),
+    "sign, new text": ({"lines": NEW_TEXT}, 0.0),
+}
+# gain over bicubic, dB: (lowest accepted, highest accepted). Measured with the shipped weights:
+# x4 skin +0.38, foliage +1.64, character +0.12, fabric turned +0.41, new text -2.26;
+# x2 skin +2.97, foliage +4.69, character +0.34, fabric turned +0.40, new text -2.10.
+# (On the training text and weave orientation x4 gains +3.5 dB: it learned those, not text.)
+GAIN_DB = {
+    4: {"skin": (0.2, 9), "foliage": (1.0, 9), "character": (-0.3, 9), "fabric turned": (0.2, 9), "sign, new text": (-9, -1.0)},
+    2: {"skin": (2.0, 9), "foliage": (3.0, 9), "character": (-0.3, 9), "fabric turned": (0.2, 9), "sign, new text": (-9, -1.0)},
+}
+
+
+def _held_out_pair(name: str, scale: int) -> tuple[torch.Tensor, torch.Tensor]:
+    import dataclasses
+
+    from lab import native, scenes
+    from lab.resolution import parse
+
+    options, angle = HELD_OUT[name]
+    scene_name = name.split()[0].rstrip(",")
+    hr_res, hrs, lrs = Resolution(384, 216), [], []
+    for seed in TEST_SEEDS:
+        for view in (0, 1):
+            camera = dataclasses.replace(crops.random_view(scene_name, seed, view, hr_res, parse("4k")), angle=angle)
+            scene = scenes.get(scene_name, seed=seed, camera=camera, **options)
+            hrs.append(native.render(scene, hr_res))
+            lrs.append(native.render(scene, Resolution(hr_res.width // scale, hr_res.height // scale)))
+    as_batch = lambda frames: torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float() / 255  # noqa: E731
+    return as_batch(lrs), as_batch(hrs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scale", [4, 2])
+def test_gain_over_bicubic_per_scene_on_content_never_seen(scale: int) -> None:
     net = learned_sr.load(scale)
     assert learned_sr.weights_path(scale).stat().st_size < 1_000_000
-    pool = crops.build_pool(scale, TEST_SEEDS, hr=Resolution(192, 108), views=2, desc="held-out")
-    lr, hr = crops.grid_crops(pool, 24 if scale == 2 else 12)
+    for name in HELD_OUT:
+        lr, hr = _held_out_pair(name, scale)
+        with torch.no_grad():
+            pred = net(lr).clamp(0, 1)
+        bic = F.interpolate(lr, scale_factor=scale, mode="bicubic", align_corners=False).clamp(0, 1)
+        gain = crops.psnr_db(hr, pred, border=8) - crops.psnr_db(hr, bic, border=8)
+        low, high = GAIN_DB[scale][name]
+        assert low <= gain <= high, (scale, name, round(gain, 2))
+
+
+def test_a_photo_is_upscaled_worse_than_bicubic() -> None:
+    """Trained on synthetic textures only: on matplotlib's grace_hopper photo (area-downscaled x4)
+    it loses 2.34 dB to bicubic (22.38 vs 24.73), as its model card says."""
+    import cv2
+    from matplotlib import cbook
+
+    photo = cv2.cvtColor(cv2.imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)), cv2.COLOR_BGR2RGB)
+    h, w = photo.shape[0] // 4 * 4, photo.shape[1] // 4 * 4
+    photo = photo[:h, :w]
+    low = cv2.resize(photo, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+    hr = torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 255
+    lr = torch.from_numpy(low).permute(2, 0, 1)[None].float() / 255
     with torch.no_grad():
-        pred = net(lr)
-    bic = F.interpolate(lr, scale_factor=scale, mode="bicubic", align_corners=False)
-    p_net = crops.psnr_db(hr, pred, border=2 * scale)
-    p_bic = crops.psnr_db(hr, bic, border=2 * scale)
-    assert p_net > p_bic + MARGIN_DB[scale], (p_net, p_bic)
-
-
-# measured with the shipped weights: x2 39.48 vs 37.03 dB (+2.45), x4 30.95 vs 29.54 dB (+1.40)
-MARGIN_DB = {2: 1.0, 4: 0.7}
+        pred = learned_sr.load(4)(lr).clamp(0, 1)
+    bic = F.interpolate(lr, scale_factor=4, mode="bicubic", align_corners=False).clamp(0, 1)
+    gain = crops.psnr_db(hr, pred, border=8) - crops.psnr_db(hr, bic, border=8)
+    assert -3.0 < gain < -1.5, gain
 
 
 def test_frame_api_matches_the_network_and_keeps_dtype() -> None:

@@ -276,3 +276,13 @@ def test_docstring_examples_run():
     import doctest
 
     assert doctest.testmod(native, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_character_edges_match_a_heavily_supersampled_render():
+    """Edges are anti-aliased: against the 8x8-supersampled render (area-averaged), the worst edge
+    pixels differ by under 0.15 (measured 0.077 at the 99.9th percentile; hard edges: 0.32)."""
+    scene = scenes.get("character", seed=2)
+    small = native.render_float(scene, "240x136")
+    reference = cv2.resize(native.render_float(scene, "1920x1088"), (240, 136), interpolation=cv2.INTER_AREA)
+    error = np.abs(small - reference).max(axis=2)
+    assert np.percentile(error, 99.9) < 0.15, np.percentile(error, 99.9)

@@ -151,8 +151,11 @@ viz.loupe_figure({"native": tests["sign"][0], **{m: learned[("sign", m)] for m i
 #   trained on anime-style video, where surfaces are flat and edges are everything, so it
 #   draws confident edges and flat surfaces, and the edges it draws are not always where
 #   the native ones are.
-# * **learned-sr** was trained on these very scenes. On the sign it gains PSNR over bicubic:
-#   letter edges are visible in the small image, so their sharp position can be predicted.
+# * **learned-sr** was trained on these very scenes. On the sign it gains PSNR over bicubic,
+#   but this is the very text it was trained on: with new words on the sign it is about 2 dB
+#   *worse* than bicubic (checked by the course's tests; see its model card
+#   `learned_sr_x4.md`): it memorised these glyphs rather than learning to sharpen letters.
+#   A learned upscaler's gains hold for content like its training data, and no further.
 #   On skin its output is practically bicubic's (the two differ by a small fraction of one
 #   8-bit level on average): the network learned that the position of each pore cannot be
 #   predicted from the small image, and the best prediction of an unpredictable pore is

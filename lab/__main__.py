@@ -79,6 +79,9 @@ def _cmd_resolutions(args: argparse.Namespace) -> int:
 
 
 def _terminated(signum: int, frame: object) -> None:
+    from lab import compare
+
+    compare.STOP.set()  # checked by the run too, in case this exception is swallowed somewhere
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -109,6 +112,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     )
     # SIGTERM (a closed terminal, a job scheduler) unwinds like Ctrl+C, so the staging folder is removed
     previous = signal.signal(signal.SIGTERM, _terminated)
+    compare.STOP.clear()
     try:
         result = compare.run(settings, args.out, show_progress=not args.quiet)
     finally:

@@ -31,6 +31,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,6 +265,10 @@ def _columns(motion: str = "static") -> list[Column]:
         Column("sharpness (Laplacian var)", "sharpness", lambda a: m("sharpness")(a.first)),
         Column("GLCM entropy (bits)", "glcm_score", lambda a: m("glcm_score")(a.first)),
         Column("JPEG-q95 ratio", "compression_ratio", lambda a: m("compression_ratio")(a.first)),
+        # VMAF (official libvmaf via ffmpeg) of the whole clip; "n/a" where ffmpeg has no libvmaf
+        Column("VMAF vs native", "vmaf", lambda a: m("vmaf")(a.reference.clip, a.clip), needs_reference=True),
+        Column("VMAF NEG vs native", "vmaf", lambda a: m("vmaf")(a.reference.clip, a.clip, model="vmaf_v0.6.1neg"),
+               needs_reference=True),
         Column("VBench flicker score", "vbench_flicker_score",
                lambda a: _quiet(m("vbench_flicker_score"), a.clip), needs_pairs=True, static_only=True),
         # mean squared error on [0, 1] after warping along the true motion: tiny numbers, shown x1000
@@ -441,6 +446,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
+STOP = threading.Event()
+"""Set (by the CLI's SIGTERM handler) to stop a run: checked every frame and before the outputs move
+into place, so a stop request is honoured even when its asynchronous exception was swallowed."""
+
+
+def _check_stop() -> None:
+    if STOP.is_set():
+        raise KeyboardInterrupt("stop requested")
+
+
 class _Staging:
     """A hidden temporary folder beside ``out``; its files move into ``out`` only on success."""
 
@@ -460,8 +475,9 @@ class _Staging:
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
+        if exc_type is not None or STOP.is_set():
             shutil.rmtree(self.tmp, ignore_errors=True)
+            _check_stop()
             return
         try:
             if not self.out.exists():
@@ -589,6 +605,7 @@ def _render_and_write(
         steps = progress(range(s.frames), total=s.frames, desc=f"{s.scene}: native + {s.method}",
                          disable=not show_progress)
         for t in steps:
+            _check_stop()
             frame_n, dt_n = _timed(native_iter)
             frame_u, dt_u = _timed(upscaled_iter)
             native_seconds += dt_n

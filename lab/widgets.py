@@ -742,6 +742,24 @@ class _CurvePlot:
         return out
 
 
+def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
+    """"; VMAF 71.2 (NEG 70.0)" for the candidate against native, or why it is missing (HTML)."""
+    from lab.metrics.libvmaf import VmafStream
+
+    if len(native) != len(candidate):
+        return ""
+    h, w = native[0].shape[:2]
+    try:
+        with VmafStream(w, h, models=("vmaf_v0.6.1", "vmaf_v0.6.1neg")) as stream:
+            for a, b in zip(native, candidate):
+                stream.add(a, b)
+    except LabError as err:
+        return f"; VMAF not available: {html.escape(str(err))}"
+    scores = stream.results
+    return (f"; VMAF of the upscaled clip {scores['vmaf_v0.6.1'].mean:.1f} (NEG {scores['vmaf_v0.6.1neg'].mean:.1f}), "
+            "0-100, judged frame by frame: blind to flicker")
+
+
 class FlickerMeter(_Tool):
     """Play a native and an upscaled clip in step, with a live per-frame warp-error curve
     (current frame marked) and both clips' flicker heat maps.
@@ -842,7 +860,7 @@ class FlickerMeter(_Tool):
         from lab.resolution import guard_clip
         from lab.video import Clip
 
-        def job() -> tuple[dict, dict, dict, dict]:
+        def job() -> tuple[dict, dict, dict, dict, str]:
             nat, up = self._clips()
             other = self.method.value if self._given is None else (up.name or "upscaled")
             names = ("native", other if other != "native" else "upscaled")
@@ -864,12 +882,13 @@ class FlickerMeter(_Tool):
                 heat[name] = metrics.flicker_heatmap(held, flow=self.flow)
                 done += 1
             curves = {name: np.asarray(r.per_frame, np.float64) for name, r in results.items()}
-            return frames, results, curves, heat
+            self.status.step(done, total + 2, "VMAF of the upscaled clip")
+            return frames, results, curves, heat, _vmaf_note(frames[names[0]], frames[names[1]])
 
         self.status.run(job, self._computed, text="rendering clips")
 
-    def _computed(self, result: tuple[dict, dict, dict, dict]) -> None:
-        self.frames, self.results, self.curves, self.heatmaps = result
+    def _computed(self, result: tuple[dict, dict, dict, dict, str]) -> None:
+        self.frames, self.results, self.curves, self.heatmaps, vmaf_note = result
         n = min(len(f) for f in self.frames.values())
         self.play.max = n - 1
         self.frame.max = n - 1
@@ -880,7 +899,7 @@ class FlickerMeter(_Tool):
         for name, r in self.results.items():
             summary.append(f"<b>{html.escape(name)}</b>: mean warp error {float(r.mean):.3g}"
                            + ("" if getattr(r, "reliable", True) else f" <i>({html.escape(str(r.message))})</i>"))
-        self.status.message.value = "; ".join(summary)
+        self.status.message.value = "; ".join(summary) + vmaf_note
         self.update(sharp=True)
 
     def update(self, *, sharp: bool | None = None) -> None:

@@ -80,7 +80,7 @@ def test_report_records_table_and_summary(clips: tuple[Clip, Clip]) -> None:
     frame = rep.to_pandas()
     assert isinstance(frame, pd.DataFrame) and len(frame) == len(rep)
     with pytest.raises(LabError, match="available"):
-        rep.value("vmaf")
+        rep.value("lpips")
 
 
 def test_report_with_dis_flags_unreliable_flow_on_fine_grating() -> None:

@@ -296,6 +296,8 @@ def test_flicker_meter_curve_heatmap_and_linked_play():
     assert fm.heatmaps["noisy"].shape == (54, 96)
     assert fm.heat_view.image.value[:4] == b"\x89PNG" and fm.heat_view.image.layout.width.endswith("px")
     assert fm.fps == 12.0  # taken from the clips
+    vmaf = metrics.vmaf(nat, up).mean  # the panel shows the candidate's VMAF next to the flicker
+    assert f"VMAF of the upscaled clip {vmaf:.1f}" in fm.status.message.value
     curve0 = fm.curve_view.image.value
     fm.play.value = 3  # Play drives the slider kernel-side (widgets.link)
     assert fm.frame.value == 3

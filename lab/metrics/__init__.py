@@ -91,6 +91,9 @@ _WHERE = {
     "estimate_flow": "flow",
     "occlusion_mask": "flow",
     "warp_frame": "flow",
+    # VMAF (the official libvmaf, through ffmpeg)
+    "vmaf": "libvmaf",
+    "VmafResult": "libvmaf",
     # report
     "Record": "reporting",
     "Report": "reporting",
@@ -98,9 +101,11 @@ _WHERE = {
     "plot_report": "reporting",
 }
 
-_SUBMODULES = {"edges", "flow", "reporting", "spatial", "spectrum", "temporal", "texture"}
+_SUBMODULES = {"edges", "flow", "reporting", "spatial", "spectrum", "temporal", "texture", "libvmaf"}
 
 __all__ = [
+    "VmafResult",
+    "vmaf",
     "MTFResult",
     "RadialSpectrum",
     "Record",

@@ -8,10 +8,11 @@ per-frame values and two frames per arm; it returns a tidy :class:`Report` (a li
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
+from lab.arrays import to_uint8
 from lab.errors import LabError, LabTypeError
 from lab.metrics import edges, spatial, spectrum, texture
 from lab.metrics._common import (
@@ -163,6 +164,7 @@ def report(
     interpolation: str = "bicubic",
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
+    vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
     show_progress: bool = True,
 ) -> Report:
     """Compare a candidate clip (e.g. upscaled) with the native clip in one streaming pass.
@@ -176,7 +178,10 @@ def report(
     GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
     slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
     costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
-    resampling of :func:`~lab.metrics.warp_error` (bicubic default).
+    resampling of :func:`~lab.metrics.warp_error` (bicubic default). After the pass, VMAF of the
+    candidate for each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips
+    it), by the official libvmaf through ffmpeg (:func:`lab.metrics.vmaf`): a second pass over
+    the clips, and left out with a warning where ffmpeg has no libvmaf.
 
     Only running sums, per-frame numbers and two frames per arm are held, so a 4K clip pair
     streamed from mp4 stays well under 1.5 GB.
@@ -240,53 +245,61 @@ def report(
     def add(arm: str, metric: str, value: float) -> None:
         per_arm[arm].setdefault(metric, []).append(float(value))
 
+    vmaf_stream = _vmaf_stream(vmaf_models, shape)
     prev: dict[str, np.ndarray] | None = None
     frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
-    for t, (nat, cand) in enumerate(progress(frames, total=n, desc="report", disable=not show_progress)):
-        if nat.shape != shape or cand.shape != shape:
-            raise LabError(f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}")
-        cur = {"native": nat, "candidate": cand}
-        # PSNR on BT.601 Y (float32 luma difference; the MSE is summed in float64)
-        diff = to_unit(nat, np.float32)
-        diff -= to_unit(cand, np.float32)
-        dy = cv2.transform(diff, _Y32[None, :]) if nat.ndim == 3 else 219.0 * diff
-        del diff
-        mse = float(cv2.norm(dy, cv2.NORM_L2SQR)) / dy.size
-        psnr_curve.append(float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse))
-        if t in tex_at:
-            ssim_values.append(spatial.ssim(nat, cand))
-            for arm in ARMS:
-                raw = cur[arm]
-                share, spec = spectrum.spectrum_stats(raw, cutoff=cutoff)
-                add(arm, "high_frequency_share", share)
-                add(arm, "sharpness", texture.sharpness(raw))
-                add(arm, "glcm_score", texture.glcm_score(raw) if min(h, w) >= 64 else float("nan"))
-                add(arm, "compression_ratio", texture.compression_ratio(raw))
-                if include_mtf:
-                    add(arm, "mtf50", edges.mtf50(raw))
-                spec_freq = spec.frequency
-                spec_sum[arm] = spec_sum.get(arm, 0) + spec.power
-        if prev is not None:
-            pair = t - 1
-            if pair in tof_at:  # before the flow maps exist: Farneback at 4K needs the room
-                tofs.append(tof_pair(prev["native"], nat, prev["candidate"], cand))
-            map_x, map_y, valid = source.pair(pair, prev["native"], nat)
-            masked.append(1.0 - float(valid.mean()))
-            if heat_cnt is not None:
-                heat_cnt += valid
-            if pair == 0 and source.kind == "dis":
-                periodic = periodic_share(prev["native"])
-            for arm in ARMS:
-                d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, interp)
-                warp[arm].append(masked_mean(d2, valid))
-                if arm == "native":  # the reference residual over all pixels, for the flow's confidence
-                    meter.update(prev["native"], nat, map_x, map_y, residual=float(d2.mean(dtype=np.float64)))
-                mae[arm] += frame_mae(prev[arm], cur[arm])
-                if heatmaps:
-                    d2[~valid] = 0.0
-                    heat_sum[arm] += d2
-            del map_x, map_y, valid
-        prev = cur
+    try:
+        for t, (nat, cand) in enumerate(progress(frames, total=n, desc="report", disable=not show_progress)):
+            if nat.shape != shape or cand.shape != shape:
+                raise LabError(f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}")
+            cur = {"native": nat, "candidate": cand}
+            if vmaf_stream is not None:
+                vmaf_stream.add(to_uint8(nat), to_uint8(cand))
+            # PSNR on BT.601 Y (float32 luma difference; the MSE is summed in float64)
+            diff = to_unit(nat, np.float32)
+            diff -= to_unit(cand, np.float32)
+            dy = cv2.transform(diff, _Y32[None, :]) if nat.ndim == 3 else 219.0 * diff
+            del diff
+            mse = float(cv2.norm(dy, cv2.NORM_L2SQR)) / dy.size
+            psnr_curve.append(float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse))
+            if t in tex_at:
+                ssim_values.append(spatial.ssim(nat, cand))
+                for arm in ARMS:
+                    raw = cur[arm]
+                    share, spec = spectrum.spectrum_stats(raw, cutoff=cutoff)
+                    add(arm, "high_frequency_share", share)
+                    add(arm, "sharpness", texture.sharpness(raw))
+                    add(arm, "glcm_score", texture.glcm_score(raw) if min(h, w) >= 64 else float("nan"))
+                    add(arm, "compression_ratio", texture.compression_ratio(raw))
+                    if include_mtf:
+                        add(arm, "mtf50", edges.mtf50(raw))
+                    spec_freq = spec.frequency
+                    spec_sum[arm] = spec_sum.get(arm, 0) + spec.power
+            if prev is not None:
+                pair = t - 1
+                if pair in tof_at:  # before the flow maps exist: Farneback at 4K needs the room
+                    tofs.append(tof_pair(prev["native"], nat, prev["candidate"], cand))
+                map_x, map_y, valid = source.pair(pair, prev["native"], nat)
+                masked.append(1.0 - float(valid.mean()))
+                if heat_cnt is not None:
+                    heat_cnt += valid
+                if pair == 0 and source.kind == "dis":
+                    periodic = periodic_share(prev["native"])
+                for arm in ARMS:
+                    d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, interp)
+                    warp[arm].append(masked_mean(d2, valid))
+                    if arm == "native":  # the reference residual over all pixels, for the flow's confidence
+                        meter.update(prev["native"], nat, map_x, map_y, residual=float(d2.mean(dtype=np.float64)))
+                    mae[arm] += frame_mae(prev[arm], cur[arm])
+                    if heatmaps:
+                        d2[~valid] = 0.0
+                        heat_sum[arm] += d2
+                del map_x, map_y, valid
+            prev = cur
+    except BaseException:
+        if vmaf_stream is not None:
+            vmaf_stream.abort()
+        raise
 
     confidence = meter.value
     masked_arr = np.asarray(masked)
@@ -335,7 +348,37 @@ def report(
     out.append(Record("flow_confidence", confidence, "fraction", "flow", None, reliable, detail=source.kind))
     if tofs:
         out.append(Record("tof", float(np.mean(tofs)), "px", "candidate", False, detail=f"{len(tofs)} pairs, Farneback"))
+    if vmaf_stream is not None:
+        try:
+            vmaf_results = vmaf_stream.close()
+        except LabError as err:  # e.g. frames too small for libvmaf's filters
+            import warnings
+
+            warnings.warn(f"VMAF left out of the report: {err}", stacklevel=2)
+            vmaf_results = {}
+        for model, result in vmaf_results.items():
+            out.append(Record(VMAF_RECORDS[model], result.mean, "0-100", "candidate", True,
+                              detail=f"{model}, mean over {len(result.per_frame)} frames (per frame: blind to flicker)"))
     return out
+
+
+VMAF_RECORDS = {"vmaf_v0.6.1": "vmaf", "vmaf_v0.6.1neg": "vmaf_neg", "vmaf_4k_v0.6.1": "vmaf_4k"}
+
+
+def _vmaf_stream(models: Sequence[str], shape: tuple[int, ...]) -> Any:
+    """A :class:`~lab.metrics.libvmaf.VmafStream` fed during the pass, or None (no models, gray frames,
+    or an ffmpeg without libvmaf: then VMAF is left out with a warning)."""
+    import warnings
+
+    from lab.metrics.libvmaf import VmafStream
+
+    if not models or len(shape) != 3:
+        return None
+    try:
+        return VmafStream(shape[1], shape[0], models=models)
+    except LabError as err:
+        warnings.warn(f"VMAF left out of the report: {err}", stacklevel=3)
+        return None
 
 
 def plot_report(rep: Report) -> Any:

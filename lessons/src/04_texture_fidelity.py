@@ -20,6 +20,7 @@
 
 # %%
 %matplotlib inline
+import numpy as np
 import matplotlib.pyplot as plt
 from lab import checks, config, metrics, native, scenes, upscale, viz, widgets
 
@@ -92,6 +93,26 @@ for name, panels in frames.items():
         print(f"{label:>14} {metrics.high_frequency_share(frame):9.2%} {metrics.waxiness(reference, frame):9.2f} "
               f"{metrics.glcm_score(frame):12.3f} {metrics.compression_ratio(frame):11.2f} "
               f"{metrics.psnr(reference, frame):10.2f}")
+
+# %% [markdown]
+# ### And VMAF?
+#
+# VMAF (lesson 3) scores how close each frame looks to native, for viewers at 1080p. Does it
+# see the waxy look? The cell puts it next to waxiness (1 = native's amount of fine detail,
+# below 1 = waxy, above 1 = invented detail) and names the upscaler each one prefers.
+
+# %%
+for name, panels in frames.items():
+    ref = panels["native"]
+    rows = [(label, metrics.vmaf([ref], [frame]).mean, metrics.waxiness(ref, frame))
+            for label, frame in panels.items() if label != "native"]
+    for label, score, wax in rows:
+        print(f"{name:>6} {label:>14}: VMAF {score:5.1f} (0-100)   waxiness {wax:5.2f}")
+    best_vmaf = max(rows, key=lambda r: r[1])
+    closest_texture = min(rows, key=lambda r: abs(np.log(max(r[2], 1e-6))))
+    print(f"{name}: VMAF prefers {best_vmaf[0]} ({best_vmaf[1]:.1f}); the texture closest to native's is "
+          f"{closest_texture[0]}'s (waxiness {closest_texture[2]:.2f})"
+          + ("" if best_vmaf[0] == closest_texture[0] else ": VMAF and texture disagree"))
 
 # %% [markdown]
 # ## Reading the table

@@ -110,9 +110,12 @@ for name, panels in frames.items():
         print(f"{name:>6} {label:>14}: VMAF {score:5.1f} (0-100)   waxiness {wax:5.2f}")
     best_vmaf = max(rows, key=lambda r: r[1])
     closest_texture = min(rows, key=lambda r: abs(np.log(max(r[2], 1e-6))))
-    print(f"{name}: VMAF prefers {best_vmaf[0]} ({best_vmaf[1]:.1f}); the texture closest to native's is "
-          f"{closest_texture[0]}'s (waxiness {closest_texture[2]:.2f})"
-          + ("" if best_vmaf[0] == closest_texture[0] else ": VMAF and texture disagree"))
+    texture = f"the texture closest to native's is {closest_texture[0]}'s (waxiness {closest_texture[2]:.2f})"
+    if max(r[1] for r in rows) - min(r[1] for r in rows) < 1.0:
+        print(f"{name}: VMAF cannot tell the upscalers apart (all within 1 point); {texture}")
+    else:
+        print(f"{name}: VMAF prefers {best_vmaf[0]} ({best_vmaf[1]:.1f}); {texture}"
+              + ("" if best_vmaf[0] == closest_texture[0] else ": VMAF and texture disagree"))
 
 # %% [markdown]
 # ## Reading the table

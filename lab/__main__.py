@@ -193,14 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure detail and flicker of a candidate video against a native one (any two mp4s)",
         description=(
             "Measure CANDIDATE (e.g. an upscaled or AI-generated clip) against NATIVE, a clip of the same size "
-            "and length: PSNR/SSIM, detail, flicker (warp error along the motion) and flicker heat maps. "
-            "Prints the table; writes report.csv, report.png and flicker_heatmaps.png into --out."
+            "and length: PSNR/SSIM, VMAF (standard and NEG models), detail, flicker (warp error along the motion) "
+            "and flicker heat maps. Prints the table; writes report.csv, report.png and flicker_heatmaps.png into --out."
         ),
     )
     p.add_argument("native", help="the reference video (mp4 or anything ffmpeg reads)")
     p.add_argument("candidate", help="the video to measure, same width, height and frame count")
-    p.add_argument("--flow", default="dis", help="motion between frames: dis (estimated on NATIVE), none, or DX,DY "
-                                                  "in px/frame (a known camera pan); default %(default)s")
+    p.add_argument("--flow", default="dis", help="motion between frames: dis (estimated on NATIVE), none (no "
+                                                  "compensation: a tripod shot), or DX,DY in px/frame for a known camera "
+                                                  "pan (a negative one as --flow=-2,0); default %(default)s")
     p.add_argument("--frames", type=int, default=None, help="use only the first N frames of each clip")
     p.add_argument("--out", default="report-out", help="output folder; default %(default)s")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -22,7 +22,8 @@ from pathlib import Path
 from lab.errors import LabError
 from lab.video import Clip, read_mp4
 
-FLOW_HELP = "motion between frames: dis (estimated), none (no compensation) or DX,DY in px/frame"
+NO_MOTION_NOTE = ("--flow none: frames are compared without motion compensation, so any camera motion counts "
+                  "as flicker; use it for a tripod shot, or give --flow dis or --flow=DX,DY")
 
 
 def parse_flow(text: str) -> "str | tuple[float, float]":
@@ -38,7 +39,8 @@ def parse_flow(text: str) -> "str | tuple[float, float]":
             raise ValueError
         dx, dy = (float(p) for p in parts)
     except ValueError:
-        raise LabError(f"--flow must be dis, none or DX,DY (e.g. 1.5,0), got {text!r}") from None
+        raise LabError(f"--flow must be dis, none or DX,DY (e.g. 1.5,0; write a negative pan as --flow=-2,0), "
+                       f"got {text!r}") from None
     return (dx, dy)
 
 
@@ -52,6 +54,10 @@ def open_pair(native: "str | Path", candidate: "str | Path", frames: "int | None
             f"the clips differ in size: native {a.resolution}, candidate {b.resolution}; upscale the candidate to "
             "the native size first (e.g. ffmpeg -i CANDIDATE -vf scale=W:H:flags=bicubic OUT.mp4)"
         )
+    shortest = min(len(a), len(b))
+    if shortest < 2:
+        which = "native" if len(a) < 2 else "candidate"
+        raise LabError(f"the {which} clip has {shortest} frame; flicker needs at least 2 frames (is it a still image?)")
     if frames is None:
         if len(a) != len(b):
             raise LabError(
@@ -91,6 +97,8 @@ def run(
     native_clip, candidate_clip = open_pair(native, candidate, frames)
     rep = metrics.report(native_clip, candidate_clip, flow=motion, show_progress=show_progress)
     rep.labels = {"native": Path(native).name, "candidate": Path(candidate).name}
+    if flow.strip().lower() == "none":
+        rep.message = f"{NO_MOTION_NOTE}. {rep.message}"
     files: dict[str, Path] = {}
     try:
         with _Staging(out) as tmp:
@@ -113,4 +121,4 @@ def _csv(records: list[dict]) -> str:
     return buffer.getvalue()
 
 
-__all__ = ["FLOW_HELP", "ClipReport", "open_pair", "parse_flow", "run"]
+__all__ = ["NO_MOTION_NOTE", "ClipReport", "open_pair", "parse_flow", "run"]

@@ -631,3 +631,19 @@ def test_a_full_disk_during_compare_is_one_clean_error(tmp_path, monkeypatch):
     with pytest.raises(LabError, match="No space left on device; nothing was written"):
         lab.compare.run(settings, tmp_path / "out", show_progress=False)
     assert list(tmp_path.iterdir()) == []  # neither the output nor a staging folder
+
+
+def test_report_of_a_still_image_and_a_negative_pan(clip_pair, tmp_path):
+    import imageio_ffmpeg
+
+    still = tmp_path / "still.png"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(clip_pair[0]), "-frames:v", "1",
+                    str(still)], check=True)
+    line = _one_line_error(run_cli("report", str(clip_pair[0]), str(still), cwd=tmp_path))
+    assert "flicker needs at least 2 frames" in line and "--frames" not in line
+    done = run_cli("report", str(clip_pair[0]), str(clip_pair[1]), "--flow=-1.5,0", "--out", str(tmp_path / "r"),
+                   "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    done = run_cli("report", str(clip_pair[0]), str(clip_pair[1]), "--flow", "none", "--out", str(tmp_path / "n"),
+                   "--quiet", cwd=tmp_path)
+    assert "without motion compensation" in done.stdout

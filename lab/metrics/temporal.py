@@ -161,8 +161,8 @@ def judge(
         return False, (
             f"UNRELIABLE: the {source} explains the frames worse than no motion at all (compensating for it "
             "leaves more difference than the raw frame change): the motion is wrong (check its sign and units), "
-            "or the frames it was checked on flicker more than they move. Do not rank clips on it; give the "
-            "native clip as the reference."
+            "or the frames it was checked on flicker more than they move. Do not rank clips on it (measuring "
+            "one clip alone? give the native clip as the reference)."
         )
     if kind == "global":
         return True, f"motion given by the user as a global (dx, dy), explaining {100 * confidence:.0f}% of the frame change"

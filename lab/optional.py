@@ -51,7 +51,7 @@ def require(module: str, *, extra: str, what: str) -> ModuleType:
 def opencv() -> ModuleType:
     """The ``cv2`` module (any OpenCV build: opencv-python, -headless or -contrib)."""
     try:
-        import cv2
+        import cv2  # a literal import, so deptry sees which package the library needs
     except ModuleNotFoundError as err:
         if err.name != "cv2":
             raise

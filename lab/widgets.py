@@ -744,18 +744,14 @@ class _CurvePlot:
 
 def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
     """"; VMAF 71.2 (NEG 70.0)" for the candidate against native, or why it is missing (HTML)."""
-    from lab.metrics.libvmaf import VmafStream
+    from lab.metrics import vmaf_scores
 
     if len(native) != len(candidate):
         return ""
-    h, w = native[0].shape[:2]
     try:
-        with VmafStream(w, h, models=("vmaf_v0.6.1", "vmaf_v0.6.1neg")) as stream:
-            for a, b in zip(native, candidate):
-                stream.add(a, b)
+        scores = vmaf_scores(native, candidate, models=("vmaf_v0.6.1", "vmaf_v0.6.1neg"))
     except LabError as err:
         return f"; VMAF not available: {html.escape(str(err))}"
-    scores = stream.results
     return (f"; VMAF of the upscaled clip {scores['vmaf_v0.6.1'].mean:.1f} (NEG {scores['vmaf_v0.6.1neg'].mean:.1f}), "
             "0-100, judged frame by frame: blind to flicker")
 

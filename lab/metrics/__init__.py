@@ -93,6 +93,7 @@ _WHERE = {
     "warp_frame": "flow",
     # VMAF (the official libvmaf, through ffmpeg)
     "vmaf": "libvmaf",
+    "vmaf_scores": "libvmaf",
     "VmafResult": "libvmaf",
     # report
     "Record": "reporting",
@@ -106,6 +107,7 @@ _SUBMODULES = {"edges", "flow", "reporting", "spatial", "spectrum", "temporal", 
 __all__ = [
     "VmafResult",
     "vmaf",
+    "vmaf_scores",
     "MTFResult",
     "RadialSpectrum",
     "Record",

@@ -149,11 +149,10 @@ class VmafStream:
         self.shape = (int(height), int(width), 3)
         self._tmp = tempfile.TemporaryDirectory(prefix="lab-vmaf-")
         self._log = Path(self._tmp.name) / "vmaf.json"
-        n_threads = threads or max(1, min(os.cpu_count() or 1, 8))
         read_fd, write_fd = os.pipe()  # the candidate goes through this pipe (pipe:N), the reference through stdin
         raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps:g}"]
         args = [exe, "-hide_banner", "-loglevel", "error", *raw, "-i", "pipe:0", *raw, "-i", f"pipe:{read_fd}",
-                "-lavfi", _graph(self.models, self._log, n_threads, convert=True), "-f", "null", "-"]
+                "-lavfi", _graph(self.models, self._log, _thread_count(threads), convert=True), "-f", "null", "-"]
         self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(read_fd,))
         os.close(read_fd)
         assert self._proc.stdin is not None
@@ -237,6 +236,42 @@ class VmafStream:
             self.abort()
 
 
+def vmaf_scores(
+    reference: Any,
+    candidate: Any,
+    *,
+    models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
+    threads: int | None = None,
+    fps: float = 24.0,
+) -> dict[str, VmafResult]:
+    """VMAF of ``candidate`` against ``reference`` under each of ``models``, in one ffmpeg pass.
+
+    ``reference`` and ``candidate`` are Clips, lists of frames, (N, H, W, 3) arrays (streamed to
+    ffmpeg as RGB through pipes, converted to YUV 4:4:4 there, never held whole) or two video
+    files (read by ffmpeg itself, in their own YUV: give files when you have them, since a
+    decode to RGB and back moves small clips' scores by a few points). Both must have the same
+    size and frame count. ``models`` are names from :data:`MODELS`. Raises :class:`LabError`
+    when ffmpeg has no libvmaf.
+    """
+    models = _check_models(models)
+    if _is_path(reference) != _is_path(candidate):
+        raise LabError("give both clips as video files, or both as frames/Clips")
+    if _is_path(reference):
+        return _vmaf_files(Path(reference), Path(candidate), models, threads)
+    check_clips(reference, candidate, names=("reference", "candidate"), min_frames=1)
+    shape = clip_shape(reference, name="reference")
+    if clip_shape(candidate, name="candidate") != shape:
+        raise LabError(
+            f"reference frames are {shape} but candidate frames are {clip_shape(candidate, name='candidate')}; "
+            "VMAF compares frames of one size (upscale the candidate first)"
+        )
+    stream = VmafStream(shape[1], shape[0], models=models, fps=fps, threads=threads)
+    with stream:
+        for ref, cand in zip(iter_frames(reference, name="reference"), iter_frames(candidate, name="candidate")):
+            stream.add(to_uint8(ref), to_uint8(cand))
+    return stream.results
+
+
 def vmaf(
     reference: Any,
     candidate: Any,
@@ -247,51 +282,33 @@ def vmaf(
 ) -> VmafResult:
     """VMAF of ``candidate`` against ``reference``, per frame and pooled, by the official libvmaf.
 
-    ``reference`` and ``candidate`` are Clips, lists of frames, (N, H, W, 3) arrays (streamed to
-    ffmpeg as RGB through pipes, converted to YUV 4:4:4 there, never held whole) or two video
-    files (read by ffmpeg itself, in their own YUV: give files when you have them, since a
-    decode to RGB and back moves small clips' scores by a few points). Both must have the same
-    size and frame count. ``model`` is one of :data:`MODELS`. Raises :class:`LabError` when
-    ffmpeg has no libvmaf.
+    One model (one of :data:`MODELS`) of :func:`vmaf_scores`, which says what the inputs may be.
 
     >>> still = [np.full((64, 64, 3), 120, np.uint8)] * 2
     >>> vmaf(still, still).mean > 95  # doctest: +SKIP
     True
     """
-    (model,) = _check_models((model,))
-    if _is_path(reference) != _is_path(candidate):
-        raise LabError("give both clips as video files, or both as frames/Clips")
-    if _is_path(reference):
-        return _vmaf_files(Path(reference), Path(candidate), model, threads)
-    check_clips(reference, candidate, names=("reference", "candidate"), min_frames=1)
-    shape = clip_shape(reference, name="reference")
-    if clip_shape(candidate, name="candidate") != shape:
-        raise LabError(
-            f"reference frames are {shape} but candidate frames are {clip_shape(candidate, name='candidate')}; "
-            "VMAF compares frames of one size (upscale the candidate first)"
-        )
-    stream = VmafStream(shape[1], shape[0], models=(model,), fps=fps, threads=threads)
-    with stream:
-        for ref, cand in zip(iter_frames(reference, name="reference"), iter_frames(candidate, name="candidate")):
-            stream.add(to_uint8(ref), to_uint8(cand))
-    return stream.results[model]
+    return vmaf_scores(reference, candidate, models=(model,), threads=threads, fps=fps)[model]
 
 
-def _vmaf_files(reference: Path, candidate: Path, model: str, threads: int | None) -> VmafResult:
+def _thread_count(threads: int | None) -> int:
+    return threads or max(1, min(os.cpu_count() or 1, 8))
+
+
+def _vmaf_files(reference: Path, candidate: Path, models: Sequence[str], threads: int | None) -> dict[str, VmafResult]:
     exe = check_available()
     for name, path in (("reference", reference), ("candidate", candidate)):
         if not path.is_file():
             raise LabError(f"the {name} video {path} does not exist")
-    n_threads = threads or max(1, min(os.cpu_count() or 1, 8))
     with tempfile.TemporaryDirectory(prefix="lab-vmaf-") as tmp:
         log = Path(tmp) / "vmaf.json"
         done = subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-i", str(reference), "-i", str(candidate),
-                               "-lavfi", _graph((model,), log, n_threads, convert=False), "-f", "null", "-"],
+                               "-lavfi", _graph(models, log, _thread_count(threads), convert=False), "-f", "null", "-"],
                               capture_output=True, text=True)
         if done.returncode != 0 or not log.is_file():
             last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
             raise LabError(f"ffmpeg's libvmaf failed on {reference.name} and {candidate.name}: {last}")
-        return _parse_log(log, (model,))[model]
+        return _parse_log(log, models)
 
 
-__all__ = ["MODELS", "VmafResult", "VmafStream", "check_available", "ffmpeg_exe", "vmaf"]
+__all__ = ["MODELS", "VmafResult", "VmafStream", "check_available", "ffmpeg_exe", "vmaf", "vmaf_scores"]

@@ -178,10 +178,10 @@ def report(
     GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
     slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
     costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
-    resampling of :func:`~lab.metrics.warp_error` (bicubic default). After the pass, VMAF of the
-    candidate for each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips
-    it), by the official libvmaf through ffmpeg (:func:`lab.metrics.vmaf`): a second pass over
-    the clips, and left out with a warning where ffmpeg has no libvmaf.
+    resampling of :func:`~lab.metrics.warp_error` (bicubic default). VMAF of the candidate for
+    each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips it), by the
+    official libvmaf, which ffmpeg computes alongside from the frames this pass streams to it
+    (:class:`~lab.metrics.libvmaf.VmafStream`); left out with a warning where ffmpeg has no libvmaf.
 
     Only running sums, per-frame numbers and two frames per arm are held, so a 4K clip pair
     streamed from mp4 stays well under 1.5 GB.

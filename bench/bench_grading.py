@@ -1,11 +1,12 @@
-"""Benchmark: grade 20 submissions of one exercise notebook, without Docker, and print a table.
+"""Benchmark: grade 20 submissions of one exercise notebook, with and without the sandbox, and print a table.
 
     python bench/bench_grading.py [--exercise ex01_pixels_and_bytes] [--n 20] [--jobs 1 2]
 
 Builds the exercise's autograder bundle into a temporary folder (otter assign, tests not
 re-run), makes ``n`` submissions from the reference solution (a quarter of them with one
 wrong answer, so both paths are timed), grades them with ``python -m lab.grading grade``'s
-machinery at each ``--jobs`` setting, and checks every grade. The target from the course's
+machinery at each ``--jobs`` setting, in the bubblewrap sandbox and with ``--no-sandbox``
+(the sandbox's cost), and checks every grade. The target from the course's
 issue: 20 submissions in under 5 minutes on a 2-core CPU.
 """
 
@@ -31,12 +32,17 @@ from lab.grading import grade as gg
 TARGET_SECONDS = 300.0
 
 
-def make_submissions(solution: Path, folder: Path, n: int) -> dict[str, float]:
+def make_submissions(solution: Path, student: Path, folder: Path, n: int) -> dict[str, float]:
     """Write ``n`` submissions; every 4th has a wrong multiple-choice answer (1 point).
 
+    Submissions are the reference solution with the student notebook's set-up and export cells.
     Returns each student's expected score relative to full marks (0 or -1).
     """
     nb = json.loads(solution.read_text(encoding="utf-8"))
+    given = json.loads(student.read_text(encoding="utf-8"))
+    for theirs, ours in (("otter_notebook(", "otter.Notebook("), ("export_submission(", "grader.export(")):
+        source = next(c["source"] for c in given["cells"] if theirs in "".join(c["source"]))
+        next(c for c in nb["cells"] if ours in "".join(c["source"]))["source"] = source
     expected = {}
     for i in range(n):
         name = f"student{i:02d}"
@@ -67,36 +73,41 @@ def main(argv: "list[str] | None" = None) -> int:
         build_s = time.perf_counter() - t0
         subs = work / "subs"
         subs.mkdir()
-        offsets = make_submissions(built.solution, subs, args.n)
+        offsets = make_submissions(built.solution, built.student, subs, args.n)
         full = sum(built.questions.values())
         rows = []
-        for jobs in args.jobs:
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            results = gg.grade_folder(subs, built.bundle, work / f"gradebook-{jobs}.csv", jobs=jobs,
-                                      timeout=args.timeout, cell_timeout=args.cell_timeout)
-            wall = time.perf_counter() - t0
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers and their kernels, once reaped
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            wrong = [r.student for r in results if r.total != full + offsets[r.student] or r.status != "ok"]
-            per = [r.seconds for r in results]
-            rows.append((jobs, len(results), wall, statistics.median(per), max(per), len(wrong), cpu))
-            if wrong:
-                print(f"unexpected grades (jobs={jobs}): {wrong}", file=sys.stderr)
+        for sandbox in (True, False):
+            for jobs in args.jobs:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t0 = time.perf_counter()
+                settings = gg.Settings(timeout=args.timeout, cell_timeout=args.cell_timeout, sandbox=sandbox)
+                out = work / f"gradebook-{jobs}-{sandbox}.csv"
+                results = gg.grade_folder(subs, built.bundle, out, jobs=jobs, settings=settings)
+                wall = time.perf_counter() - t0
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)  # sandboxes and their kernels, once reaped
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                wrong = [r.student for r in results if r.total != full + offsets[r.student] or r.status != "ok"]
+                per = [r.seconds for r in results]
+                rows.append((sandbox, jobs, len(results), wall, statistics.median(per), max(per), len(wrong), cpu))
+                if wrong:
+                    print(f"unexpected grades (jobs={jobs}, sandbox={sandbox}): {wrong}", file=sys.stderr)
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"exercise {args.exercise}: bundle built in {build_s:.1f} s (otter assign, tests not re-run)")
     print()
     cores = os.cpu_count() or 1
-    print("| jobs | submissions | wall (s) | median per submission (s) | slowest (s) | CPU per submission (s) "
+    print("| sandbox | jobs | submissions | wall (s) | median per submission (s) | slowest (s) | CPU per submission (s) "
           f"| CPU-bound wall on {cores} cores (s) | wrong grades | target 300 s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
-    for jobs, n, wall, med, worst, bad, cpu in rows:
+    print("|:---|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
+    for sandbox, jobs, n, wall, med, worst, bad, cpu in rows:
         verdict = "met" if wall < TARGET_SECONDS else "MISSED"
-        print(f"| {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu / n:.1f} | {cpu / min(jobs, cores):.1f} "
-              f"| {bad} | {verdict} |")
-    return 0 if all(r[5] == 0 and r[2] < TARGET_SECONDS for r in rows) else 1
+        # a PID namespace's processes are not reaped into this process's child rusage: no CPU figure for bwrap
+        cpu_per = f"{cpu / n:.1f}" if not sandbox else "n/a"
+        cpu_wall = f"{cpu / min(jobs, cores):.1f}" if not sandbox else "n/a"
+        print(f"| {'bwrap' if sandbox else 'none'} | {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu_per} "
+              f"| {cpu_wall} | {bad} | {verdict} |")
+    return 0 if all(r[6] == 0 and r[3] < TARGET_SECONDS for r in rows) else 1
 
 
 if __name__ == "__main__":

@@ -52,10 +52,27 @@ assert isinstance(uhd_pixels, (int, np.integer)) and not isinstance(uhd_pixels, 
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert int(uhd_pixels) == 8_294_400
+uhd_q1 = uhd_pixels  # export
+assert int(uhd_q1) == 8_294_400
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "4K UHD is 3840 x 2160: twice the width and twice the height of 1080p, so 4x its pixels (multiply, do not add)"
+""" # END TEST CONFIG
+assert uhd_pixels == 4 * 1920 * 1080
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: adds width and height
+#   code: |
+#     uhd_pixels = 3840 + 2160
+# - why: counts a 1080p frame
+#   code: |
+#     uhd_pixels = 1920 * 1080
 
 # %% [raw]
 # # END QUESTION
@@ -95,17 +112,37 @@ assert frame_bytes_f32 == 4 * frame_bytes_u8
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert int(frame_bytes_u8) == 24_883_200
+u8_q2 = frame_bytes_u8  # export
+assert int(u8_q2) == 24_883_200
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert int(frame_bytes_f32) == 99_532_800
+f32_q2 = frame_bytes_f32  # export
+assert int(f32_q2) == 99_532_800
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "uint8 is one byte per value and each pixel holds 3 values (R, G, B): count bytes, not bits"
+""" # END TEST CONFIG
+assert frame_bytes_u8 == 3 * 3840 * 2160
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: counts bits instead of bytes
+#   code: |
+#     frame_bytes_u8 = 3840 * 2160 * 3 * 8
+#     frame_bytes_f32 = 4 * frame_bytes_u8
+# - why: forgets the three colour channels
+#   code: |
+#     frame_bytes_u8 = 3840 * 2160
+#     frame_bytes_f32 = 4 * frame_bytes_u8
 
 # %% [raw]
 # # END QUESTION
@@ -159,17 +196,37 @@ assert raw_bytes(16, 9, 48, 1) == 2 * raw_bytes(16, 9, 24, 1) == raw_bytes(16, 9
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert raw_bytes(3840, 2160, 24, 60) == 35_831_808_000
+minute_q3 = raw_bytes(3840, 2160, 24, 60)  # export
+assert minute_q3 == 35_831_808_000
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert raw_bytes(1920, 1080, 60, 10, bytes_per_value=4) == 1920 * 1080 * 12 * 600
+floats_q3 = raw_bytes(1920, 1080, 60, 10, bytes_per_value=4)  # export
+assert floats_q3 == 1920 * 1080 * 12 * 600
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "bytes_per_value multiplies the size: one float32 RGB pixel is 3 x 4 = 12 bytes"
+""" # END TEST CONFIG
+assert raw_bytes(1, 1, 1, 1, bytes_per_value=4) == 12
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: forgets the colour channels
+#   code: |
+#     def raw_bytes(width, height, fps, seconds, bytes_per_value=1):
+#         return width * height * fps * seconds * bytes_per_value
+# - why: ignores bytes_per_value
+#   code: |
+#     def raw_bytes(width, height, fps, seconds, bytes_per_value=1):
+#         return width * height * 3 * fps * seconds
 
 # %% [raw]
 # # END QUESTION
@@ -209,10 +266,24 @@ assert 0 <= float(invented_share) <= 1
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(float(invented_share) - 15 / 16) < 1e-9
+share_q4 = invented_share  # export
+assert abs(float(share_q4) - 15 / 16) < 1e-9
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "most pixels of the 4K frame were not in the 960 x 540 source: the share the upscaler invents is above one half"
+""" # END TEST CONFIG
+assert float(invented_share) > 0.5
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: gives the share that came from the source
+#   code: |
+#     invented_share = (960 * 540) / (3840 * 2160)
 
 # %% [raw]
 # # END QUESTION
@@ -260,10 +331,29 @@ assert isinstance(size_for_factor((2, 1), 1), tuple) and len(size_for_factor((2,
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert size_for_factor((480, 270), 4) == (1920, 1080) and size_for_factor((7, 3), 2) == (14, 6)
+sizes_q5 = [size_for_factor((480, 270), 4), size_for_factor((7, 3), 2)]  # export
+assert sizes_q5 == [(1920, 1080), (14, 6)]
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "sizes are (width, height): keep that order and scale both by the factor"
+""" # END TEST CONFIG
+assert size_for_factor((2, 1), 3) == (6, 3)
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: swaps width and height
+#   code: |
+#     def size_for_factor(source, factor):
+#         return (source[1] * factor, source[0] * factor)
+# - why: returns a list
+#   code: |
+#     def size_for_factor(source, factor):
+#         return [source[0] * factor, source[1] * factor]
 
 # %% [raw]
 # # END QUESTION
@@ -300,6 +390,7 @@ checks.check_choice(q6_answer, "abcd")
 """ # BEGIN TEST CONFIG
 points: 0
 failure_message: "answer with one letter: 'a', 'b', 'c' or 'd'"
+success_message: "answer recorded: one of a, b, c or d. It is graded after you submit"
 """ # END TEST CONFIG
 assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c", "d"}
 
@@ -308,7 +399,8 @@ assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert q6_answer.strip().lower() == "b"
+letter_q6 = q6_answer  # export
+assert letter_q6.strip().lower() == "b"
 
 # %% [raw]
 # # END TESTS

@@ -77,20 +77,48 @@ assert np.shape(keys_kernel(np.zeros((3, 4)))) == (3, 4)
 points: 1
 hidden: true
 """ # END TEST CONFIG
-grid_q1 = np.linspace(-2.5, 2.5, 101)
-abs_q1 = np.abs(grid_q1)
+weights_q1 = keys_kernel(np.linspace(-2.5, 2.5, 101))  # export
+abs_q1 = np.abs(np.linspace(-2.5, 2.5, 101))
 ref_q1 = np.where(abs_q1 <= 1, 1.5 * abs_q1**3 - 2.5 * abs_q1**2 + 1, np.where(abs_q1 < 2, -0.5 * abs_q1**3 + 2.5 * abs_q1**2 - 4 * abs_q1 + 2, 0.0))
-assert np.allclose(keys_kernel(grid_q1), ref_q1, atol=1e-9)
+assert np.allclose(weights_q1, ref_q1, atol=1e-9)
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert np.allclose(keys_kernel(np.array([0.25, 0.5, 1.25, 1.75]), a=-0.75), [0.87890625, 0.59375, -0.10546875, -0.03515625], atol=1e-9)
+opencv_q1 = keys_kernel(np.array([0.25, 0.5, 1.25, 1.75]), a=-0.75)  # export
+assert np.allclose(opencv_q1, [0.87890625, 0.59375, -0.10546875, -0.03515625], atol=1e-9)
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "with a = -0.5 the weight half a pixel away is 0.5625 (OpenCV's a = -0.75 gives 0.59375): use the a you are given"
+""" # END TEST CONFIG
+assert abs(float(np.asarray(keys_kernel(np.array([0.5])))[0]) - 0.5625) < 1e-9
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "the kernel is symmetric, w(-x) = w(x): work with |x|"
+""" # END TEST CONFIG
+assert np.allclose(keys_kernel(np.array([-0.5, -1.5])), keys_kernel(np.array([0.5, 1.5])))
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: uses OpenCV's a = -0.75
+#   code: |
+#     def keys_kernel(x, a=-0.75):
+#         s = np.abs(np.asarray(x, dtype=np.float64))
+#         return np.where(s <= 1, (a + 2) * s**3 - (a + 3) * s**2 + 1, np.where(s < 2, a * s**3 - 5 * a * s**2 + 8 * a * s - 4 * a, 0.0))
+# - why: forgets the absolute value
+#   code: |
+#     def keys_kernel(x, a=-0.5):
+#         s = np.asarray(x, dtype=np.float64)
+#         return np.where(s <= 1, (a + 2) * s**3 - (a + 3) * s**2 + 1, np.where(s < 2, a * s**3 - 5 * a * s**2 + 8 * a * s - 4 * a, 0.0))
 
 # %% [raw]
 # # END QUESTION
@@ -137,18 +165,35 @@ assert np.shape(bicubic_weights(0.3)) == (4,) and abs(float(np.sum(bicubic_weigh
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert np.allclose(bicubic_weights(0.0), [0, 1, 0, 0]) and np.allclose(bicubic_weights(0.5), [-0.0625, 0.5625, 0.5625, -0.0625])
+at0_q2 = bicubic_weights(0.0)  # export
+at_half_q2 = bicubic_weights(0.5)  # export
+assert np.allclose(at0_q2, [0, 1, 0, 0]) and np.allclose(at_half_q2, [-0.0625, 0.5625, 0.5625, -0.0625])
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
+rows_q2 = [bicubic_weights(tq) for tq in (0.1, 0.35, 0.8)]  # export
 ramp_q2 = np.array([-1.0, 0.0, 1.0, 2.0]) ** 2
-assert all(abs(float(np.dot(bicubic_weights(tq), ramp_q2)) - tq**2) < 1e-9 for tq in (0.1, 0.35, 0.8))
+assert all(abs(float(np.dot(np.asarray(w, dtype=float), ramp_q2)) - tq**2) < 1e-9 for w, tq in zip(rows_q2, (0.1, 0.35, 0.8)))
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "at t = 0 the point sits on pixel 0, which gets all the weight; keep the order of pixels -1, 0, 1, 2"
+""" # END TEST CONFIG
+assert np.allclose(bicubic_weights(0.0), [0, 1, 0, 0])
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: lists the pixels in reverse order
+#   code: |
+#     def bicubic_weights(t, a=-0.5):
+#         return keys_kernel(t - np.array([2.0, 1.0, 0.0, -1.0]), a)
 
 # %% [raw]
 # # END QUESTION
@@ -202,17 +247,38 @@ assert all(isinstance(b, np.ndarray) and b.shape == original.shape and b.dtype =
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert np.array_equal(big_nearest, np.repeat(np.repeat(small, 4, axis=0), 4, axis=1))
+nearest_q3 = big_nearest  # export
+from lab import upscale
+
+yy_q3, xx_q3 = np.mgrid[0:96, 0:128] / 128.0
+wave_q3 = 0.5 + 0.25 * np.sin(2 * np.pi * (3 * xx_q3 + 2 * yy_q3)) + 0.2 * np.cos(2 * np.pi * 5 * xx_q3 * yy_q3)
+original_q3 = np.repeat((np.clip(wave_q3, 0, 1) * 255).round().astype(np.uint8)[:, :, None], 3, axis=2)
+small_q3 = upscale.upscale(original_q3, "area", size=(32, 24))
+assert np.array_equal(nearest_q3, np.repeat(np.repeat(small_q3, 4, axis=0), 4, axis=1))
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert np.array_equal(big_bicubic, upscale.upscale(small, "bicubic", size=(128, 96)))
+bicubic_q3 = big_bicubic  # export
+from lab import upscale
+
+yy_q3, xx_q3 = np.mgrid[0:96, 0:128] / 128.0
+wave_q3 = 0.5 + 0.25 * np.sin(2 * np.pi * (3 * xx_q3 + 2 * yy_q3)) + 0.2 * np.cos(2 * np.pi * 5 * xx_q3 * yy_q3)
+original_q3 = np.repeat((np.clip(wave_q3, 0, 1) * 255).round().astype(np.uint8)[:, :, None], 3, axis=2)
+small_q3 = upscale.upscale(original_q3, "area", size=(32, 24))
+assert np.array_equal(bicubic_q3, upscale.upscale(small_q3, "bicubic", size=(128, 96)))
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: enlarges 2x instead of 4x
+#   code: |
+#     big_nearest = upscale.upscale(small, "nearest", factor=2)
+#     big_bicubic = upscale.upscale(small, "bicubic", factor=2)
 
 # %% [raw]
 # # END QUESTION
@@ -261,18 +327,54 @@ assert psnr(original, original.copy()) == float("inf")
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(psnr(original, big_bicubic) - metrics.psnr(original, big_bicubic, channel="rgb")) < 1e-6
+rng_q4 = np.random.default_rng(41)
+ref_q4 = rng_q4.integers(0, 256, (24, 32, 3)).astype(np.uint8)
+test_q4 = np.clip(ref_q4.astype(int) + rng_q4.integers(-60, 61, ref_q4.shape), 0, 255).astype(np.uint8)
+noise_db_q4 = psnr(ref_q4, test_q4)  # export
+from lab import metrics
+
+rng_q4 = np.random.default_rng(41)
+ref_q4 = rng_q4.integers(0, 256, (24, 32, 3)).astype(np.uint8)
+test_q4 = np.clip(ref_q4.astype(int) + rng_q4.integers(-60, 61, ref_q4.shape), 0, 255).astype(np.uint8)
+assert abs(noise_db_q4 - metrics.psnr(ref_q4, test_q4, channel="rgb")) < 1e-6
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-dark_q4, light_q4 = np.full((4, 4, 3), 10, np.uint8), np.full((4, 4, 3), 20, np.uint8)
-assert abs(psnr(light_q4, dark_q4) - 10 * np.log10(255.0**2 / 100.0)) < 1e-9
+flat_db_q4 = psnr(np.full((4, 4, 3), 20, np.uint8), np.full((4, 4, 3), 10, np.uint8))  # export
+assert abs(flat_db_q4 - 10 * np.log10(255.0**2 / 100.0)) < 1e-9
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "frames 0 and 100 differ by 100 levels everywhere: MSE 10,000 and about 8.13 dB. uint8 arithmetic wraps around (0 - 100 = 156, and squares overflow): convert to float first"
+""" # END TEST CONFIG
+assert abs(psnr(np.zeros((2, 2, 3), np.uint8), np.full((2, 2, 3), 100, np.uint8)) - 10 * np.log10(255**2 / 100**2)) < 1e-9
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "the peak is 255 for uint8 frames: black against white is exactly 0 dB"
+""" # END TEST CONFIG
+assert abs(psnr(np.zeros((2, 2, 3), np.uint8), np.full((2, 2, 3), 255, np.uint8))) < 1e-9
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: subtracts uint8 frames, which wrap around
+#   code: |
+#     def psnr(reference, test):
+#         mse = np.mean((reference - test) ** 2)
+#         return float('inf') if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+# - why: uses a peak of 1 instead of 255
+#   code: |
+#     def psnr(reference, test):
+#         mse = np.mean((reference.astype(float) - test.astype(float)) ** 2)
+#         return float('inf') if mse == 0 else float(10 * np.log10(1.0 / mse))
 
 # %% [raw]
 # # END QUESTION
@@ -313,11 +415,31 @@ assert sorted(psnr_by_method) == ["bicubic", "bilinear", "lanczos", "nearest"]
 points: 1
 hidden: true
 """ # END TEST CONFIG
-scores_q5 = {m: metrics.psnr(original, upscale.upscale(small, m, factor=4), channel="rgb") for m in ["nearest", "bilinear", "bicubic", "lanczos"]}
-assert best_method == max(scores_q5, key=scores_q5.get)
+best_q5 = best_method  # export
+from lab import metrics, upscale
+
+yy_q5, xx_q5 = np.mgrid[0:96, 0:128] / 128.0
+wave_q5 = 0.5 + 0.25 * np.sin(2 * np.pi * (3 * xx_q5 + 2 * yy_q5)) + 0.2 * np.cos(2 * np.pi * 5 * xx_q5 * yy_q5)
+original_q5 = np.repeat((np.clip(wave_q5, 0, 1) * 255).round().astype(np.uint8)[:, :, None], 3, axis=2)
+small_q5 = upscale.upscale(original_q5, "area", size=(32, 24))
+scores_q5 = {m: metrics.psnr(original_q5, upscale.upscale(small_q5, m, factor=4), channel="rgb") for m in ["nearest", "bilinear", "bicubic", "lanczos"]}
+assert best_q5 == max(scores_q5, key=scores_q5.get)
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "a higher PSNR means closer to the original: pick the method with the largest value"
+""" # END TEST CONFIG
+assert best_method == max(psnr_by_method, key=psnr_by_method.get)
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: picks the lowest PSNR
+#   code: |
+#     best_method = min(psnr_by_method, key=psnr_by_method.get)
 
 # %% [raw]
 # # END QUESTION
@@ -377,6 +499,7 @@ checks.check_choice(q6_answer, "abcd")
 """ # BEGIN TEST CONFIG
 points: 0
 failure_message: "answer with one letter: 'a', 'b', 'c' or 'd'"
+success_message: "answer recorded: one of a, b, c or d. It is graded after you submit"
 """ # END TEST CONFIG
 assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c", "d"}
 
@@ -385,7 +508,8 @@ assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert q6_answer.strip().lower() in ("b",)
+letter_q6 = q6_answer  # export
+assert letter_q6.strip().lower() in ("b",)
 
 # %% [raw]
 # # END TESTS

@@ -67,9 +67,11 @@ assert laplacian_variance(np.full((6, 9), 0.7)) == 0
 points: 1
 hidden: true
 """ # END TEST CONFIG
+noise_var_q1 = laplacian_variance(np.random.default_rng(11).random((20, 30)) * 255)  # export
 from cv2 import CV_64F as cv64_q1, Laplacian as laplacian_q1
+
 gray_q1 = np.random.default_rng(11).random((20, 30)) * 255
-assert abs(laplacian_variance(gray_q1) - laplacian_q1(gray_q1, cv64_q1).var()) < 1e-6
+assert abs(noise_var_q1 - laplacian_q1(gray_q1, cv64_q1).var()) < 1e-6
 
 # %%
 """ # BEGIN TEST CONFIG
@@ -77,10 +79,27 @@ points: 1
 hidden: true
 """ # END TEST CONFIG
 board_q1 = (np.indices((6, 8)).sum(axis=0) % 2).astype(float)  # checkerboard: Laplacian is +-4 everywhere
-assert abs(laplacian_variance(board_q1) - 16.0) < 1e-9 and abs(laplacian_variance(3 * board_q1 + 10) - 144.0) < 1e-9
+board_vars_q1 = [laplacian_variance(board_q1), laplacian_variance(3 * board_q1 + 10)]  # export
+assert abs(board_vars_q1[0] - 16.0) < 1e-9 and abs(board_vars_q1[1] - 144.0) < 1e-9
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "a variance grows with the square of contrast: doubling the image must multiply it by 4 (a standard deviation would only double)"
+""" # END TEST CONFIG
+ramp_t = np.add.outer(np.arange(6.0), np.arange(9.0) ** 2)
+assert abs(laplacian_variance(2 * ramp_t) - 4 * laplacian_variance(ramp_t)) < 1e-6 * max(1.0, laplacian_variance(ramp_t))
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: returns the standard deviation
+#   code: |
+#     def laplacian_variance(gray):
+#         import cv2
+#         return float(cv2.Laplacian(np.asarray(gray, dtype=np.float64), cv2.CV_64F).std())
 
 # %% [raw]
 # # END QUESTION
@@ -123,17 +142,44 @@ assert all(isinstance(v, float) and v >= 0 for v in (sharp_native, sharp_upscale
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(sharp_native - metrics.sharpness(skin_native)) < 1e-9 and abs(sharp_upscaled - metrics.sharpness(skin_upscaled)) < 1e-9
+sharp_q2 = [sharp_native, sharp_upscaled]  # export
+from lab import metrics, native, scenes
+
+skin_q2 = scenes.get("skin", seed=3)
+native_q2 = native.render(skin_q2, "128x72")
+upscaled_q2 = native.render_upscaled(skin_q2, "128x72", "32x18", "bicubic")
+assert abs(sharp_q2[0] - metrics.sharpness(native_q2)) < 1e-9 and abs(sharp_q2[1] - metrics.sharpness(upscaled_q2)) < 1e-9
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(waxy - metrics.high_frequency_share(skin_upscaled) / metrics.high_frequency_share(skin_native)) < 1e-6
+waxy_q2 = waxy  # export
+from lab import metrics, native, scenes
+
+skin_q2 = scenes.get("skin", seed=3)
+native_q2 = native.render(skin_q2, "128x72")
+upscaled_q2 = native.render_upscaled(skin_q2, "128x72", "32x18", "bicubic")
+assert abs(waxy_q2 - metrics.high_frequency_share(upscaled_q2) / metrics.high_frequency_share(native_q2)) < 1e-6
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "native keeps the fine skin detail: it is the sharper one, and the upscale's share of it (waxy = upscaled / native) is below 1"
+""" # END TEST CONFIG
+assert sharp_native > sharp_upscaled and 0 < waxy < 1
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: swaps native and upscaled
+#   code: |
+#     sharp_native = metrics.sharpness(skin_upscaled)
+#     sharp_upscaled = metrics.sharpness(skin_native)
+#     waxy = metrics.waxiness(skin_upscaled, skin_native)
 
 # %% [raw]
 # # END QUESTION
@@ -170,6 +216,7 @@ checks.check_choice(q3_answer, "abcd")
 """ # BEGIN TEST CONFIG
 points: 0
 failure_message: "answer with one letter: 'a', 'b', 'c' or 'd'"
+success_message: "answer recorded: one of a, b, c or d. It is graded after you submit"
 """ # END TEST CONFIG
 assert isinstance(q3_answer, str) and q3_answer.strip().lower() in {"a", "b", "c", "d"}
 
@@ -178,7 +225,8 @@ assert isinstance(q3_answer, str) and q3_answer.strip().lower() in {"a", "b", "c
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert q3_answer.strip().lower().rstrip(".") == "a"
+letter_q3 = q3_answer  # export
+assert letter_q3.strip().lower().rstrip(".") == "a"
 
 # %% [raw]
 # # END TESTS
@@ -223,17 +271,33 @@ assert float(source_line_px) > 0 and isinstance(needs_native, (bool, np.bool_))
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(float(source_line_px) - 0.375) < 1e-12
+line_q4 = source_line_px  # export
+assert abs(float(line_q4) - 0.375) < 1e-12
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert bool(needs_native) is True
+needs_q4 = needs_native  # export
+assert needs_q4 is True or needs_q4 == 1
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "the source is 4x smaller, so the line is 4x thinner there; a line under one pixel wide cannot be drawn crisply at the source"
+""" # END TEST CONFIG
+assert float(source_line_px) < 1.5 and needs_native == (float(source_line_px) < 1)
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: multiplies by the factor instead of dividing
+#   code: |
+#     source_line_px = 1.5 * 4
+#     needs_native = source_line_px < 1
 
 # %% [raw]
 # # END QUESTION
@@ -276,10 +340,19 @@ assert isinstance(sign_psnr, float) and 0 < sign_psnr < 100
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(sign_psnr - metrics.psnr(native.render(scenes.get("sign"), "128x72"), native.render_upscaled(scenes.get("sign"), "128x72", "32x18", "bicubic"))) < 1e-6
+sign_db_q5 = sign_psnr  # export
+from lab import metrics, native, scenes
+
+assert abs(sign_db_q5 - metrics.psnr(native.render(scenes.get("sign"), "128x72"), native.render_upscaled(scenes.get("sign"), "128x72", "32x18", "bicubic"))) < 1e-6
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: compares the native frame with itself
+#   code: |
+#     sign_psnr = metrics.psnr(sign_native, sign_native)
 
 # %% [raw]
 # # END QUESTION
@@ -318,6 +391,7 @@ checks.check_choice(q6_answer, "abcd")
 """ # BEGIN TEST CONFIG
 points: 0
 failure_message: "answer with one letter: 'a', 'b', 'c' or 'd'"
+success_message: "answer recorded: one of a, b, c or d. It is graded after you submit"
 """ # END TEST CONFIG
 assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c", "d"}
 
@@ -326,7 +400,8 @@ assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert {"b"} == {q6_answer.strip().lower()}
+letter_q6 = q6_answer  # export
+assert {"b"} == {letter_q6.strip().lower()}
 
 # %% [raw]
 # # END TESTS

@@ -72,18 +72,45 @@ points: 1
 hidden: true
 """ # END TEST CONFIG
 lo_q1, hi_q1 = np.full((2, 3, 3), 200, np.uint8), np.full((2, 3, 3), 50, np.uint8)
-assert abs(temporal_mae([lo_q1, hi_q1, lo_q1]) - 150.0) < 1e-9
+mae_q1 = temporal_mae([lo_q1, hi_q1, lo_q1])  # export
+assert abs(mae_q1 - 150.0) < 1e-9
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-pairs_q1 = [np.abs(noisy_frames[k].astype(np.int16) - noisy_frames[k + 1]).mean() for k in range(5)]
-assert abs(temporal_mae(noisy_frames) - float(np.mean(pairs_q1))) < 1e-9
+rng_q1 = np.random.default_rng(5)
+still_q1 = rng_q1.integers(40, 216, size=(36, 64, 3)).astype(np.uint8)
+noisy_q1 = [np.clip(still_q1.astype(int) + rng_q1.integers(-6, 7, size=still_q1.shape), 0, 255).astype(np.uint8) for _ in range(6)]
+mae_noisy_q1 = temporal_mae(noisy_q1)  # export
+rng_q1 = np.random.default_rng(5)
+still_q1 = rng_q1.integers(40, 216, size=(36, 64, 3)).astype(np.uint8)
+noisy_q1 = [np.clip(still_q1.astype(int) + rng_q1.integers(-6, 7, size=still_q1.shape), 0, 255).astype(np.uint8) for _ in range(6)]
+pairs_q1 = [np.abs(noisy_q1[k].astype(np.int16) - noisy_q1[k + 1]).mean() for k in range(5)]
+assert abs(mae_noisy_q1 - float(np.mean(pairs_q1))) < 1e-9
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "frames of 10, 30 and 10 levels differ by 20 levels per pair; uint8 subtraction wraps around (10 - 30 = 236), so convert to a signed or float type first, and average, do not sum"
+""" # END TEST CONFIG
+ten_t, thirty_t = np.full((1, 2, 3), 10, np.uint8), np.full((1, 2, 3), 30, np.uint8)
+assert temporal_mae([ten_t, thirty_t, ten_t]) == 20
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: subtracts uint8 frames, which wrap around
+#   code: |
+#     def temporal_mae(frames):
+#         return float(np.mean([np.mean(np.abs(a - b)) for a, b in zip(frames[:-1], frames[1:])]))
+# - why: sums over the pairs instead of averaging
+#   code: |
+#     def temporal_mae(frames):
+#         return float(np.sum([np.mean(np.abs(a.astype(float) - b)) for a, b in zip(frames[:-1], frames[1:])]))
 
 # %% [raw]
 # # END QUESTION
@@ -129,17 +156,35 @@ assert stable_score == 1.0 and 0.9 < noisy_score < 1.0
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(noisy_score - metrics.vbench_flicker_score(noisy_frames)) < 1e-9
+score_q2 = noisy_score  # export
+from lab import metrics
+
+rng_q2 = np.random.default_rng(5)
+still_q2 = rng_q2.integers(40, 216, size=(36, 64, 3)).astype(np.uint8)
+noisy_q2 = [np.clip(still_q2.astype(int) + rng_q2.integers(-6, 7, size=still_q2.shape), 0, 255).astype(np.uint8) for _ in range(6)]
+assert abs(score_q2 - metrics.vbench_flicker_score(noisy_q2)) < 1e-9
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(flicker_score([np.zeros((2, 2, 3), np.uint8), np.full((2, 2, 3), 51, np.uint8)]) - 0.8) < 1e-9
+step_q2 = flicker_score([np.zeros((2, 2, 3), np.uint8), np.full((2, 2, 3), 51, np.uint8)])  # export
+assert abs(step_q2 - 0.8) < 1e-9
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: forgets to divide by 255
+#   code: |
+#     def flicker_score(frames):
+#         return 255.0 - temporal_mae(frames)
+#
+#
+#     stable_score = flicker_score(stable_frames)
+#     noisy_score = flicker_score(noisy_frames)
 
 # %% [raw]
 # # END QUESTION
@@ -181,10 +226,28 @@ assert isinstance(noisy_clip, video.Clip) and len(noisy_clip) == 6
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(float(library_score) - (255 - np.mean([np.abs(noisy_frames[j].astype(float) - noisy_frames[j + 1]).mean() for j in range(5)])) / 255) < 1e-9
+library_q3 = library_score  # export
+rng_q3 = np.random.default_rng(5)
+still_q3 = rng_q3.integers(40, 216, size=(36, 64, 3)).astype(np.uint8)
+noisy_q3 = [np.clip(still_q3.astype(int) + rng_q3.integers(-6, 7, size=still_q3.shape), 0, 255).astype(np.uint8) for _ in range(6)]
+assert abs(float(library_q3) - (255 - np.mean([np.abs(noisy_q3[j].astype(float) - noisy_q3[j + 1]).mean() for j in range(5)])) / 255) < 1e-9
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "the library's score of your clip should equal your own noisy_score: wrap noisy_frames, not another list"
+""" # END TEST CONFIG
+assert abs(float(library_score) - noisy_score) < 1e-9
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: wraps the stable frames
+#   code: |
+#     noisy_clip = video.Clip.from_frames(stable_frames, fps=24)
+#     library_score = metrics.vbench_flicker_score(noisy_clip)
 
 # %% [raw]
 # # END QUESTION
@@ -237,17 +300,45 @@ points: 1
 hidden: true
 """ # END TEST CONFIG
 table_q4 = {"m1": (0.010, 9.0), "m2": (0.030, 2.0), "m3": (0.020, 4.0), "m4": (0.005, 40.0)}
-assert pick_upscaler(table_q4, 4.0) == "m3" and pick_upscaler(table_q4, 9.0) == "m1" and pick_upscaler(table_q4, 100) == "m4"
+picks_q4 = [pick_upscaler(table_q4, 4.0), pick_upscaler(table_q4, 9.0), pick_upscaler(table_q4, 100)]  # export
+assert picks_q4 == ["m3", "m1", "m4"]
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert pick_upscaler({"x": (0.1, 3.0), "y": (0.2, 2.5)}, 2.0) is None and pick_upscaler({"x": (0.1, 3.0)}, 3.0) == "x"
+edge_q4 = [pick_upscaler({"x": (0.1, 3.0), "y": (0.2, 2.5)}, 2.0), pick_upscaler({"x": (0.1, 3.0)}, 3.0)]  # export
+assert edge_q4 == [None, "x"]
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "only methods whose cost is at most the budget count, however steady the others are"
+""" # END TEST CONFIG
+assert pick_upscaler({"cheap": (0.05, 1.0), "steady": (0.01, 10.0)}, 2.0) == "cheap"
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "a method that costs exactly the budget fits; when nothing fits, the answer is None"
+""" # END TEST CONFIG
+assert pick_upscaler({"exact": (0.1, 2.0)}, 2.0) == "exact" and pick_upscaler({"dear": (0.1, 3.0)}, 2.0) is None
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: ignores the budget
+#   code: |
+#     def pick_upscaler(results, budget):
+#         return min(results, key=lambda name: results[name][0]) if results else None
+# - why: treats the budget as a strict limit
+#   code: |
+#     def pick_upscaler(results, budget):
+#         fits = {n: e for n, (e, c) in results.items() if c < budget}
+#         return min(fits, key=fits.get) if fits else None
 
 # %% [raw]
 # # END QUESTION
@@ -258,18 +349,22 @@ assert pick_upscaler({"x": (0.1, 3.0), "y": (0.2, 2.5)}, 2.0) is None and pick_u
 # points: 1
 
 # %% [markdown]
-# **Question 5.** Use your function on these measurements (warp error in squared [0, 1]
-# units, cost in GPU seconds per 4K frame) with a budget of **2.5 s per frame**; store the
-# result in `choice`.
+# **Question 5.** Use your function on these numbers (warp error in squared [0, 1] units,
+# cost in GPU seconds per 4K frame) with a budget of **2.5 s per frame**; store the result in
+# `choice`. They are illustrative, ordered as lesson 5 measures its fabric clip: bicubic is the
+# steadiest because blur leaves nothing to flicker, nearest-neighbour snaps from pixel to
+# pixel as the scene moves, and the learned upscalers re-invent their sharpened detail in
+# every frame, so they flicker more than bicubic. A low warp error means "stable", not "good".
 
 # %%
 measured = {
-    "bicubic": (0.0041, 0.01),
-    "lanczos": (0.0039, 0.02),
-    "realesrgan-x4": (0.0030, 0.9),
-    "learned-sr": (0.0026, 2.4),
+    "nearest": (0.0060, 0.005),
+    "bicubic": (0.0021, 0.01),
+    "lanczos": (0.0026, 0.02),
+    "realesrgan-x4": (0.0052, 0.9),
+    "learned-sr": (0.0047, 2.4),
     "diffusion-sr": (0.0090, 14.0),
-    "native-4k": (0.0012, 31.0),
+    "native-4k": (0.0030, 31.0),
 }
 
 # %% [raw]
@@ -297,10 +392,27 @@ assert choice in measured
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert choice == "learned-sr"
+choice_q5 = choice  # export
+assert choice_q5 == "bicubic"
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "among the methods that cost at most 2.5 GPU seconds per frame, take the one with the lowest warp error"
+""" # END TEST CONFIG
+assert measured[choice][1] <= 2.5 and measured[choice][0] == min(err for err, cost in measured.values() if cost <= 2.5)
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: takes the most expensive method that fits, as if cost meant quality
+#   code: |
+#     choice = max((name for name in measured if measured[name][1] <= 2.5), key=lambda name: measured[name][1])
+# - why: takes the cheapest method
+#   code: |
+#     choice = min(measured, key=lambda name: measured[name][1])
 
 # %% [raw]
 # # END QUESTION
@@ -317,7 +429,7 @@ assert choice == "learned-sr"
 # *better*. What is going on? Store the letter in `q6_answer`.
 #
 # * **a.** The native clip really flickers; the true-motion number is wrong.
-# * **b.** The flow estimator cannot track fine periodic detail (the aperture problem), so
+# * **b.** The flow estimator cannot track fine periodic detail (a stripe shifted by one period looks the same, so the match is ambiguous), so
 #   warping leaves large residuals on the sharp native clip that are not flicker; the blurred
 #   upscale has no fine detail left to mis-track.
 # * **c.** Bicubic upscaling removes flicker, so the upscaled clip is truly more stable.
@@ -340,6 +452,7 @@ checks.check_choice(q6_answer, "abcd")
 """ # BEGIN TEST CONFIG
 points: 0
 failure_message: "answer with one letter: 'a', 'b', 'c' or 'd'"
+success_message: "answer recorded: one of a, b, c or d. It is graded after you submit"
 """ # END TEST CONFIG
 assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c", "d"}
 
@@ -348,7 +461,8 @@ assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert q6_answer.strip().lower()[:1] == "b"
+letter_q6 = q6_answer  # export
+assert letter_q6.strip().lower()[:1] == "b"
 
 # %% [raw]
 # # END TESTS

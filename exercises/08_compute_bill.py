@@ -54,10 +54,27 @@ assert isinstance(pixels_per_second, (int, float)) and pixels_per_second > 24
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert pixels_per_second == 199_065_600
+rate_q1 = pixels_per_second  # export
+assert rate_q1 == 199_065_600
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "multiply the pixels of one 3840 x 2160 frame by the 24 frames shown each second"
+""" # END TEST CONFIG
+assert pixels_per_second > 1e8
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: forgets the frame rate
+#   code: |
+#     pixels_per_second = uhd.pixels
+# - why: divides by the frame rate
+#   code: |
+#     pixels_per_second = uhd.pixels / 24
 
 # %% [raw]
 # # END QUESTION
@@ -102,17 +119,33 @@ assert abs(render_seconds(64, 36, 10, 2.0) - render_seconds(64, 36, 10, 1.0) / 2
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(render_seconds(1000, 1000, 10, 1.0) - 10.0) < 1e-9
+small_q2 = render_seconds(1000, 1000, 10, 1.0)  # export
+assert abs(small_q2 - 10.0) < 1e-9
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(render_seconds(3840, 2160, 240, 0.5) - 3840 * 2160 * 240 / 5e5) < 1e-6
+uhd_q2 = render_seconds(3840, 2160, 240, 0.5)  # export
+assert abs(uhd_q2 - 3840 * 2160 * 240 / 5e5) < 1e-6
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "throughput is in megapixels (1e6 pixels) per second: one 1000 x 1000 frame at 1 MP/s takes 1 s"
+""" # END TEST CONFIG
+assert abs(render_seconds(1000, 1000, 1, 1.0) - 1.0) < 1e-9
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: forgets that throughput is in megapixels
+#   code: |
+#     def render_seconds(width, height, frames, mp_per_second):
+#         return width * height * frames / mp_per_second
 
 # %% [raw]
 # # END QUESTION
@@ -156,17 +189,32 @@ assert native_seconds > upscaled_seconds > 0
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(native_seconds - 4976.64) < 1e-6
+native_q3 = native_seconds  # export
+assert abs(native_q3 - 4976.64) < 1e-6
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(upscaled_seconds - (311.04 + 79.62624)) < 1e-6
+upscaled_q3 = upscaled_seconds  # export
+assert abs(upscaled_q3 - (311.04 + 79.62624)) < 1e-6
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "the upscaled route pays twice: generating the 540p clip, then upscaling every frame to 4K"
+""" # END TEST CONFIG
+assert upscaled_seconds > render_seconds(qhd.width, qhd.height, frames, 0.4)
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: leaves out the upscaler's cost
+#   code: |
+#     upscaled_seconds = render_seconds(qhd.width, qhd.height, frames, 0.4)
 
 # %% [raw]
 # # END QUESTION
@@ -208,10 +256,17 @@ assert attention_ratio > 4
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(attention_ratio - 16.0) < 1e-9
+ratio_q4 = attention_ratio  # export
+assert abs(ratio_q4 - 16.0) < 1e-9
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: compares pixels, not pairs of tokens
+#   code: |
+#     attention_ratio = uhd.pixels / fhd.pixels
 
 # %% [raw]
 # # END QUESTION
@@ -256,17 +311,36 @@ assert abs(gb_per_minute(32) - 2 * gb_per_minute(16)) < 1e-12 and gb_per_minute(
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(gb_per_minute(8) - 0.06) < 1e-12
+gb_q5 = gb_per_minute(8)  # export
+assert abs(gb_q5 - 0.06) < 1e-12
 
 # %%
 """ # BEGIN TEST CONFIG
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert abs(stream_gb - 0.12) < 1e-12
+stream_q5 = stream_gb  # export
+assert abs(stream_q5 - 0.12) < 1e-12
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+failure_message: "80 Mbit/s for 60 s is 4,800 Mbit = 600 MB = 0.6 GB: divide bits by 8 to get bytes"
+""" # END TEST CONFIG
+assert abs(gb_per_minute(80) - 0.6) < 1e-12
 
 # %% [raw]
 # # END TESTS
+
+# %% [raw]
+# # COMMON MISTAKES
+# - why: forgets that a byte is 8 bits
+#   code: |
+#     def gb_per_minute(mbit_per_second):
+#         return mbit_per_second * 1e6 * 60 / 1e9
+#
+#
+#     stream_gb = gb_per_minute(16)
 
 # %% [raw]
 # # END QUESTION
@@ -303,6 +377,7 @@ checks.check_choice(q6_answer, "abcd")
 """ # BEGIN TEST CONFIG
 points: 0
 failure_message: "answer with one letter: 'a', 'b', 'c' or 'd'"
+success_message: "answer recorded: one of a, b, c or d. It is graded after you submit"
 """ # END TEST CONFIG
 assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c", "d"}
 
@@ -311,7 +386,8 @@ assert isinstance(q6_answer, str) and q6_answer.strip().lower() in {"a", "b", "c
 points: 1
 hidden: true
 """ # END TEST CONFIG
-assert q6_answer.lower().strip() == "b"
+letter_q6 = q6_answer  # export
+assert letter_q6.lower().strip() == "b"
 
 # %% [raw]
 # # END TESTS

@@ -22,7 +22,7 @@ KNOWN = {
     "otter": ("otter-grader", "grading"),
     "nbformat": ("nbformat", "grading"),
     "yaml": ("pyyaml", "grading"),
-    "traitlets": ("traitlets", "grading"),
+    "jupyter_client": ("jupyter-client", "grading"),
 }
 
 

@@ -50,16 +50,19 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from lab.grading.grade import grade_folder, resolve_bundle
+    from lab.grading.grade import Settings, check_output, grade_folder, resolve_bundle
 
+    settings = Settings(timeout=args.timeout, cell_timeout=args.cell_timeout, test_timeout=args.test_timeout,
+                        max_output_bytes=args.max_output, sandbox=not args.no_sandbox)
+    check_output(args.out)
     bundle = resolve_bundle(args.bundle, exercise=args.exercise, dist_dir=args.dist)
-    results = grade_folder(args.submissions, bundle, args.out, jobs=args.jobs, timeout=args.timeout,
-                           cell_timeout=args.cell_timeout, max_output_bytes=args.max_output)
+    results = grade_folder(args.submissions, bundle, args.out, jobs=args.jobs, settings=settings)
     width = max(len(r.student) for r in results)
     for r in results:
         print(f"{r.student:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {r.seconds:5.1f} s  "
               f"{r.reason[:100]}")
-    print(f"gradebook: {args.out} ({len(results)} submissions)")
+    sandbox = "in a bubblewrap sandbox" if settings.sandbox else "WITHOUT a sandbox (--no-sandbox)"
+    print(f"gradebook: {args.out} ({len(results)} students, graded {sandbox})")
     return 0
 
 
@@ -96,7 +99,10 @@ def main(argv: "list[str] | None" = None) -> int:
     g.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
     g.add_argument("--timeout", type=float, default=300, help="seconds per submission before it is killed (default: 300)")
     g.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell before it is interrupted (default: 60)")
+    g.add_argument("--test-timeout", type=float, default=30, help="seconds per hidden test (default: 30)")
     g.add_argument("--max-output", type=int, default=1_000_000, help="bytes a submission may print (default: 1000000)")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="grade without bubblewrap (only code you trust; rows are marked sandbox=none)")
     g.set_defaults(run=_grade)
 
     ls = sub.add_parser("list", help="list the exercises")
@@ -106,7 +112,7 @@ def main(argv: "list[str] | None" = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.run is not _list:
-            for module in ("otter", "nbformat", "yaml"):
+            for module in ("otter", "nbformat", "yaml", "jupyter_client"):
                 require(module, extra="grading", what=f"python -m lab.grading {args.command}")
         return args.run(args)
     except LabError as err:

@@ -126,6 +126,9 @@ from lab.grading import export_submission
 export_submission(grader, "{name}.ipynb")'''
 
 
+MISTAKES_MARKER = "# COMMON MISTAKES"
+
+
 @dataclass
 class ExerciseSource:
     """One parsed exercise source file."""
@@ -171,10 +174,40 @@ def _cell(kind: str, text: str, cell_id: str, metadata: "dict | None" = None) ->
     return cell
 
 
+def common_mistakes(source: ExerciseSource) -> dict[str, list[tuple[str, str]]]:
+    """Wrong answers a student is likely to write, per question: ``{question: [(why, code), ...]}``.
+
+    Written in a raw cell inside the question (never shown to students)::
+
+        # COMMON MISTAKES
+        - why: subtracts uint8 frames, which wrap around
+          code: |
+            def temporal_mae(frames):
+                return float(np.mean([np.abs(a - b).mean() for a, b in zip(frames, frames[1:])]))
+
+    The tests run each through the question's public and hidden tests: the public tests must
+    catch it with a hint, and it must lose points.
+    """
+    import yaml
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    question = ""
+    for kind, text in source.cells:
+        if kind == "raw" and text.startswith("# BEGIN QUESTION"):
+            question = str((yaml.safe_load("\n".join(text.splitlines()[1:])) or {})["name"])
+        elif kind == "raw" and text.startswith(MISTAKES_MARKER):
+            items = yaml.safe_load(text[len(MISTAKES_MARKER):]) or []
+            if not isinstance(items, list) or not all(isinstance(m, dict) and {"why", "code"} <= set(m) for m in items):
+                raise LabError(f"{source.path.name}, {question}: COMMON MISTAKES is a YAML list of {{why, code}} entries")
+            out.setdefault(question, []).extend((str(m["why"]), str(m["code"])) for m in items)
+    return out
+
+
 def master_notebook(source: ExerciseSource) -> dict:
     """The otter master notebook (nbformat 4 JSON dict) for an exercise source."""
     cells = [_cell("raw", ASSIGNMENT_CONFIG, "config")]
-    cells += [_cell(kind, text, f"m{i:03d}") for i, (kind, text) in enumerate(source.cells)]
+    cells += [_cell(kind, text, f"m{i:03d}") for i, (kind, text) in enumerate(source.cells)
+              if not (kind == "raw" and text.startswith(MISTAKES_MARKER))]  # authoring notes, not for otter
     return {
         "cells": cells,
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -284,7 +317,13 @@ def hidden_source_lines(source: ExerciseSource) -> list[str]:
     cells = test_cells(source)
     public = {line.strip() for hidden, lines in cells if not hidden for line in lines}
     return [line.strip() for hidden, lines in cells if hidden for line in lines
-            if len(line.strip()) >= 6 and not line.strip().startswith("#") and line.strip() not in public]
+            if len(line.strip()) >= 6 and not line.strip().startswith("#") and line.strip() not in public
+            and not _is_import(line)]
+
+
+def _is_import(line: str) -> bool:
+    """An import line: shared by many files, no secret."""
+    return bool(re.match(r"\s*(import\s|from\s+\S+\s+import\s)", line))
 
 
 def read_ok_test(text: str, where: str = "test file") -> dict:
@@ -313,23 +352,81 @@ def hidden_test_lines(bundle: "str | Path") -> list[str]:
             for line in case["code"].splitlines():
                 code = re.sub(r"^(>>>|\.\.\.)\s?", "", line.strip()).strip()
                 if case.get("hidden"):
-                    if len(code) >= 6 and not code.startswith("#"):
+                    if len(code) >= 6 and not code.startswith("#") and not _is_import(code):
                         hidden.append(code)
                 else:
                     public.add(code)
     return [line for line in hidden if line not in public]
 
 
+SPEC_NAME = "grading.json"
+
+
+def grading_spec(source: ExerciseSource) -> dict:
+    """The bundle's grading spec: points per question and every hidden test, split (see :mod:`.hidden_tests`).
+
+    Raises :class:`LabError` naming the test when a hidden test does not follow the export rule,
+    or when a question's points differ from the sum of its hidden tests' points.
+    """
+    import yaml
+
+    from lab.grading.hidden_tests import split
+
+    questions: dict[str, float] = {}
+    tests: list[dict] = []
+    question, number, inside = "", 0, False
+    for kind, text in source.cells:
+        head = text.strip().splitlines()[0].strip() if text.strip() else ""
+        if kind == "raw" and head == "# BEGIN QUESTION":
+            config = yaml.safe_load("\n".join(text.strip().splitlines()[1:])) or {}
+            question, number = str(config["name"]), 0
+            questions[question] = float(config.get("points", 0))
+            continue
+        if kind == "raw":
+            inside = {"# BEGIN TESTS": True, "# END TESTS": False}.get(head, inside)
+            continue
+        if not inside or kind != "code":
+            continue
+        number += 1
+        lines = text.splitlines()
+        config = {}
+        if lines and re.match(r'^\s*"""\s*#\s*BEGIN TEST CONFIG', lines[0]):
+            end = next(i for i, line in enumerate(lines) if re.match(r'^\s*"""\s*#\s*END TEST CONFIG', line))
+            config = yaml.safe_load("\n".join(lines[1:end])) or {}
+            lines = lines[end + 1:]
+        if config.get("hidden"):
+            where = f"{source.path.name}, {question} test {number}"
+            tests.append(split("\n".join(lines), question=question, number=number,
+                               points=float(config.get("points", 1)), where=where).to_json())
+        elif config.get("points"):
+            raise LabError(f"{source.path.name}, {question} test {number}: public tests carry no points "
+                           "(student code could fake them); give the points to hidden tests")
+    for q, points in questions.items():
+        hidden = sum(t["points"] for t in tests if t["question"] == q)
+        if abs(hidden - points) > 1e-9:
+            raise LabError(f"{source.path.name}: {q} is worth {points:g} points but its hidden tests add up to {hidden:g}")
+    return {"exercise": source.name, "questions": questions, "tests": tests}
+
+
+def load_spec(bundle: "str | Path") -> tuple[dict[str, float], list]:
+    """``(points per question, hidden tests)`` from an autograder bundle's grading spec."""
+    from lab.grading.hidden_tests import HiddenTest
+
+    try:
+        with zipfile.ZipFile(bundle) as zf:
+            spec = json.loads(zf.read(SPEC_NAME).decode("utf-8"))
+    except KeyError:
+        raise LabError(f"{bundle} has no {SPEC_NAME}: it was built by an older version; rebuild it with: "
+                       "python -m lab.grading build") from None
+    except zipfile.BadZipFile as err:
+        raise LabError(f"{bundle} is not a valid autograder zip ({err})") from None
+    questions = {str(q): float(p) for q, p in spec["questions"].items()}
+    return questions, [HiddenTest.from_json(t) for t in spec["tests"]]
+
+
 def question_points(bundle: "str | Path") -> dict[str, float]:
     """Points possible per question, in question order, read from an autograder bundle."""
-    points: dict[str, float] = {}
-    for test in _bundle_tests(bundle):
-        total = test.get("points")
-        if total is None:
-            cases = [c for s in test["suites"] for c in s["cases"]]
-            total = sum(c.get("points") or 0 for c in cases) or len(cases)
-        points[test["name"]] = float(total)
-    return points
+    return load_spec(bundle)[0]
 
 
 def _natural(text: str) -> list:
@@ -368,6 +465,7 @@ def _run_otter_assign(master: Path, result: Path, *, run_tests: bool = True) -> 
 def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, public_dir: Path, url: "str | None",
               run_tests: bool = True) -> BuildResult:
     """Run otter assign on one exercise and write the student, public-test and bundle outputs."""
+    spec = grading_spec(source)  # malformed hidden tests fail here, before otter assign runs
     with tempfile.TemporaryDirectory(prefix=f"assign-{source.name}-") as tmp:
         work = Path(tmp)
         master = work / f"{source.name}.ipynb"
@@ -390,6 +488,8 @@ def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, publ
         dist_dir.mkdir(parents=True, exist_ok=True)
         bundle = dist_dir / f"{source.name}-autograder.zip"
         shutil.copy2(zips[0], bundle)
+        with zipfile.ZipFile(bundle, "a") as zf:
+            zf.writestr(SPEC_NAME, json.dumps(spec, indent=1))
         solution = dist_dir / f"{source.name}-solution.ipynb"
         shutil.copy2(out / "autograder" / master.name, solution)
     shipped = {str(student): student.read_text(encoding="utf-8")}

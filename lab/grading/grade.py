@@ -1,63 +1,62 @@
-"""Grade a folder of submitted notebooks into a CSV gradebook, without Docker.
+"""Grade a folder of submitted notebooks into a CSV gradebook, each in an OS sandbox.
 
-``otter grade`` runs each submission in a Docker container. On a plain machine (a laptop, a
-classroom server, CI) this module runs each one through a worker child process instead (one
-per job slot, reused so its imports are paid once) and a fresh notebook kernel:
+How one submission is graded:
 
-* a fresh temporary folder as working directory and ``HOME`` (deleted afterwards);
-* its own process session and a wall-clock limit per submission: when it passes, the worker
-  and the notebook kernel it started are killed, the score is zero and the reason says so
-  (the next submission starts a new worker);
-* a time limit per cell: a cell that runs too long is interrupted and grading goes on with the
-  next cell, so an infinite loop in one question costs only that question;
-* a cap on what the code can print, and on the size of the submitted file;
-* hidden tests read from the instructor's autograder bundle, never from the submission.
+1. The grader reads the file as data (no symbolic links, size-capped, JSON, nbformat schema)
+   and notes deleted or reordered ``grader.check`` cells.
+2. Its code cells run in a fresh Jupyter kernel inside a bubblewrap sandbox
+   (:mod:`lab.grading.sandbox`: no network, no view of the grader or other submissions,
+   read-only system, memory/process/file-size/CPU limits, everything killed at the end), one
+   time limit per cell. Then the kernel side of every hidden test runs there with its own time
+   limit and exports the student's answers as plain data (:mod:`lab.grading.plain_data`).
+3. The grader checks those answers against the hidden expectations itself
+   (:mod:`lab.grading.hidden_tests`), outside every process the student's code ran in. A
+   forged, malformed or oversized reply earns nothing and the run goes on.
 
-This is isolation for robustness (a broken notebook never stops the others), not a security
-sandbox: student code runs with the grader's user rights. Grade untrusted code in a
-container or a throw-away VM.
+The gradebook is rewritten atomically after every submission (so an interrupted run keeps
+what was graded), and a rerun skips students whose notebook is unchanged (same SHA-256).
 
-Submissions may be ``.ipynb`` files or otter export ``.zip`` files, either directly in the
-folder (the student id is the file name without ``_submission`` and extension) or one folder
-per student (the id is the folder name).
-
-Gradebook columns: ``student, file, <q1>, <q2>, ..., total, possible, percent, status,
-reason``; the first row (student ``POINTS POSSIBLE``) holds the points of each question.
-``status`` is ``ok``, ``timeout``, ``invalid`` (not a gradable notebook) or ``error``.
+Gradebook columns: ``student, file, <q1>, ..., total, possible, percent, status, reason,
+sandbox, sha256``; the first row (student ``POINTS POSSIBLE``) holds the points per question.
+``status`` is ``ok``, ``timeout`` (killed after the submission's time limit; answers already
+exported still count), ``invalid`` (no gradable notebook) or ``error``. ``sandbox`` is
+``bwrap``, or ``none`` for rows graded with ``--no-sandbox``.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-import os
+import math
 import re
-import select
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from lab.errors import LabError
-from lab.grading.build import package_env, question_points
+from lab.grading import sandbox as sb
+from lab.grading.build import load_spec
+from lab.grading.hidden_tests import HiddenTest, run_check
+from lab.grading.plain_data import PlainDataError, decode
+from lab.grading.submission import InvalidSubmission, code_cells, read_bytes, read_submission, structure_notes
 from lab.progress import progress
 
 SUBMISSION_SUFFIXES = (".ipynb", ".zip")
 POSSIBLE_ROW = "POINTS POSSIBLE"
-MAX_SUBMISSION_BYTES = 50_000_000
-LOG_TAIL = 2000
+MAX_REPLY_BYTES = 16_000_000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
 class SubmissionResult:
-    """The grade of one submission."""
+    """The grade of one student."""
 
     student: str
     file: str
@@ -66,6 +65,8 @@ class SubmissionResult:
     status: str = "ok"
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sandbox: str = "bwrap"
+    sha256: str = ""
 
     @property
     def total(self) -> float:
@@ -78,6 +79,23 @@ class SubmissionResult:
         return "; ".join(self.notes)
 
 
+@dataclass
+class Student:
+    """One row of the gradebook to be: a student's id and the notebooks found for them."""
+
+    id: str
+    notebooks: list[Path]
+    problem: str = ""  # set when there is nothing to grade (a symlink, no notebook)
+
+    def chosen(self) -> "tuple[Path | None, list[str]]":
+        """The notebook to grade (the newest) and a note when there were several."""
+        if not self.notebooks:
+            return None, []
+        ranked = sorted(self.notebooks, key=lambda p: (-p.lstat().st_mtime, p.name))
+        note = [f"{len(ranked)} notebooks: graded {ranked[0].name}"] if len(ranked) > 1 else []
+        return ranked[0], note
+
+
 def student_id(path: Path, root: Path) -> str:
     """The student a submission belongs to: its folder under ``root``, else its file name."""
     rel = path.relative_to(root)
@@ -86,17 +104,52 @@ def student_id(path: Path, root: Path) -> str:
     return re.sub(r"_submission(_\d.*)?$", "", path.stem) or path.stem
 
 
-def find_submissions(folder: "str | Path") -> list[Path]:
-    """Every ``.ipynb`` / ``.zip`` under ``folder`` (checkpoints and hidden files skipped)."""
+def find_students(folder: "str | Path", *, exclude: Iterable[Path] = ()) -> list[Student]:
+    """One :class:`Student` per top-level file or folder of ``folder`` (hidden names skipped).
+
+    A folder is one student, whatever its name; a top-level file is one student named after the
+    file. Symbolic links are refused, never followed.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise LabError(f"submissions folder {root} does not exist or is not a folder")
-    found = [
-        p for p in sorted(root.rglob("*"))
-        if p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
-    return found
+    skip = {Path(p).resolve() for p in exclude}
+    students: dict[str, Student] = {}
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(".") or entry.resolve() in skip:
+            continue
+        if entry.is_symlink():
+            sid = student_id(entry, root) if entry.suffix.lower() in SUBMISSION_SUFFIXES else entry.name
+            students[sid] = Student(sid, [], "refused: a symbolic link, not a submission")
+        elif entry.is_dir():
+            students[entry.name] = _folder_student(entry)
+        elif entry.is_file():
+            sid = student_id(entry, root) if entry.suffix.lower() in SUBMISSION_SUFFIXES else entry.name
+            student = students.setdefault(sid, Student(sid, []))
+            if entry.suffix.lower() in SUBMISSION_SUFFIXES:
+                student.notebooks.append(entry)
+            elif not student.notebooks:
+                student.problem = f"no notebook found ({entry.name} is not a .ipynb or .zip)"
+    for student in students.values():
+        if student.notebooks:
+            student.problem = ""
+        elif not student.problem:
+            student.problem = "no notebook found"
+    return [students[k] for k in sorted(students)]
+
+
+def _folder_student(folder: Path) -> Student:
+    notebooks, links = [], []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or path.suffix.lower() not in SUBMISSION_SUFFIXES:
+            continue
+        if path.is_symlink():
+            links.append(str(rel))
+        elif path.is_file():
+            notebooks.append(path)
+    problem = "" if notebooks else (f"refused: {links[0]} is a symbolic link" if links else "no notebook found")
+    return Student(folder.name, notebooks, problem)
 
 
 def resolve_bundle(bundle: "str | Path | None" = None, *, exercise: "str | None" = None,
@@ -113,149 +166,106 @@ def resolve_bundle(bundle: "str | Path | None" = None, *, exercise: "str | None"
     return path
 
 
-def _descendants(pid: int) -> list[int]:
-    """Process ids of all descendants of ``pid`` (Linux /proc; empty elsewhere)."""
-    children: dict[int, list[int]] = {}
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
+@dataclass(frozen=True)
+class Settings:
+    """Time, output and resource limits for grading (seconds and bytes)."""
+
+    timeout: float = 300.0  # the whole submission
+    cell_timeout: float = 60.0  # one cell of the student's notebook
+    test_timeout: float = 30.0  # one hidden test
+    max_output_bytes: int = 1_000_000
+    sandbox: bool = True
+    limits: sb.Limits = sb.Limits()
+
+    def __post_init__(self) -> None:
+        for name in ("timeout", "cell_timeout", "test_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise LabError(f"{name.replace('_', '-')} must be a positive number of seconds, got {value!r}")
+            if value > 24 * 3600:
+                raise LabError(f"{name.replace('_', '-')} of {value:g} s is over a day; give a limit in seconds")
+        if isinstance(self.max_output_bytes, bool) or not isinstance(self.max_output_bytes, int) or self.max_output_bytes < 0:
+            raise LabError(f"max-output must be a whole number of bytes, got {self.max_output_bytes!r}")
+
+
+def _cell_notes(records: list[dict], numbers: list[int], printed_over: int, limit: int) -> list[str]:
+    notes = []
+    for rec in records:
+        index = rec.get("index")
+        if type(index) is not int or not 0 <= index < len(numbers):
             continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
+        where, detail = f"cell {numbers[index]}", str(rec.get("detail", ""))[:160]
+        problem = rec.get("problem")
+        if problem == "timeout":
+            notes.append(f"{where} ran over the per-cell time limit and was interrupted")
+        elif problem == "died":
+            notes.append(f"{where} killed the kernel and was skipped (out of memory, or it ended the process?)")
+        elif problem == "error":
+            hint = {"MemoryError": " (over the sandbox's memory limit)",
+                    "RecursionError": " (a function calls itself without end)"}.get(detail.split(":")[0], "")
+            notes.append(f"{where} raised {detail}{hint}")
+    if printed_over:
+        notes.append(f"printed {printed_over / 1e6:.1f} MB, over the {limit / 1e6:g} MB output limit (output dropped)")
+    return notes
 
 
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """Kill the worker, its process group and every descendant (the kernel has its own session)."""
-    victims = _descendants(proc.pid)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    for pid in victims:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    proc.wait()
+def parse_reply(stdout: bytes, tests: list[HiddenTest]) -> tuple[dict[str, dict], list[dict], int, bool]:
+    """Read the sandbox's JSON lines strictly: ``(exports per test, cell records, bytes printed, done)``.
 
-
-class _Worker:
-    """A grading worker process, reused for several submissions so it pays its imports once.
-
-    Each submission still gets its own sandbox folder and a fresh kernel; when one runs over
-    its time limit, the worker and everything it started are killed and the next submission
-    starts a new worker.
+    Raises :class:`PlainDataError` for anything outside the schema.
     """
-
-    def __init__(self) -> None:
-        self.proc: "subprocess.Popen | None" = None
-        self.home = Path(tempfile.mkdtemp(prefix="grade-worker-"))
-        self.log_path = self.home / "worker.log"
-        self._buffer = b""
-
-    def _start(self) -> subprocess.Popen:
-        env = package_env(HOME=str(self.home), MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", LAB_SMOKE="1")
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "lab.grading._worker", "--serve"], cwd=self.home,
-                                         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                         start_new_session=True)
-        self._buffer = b""
-        return self.proc
-
-    def run(self, request: dict, timeout: float) -> str:
-        """Send one request; "done", "timeout" (worker tree killed) or "died" (worker exited)."""
-        proc = self.proc if self.proc is not None and self.proc.poll() is None else self._start()
-        try:
-            assert proc.stdin is not None and proc.stdout is not None
-            proc.stdin.write((json.dumps(request) + "\n").encode())
-            proc.stdin.flush()
-            deadline = time.monotonic() + timeout
-            fd = proc.stdout.fileno()
-            while b"\n" not in self._buffer:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self.kill()
-                    return "timeout"
-                ready, _, _ = select.select([fd], [], [], left)
-                if ready:
-                    chunk = os.read(fd, 4096)
-                    if not chunk:
-                        proc.wait()
-                        self.proc = None
-                        return "died"
-                    self._buffer += chunk
-            _, self._buffer = self._buffer.split(b"\n", 1)
-            return "done"
-        except BrokenPipeError:
-            self.kill()
-            return "died"
-        except BaseException:  # Ctrl+C while grading: leave no worker or kernel behind
-            self.kill()
-            raise
-
-    def log_tail(self) -> str:
-        """The last lines the worker wrote to its log."""
-        try:
-            return self.log_path.read_bytes()[-LOG_TAIL:].decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        """Kill the worker and every process it started."""
-        if self.proc is not None:
-            _kill_tree(self.proc)
-            self.proc = None
-
-    def close(self) -> None:
-        """Let the worker finish (end of input), kill it if it lingers, remove its folder."""
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                assert self.proc.stdin is not None
-                self.proc.stdin.close()
-                self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-            self.kill()
-        self.proc = None
-        shutil.rmtree(self.home, ignore_errors=True)
+    wanted = {t.id: t for t in tests}
+    exports: dict[str, dict] = {}
+    cells: list[dict] = []
+    printed, done = 0, False
+    for line in stdout.decode("utf-8", "strict").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        if type(record) is not dict or record.get("kind") not in ("cell", "test", "output", "done"):
+            raise PlainDataError("a reply line is not a known record")
+        kind = record["kind"]
+        if kind == "done":
+            done = True
+        elif kind == "output":
+            printed = int(record["bytes"]) if type(record.get("bytes")) is int else 0
+        elif kind == "cell":
+            cells.append(record)
+        elif record.get("id") in wanted:
+            test = wanted[record["id"]]
+            if type(record.get("payload")) is str:
+                payload = json.loads(record["payload"])
+                if type(payload) is not dict or payload.get("test") != test.id or type(payload.get("values")) is not dict:
+                    raise PlainDataError("an export payload is malformed")
+                exports[test.id] = {"values": {k: decode(v) for k, v in payload["values"].items() if k in test.exports}}
+            else:
+                exports[test.id] = {"error": str(record.get("error", "no answer came back"))[:200]}
+    return exports, cells, printed, done
 
 
-def grade_submission(
-    submission: "str | Path",
-    bundle: "str | Path",
-    *,
-    student: "str | None" = None,
-    timeout: float = 300.0,
-    cell_timeout: float = 60.0,
-    max_output_bytes: int = 1_000_000,
-    worker: "_Worker | None" = None,
-) -> SubmissionResult:
+def score(tests: list[HiddenTest], exports: dict[str, dict], possible: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Points per question from the hidden checks, and a note per question that lost points."""
+    scores = {q: 0.0 for q in possible}
+    failures: dict[str, list[str]] = {q: [] for q in possible}
+    for test in tests:
+        got = exports.get(test.id)
+        if got is None:
+            why: "str | None" = "not run"
+        elif "error" in got:
+            why = got["error"]
+        else:
+            why = run_check(test, got["values"])
+        if why is None:
+            scores[test.question] = min(possible[test.question], scores[test.question] + test.points)
+        else:
+            failures[test.question].append(f"hidden test {test.number} failed ({why})")
+    notes = [f"{q} {scores[q]:g}/{possible[q]:g}: " + ", ".join(f) for q, f in failures.items() if f]
+    return scores, notes
+
+
+def grade_submission(submission: "str | Path", bundle: "str | Path", *, student: "str | None" = None,
+                     settings: Settings = Settings()) -> SubmissionResult:
     """Grade one submitted notebook (``.ipynb`` or otter ``.zip``) against an autograder bundle.
-
-    Parameters
-    ----------
-    timeout : float
-        Wall-clock seconds for the whole submission (kernel start, every cell, every test);
-        past it everything is killed and the submission scores zero with status "timeout".
-    cell_timeout : float
-        Seconds one cell may run before it is interrupted (grading then continues).
-    max_output_bytes : int
-        Bytes the submission may print in total; the rest is dropped (noted in the reason).
-    worker : optional
-        A worker process to reuse (:func:`grade_folder` passes one per job); by default a
-        worker is started for this submission alone.
 
     Never raises for a bad submission: problems come back as ``status`` and ``reason``.
 
@@ -263,66 +273,72 @@ def grade_submission(
     >>> r.total, r.status  # doctest: +SKIP
     (8.0, 'ok')
     """
-    submission, bundle = Path(submission), Path(bundle)
-    possible = question_points(bundle)
-    result = SubmissionResult(student or submission.stem, submission.name, {q: 0.0 for q in possible}, possible)
+    submission = Path(submission)
+    sb.require_sandbox(settings.sandbox)
+    possible, tests = load_spec(bundle)
+    result = SubmissionResult(student or submission.stem, submission.name, {q: 0.0 for q in possible}, possible,
+                              sandbox="bwrap" if settings.sandbox else "none")
     start = time.monotonic()
-    if not submission.is_file():
-        result.status, result.notes = "invalid", [f"file not found: {submission}"]
-        return result
-    if submission.stat().st_size > MAX_SUBMISSION_BYTES:
-        result.status = "invalid"
-        result.notes = [f"file is {submission.stat().st_size / 1e6:.0f} MB, over the {MAX_SUBMISSION_BYTES / 1e6:.0f} MB limit"]
-        return result
-    own_worker = worker is None
-    worker = worker or _Worker()
-    sandbox = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
-        local = sandbox / ("submission" + submission.suffix.lower())
-        shutil.copyfile(submission, local)
-        shutil.copyfile(bundle, sandbox / "bundle.zip")
-        out = sandbox / "result.json"
-        request = {
-            "cwd": str(sandbox), "submission": local.name, "bundle": "bundle.zip", "result": out.name,
-            "cell_timeout": max(1, int(round(cell_timeout))), "max_output": int(max_output_bytes),
-            # the kernel's home and Jupyter folders live in the sandbox too
-            "env": {"HOME": str(sandbox), "JUPYTER_RUNTIME_DIR": str(sandbox / ".runtime"),
-                    "JUPYTER_DATA_DIR": str(sandbox / ".data"), "IPYTHONDIR": str(sandbox / ".ipython")},
-        }
-        outcome = worker.run(request, timeout)
-        if outcome == "timeout":
-            result.status = "timeout"
-            result.notes = [f"ran over the {timeout:g} s limit and was stopped (an endless loop?); scored 0"]
-            return result
-        if not out.is_file():
-            tail = worker.log_tail()
-            last = tail.splitlines()[-1] if tail else f"worker {outcome}"
-            result.status, result.notes = "error", [f"grader crashed: {last[:200]}"]
-            return result
-        data = json.loads(out.read_text(encoding="utf-8"))
-        result.status = data.get("status", "error")
-        result.notes = list(data.get("notes", []))
-        for q, score in data.get("scores", {}).items():
-            if q in result.scores:
-                result.scores[q] = min(float(score), possible[q])
+        raw = read_bytes(submission)
+        result.sha256 = hashlib.sha256(raw).hexdigest()[:16]
+        nb, _ = read_submission(submission, raw)
+    except InvalidSubmission as err:
+        result.status, result.notes = "invalid", [str(err)]
+        return result
+    result.notes = structure_notes(nb, list(possible))
+    numbered = code_cells(nb)
+    request = {"cells": [code for _, code in numbered], "cell_timeout": settings.cell_timeout,
+               "test_timeout": settings.test_timeout, "max_output": settings.max_output_bytes,
+               "tests": [{"id": t.id, "kernel": t.kernel, "exports": list(t.exports)} for t in tests]}
+    outcome = sb.run([sys.executable, "-m", "lab.grading.runner"], json.dumps(request).encode(),
+                     timeout=settings.timeout, max_stdout=MAX_REPLY_BYTES, limits=settings.limits,
+                     sandbox=settings.sandbox)
+    try:
+        exports, cells, printed, done = parse_reply(outcome.stdout, tests)
+    except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError) as err:
+        result.status = "error"
+        result.notes.append(f"the sandbox's reply was not valid grading data ({type(err).__name__}); scored 0")
         return result
     finally:
-        if own_worker:
-            worker.close()
         result.seconds = round(time.monotonic() - start, 2)
-        shutil.rmtree(sandbox, ignore_errors=True)
+    result.scores, test_notes = score(tests, exports, possible)
+    over = printed if printed > settings.max_output_bytes else 0
+    result.notes += _cell_notes(cells, [n for n, _ in numbered], over, settings.max_output_bytes) + test_notes
+    if outcome.overflowed:
+        result.status = "error"
+        result.notes.insert(0, f"the sandbox replied with over {MAX_REPLY_BYTES / 1e6:g} MB; stopped")
+    elif outcome.timed_out:
+        result.status = "timeout"
+        result.notes.insert(0, f"ran over the {settings.timeout:g} s limit per submission and was stopped "
+                               "(an endless loop?); answers exported before that still count")
+    elif not done:
+        result.status = "error"
+        last = outcome.stderr_tail.strip().splitlines()[-1][:160] if outcome.stderr_tail.strip() else ""
+        result.notes.insert(0, "grading stopped early (the code ended the grading process?)" + (f": {last}" if last else ""))
+    return result
+
+
+def _csv_cell(value: object) -> object:
+    """A CSV value safe to open in a spreadsheet: text starting with = + - @ is quoted as text."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def gradebook_rows(results: list[SubmissionResult], possible: dict[str, float]) -> list[dict[str, object]]:
-    """Rows of the gradebook: the POINTS POSSIBLE row, then one row per submission."""
+    """Rows of the gradebook: the POINTS POSSIBLE row, then one row per student."""
     total_possible = sum(possible.values())
     rows: list[dict[str, object]] = [{"student": POSSIBLE_ROW, "file": "", **possible, "total": total_possible,
-                                      "possible": total_possible, "percent": 100.0, "status": "", "reason": ""}]
+                                      "possible": total_possible, "percent": 100.0, "status": "", "reason": "",
+                                      "sandbox": "", "sha256": ""}]
     for r in results:
         rows.append({"student": r.student, "file": r.file, **{q: r.scores.get(q, 0.0) for q in possible},
                      "total": r.total, "possible": total_possible,
                      "percent": round(100.0 * r.total / total_possible, 1) if total_possible else 0.0,
-                     "status": r.status, "reason": r.reason})
+                     "status": r.status, "reason": r.reason, "sandbox": r.sandbox, "sha256": r.sha256})
     return rows
 
 
@@ -335,60 +351,108 @@ def write_gradebook(rows: list[dict[str, object]], path: "str | Path") -> Path:
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     from lab.video import atomic_path
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
     return path
 
 
-def grade_folder(
-    folder: "str | Path",
-    bundle: "str | Path",
-    out: "str | Path" = "gradebook.csv",
-    *,
-    jobs: int = 1,
-    timeout: float = 300.0,
-    cell_timeout: float = 60.0,
-    max_output_bytes: int = 1_000_000,
-) -> list[SubmissionResult]:
-    """Grade every submission in ``folder`` with ``bundle`` and write the CSV gradebook ``out``.
+def read_gradebook(path: "str | Path", possible: dict[str, float]) -> dict[str, SubmissionResult]:
+    """Rows of an earlier gradebook with the same questions, by student (empty if none or unreadable)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        out = {}
+        for row in rows[1:]:
+            student = row["student"][1:] if row["student"].startswith("'") and row["student"][1:2] in FORMULA_START else row["student"]
+            reason = row["reason"][1:] if row["reason"].startswith("'") and row["reason"][1:2] in FORMULA_START else row["reason"]
+            out[student] = SubmissionResult(student, row["file"], {q: float(row[q]) for q in possible}, possible,
+                                            row["status"], [reason] if reason else [], 0.0, row["sandbox"], row["sha256"])
+        return out
+    except (OSError, KeyError, ValueError, csv.Error):
+        return {}
 
-    ``jobs`` submissions run at once (each uses one kernel; 1-2 per CPU core is sensible).
-    Results come back sorted by student; see the module docstring for the columns.
+
+def check_output(out: "str | Path") -> Path:
+    """Fail before grading (not after) when the gradebook cannot be written at ``out``."""
+    out = Path(out)
+    if out.is_dir():
+        raise LabError(f"--out {out} is a folder; give a file name such as {out / 'gradebook.csv'}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise LabError(f"--out {out}: the folder {parent} does not exist")
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{out.name}.", suffix=".probe"):
+            pass
+    except OSError as err:
+        raise LabError(f"--out {out}: cannot write in {parent} ({err.strerror})") from None
+    return out
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(read_bytes(path)).hexdigest()[:16]
+    except InvalidSubmission:
+        return ""
+
+
+def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" = "gradebook.csv", *, jobs: int = 1,
+                 settings: Settings = Settings()) -> list[SubmissionResult]:
+    """Grade every student in ``folder`` with ``bundle`` into the CSV gradebook ``out``.
+
+    ``jobs`` submissions run at once (each uses one kernel; 1-2 per CPU core is sensible). The
+    gradebook is rewritten after each student, and students whose notebook has not changed since
+    an earlier run into the same ``out`` are not graded again. Results come back sorted by student.
 
     >>> results = grade_folder("submissions/", "dist/autograder/ex01_pixels_and_bytes-autograder.zip",
     ...                        "gradebook.csv", jobs=2)  # doctest: +SKIP
     """
-    if jobs < 1:
-        raise LabError(f"jobs must be at least 1, got {jobs}")
-    if not timeout > 0 or not cell_timeout > 0:
-        raise LabError(f"timeouts must be positive, got timeout={timeout}, cell_timeout={cell_timeout}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise LabError(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    out = check_output(out)
+    sb.require_sandbox(settings.sandbox)
     bundle = Path(bundle)
-    possible = question_points(bundle)
-    root = Path(folder)
-    paths = find_submissions(root)
-    if not paths:
-        raise LabError(f"no .ipynb or .zip submissions found in {root}")
+    possible, _ = load_spec(bundle)
+    students = find_students(folder, exclude=[out])
+    if not students:
+        raise LabError(f"nothing to grade in {folder}: it holds no student files or folders")
+    earlier = read_gradebook(out, possible)
+    done: dict[str, SubmissionResult] = {}
+    todo: list[tuple[Student, Path, list[str]]] = []
+    for student in students:
+        path, notes = student.chosen()
+        if path is None:
+            done[student.id] = SubmissionResult(student.id, "", {q: 0.0 for q in possible}, possible, "invalid",
+                                                [student.problem], sandbox="")
+            continue
+        old = earlier.get(student.id)
+        if old and old.sha256 and old.sha256 == _sha256(path) and old.status != "error" \
+                and old.sandbox == ("bwrap" if settings.sandbox else "none"):
+            done[student.id] = old
+        else:
+            todo.append((student, path, notes))
+    lock = threading.Lock()
 
-    local = threading.local()
-    workers: list[_Worker] = []
+    def save() -> None:
+        write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), out)
 
-    def one(path: Path) -> SubmissionResult:
-        if not hasattr(local, "worker"):  # one reusable worker process per job slot
-            local.worker = _Worker()
-            workers.append(local.worker)
-        return grade_submission(path, bundle, student=student_id(path, root), timeout=timeout,
-                                cell_timeout=cell_timeout, max_output_bytes=max_output_bytes, worker=local.worker)
+    def one(student: Student, path: Path, notes: list[str]) -> SubmissionResult:
+        result = grade_submission(path, bundle, student=student.id, settings=settings)
+        result.file = str(path.relative_to(Path(folder)))
+        result.notes = notes + result.notes
+        return result
 
-    try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(progress(pool.map(one, paths), total=len(paths), desc="grading"))
-    finally:
-        for worker in workers:
-            worker.close()
-    results.sort(key=lambda r: (r.student, r.file))
-    write_gradebook(gradebook_rows(results, possible), out)
-    return results
+    save()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(one, *item) for item in todo]
+        for future in progress(as_completed(futures), total=len(futures), desc="grading"):
+            result = future.result()
+            with lock:
+                done[result.student] = result
+                save()
+    return [done[k] for k in sorted(done)]

@@ -17,7 +17,10 @@ own on disk. Hidden tests never ship: they exist only in the instructor's autogr
 
 from __future__ import annotations
 
+import html
+import inspect
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,7 +73,52 @@ def otter_notebook(exercise: str) -> Any:
             "the graded exercises need otter-grader: pip install 'native4k-lab[grading]' "
             "(or pip install otter-grader), then restart the kernel"
         ) from None
-    return otter.Notebook(tests_dir=folder)
+    return _course_notebook(otter)(tests_dir=folder)
+
+
+class CheckResult:
+    """What ``grader.check("qN")`` shows: the hint of each failed public test, no doctest traceback.
+
+    A multiple-choice check that passes says its answer was recorded (its public test only
+    checks the form: one letter), not that it passed. ``result`` is otter's own result.
+    """
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def lines(self) -> list[str]:
+        """The message, one line per failed test (or one line when all passed)."""
+        name, cases = self.result.name, self.result.test_case_results
+        if all(case.passed for case in cases):
+            notes = [case.test_case.success_message for case in cases if case.test_case.success_message]
+            return [f"{name}: {notes[0]}"] if notes else [f"{name}: ✅ the public checks pass (your instructor's tests decide the points)"]
+        out = [f"{name}: ❌ not yet"]
+        for case in cases:
+            if not case.passed:
+                errors = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", case.message or "", flags=re.MULTILINE)
+                out.append("  - " + (case.test_case.failure_message or (errors[-1] if errors else "a check failed")))
+        return out
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        head, *rest = self.lines()
+        items = "".join(f"<li>{html.escape(line[4:])}</li>" for line in rest)
+        return f"<p><strong>{html.escape(head)}</strong></p>" + (f"<ul>{items}</ul>" if items else "")
+
+
+def _course_notebook(otter: Any) -> type:
+    """``otter.Notebook`` whose ``check`` returns a :class:`CheckResult`."""
+
+    class CourseNotebook(otter.Notebook):
+        def check(self, question: str, global_env: "dict | None" = None) -> CheckResult:
+            if global_env is None:  # otter reads the caller's globals; ours are not the student's
+                frame = inspect.currentframe()
+                global_env = frame.f_back.f_globals if frame is not None and frame.f_back is not None else {}
+            return CheckResult(super().check(question, global_env))
+
+    return CourseNotebook
 
 
 def in_colab() -> bool:

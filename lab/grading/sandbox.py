@@ -1,0 +1,275 @@
+"""Run untrusted code in an operating-system sandbox (bubblewrap) with resource limits.
+
+Each submission runs under ``bwrap`` (Debian/Ubuntu package ``bubblewrap``) in new user, PID,
+network, IPC, UTS and cgroup namespaces: the system and this Python environment are mounted
+read-only; the only writable place is a size-limited private ``/tmp`` in memory; there is no
+network, no view of the grader's processes, files or environment, and no other submission.
+When the sandbox ends or the grader dies, the kernel kills every process inside it (PID
+namespace), including ones that called ``setsid`` or ignore signals. On top, the ``rlimit``
+limits cap address space, processes, file size and CPU time.
+
+Where bubblewrap is missing or cannot create namespaces, :func:`check_available` says why;
+the grader then refuses unless the instructor asks for ``sandbox=False`` (``--no-sandbox``),
+which runs the same code as a plain child process with the same rlimits and a throw-away
+folder, and marks those gradebook rows.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.errors import LabError
+
+GiB = 1024**3
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
+             "fonts", "mime.types", "ssl")
+SANDBOX_UID = 65534  # "nobody" inside the sandbox
+STDERR_TAIL = 4000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one sandboxed run (units in the names)."""
+
+    memory_bytes: int = 3 * GiB  # address space of each process (RLIMIT_AS)
+    processes: int = 128  # processes and threads beyond those the grader's user already has
+    file_bytes: int = 64 * 1024**2  # largest file a process may write
+    cpu_seconds: int = 600  # CPU time of each process
+    tmp_bytes: int = 256 * 1024**2  # the private /tmp (working folder and HOME), held in memory
+
+    def describe(self) -> str:
+        """Human-readable summary for messages."""
+        return (f"{self.memory_bytes / GiB:g} GiB memory, {self.processes} processes, "
+                f"{self.file_bytes / 1024**2:g} MB per file, {self.tmp_bytes / 1024**2:g} MB of /tmp")
+
+
+@dataclass
+class Outcome:
+    """What a sandboxed run gave back: capped stdout, the tail of stderr, and how it ended."""
+
+    stdout: bytes
+    stderr_tail: str
+    returncode: "int | None"
+    timed_out: bool
+    overflowed: bool  # stdout passed its cap and the run was stopped
+
+
+def _user_processes() -> int:
+    """Processes and threads of this user now (RLIMIT_NPROC counts them all)."""
+    uid, count = os.getuid(), 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(entry / "task"))
+            except OSError:
+                continue
+    return count
+
+
+def _set_limits(limits: Limits, nproc: int) -> None:
+    """In the child, before exec: apply the rlimits and start a new session."""
+    os.setsid()
+    for which, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_FSIZE, limits.file_bytes),
+                         (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_NPROC, nproc),
+                         (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(which, (value, value))
+
+
+def readonly_paths() -> list[str]:
+    """Folders the sandbox needs read-only: the system, this Python and the ``lab`` package only.
+
+    An editable (development) install maps ``lab`` to a source checkout; only ``lab/`` and the
+    weights folder are mounted from it, never the checkout itself (which holds the exercise
+    solutions and the autograder bundles).
+    """
+    import lab
+    import lab.assets
+
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    paths |= {os.path.realpath(p) for p in list(lab.__path__) + list(lab.assets.__path__)}
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    paths = {p for p in paths if os.path.isdir(p)}
+    keep = sorted(p for p in paths if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in paths))
+    return keep
+
+
+def bwrap_command(argv: list[str], env: dict[str, str], limits: Limits) -> list[str]:
+    """The ``bwrap`` command line that runs ``argv`` sandboxed with environment ``env``."""
+    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+           "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grading",
+           "--proc", "/proc", "--dev", "/dev",
+           # the private /tmp first: this Python or the course may itself live under /tmp
+           "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp", "--dir", "/tmp/home", "--dir", "/tmp/work"]
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            cmd += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            cmd += ["--ro-bind", path, path]
+    for name in ETC_FILES:
+        if os.path.exists(f"/etc/{name}"):
+            cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    for path in readonly_paths():
+        if not any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)):
+            cmd += ["--ro-bind", path, path]
+    cmd += ["--chdir", "/tmp/work", "--clearenv"]
+    for key, value in env.items():
+        cmd += ["--setenv", key, value]
+    return cmd + ["--"] + argv
+
+
+def sandbox_env() -> dict[str, str]:
+    """The whole environment code sees inside the sandbox (nothing inherited from the grader)."""
+    return {"PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home",
+            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "LAB_SMOKE": "1",
+            "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "JUPYTER_DATA_DIR": "/tmp/home/data",
+            "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl", "OMP_NUM_THREADS": "1",
+            "PYTHONNOUSERSITE": "1"}
+
+
+_AVAILABLE: "dict[str, str | None]" = {}
+
+
+def check_available() -> "str | None":
+    """None when bubblewrap can sandbox here, else the reason (cached)."""
+    if "bwrap" not in _AVAILABLE:
+        if shutil.which("bwrap") is None:
+            reason: "str | None" = "bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install bubblewrap)"
+        else:
+            cmd = bwrap_command([sys.executable, "-c", "import lab"], sandbox_env(), Limits())
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+                reason = None if proc.returncode == 0 else f"bubblewrap cannot create a sandbox here: {proc.stderr.strip()[:200]}"
+            except (OSError, subprocess.TimeoutExpired) as err:
+                reason = f"bubblewrap failed to start: {err}"
+        _AVAILABLE["bwrap"] = reason
+    return _AVAILABLE["bwrap"]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Process ids of every descendant of ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill the run's process group and every descendant still attached to it."""
+    victims = _descendants(proc.pid)
+    for kill in [lambda: os.killpg(proc.pid, signal.SIGKILL)] + [lambda p=p: os.kill(p, signal.SIGKILL) for p in victims]:
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+    proc.wait()
+
+
+def run(argv: list[str], stdin: bytes, *, timeout: float, max_stdout: int, limits: Limits = Limits(),
+        sandbox: bool = True) -> Outcome:
+    """Run ``argv`` (sandboxed unless ``sandbox=False``), feed it ``stdin``, read capped output.
+
+    Stops the run after ``timeout`` seconds or once stdout passes ``max_stdout`` bytes; stderr
+    is drained and only its last few kB are kept. Never leaves a process behind in sandbox mode.
+    """
+    env = sandbox_env()
+    nproc = limits.processes + (_user_processes() if os.getuid() != 0 or sandbox else 0)
+    workdir = None
+    if sandbox:
+        cmd, cwd = bwrap_command(argv, env, limits), None
+    else:
+        workdir = tempfile.mkdtemp(prefix="grade-nosandbox-")
+        env.update(HOME=workdir, JUPYTER_RUNTIME_DIR=f"{workdir}/runtime", JUPYTER_DATA_DIR=f"{workdir}/data",
+                   IPYTHONDIR=f"{workdir}/ipython", MPLCONFIGDIR=f"{workdir}/mpl")
+        cmd, cwd = argv, workdir
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+                            env=env, preexec_fn=lambda: _set_limits(limits, nproc))
+    feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
+    feeder.start()
+    out, err = bytearray(), bytearray()
+    timed_out = overflowed = False
+    deadline = time.monotonic() + timeout
+    streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}  # type: ignore[union-attr]
+    try:
+        while streams:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select(list(streams), [], [], left)
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    del streams[fd]
+                    continue
+                buf = streams[fd]
+                buf += chunk
+                if buf is err and len(err) > 4 * STDERR_TAIL:
+                    del err[:-STDERR_TAIL]
+                if buf is out and len(out) > max_stdout:
+                    overflowed = True
+                    streams.clear()
+                    break
+        if timed_out or overflowed:
+            _kill(proc)
+        else:
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill(proc)
+    except BaseException:  # Ctrl+C while grading: leave nothing behind
+        _kill(proc)
+        raise
+    finally:
+        if not sandbox:  # a plain child may have started processes of its own
+            _kill(proc)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return Outcome(bytes(out[:max_stdout]), err[-STDERR_TAIL:].decode("utf-8", "replace"), proc.returncode,
+                   timed_out, overflowed)
+
+
+def _feed(proc: subprocess.Popen, data: bytes) -> None:
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def require_sandbox(sandbox: bool) -> None:
+    """Raise a clear :class:`LabError` when a sandbox is asked for but cannot be made here."""
+    if sandbox:
+        reason = check_available()
+        if reason:
+            raise LabError(f"cannot sandbox student code: {reason}. Install it, or pass --no-sandbox "
+                           "(sandbox=False) to grade without one (only for code you trust; rows are marked)")

@@ -631,3 +631,13 @@ def test_reference_solution_passes_every_test_and_committed_files_are_fresh(name
         assert (gs.PUBLIC_TESTS / name / test.name).read_text() == test.read_text()
     assert len(result.questions) >= 4 and sum(result.questions.values()) >= 6
     assert not gb.find_leaks({"student": result.student.read_text(encoding="utf-8")}, gb.hidden_test_lines(result.bundle))
+    if gg.sb.check_available() is None:  # graded in the sandbox: the solution earns every point, the blank notebook none
+        subs = tmp_path / "subs"
+        subs.mkdir()
+        student = json.loads(result.student.read_text(encoding="utf-8"))
+        solution = _as_submitted(json.loads(result.solution.read_text(encoding="utf-8")), student)
+        (subs / "solved.ipynb").write_text(json.dumps(solution), encoding="utf-8")
+        (subs / "blank.ipynb").write_text(result.student.read_text(encoding="utf-8"), encoding="utf-8")
+        graded = {r.student: r for r in gg.grade_folder(subs, result.bundle, tmp_path / "g.csv", jobs=2)}
+        assert graded["solved"].total == sum(result.questions.values()) and graded["solved"].reason == ""
+        assert graded["blank"].total == 0 and graded["blank"].status == "ok"

@@ -23,6 +23,7 @@ KNOWN = {
     "nbformat": ("nbformat", "grading"),
     "yaml": ("pyyaml", "grading"),
     "jupyter_client": ("jupyter-client", "grading"),
+    "distributed": ("distributed", "cluster"),
 }
 
 

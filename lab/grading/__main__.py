@@ -56,13 +56,20 @@ def _grade(args: argparse.Namespace) -> int:
                         max_output_bytes=args.max_output, sandbox=not args.no_sandbox)
     check_output(args.out)
     bundle = resolve_bundle(args.bundle, exercise=args.exercise, dist_dir=args.dist)
-    results = grade_folder(args.submissions, bundle, args.out, jobs=args.jobs, settings=settings)
+    results = grade_folder(args.submissions, bundle, args.out, jobs=args.jobs, settings=settings,
+                           scheduler=args.scheduler)
     width = max(len(r.student) for r in results)
     for r in results:
-        print(f"{r.student:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {r.seconds:5.1f} s  "
+        took = "  kept " if r.reused else f"{r.seconds:5.1f} s"
+        print(f"{r.student:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {took}  "
               f"{r.reason[:100]}")
+    kept = sum(r.reused for r in results)
+    if kept:
+        print(f"{kept} unchanged notebook(s) kept from the earlier gradebook, not graded again")
     sandbox = "in a bubblewrap sandbox" if settings.sandbox else "WITHOUT a sandbox (--no-sandbox)"
-    print(f"gradebook: {args.out} ({len(results)} students, graded {sandbox})")
+    where = f" on the cluster at {args.scheduler}" if args.scheduler else ""
+    count = f"{len(results)} student" + ("" if len(results) == 1 else "s")
+    print(f"gradebook: {args.out} ({count}, graded {sandbox}{where})")
     return 0
 
 
@@ -101,6 +108,8 @@ def main(argv: "list[str] | None" = None) -> int:
     g.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell before it is interrupted (default: 60)")
     g.add_argument("--test-timeout", type=float, default=30, help="seconds per hidden test (default: 30)")
     g.add_argument("--max-output", type=int, default=1_000_000, help="bytes a submission may print (default: 1000000)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 (needs [cluster])")
     g.add_argument("--no-sandbox", action="store_true",
                    help="grade without bubblewrap (only code you trust; rows are marked sandbox=none)")
     g.set_defaults(run=_grade)

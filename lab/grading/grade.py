@@ -33,12 +33,12 @@ import math
 import re
 import sys
 import tempfile
-import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from lab.errors import LabError
 from lab.grading import sandbox as sb
@@ -67,6 +67,7 @@ class SubmissionResult:
     seconds: float = 0.0
     sandbox: str = "bwrap"
     sha256: str = ""
+    reused: bool = False  # read back from an earlier gradebook: the notebook had not changed
 
     @property
     def total(self) -> float:
@@ -162,6 +163,11 @@ def resolve_bundle(bundle: "str | Path | None" = None, *, exercise: "str | None"
     else:
         raise LabError("say which exercise to grade: exercise='ex01_pixels_and_bytes' or bundle='path/to.zip'")
     if not path.is_file():
+        from lab.grading.student import exercises
+
+        known = exercises()
+        if exercise and exercise not in known:
+            raise LabError(f"unknown exercise {exercise!r}; the exercises are: {', '.join(known) or 'none installed'}")
         raise LabError(f"autograder bundle {path} not found; build it first with: python -m lab.grading build")
     return path
 
@@ -180,12 +186,13 @@ class Settings:
     def __post_init__(self) -> None:
         for name in ("timeout", "cell_timeout", "test_timeout"):
             value = getattr(self, name)
+            option = "--" + name.replace("_", "-")
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise LabError(f"{name.replace('_', '-')} must be a positive number of seconds, got {value!r}")
+                raise LabError(f"{option} must be a finite number of seconds above 0, got {value!r}")
             if value > 24 * 3600:
-                raise LabError(f"{name.replace('_', '-')} of {value:g} s is over a day; give a limit in seconds")
+                raise LabError(f"{option} of {value:g} s is over a day; give a limit in seconds")
         if isinstance(self.max_output_bytes, bool) or not isinstance(self.max_output_bytes, int) or self.max_output_bytes < 0:
-            raise LabError(f"max-output must be a whole number of bytes, got {self.max_output_bytes!r}")
+            raise LabError(f"--max-output must be a whole number of bytes, got {self.max_output_bytes!r}")
 
 
 def _cell_notes(records: list[dict], numbers: list[int], printed_over: int, limit: int) -> list[str]:
@@ -390,7 +397,7 @@ def check_output(out: "str | Path") -> Path:
         with tempfile.NamedTemporaryFile(dir=parent, prefix=f".{out.name}.", suffix=".probe"):
             pass
     except OSError as err:
-        raise LabError(f"--out {out}: cannot write in {parent} ({err.strerror})") from None
+        raise LabError(f"--out {out}: cannot create a file in the folder {parent} ({err.strerror})") from None
     return out
 
 
@@ -401,13 +408,24 @@ def _sha256(path: Path) -> str:
         return ""
 
 
+def grade_bytes(student: str, name: str, data: bytes, bundle: bytes, settings: Settings) -> SubmissionResult:
+    """Grade a submission sent as bytes (a cluster task): written to a private folder, graded, removed."""
+    with tempfile.TemporaryDirectory(prefix="grade-task-") as tmp:
+        path, bundle_path = Path(tmp) / Path(name).name, Path(tmp) / "bundle.zip"
+        path.write_bytes(data)
+        bundle_path.write_bytes(bundle)
+        return grade_submission(path, bundle_path, student=student, settings=settings)
+
+
 def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" = "gradebook.csv", *, jobs: int = 1,
-                 settings: Settings = Settings()) -> list[SubmissionResult]:
+                 settings: Settings = Settings(), scheduler: "str | None" = None) -> list[SubmissionResult]:
     """Grade every student in ``folder`` with ``bundle`` into the CSV gradebook ``out``.
 
-    ``jobs`` submissions run at once (each uses one kernel; 1-2 per CPU core is sensible). The
-    gradebook is rewritten after each student, and students whose notebook has not changed since
-    an earlier run into the same ``out`` are not graded again. Results come back sorted by student.
+    ``jobs`` submissions run at once on this machine (each uses one kernel; 1-2 per CPU core is
+    sensible). With ``scheduler`` (a Dask address, ``tcp://HOST:8786``) each submission is a task
+    on the cluster's workers instead, each graded in its own sandbox there. The gradebook is
+    rewritten after each student, and students whose notebook has not changed since an earlier
+    run into the same ``out`` are not graded again. Results come back sorted by student.
 
     >>> results = grade_folder("submissions/", "dist/autograder/ex01_pixels_and_bytes-autograder.zip",
     ...                        "gradebook.csv", jobs=2)  # doctest: +SKIP
@@ -415,13 +433,34 @@ def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" =
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise LabError(f"jobs must be a whole number of at least 1, got {jobs!r}")
     out = check_output(out)
-    sb.require_sandbox(settings.sandbox)
+    if scheduler is None:
+        sb.require_sandbox(settings.sandbox)  # on a cluster each worker checks its own
     bundle = Path(bundle)
     possible, _ = load_spec(bundle)
     students = find_students(folder, exclude=[out])
     if not students:
         raise LabError(f"nothing to grade in {folder}: it holds no student files or folders")
-    earlier = read_gradebook(out, possible)
+    done, todo = _reuse_or_queue(students, read_gradebook(out, possible), possible, settings)
+
+    def save() -> None:
+        write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), out)
+
+    def finish(result: SubmissionResult, path: Path, notes: list[str]) -> None:
+        result.file = str(path.relative_to(Path(folder)))
+        result.notes = notes + result.notes
+        done[result.student] = result
+        save()
+
+    save()
+    where = {student.id: (path, notes) for student, path, notes in todo}
+    for result in progress(_grade_all(todo, bundle, settings, jobs, scheduler), total=len(todo), desc="grading"):
+        finish(result, *where[result.student])
+    return [done[k] for k in sorted(done)]
+
+
+def _reuse_or_queue(students: list[Student], earlier: dict[str, SubmissionResult], possible: dict[str, float],
+                    settings: Settings) -> tuple[dict[str, SubmissionResult], list[tuple[Student, Path, list[str]]]]:
+    """Rows that need no grading (no notebook, or unchanged since ``earlier``) and the students to grade."""
     done: dict[str, SubmissionResult] = {}
     todo: list[tuple[Student, Path, list[str]]] = []
     for student in students:
@@ -433,26 +472,36 @@ def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" =
         old = earlier.get(student.id)
         if old and old.sha256 and old.sha256 == _sha256(path) and old.status != "error" \
                 and old.sandbox == ("bwrap" if settings.sandbox else "none"):
+            old.reused = True
             done[student.id] = old
         else:
             todo.append((student, path, notes))
-    lock = threading.Lock()
+    return done, todo
 
-    def save() -> None:
-        write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), out)
 
-    def one(student: Student, path: Path, notes: list[str]) -> SubmissionResult:
-        result = grade_submission(path, bundle, student=student.id, settings=settings)
-        result.file = str(path.relative_to(Path(folder)))
-        result.notes = notes + result.notes
-        return result
+def _grade_all(todo: list[tuple[Student, Path, list[str]]], bundle: Path, settings: Settings, jobs: int,
+               scheduler: "str | None") -> Iterator[SubmissionResult]:
+    """Results in the order they finish: on this machine's job slots, or as tasks on a Dask cluster."""
+    if scheduler is not None:
+        from lab.cluster import connect, run_all
 
-    save()
+        client = connect(scheduler)
+        try:
+            run = uuid.uuid4().hex[:8]
+            items = []
+            for student, path, _ in todo:
+                try:
+                    data = read_bytes(path)
+                except InvalidSubmission:
+                    data = b""  # unreadable here: graded as invalid on the worker
+                items.append((student.id, path.name, data))
+            yield from run_all(client, grade_bytes, items, keys=[f"grade-{run}-{s.id}" for s, _, _ in todo],
+                               shared={"bundle": bundle.read_bytes(), "settings": settings})
+        finally:
+            client.close()
+        return
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(one, *item) for item in todo]
-        for future in progress(as_completed(futures), total=len(futures), desc="grading"):
-            result = future.result()
-            with lock:
-                done[result.student] = result
-                save()
-    return [done[k] for k in sorted(done)]
+        futures = [pool.submit(grade_submission, path, bundle, student=student.id, settings=settings)
+                   for student, path, _ in todo]
+        for future in as_completed(futures):
+            yield future.result()

@@ -272,4 +272,4 @@ def require_sandbox(sandbox: bool) -> None:
         reason = check_available()
         if reason:
             raise LabError(f"cannot sandbox student code: {reason}. Install it, or pass --no-sandbox "
-                           "(sandbox=False) to grade without one (only for code you trust; rows are marked)")
+                           "to grade without one (only for code you trust; those rows are marked)")

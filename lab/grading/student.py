@@ -96,7 +96,10 @@ class CheckResult:
         for case in cases:
             if not case.passed:
                 errors = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", case.message or "", flags=re.MULTILINE)
-                out.append("  - " + (case.test_case.failure_message or (errors[-1] if errors else "a check failed")))
+                if errors and errors[-1].startswith("NameError"):  # the hint would mislead: a cell was not run
+                    out.append(f"  - {errors[-1]}: run the notebook's cells from the top, then check again")
+                else:
+                    out.append("  - " + (case.test_case.failure_message or (errors[-1] if errors else "a check failed")))
         return out
 
     def __repr__(self) -> str:

@@ -19,18 +19,18 @@ from lab.optional import require
 CONNECT_TIMEOUT = 20.0  # seconds to reach the scheduler before giving up
 
 
-def connect(address: str) -> Any:
+def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     """A ``distributed.Client`` for the scheduler at ``address`` (``tcp://HOST:8786``), or a clear error."""
     distributed = require("distributed", extra="cluster", what="--scheduler")
     if not isinstance(address, str) or "://" not in address:
         raise LabError(f"--scheduler takes a scheduler address such as tcp://10.0.0.5:8786, got {address!r}")
     try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+        client = distributed.Client(address, timeout=timeout)
     except (OSError, TimeoutError) as err:
         raise LabError(f"cannot reach the Dask scheduler at {address} ({err}); start one with `dask scheduler` "
                        "and workers with `dask worker ADDRESS`") from None
     if not client.scheduler_info().get("workers"):
-        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        client.wait_for_workers(1, timeout=timeout)
     return client
 
 

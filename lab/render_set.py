@@ -1,0 +1,187 @@
+"""Render a clip set (every scene natively and upscaled by every method) in segments, here or on a cluster.
+
+    python -m lab render --scene skin fabric --resolution 4k --from 540p --method bicubic lanczos \\
+        --frames 240 --out clips/ [--scheduler tcp://HOST:8786]
+
+A scene is a pure function of position and time, so frames are independent: the set is cut
+into segments of ``segment_frames`` frames, and each segment is one task that renders its
+frames, encodes them as an H.264 mp4 segment and saves the scene's ground-truth flow for them.
+The segments of a clip are then joined without re-encoding (ffmpeg's concat demuxer, stream
+copy). Tasks run on this machine one after another, or on a Dask cluster's workers
+(:mod:`lab.cluster`); either way the same function encodes the same frames with the same
+settings, so the output is identical frame for frame. Each clip gives ``<scene>_<arm>.mp4``
+and ``<scene>_<arm>_flow.npz`` (one float32 ``(H, W, 2)`` array per frame pair, keys ``t00000``,
+``t00001``...: pixels moved from frame t to t+1, in target pixels).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import tempfile
+import uuid
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from lab.errors import LabError
+from lab.progress import progress
+
+NATIVE = "native"
+SEGMENT_FRAMES = 24
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Frames ``[start, stop)`` of one clip of the set."""
+
+    scene: str
+    arm: str  # "native" or an upscaling method
+    target: str
+    source: str
+    start: int
+    stop: int
+    fps: float
+    seed: int
+    crf: int
+    motion: str
+
+    @property
+    def clip(self) -> str:
+        """File stem of the clip this segment belongs to."""
+        return f"{self.scene}_{self.arm}"
+
+
+def plan(scenes: list[str], methods: list[str], target: str, source: str, frames: int, *, fps: float = 24.0,
+         seed: int = 0, crf: int = 18, motion: str = "pan", segment_frames: int = SEGMENT_FRAMES) -> list[Segment]:
+    """Every segment of the set: for each scene the native clip, then one clip per method."""
+    from lab import scenes as scene_registry
+    from lab import upscale
+    from lab.resolution import parse
+    from lab.video import check_encodable
+
+    for name in scenes:
+        scene_registry.get(name, motion=motion)  # unknown scenes and motions fail here, before any work
+    for method in methods:
+        upscale.get(method)
+    check_encodable(target)
+    if parse(source).pixels >= parse(target).pixels:
+        raise LabError(f"--from {source} must be smaller than --resolution {target}")
+    for name, value in (("frames", frames), ("segment frames", segment_frames)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise LabError(f"{name} must be a whole number of at least 1, got {value!r}")
+    arms = [NATIVE] + [m for m in methods if m != NATIVE]
+    return [Segment(scene, arm, target, source, start, min(start + segment_frames, frames), float(fps), seed, crf, motion)
+            for scene in scenes for arm in arms for start in range(0, frames, segment_frames)]
+
+
+def render_segment(segment: Segment) -> dict[str, bytes]:
+    """Render, encode and save the flow of one segment; returns the files' bytes (a cluster task)."""
+    from lab import native, scenes
+    from lab.resolution import parse
+    from lab.video import Mp4Writer
+
+    scene = scenes.get(segment.scene, seed=segment.seed, motion=segment.motion)
+    target = parse(segment.target)
+    with tempfile.TemporaryDirectory(prefix="segment-") as tmp:
+        path = Path(tmp) / "segment.mp4"
+        flows = io.BytesIO()
+        with Mp4Writer(path, target, segment.fps, crf=segment.crf) as writer, \
+                zipfile.ZipFile(flows, "w", zipfile.ZIP_DEFLATED) as npz:
+            for t in range(segment.start, segment.stop):
+                seconds = t / segment.fps
+                if segment.arm == NATIVE:
+                    frame = native.render(scene, target, seconds)
+                else:
+                    frame = native.render_upscaled(scene, target, segment.source, segment.arm, seconds, seed=segment.seed + t)
+                writer.write(frame)
+                flow = np.asarray(scene.flow(target, seconds, (t + 1) / segment.fps), dtype=np.float32)
+                with npz.open(f"t{t:05d}.npy", "w") as member:
+                    np.save(member, flow)
+        return {"mp4": path.read_bytes(), "flow": flows.getvalue()}
+
+
+def join_segments(parts: list[Path], out: Path) -> Path:
+    """Concatenate mp4 segments into ``out`` without re-encoding (ffmpeg concat demuxer, stream copy)."""
+    import imageio_ffmpeg
+
+    listing = out.with_name(out.name + ".parts.txt")
+    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:6]}.mp4")
+    try:
+        proc = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "concat", "-safe", "0",
+                               "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(tmp)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LabError(f"ffmpeg could not join the segments of {out.name}: {proc.stderr.strip()[-300:]}")
+        tmp.replace(out)
+    finally:
+        listing.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def join_flows(parts: list[bytes], out: Path) -> Path:
+    """Merge the segments' flow archives into one ``.npz`` (members copied, never all in memory)."""
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:6]}")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as merged:
+        for data in parts:
+            with zipfile.ZipFile(io.BytesIO(data)) as part:
+                for name in part.namelist():
+                    merged.writestr(name, part.read(name))
+    tmp.replace(out)
+    return out
+
+
+def _results(segments: list[Segment], scheduler: "str | None") -> Iterator[tuple[Segment, dict[str, bytes]]]:
+    if scheduler is None:
+        for segment in segments:
+            yield segment, render_segment(segment)
+        return
+    from lab.cluster import connect, run_all
+
+    client = connect(scheduler)
+    try:
+        run = uuid.uuid4().hex[:8]
+        keys = [f"render-{run}-{s.clip}-{s.start}" for s in segments]
+        yield from run_all(client, _tagged, [(s,) for s in segments], keys=keys)
+    finally:
+        client.close()
+
+
+def _tagged(segment: Segment) -> tuple[Segment, dict[str, bytes]]:
+    """A cluster task: the segment travels back with its files, since results arrive in any order."""
+    return segment, render_segment(segment)
+
+
+def render_set(scenes: list[str], methods: list[str], target: str, source: str, frames: int, out: "str | Path", *,
+               fps: float = 24.0, seed: int = 0, crf: int = 18, motion: str = "pan",
+               segment_frames: int = SEGMENT_FRAMES, scheduler: "str | None" = None) -> list[Path]:
+    """Render the clip set into folder ``out``; returns the mp4 paths (see the module docstring)."""
+    segments = plan(scenes, methods, target, source, frames, fps=fps, seed=seed, crf=crf, motion=motion,
+                    segment_frames=segment_frames)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LabError(f"--out {out} is a file; give a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".segments-", dir=out))
+    flows: dict[str, dict[int, bytes]] = {}
+    try:
+        for segment, files in progress(_results(segments, scheduler), total=len(segments), desc="rendering segments"):
+            (work / f"{segment.clip}-{segment.start:05d}.mp4").write_bytes(files["mp4"])
+            flows.setdefault(segment.clip, {})[segment.start] = files["flow"]
+        written = []
+        for clip in dict.fromkeys(s.clip for s in segments):
+            starts = sorted(flows[clip])
+            written.append(join_segments([work / f"{clip}-{s:05d}.mp4" for s in starts], out / f"{clip}.mp4"))
+            join_flows([flows[clip][s] for s in starts], out / f"{clip}_flow.npz")
+        manifest = {"segments": [asdict(s) for s in segments], "clips": [p.name for p in written]}
+        (out / "render_set.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        return written
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

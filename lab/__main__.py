@@ -139,9 +139,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from lab import render_set
 
-    written = render_set.render_set(args.scene, args.method, args.resolution, args.source, args.frames, args.out,
-                                    fps=args.fps, seed=args.seed, crf=args.crf, motion=args.motion,
-                                    segment_frames=args.segment_frames, scheduler=args.scheduler)
+    previous = signal.signal(signal.SIGTERM, _terminated)  # SIGTERM unwinds like Ctrl+C: no segments left behind
+    try:
+        written = render_set.render_set(args.scene, args.method, args.resolution, args.source, args.frames, args.out,
+                                        fps=args.fps, seed=args.seed, crf=args.crf, motion=args.motion,
+                                        segment_frames=args.segment_frames, scheduler=args.scheduler)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     where = f" on the cluster at {args.scheduler}" if args.scheduler else ""
     print(f"wrote {len(written)} clips{where} to {args.out} (each with its _flow.npz; render_set.json lists the segments):")
     for path in written:

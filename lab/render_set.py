@@ -10,8 +10,9 @@ The segments of a clip are then joined without re-encoding (ffmpeg's concat demu
 copy). Tasks run on this machine one after another, or on a Dask cluster's workers
 (:mod:`lab.cluster`); either way the same function encodes the same frames with the same
 settings, so the output is identical frame for frame. Each clip gives ``<scene>_<arm>.mp4``
-and ``<scene>_<arm>_flow.npz`` (one float32 ``(H, W, 2)`` array per frame pair, keys ``t00000``,
-``t00001``...: pixels moved from frame t to t+1, in target pixels).
+and ``<scene>_<arm>_flow.npz`` (one float32 ``(H, W, 2)`` array per frame, keys ``t00000``,
+``t00001``...: the pixels moved from frame t to frame t+1, in target pixels; the last one points
+to the frame after the clip, as :class:`lab.video.Clip` flows do).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from lab.progress import progress
 
 NATIVE = "native"
 SEGMENT_FRAMES = 24
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed member dates: the same flows give the same file bytes
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,10 @@ def render_segment(segment: Segment) -> dict[str, bytes]:
                     frame = native.render_upscaled(scene, target, segment.source, segment.arm, seconds, seed=segment.seed + t)
                 writer.write(frame)
                 flow = np.asarray(scene.flow(target, seconds, (t + 1) / segment.fps), dtype=np.float32)
-                with npz.open(f"t{t:05d}.npy", "w") as member:
-                    np.save(member, flow)
+                member = io.BytesIO()
+                np.save(member, flow)
+                npz.writestr(zipfile.ZipInfo(f"t{t:05d}.npy", date_time=ZIP_DATE), member.getvalue(),
+                             compress_type=zipfile.ZIP_DEFLATED)
         return {"mp4": path.read_bytes(), "flow": flows.getvalue()}
 
 
@@ -132,26 +136,22 @@ def join_flows(parts: list[bytes], out: Path) -> Path:
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as merged:
         for data in parts:
             with zipfile.ZipFile(io.BytesIO(data)) as part:
-                for name in part.namelist():
-                    merged.writestr(name, part.read(name))
+                for info in part.infolist():
+                    merged.writestr(info, part.read(info.filename))
     tmp.replace(out)
     return out
 
 
-def _results(segments: list[Segment], scheduler: "str | None") -> Iterator[tuple[Segment, dict[str, bytes]]]:
-    if scheduler is None:
+def _results(segments: list[Segment], client: object) -> Iterator[tuple[Segment, dict[str, bytes]]]:
+    if client is None:
         for segment in segments:
             yield segment, render_segment(segment)
         return
-    from lab.cluster import connect, run_all
+    from lab.cluster import run_all
 
-    client = connect(scheduler)
-    try:
-        run = uuid.uuid4().hex[:8]
-        keys = [f"render-{run}-{s.clip}-{s.start}" for s in segments]
-        yield from run_all(client, _tagged, [(s,) for s in segments], keys=keys)
-    finally:
-        client.close()
+    run = uuid.uuid4().hex[:8]
+    keys = [f"render-{run}-{s.clip}-{s.start}" for s in segments]
+    yield from run_all(client, _tagged, [(s,) for s in segments], keys=keys)
 
 
 def _tagged(segment: Segment) -> tuple[Segment, dict[str, bytes]]:
@@ -168,13 +168,19 @@ def render_set(scenes: list[str], methods: list[str], target: str, source: str, 
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise LabError(f"--out {out} is a file; give a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".segments-", dir=out))
+    client = None
+    if scheduler is not None:
+        from lab.cluster import connect
+
+        client = connect(scheduler)  # before anything is written: a wrong address leaves no trace
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-segments-", dir=out.parent))  # beside --out, removed at the end
     flows: dict[str, dict[int, bytes]] = {}
     try:
-        for segment, files in progress(_results(segments, scheduler), total=len(segments), desc="rendering segments"):
+        for segment, files in progress(_results(segments, client), total=len(segments), desc="rendering segments"):
             (work / f"{segment.clip}-{segment.start:05d}.mp4").write_bytes(files["mp4"])
             flows.setdefault(segment.clip, {})[segment.start] = files["flow"]
+        out.mkdir(exist_ok=True)
         written = []
         for clip in dict.fromkeys(s.clip for s in segments):
             starts = sorted(flows[clip])
@@ -185,3 +191,5 @@ def render_set(scenes: list[str], methods: list[str], target: str, source: str, 
         return written
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if client is not None:
+            client.close()

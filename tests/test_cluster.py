@@ -109,6 +109,14 @@ def test_a_worker_killed_mid_run_loses_no_row(cluster, submissions, tmp_path):
     assert len(rows) == 2 + len(expected)  # header, POINTS POSSIBLE, one row per student
 
 
+@requires_sandbox
+def test_grading_with_an_unreachable_scheduler_leaves_no_gradebook(submissions, tmp_path):
+    built, folder, _ = submissions
+    with pytest.raises(LabError, match="cannot reach"):
+        gg.grade_folder(folder, built.bundle, tmp_path / "book.csv", scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "book.csv").exists()
+
+
 def test_render_set_on_the_cluster_equals_the_local_render(cluster, tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_SMOKE", "1")
     args = (["skin"], ["bicubic"], "64x36", "16x9", 5)
@@ -116,6 +124,9 @@ def test_render_set_on_the_cluster_equals_the_local_render(cluster, tmp_path, mo
     remote = render_set.render_set(*args, tmp_path / "remote", segment_frames=2, scheduler=cluster.scheduler_address)
     assert [p.name for p in local] == [p.name for p in remote] == ["skin_native.mp4", "skin_bicubic.mp4"]
     for a, b in zip(local, remote):
+        assert a.read_bytes() == b.read_bytes()  # the same segments, joined the same way
+        flow_name = a.stem + "_flow.npz"
+        assert a.with_name(flow_name).read_bytes() == b.with_name(flow_name).read_bytes()
         frames_a, frames_b = list(read_mp4(a)), list(read_mp4(b))
         assert len(frames_a) == len(frames_b) == 5
         assert all(np.array_equal(x, y) for x, y in zip(frames_a, frames_b))
@@ -155,9 +166,37 @@ def test_render_set_and_scheduler_errors(tmp_path):
         render_set.plan(["skin"], ["bicubic"], "64x36", "64x36", 2)
     with pytest.raises(LabError, match="frames must be"):
         render_set.plan(["skin"], ["bicubic"], "64x36", "16x9", 0)
-    from lab.cluster import connect
+    from lab.cluster import connect, scheduler_address
 
-    with pytest.raises(LabError, match="scheduler address"):
-        connect("localhost:8786")
+    assert scheduler_address("127.0.0.1:8786") == ("tcp://127.0.0.1:8786", "127.0.0.1", 8786)
+    with pytest.raises(LabError, match="speaks tcp://"):
+        scheduler_address("http://127.0.0.1:8786")
+    with pytest.raises(LabError, match="give the host and the port"):
+        scheduler_address("tcp://127.0.0.1")
     with pytest.raises(LabError, match="cannot reach the Dask scheduler"):
         connect("tcp://127.0.0.1:9", timeout=3)
+
+
+def test_connect_explains_a_wrong_port_and_a_cluster_without_workers():
+    import socket
+
+    from lab.cluster import connect
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()  # accepts, never speaks Dask: like the dashboard port or a web server
+    try:
+        with pytest.raises(LabError, match="no Dask scheduler answered"):
+            connect(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout=2)
+    finally:
+        server.close()
+    with LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None) as empty:
+        with pytest.raises(LabError, match="has no workers"):
+            connect(empty.scheduler_address, timeout=2)
+
+
+def test_a_wrong_scheduler_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_SMOKE", "1")
+    with pytest.raises(LabError, match="cannot reach"):
+        render_set.render_set(["skin"], [], "64x36", "16x9", 2, tmp_path / "set", scheduler="tcp://127.0.0.1:9")
+    assert sorted(tmp_path.iterdir()) == []

@@ -441,6 +441,11 @@ def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" =
     if not students:
         raise LabError(f"nothing to grade in {folder}: it holds no student files or folders")
     done, todo = _reuse_or_queue(students, read_gradebook(out, possible), possible, settings)
+    client = None
+    if scheduler is not None and todo:
+        from lab.cluster import connect
+
+        client = connect(scheduler)  # before the gradebook is touched: a wrong address changes nothing
 
     def save() -> None:
         write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), out)
@@ -451,10 +456,14 @@ def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" =
         done[result.student] = result
         save()
 
-    save()
     where = {student.id: (path, notes) for student, path, notes in todo}
-    for result in progress(_grade_all(todo, bundle, settings, jobs, scheduler), total=len(todo), desc="grading"):
-        finish(result, *where[result.student])
+    try:
+        save()
+        for result in progress(_grade_all(todo, bundle, settings, jobs, client), total=len(todo), desc="grading"):
+            finish(result, *where[result.student])
+    finally:
+        if client is not None:
+            client.close()
     return [done[k] for k in sorted(done)]
 
 
@@ -480,25 +489,21 @@ def _reuse_or_queue(students: list[Student], earlier: dict[str, SubmissionResult
 
 
 def _grade_all(todo: list[tuple[Student, Path, list[str]]], bundle: Path, settings: Settings, jobs: int,
-               scheduler: "str | None") -> Iterator[SubmissionResult]:
-    """Results in the order they finish: on this machine's job slots, or as tasks on a Dask cluster."""
-    if scheduler is not None:
-        from lab.cluster import connect, run_all
+               client: object = None) -> Iterator[SubmissionResult]:
+    """Results in the order they finish: on this machine's job slots, or as tasks through a Dask ``client``."""
+    if client is not None:
+        from lab.cluster import run_all
 
-        client = connect(scheduler)
-        try:
-            run = uuid.uuid4().hex[:8]
-            items = []
-            for student, path, _ in todo:
-                try:
-                    data = read_bytes(path)
-                except InvalidSubmission:
-                    data = b""  # unreadable here: graded as invalid on the worker
-                items.append((student.id, path.name, data))
-            yield from run_all(client, grade_bytes, items, keys=[f"grade-{run}-{s.id}" for s, _, _ in todo],
-                               shared={"bundle": bundle.read_bytes(), "settings": settings})
-        finally:
-            client.close()
+        run = uuid.uuid4().hex[:8]
+        items = []
+        for student, path, _ in todo:
+            try:
+                data = read_bytes(path)
+            except InvalidSubmission:
+                data = b""  # unreadable here: graded as invalid on the worker
+            items.append((student.id, path.name, data))
+        yield from run_all(client, grade_bytes, items, keys=[f"grade-{run}-{s.id}" for s, _, _ in todo],
+                           shared={"bundle": bundle.read_bytes(), "settings": settings})
         return
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(grade_submission, path, bundle, student=student.id, settings=settings)

@@ -27,10 +27,10 @@ from lab import scenes
 NATIVE, SOURCE, FRAMES = "960x540", "240x135", 4
 
 
-def _arms(name: str, detail: str = "target", **options: object) -> tuple[object, object]:
+def _arms(name: str, model: str = "sharp", **options: object) -> tuple[object, object]:
     scene = scenes.get(name, motion="subpixel", **options)
     nat = native.render_clip(scene, NATIVE, FRAMES, show_progress=False)
-    up = native.upscaled_clip(scene, NATIVE, SOURCE, "bicubic", FRAMES, show_progress=False, detail=detail)
+    up = native.upscaled_clip(scene, NATIVE, SOURCE, "bicubic", FRAMES, show_progress=False, source_model=model)
     return nat, up
 
 
@@ -46,7 +46,7 @@ def skin() -> tuple[object, object]:
 
 @pytest.fixture(scope="module")
 def skin_band_limited() -> tuple[object, object]:
-    return _arms("skin", detail="source")
+    return _arms("skin", model="soft")
 
 
 def test_zoneplate_native_has_less_flicker_and_more_detail(zoneplate: tuple[object, object]) -> None:

@@ -133,8 +133,9 @@ for name, clip in clips.items():
 # %%
 skin = scenes.get("skin", seed=1, motion="subpixel")
 skin_clips = {"native": native.render_clip(skin, size, n_frames),
-              "blurry source": native.upscaled_clip(skin, size, small, "bicubic", n_frames),
-              "sharp source": native.upscaled_clip(skin, size, small, "bicubic", n_frames, detail="target")}
+              "soft source": native.upscaled_clip(skin, size, small, "bicubic", n_frames, source_model="soft"),
+              "camera source": native.upscaled_clip(skin, size, small, "bicubic", n_frames),
+              "sharp source": native.upscaled_clip(skin, size, small, "bicubic", n_frames, source_model="sharp")}
 skin_clips = {name: clip.in_memory(name) for name, clip in skin_clips.items()}
 skin_warp = {name: metrics.warp_error(clip, flow="truth") for name, clip in skin_clips.items()}
 print(f"{'clip':>14} {'warp error (x10^-6)':>20} {'high-frequency share':>21}")

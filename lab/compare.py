@@ -229,6 +229,26 @@ class _Arm:
     reference: "_Arm | None"
     seconds_per_frame: float
     vmaf: dict[str, Any] = field(default_factory=dict)  # model -> VmafResult, measured once for both columns
+    warp: Any = None  # WarpError along the true motion, measured once for both flicker columns
+
+
+FLICKER_COLUMN = "flicker RMS (grey levels, true flow)"
+VISIBLE_COLUMN = "flicker vs visibility threshold"
+
+
+def _arm_warp(arm: _Arm) -> Any:
+    """The arm's warp error along the scene's true motion (measured once, kept)."""
+    if arm.warp is None:
+        fn = _metric("warp_error")
+        assert fn is not None
+        arm.warp = _quiet(fn, arm.clip, flow="truth")
+    return arm.warp
+
+
+def _visibility(arm: _Arm) -> str:
+    """"visible (3.8 levels)" or "below visibility (3.8 levels)": the RMS flicker against the threshold."""
+    w = _arm_warp(arm)
+    return f"{'visible' if w.visible else 'below visibility'} ({w.threshold_levels:.1f} levels)"
 
 
 def _arm_vmaf(arm: _Arm) -> dict[str, Any]:
@@ -282,9 +302,10 @@ def _columns(motion: str = "static") -> list[Column]:
         Column("VMAF NEG vs native", "vmaf_scores", lambda a: _arm_vmaf(a)["vmaf_v0.6.1neg"], needs_reference=True),
         Column("VBench flicker score", "vbench_flicker_score",
                lambda a: _quiet(m("vbench_flicker_score"), a.clip), needs_pairs=True, static_only=True),
-        # mean squared error on [0, 1] after warping along the true motion: tiny numbers, shown x1000
-        Column("warp error x1e3 (true flow)", "warp_error",
-               lambda a: 1e3 * float(_quiet(m("warp_error"), a.clip, flow="truth")), needs_pairs=True),
+        # RMS of the frame difference left after warping along the true motion, in 8-bit grey levels,
+        # next to the luminance visibility threshold (lab.metrics.visibility_threshold, Chou & Li 1995)
+        Column(FLICKER_COLUMN, "warp_error", lambda a: _arm_warp(a).rms_levels, needs_pairs=True),
+        Column(VISIBLE_COLUMN, "warp_error", _visibility, needs_pairs=True),
     ]
     return [c for c in specs if _metric(c.metric) is not None and (motion == "static" or not c.static_only)]
 
@@ -298,6 +319,8 @@ def _value(column: Column, arm: _Arm, frames: int) -> Any:
         value = column.compute(arm)
     except LabError:  # the metric does not apply here (e.g. a frame smaller than its patch)
         return "n/a"
+    if isinstance(value, str):
+        return value
     if hasattr(value, "mean") and not isinstance(value, (int, float, np.generic)):
         value = value.mean
     return float(value)

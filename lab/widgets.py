@@ -716,10 +716,10 @@ class _CurvePlot:
     """The per-frame curve figure rendered once; the current-frame marker is drawn onto the
     cached pixels, so moving through frames costs a line and a JPEG, not a matplotlib draw."""
 
-    def __init__(self, curves: dict[str, Sequence[float]], ylabel: str) -> None:
+    def __init__(self, curves: dict[str, Sequence[float]], ylabel: str, threshold: float | None = None) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        fig = viz.flicker_figure(curves, ylabel=ylabel, width_in=6.0)
+        fig = viz.flicker_figure(curves, ylabel=ylabel, width_in=6.0, threshold=threshold)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         self.pixels = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
@@ -757,8 +757,13 @@ def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
 
 
 class FlickerMeter(_Tool):
-    """Play a native and an upscaled clip in step, with a live per-frame warp-error curve
+    """Play a native and an upscaled clip in step, with a live per-frame flicker curve
     (current frame marked) and both clips' flicker heat maps.
+
+    Flicker is shown as a person reads it: the RMS difference between consecutive frames left
+    after motion compensation, in 8-bit grey levels, next to the visibility threshold of
+    :func:`lab.metrics.visibility_threshold`. ``source_model`` names how the small frames are
+    made (:data:`lab.native.SOURCE_MODELS`; "camera" by default).
 
     The Play button and the frame slider are linked kernel-side with ``widgets.link`` (the
     browser-side ``jslink`` is broken on Colab). Press 'Compute' to render both clips
@@ -780,6 +785,7 @@ class FlickerMeter(_Tool):
         seed: int = 0,
         flow: Any = "auto",
         width: int = 480,
+        source_model: str = "camera",
         clips: tuple[Any, Any] | None = None,
         background: bool = True,
         settle_s: float | None = 0.3,
@@ -813,6 +819,10 @@ class FlickerMeter(_Tool):
         self.motion = w.Dropdown(options=["pan", "subpixel", "zoom", "rotate", "shots", "static"], value=motion,
                                  description="motion", style=style)
         self.method = w.Dropdown(options=list(method_names or [method]), value=method, description="upscaler", style=style)
+        from lab.native import SOURCE_MODELS
+
+        self.source_model = w.Dropdown(options=list(SOURCE_MODELS), value=source_model, description="source",
+                                       style=style)
         self.compute_button = w.Button(description="Compute", button_style="primary", icon="play")
         self.compute_button.on_click(lambda _: self.compute())
         self.play = w.Play(value=0, min=0, max=1, step=1, interval=int(1000 / min(self.fps, 8)), description="play")
@@ -825,7 +835,11 @@ class FlickerMeter(_Tool):
         self.native_caption, self.upscaled_caption = w.HTML(value=""), w.HTML(value="")
         self.readout = w.HTML(value="")
         self.frame.observe(lambda _: self.update(), names="value")
-        controls = w.HBox([w.VBox([self.scene, self.motion]), w.VBox([self.method, self.compute_button])])
+        controls = w.HBox([w.VBox([self.scene, self.motion]), w.VBox([self.method, self.source_model]),
+                           self.compute_button])
+        if clips is not None:  # the dropdowns would name a scene that is not playing: say what is
+            names = " vs ".join(html.escape(getattr(c, "name", "") or role) for c, role in zip(clips, ("native", "upscaled")))
+            controls = w.HBox([w.HTML(value=f"measuring the clips you passed: <b>{names}</b>"), self.compute_button])
         frames = w.HBox([w.VBox([self.native_view.image, self.native_caption]),
                          w.VBox([self.upscaled_view.image, self.upscaled_caption])])
         self.ui = w.VBox([controls, self.status.ui, w.HBox([self.play, self.frame]), self.readout, frames,
@@ -847,7 +861,8 @@ class FlickerMeter(_Tool):
         scene = scenes.get(self.scene.value, seed=self.seed, motion=self.motion.value)
         nat = native.render_clip(scene, self.target_res, self.n_frames, fps=self.fps, show_progress=False)
         up = native.upscaled_clip(scene, self.target_res, self.source_res, self.method.value, self.n_frames,
-                                  fps=self.fps, seed=self.seed, show_progress=False)
+                                  fps=self.fps, seed=self.seed, show_progress=False,
+                                  source_model=self.source_model.value)
         return nat, up
 
     def compute(self) -> None:
@@ -877,7 +892,7 @@ class FlickerMeter(_Tool):
                 results[name] = metrics.warp_error(held, flow=self.flow)
                 heat[name] = metrics.flicker_heatmap(held, flow=self.flow)
                 done += 1
-            curves = {name: np.asarray(r.per_frame, np.float64) for name, r in results.items()}
+            curves = {name: np.asarray(r.per_frame_levels, np.float64) for name, r in results.items()}
             self.status.step(done, total + 2, "VMAF of the upscaled clip")
             return frames, results, curves, heat, _vmaf_note(frames[names[0]], frames[names[1]])
 
@@ -888,12 +903,13 @@ class FlickerMeter(_Tool):
         n = min(len(f) for f in self.frames.values())
         self.play.max = n - 1
         self.frame.max = n - 1
-        self._plot = _CurvePlot(self.curves, viz.WARP_LABEL)
+        threshold = min(float(getattr(r, "threshold_levels", 3.0)) for r in self.results.values())
+        self._plot = _CurvePlot(self.curves, viz.FLICKER_LABEL, threshold)
         heat_fig = viz.heatmap_figure(self.heatmaps, width_in=8.0)
         self.heat_view.show(_figure_pixels(heat_fig), sharp=True)
         summary = []
         for name, r in self.results.items():
-            summary.append(f"<b>{html.escape(name)}</b>: mean warp error {float(r.mean):.3g}"
+            summary.append(f"<b>{html.escape(name)}</b>: flicker {html.escape(r.verdict)}"
                            + ("" if getattr(r, "reliable", True) else f" <i>({html.escape(str(r.message))})</i>"))
         self.status.message.value = "; ".join(summary) + vmaf_note
         self.update(sharp=True)
@@ -910,9 +926,9 @@ class FlickerMeter(_Tool):
         self.curve_view.show(self._plot.at(pair), sharp=sharp)
         self.native_caption.value = f"<b>{html.escape(n_name)}</b> frame {t}"
         self.upscaled_caption.value = f"<b>{html.escape(u_name)}</b> frame {t}"
-        values = ", ".join(f"{html.escape(k)} {v[pair]:.3g}" for k, v in self.curves.items())
-        self.readout.value = (f"frame {t} at {t / self.fps:.3f} s; warp error (mean squared, [0, 1] scale) "
-                              f"of pair {pair} -> {pair + 1}: {values}")
+        values = ", ".join(f"{html.escape(k)} {v[pair]:.2f}" for k, v in self.curves.items())
+        self.readout.value = (f"frame {t} at {t / self.fps:.3f} s; flicker (RMS difference after motion "
+                              f"compensation, 8-bit grey levels) of pair {pair} -> {pair + 1}: {values}")
 
 
 # --- 5. cost explorer --------------------------------------------------------------------

@@ -294,7 +294,7 @@ def test_single_frame_and_no_video(fake_scenes, tmp_path):
     result = lab.compare.run(settings, tmp_path / "one", show_progress=False)
     names = {p.name for p in (tmp_path / "one").iterdir()}
     assert names == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
-    for column in ("VBench flicker score", "warp error x1e3 (true flow)"):
+    for column in ("VBench flicker score", lab.compare.FLICKER_COLUMN, lab.compare.VISIBLE_COLUMN):
         if column in result.columns:  # temporal metrics need two frames
             assert result.rows[0][column] == ""
 
@@ -429,8 +429,12 @@ def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
     import csv
 
     rows = list(csv.DictReader((out / "details.csv").open()))
-    column = next(c for c in rows[0] if c.startswith("warp error"))
-    assert float(rows[0][column]) < float(rows[1][column])
+    # flicker is read in 8-bit grey levels (RMS motion-compensated difference) against a visibility threshold
+    levels = [float(r["flicker RMS (grey levels, true flow)"]) for r in rows]
+    assert levels[0] < levels[1] and 0.0 < levels[0] < 255.0
+    verdicts = [r["flicker vs visibility threshold"] for r in rows]
+    assert all(v.startswith(("visible (", "below visibility (")) and v.endswith(" levels)") for v in verdicts), verdicts
+    assert "flicker RMS (grey levels" in done.stdout and not any("x1e3" in c for c in rows[0])
 
 
 @pytest.mark.parametrize(

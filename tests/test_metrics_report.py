@@ -50,6 +50,10 @@ def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
     for arm, frames in (("native", frames_n), ("candidate", frames_c)):
         want = metrics.warp_error(frames, flow=(2, 0))
         assert rep.value("warp_error", arm) == pytest.approx(want.mean, rel=1e-6, abs=1e-12)
+        # the flicker a person reads: the same residual as RMS 8-bit grey levels, against the threshold
+        assert rep.value("flicker_rms", arm) == pytest.approx(want.rms_levels, rel=1e-6)
+        verdict = next(r.detail for r in rep if r.metric == "flicker_rms" and r.arm == arm)
+        assert ("below visibility" if not want.visible else "visible") in verdict
         np.testing.assert_allclose(rep.warp_curves[arm], want.per_frame, rtol=1e-6, atol=1e-12)
         assert rep.value("vbench_flicker_score", arm) == pytest.approx(metrics.vbench_flicker_score(frames))
         hf = np.mean([metrics.high_frequency_share(f) for f in frames])
@@ -60,6 +64,8 @@ def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
         np.testing.assert_allclose(rep.spectra[arm].frequency, spectra[0].frequency)
         np.testing.assert_allclose(rep.spectra[arm].power, np.mean([s.power for s in spectra], axis=0), rtol=1e-6)
     assert rep.value("tof") == pytest.approx(metrics.tof(native, cand))
+    assert rep.value("visibility_threshold", "native") == pytest.approx(
+        metrics.visibility_threshold(float(cv2.cvtColor(frames_n[0], cv2.COLOR_RGB2GRAY).mean())))
     assert rep.value("waxiness") == pytest.approx(
         rep.value("high_frequency_share", "candidate") / rep.value("high_frequency_share", "native")
     )

@@ -21,6 +21,7 @@ from lab.metrics._common import (
     check_finite_scalar,
     clip_flow_fn,
     clip_shape,
+    gray8,
     iter_frames,
     to_unit,
 )
@@ -28,14 +29,18 @@ from lab.metrics.flow import make_source, periodic_share
 from lab.metrics.temporal import (
     MAX_MASKED,
     MIN_CONFIDENCE,
+    VISIBILITY_LEVELS,
     ConfidenceMeter,
     frame_mae,
     heat_to_levels,
     interpolation_flag,
     judge,
     masked_mean,
+    mse_to_levels,
     pair_residual,
     tof_pair,
+    visibility,
+    visibility_threshold,
 )
 from lab.optional import opencv
 from lab.progress import progress
@@ -70,7 +75,11 @@ class Report(list):
     Attributes
     ----------
     warp_curves : dict
-        arm -> per-pair warp error (ndarray, MSE on [0, 1]).
+        arm -> per-pair warp error (ndarray, MSE on [0, 1]); ``255 * sqrt`` of it is the RMS
+        flicker in 8-bit grey levels that the ``flicker_rms`` records and :func:`plot_report` show.
+    threshold_levels : float
+        Visibility threshold (8-bit levels, :func:`lab.metrics.temporal.visibility_threshold`)
+        for the first native frame's mean grey.
     masked_curve : ndarray
         Fraction of pixels masked per pair.
     psnr_curve : ndarray
@@ -93,6 +102,7 @@ class Report(list):
     message: str = ""
     cutoff: float = 0.125
     labels: dict = field(default_factory=dict)
+    threshold_levels: float = VISIBILITY_LEVELS
 
     def __post_init__(self) -> None:
         list.__init__(self)
@@ -241,6 +251,7 @@ def report(
     tofs: list[float] = []
     meter = ConfidenceMeter(interp)
     periodic = 0.0
+    threshold = VISIBILITY_LEVELS
 
     def add(arm: str, metric: str, value: float) -> None:
         per_arm[arm].setdefault(metric, []).append(float(value))
@@ -253,6 +264,8 @@ def report(
             if nat.shape != shape or cand.shape != shape:
                 raise LabError(f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}")
             cur = {"native": nat, "candidate": cand}
+            if t == 0:
+                threshold = visibility_threshold(float(gray8(nat).mean()))
             if vmaf_stream is not None:
                 vmaf_stream.add(to_uint8(nat), to_uint8(cand))
             # PSNR on BT.601 Y (float32 luma difference; the MSE is summed in float64)
@@ -338,9 +351,17 @@ def report(
     for arm in ARMS:
         out.append(Record("vbench_flicker_score", float((255.0 - mae[arm] / (n - 1)) / 255.0), "1", arm, True,
                           detail="static scenes only: motion counts as flicker"))
+    out.threshold_levels = threshold
+    for arm in ARMS:
+        levels = mse_to_levels(float(out.warp_curves[arm].mean()))
+        out.append(Record("flicker_rms", levels, "8-bit levels", arm, False, reliable,
+                          detail=f"RMS motion-compensated frame difference, flow={source.kind}; "
+                                 f"{visibility(levels, threshold)} (threshold {threshold:.1f} levels)"))
+    out.append(Record("visibility_threshold", threshold, "8-bit levels", "native", None,
+                      detail="luminance JND at the first native frame's mean grey (Chou & Li 1995)"))
     for arm in ARMS:
         out.append(Record("warp_error", float(out.warp_curves[arm].mean()), "MSE [0,1]", arm, False, reliable,
-                          detail=f"flow={source.kind}"))
+                          detail=f"flow={source.kind} (internal unit; flicker_rms is the same in grey levels)"))
         if heatmaps:
             out.append(Record("flicker_mean", float(out.heatmaps[arm].mean()), "8-bit levels", arm, False, reliable,
                               detail="mean of the motion-compensated temporal std map"))
@@ -404,10 +425,14 @@ def plot_report(rep: Report) -> Any:
     axes = fig.subplots(1, 2 + n_maps)
     ax = axes[0]
     for arm, curve in rep.warp_curves.items():
-        ax.plot(np.arange(len(curve)), curve, marker="o", ms=3, label=rep.labels.get(arm, arm))
+        ax.plot(np.arange(len(curve)), 255.0 * np.sqrt(np.maximum(curve, 0.0)), marker="o", ms=3,
+                label=rep.labels.get(arm, arm))
+    ax.axhline(rep.threshold_levels, color="k", ls="--", lw=0.8,
+               label=f"visibility threshold {rep.threshold_levels:.1f}")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("frame pair t -> t+1")
-    ax.set_ylabel("warp error (MSE, [0,1] units)")
-    ax.set_title(f"warp error, flow = {rep.flow_source}")
+    ax.set_ylabel("flicker: RMS difference after motion comp. (8-bit levels)")
+    ax.set_title(f"flicker, flow = {rep.flow_source}")
     if rep.flow_source == "dis" and len(rep.masked_curve):
         twin = ax.twinx()
         twin.plot(rep.masked_curve, color="gray", ls=":", label="masked fraction")

@@ -17,6 +17,22 @@ def smoke_mode() -> bool:
     return os.environ.get("LAB_SMOKE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+SMOKE_NOTE = (
+    "SMOKE MODE (LAB_SMOKE=1): thumbnail sizes and a few frames, so every cell runs in seconds. The numbers "
+    "below only show that the cells work; they are not measurements, and some directions the text describes "
+    "need the real sizes. Run without LAB_SMOKE to measure."
+)
+
+
+def smoke_note() -> str:
+    """:data:`SMOKE_NOTE` in smoke mode, else "": lessons print it above numbers that need real sizes.
+
+    >>> isinstance(smoke_note(), str)
+    True
+    """
+    return SMOKE_NOTE if smoke_mode() else ""
+
+
 def device() -> str:
     """"cuda" when a CUDA GPU is usable (and not overridden by ``LAB_DEVICE``), else "cpu"."""
     forced = os.environ.get("LAB_DEVICE", "").strip().lower()

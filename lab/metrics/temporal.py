@@ -8,7 +8,8 @@ How motion is handled (``flow=``): "truth" uses the clip's ground-truth motion `
 ``(dx, dy)`` is a known global motion in px/frame; "dis" estimates it with OpenCV DIS optical
 flow (on the ``reference`` clip when given), masks pixels that fail the forward-backward check
 and reports how much was masked and how well the flow explains the reference's motion. Estimated
-flow can invert a ranking on fine periodic detail (aperture problem), so results computed with it
+flow can invert a ranking on fine or periodic detail (a periodic pattern's motion is ambiguous by
+whole periods, and along an edge only the motion across it is visible), so results computed with it
 carry ``reliable`` and ``message``: never print a confident ranking when ``reliable`` is False.
 """
 
@@ -81,6 +82,30 @@ def mse_to_levels(mse: float) -> float:
 def visibility(levels: float, threshold: float = VISIBILITY_LEVELS) -> str:
     """"visible" when an RMS flicker of ``levels`` (8-bit) reaches ``threshold``, else "below visibility"."""
     return "visible" if levels >= threshold else "below visibility"
+
+
+def flicker_table(results: dict[str, Any], detail: dict[str, float] | None = None) -> str:
+    """A text table of flicker results by clip name: RMS grey levels, threshold, verdict.
+
+    ``results`` maps a name to a :class:`WarpError`; ``detail`` optionally maps the same names
+    to a high-frequency share (shown as a percentage), so flicker is read next to detail.
+
+    >>> still = [np.full((8, 8, 3), 80, np.uint8)] * 3
+    >>> print(flicker_table({"still": warp_error(still, flow=(0, 0), show_progress=False)}))
+    clip                flicker (grey levels RMS)   threshold   verdict
+    still                                    0.00         6.5   below visibility
+    """
+    head = f"{'clip':<18}{'flicker (grey levels RMS)':>27}{'threshold':>12}   verdict"
+    if detail is not None:
+        head += f"{'':<10}{'high-frequency share':>22}"
+    lines = [head]
+    for name, w in results.items():
+        verdict = visibility(w.rms_levels, w.threshold_levels)
+        line = f"{name:<18}{w.rms_levels:>27.2f}{w.threshold_levels:>12.1f}   {verdict}"
+        if detail is not None and name in detail:
+            line = f"{line:<79}{detail[name]:>13.2%}"
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 @dataclass

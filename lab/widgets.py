@@ -273,6 +273,10 @@ class Compare(_Tool):
     (for your own frames or tests). After each render the listeners added with
     :meth:`on_render` are called (the loupe and the wipe use this).
 
+    ``source_model`` (a dropdown) names how the low-res frame is made
+    (:data:`lab.native.SOURCE_MODELS`). ``scene_options`` are options of the first scene (for
+    example ``{"k": 540.0}``, the zone plate's chirp rate), used while that scene is selected.
+
     >>> c = Compare("skin", target="256x144", source="64x36", methods=["bicubic"], background=False)  # doctest: +SKIP
     >>> [r.key.method for r in c.renders]                                                               # doctest: +SKIP
     ['native', 'bicubic']
@@ -288,6 +292,8 @@ class Compare(_Tool):
         seed: int = 0,
         t: float = 0.0,
         motion: str = "static",
+        source_model: str = "camera",
+        scene_options: "dict | None" = None,
         panel_width: int = 288,
         cache: RenderCache | None = None,
         renderer: Callable[[RenderKey], np.ndarray] | None = None,
@@ -346,6 +352,11 @@ class Compare(_Tool):
         self.source = w.Dropdown(options=options, value=src_value, description="source", style=style)
         self.methods = w.SelectMultiple(options=method_names, value=tuple(methods), description="upscalers",
                                         rows=min(6, max(3, len(method_names))), style=style)
+        from lab.native import SOURCE_MODELS, check_source_model
+
+        self.source_model = w.Dropdown(options=list(SOURCE_MODELS), value=check_source_model(source_model),
+                                       description="source is", style=style)
+        self.scene_options = {scene: dict(scene_options or {})}
         self.seed = w.IntText(value=int(seed), description="seed", style=style, layout=w.Layout(width="160px"))
         self.t = w.BoundedFloatText(value=float(t), min=0.0, max=600.0, step=1 / 24, description="t (s)", style=style,
                                     layout=w.Layout(width="160px"))
@@ -356,7 +367,7 @@ class Compare(_Tool):
         self.panels.add_class("lab-compare-panels")
         controls = w.HBox([
             w.VBox([self.scene, self.motion, self.target, self.source]),
-            self.methods,
+            w.VBox([self.methods, self.source_model]),
             w.VBox([self.seed, self.t, self.render_button]),
         ])
         self.ui = w.VBox([controls, self.status.ui, self.panels])
@@ -369,10 +380,12 @@ class Compare(_Tool):
     # -- parameters -> keys -> renders
     def keys(self) -> list[RenderKey]:
         """The render keys the current control values ask for: native first, then each upscaler."""
-        common = dict(seed=int(self.seed.value), t=float(self.t.value), motion=str(self.motion.value))
+        common = dict(seed=int(self.seed.value), t=float(self.t.value), motion=str(self.motion.value),
+                      options=self.scene_options.get(self.scene.value))
         out = [RenderKey.make(self.scene.value, self.target.value, **common)]
         for m in self.methods.value:
-            out.append(RenderKey.make(self.scene.value, self.target.value, method=m, source=self.source.value, **common))
+            out.append(RenderKey.make(self.scene.value, self.target.value, method=m, source=self.source.value,
+                                      source_model=str(self.source_model.value), **common))
         return out
 
     def _on_target(self, change: dict) -> None:
@@ -533,14 +546,6 @@ class Loupe(_Tool):
             self.panels.children = []
             return
         height, width = compare.renders[0].frame.shape[:2]
-        self._quiet = True
-        try:
-            first = self.x.max <= 1
-            self.x.max, self.y.max = width - 1, height - 1
-            if first:
-                self.x.value, self.y.value = width // 2, height // 2
-        finally:
-            self._quiet = False
         native = next((r.frame for r in compare.renders if r.key.method == NATIVE), compare.renders[0].frame)
         others = {r.key.method: r.frame for r in compare.renders if r.key.method != NATIVE}
         box = max(4, self.loupe_size // int(self.zoom.value))
@@ -548,6 +553,16 @@ class Loupe(_Tool):
         if signature != self._regions_of:  # a full-frame search: only when the renders change
             self._regions = viz.interesting_regions(native, others, box=(box, box))
             self._regions_of = signature
+        self._quiet = True
+        try:
+            first = self.x.max <= 1
+            self.x.max, self.y.max = width - 1, height - 1
+            if first:  # open where the first upscaler differs most from native: there is something to see
+                start = next((xy for name, xy in self._regions.items() if name.startswith("biggest error")),
+                             (width // 2, height // 2))
+                self.x.value, self.y.value = start
+        finally:
+            self._quiet = False
         self.jump.options = [("jump to...", "")] + [(name, name) for name in self._regions]
         self.jump.value = ""
         self.views = [ImageView(settle_s=self.settle_s, css_class="lab-loupe-image") for _ in compare.renders]
@@ -599,7 +614,7 @@ class Loupe(_Tool):
             caption.value = text
         self.box, self.crops, self.metrics = box, crops, metrics
         x0, y0, x1, y1 = box
-        self.info.value = (f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px: {x1 - x0}x{y1 - y0} source pixels "
+        self.info.value = (f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px: {x1 - x0}x{y1 - y0} target pixels "
                            f"shown at {zoom}x; metrics over {crop.shape[1]}x{crop.shape[0]} px")
         self.compare.box = box
         self.compare.redraw(sharp=sharp)
@@ -620,9 +635,9 @@ class Loupe(_Tool):
 class Wipe(_Tool):
     """A slider that wipes between the native render and one upscaled render at the same crop.
 
-    Given a :class:`Loupe`, the wipe shows the loupe's crop magnified (nearest neighbour, whole
-    pixel blocks) to about ``width`` px; given a :class:`Compare`, the whole frame shrunk to
-    ``width`` px. ``position`` (0-1) is the
+    Given a :class:`Loupe`, the wipe shows the loupe's crop at the loupe's zoom (nearest
+    neighbour, whole pixel blocks), so both say the same magnification; given a
+    :class:`Compare`, the whole frame shrunk to ``width`` px (area averaging). ``position`` (0-1) is the
     fraction of the width showing the native render.
     """
 
@@ -672,7 +687,7 @@ class Wipe(_Tool):
         a, b = native.frame, other.frame
         if self.loupe is not None and self.loupe.box is not None:
             x0, y0, x1, y1 = self.loupe.box
-            zoom = max(1, self.width // max(x1 - x0, 1))  # whole-pixel blocks filling the wipe width
+            zoom = int(self.loupe.zoom.value)  # the loupe's magnification: one zoom on screen, not two
             grid = bool(self.loupe.grid.value)
             a, b = (viz.magnify(f[y0:y1, x0:x1], zoom, grid=grid) for f in (a, b))
             where = f"crop x {x0}-{x1 - 1}, y {y0}-{y1 - 1} px at {zoom}x"

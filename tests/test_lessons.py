@@ -114,6 +114,8 @@ def test_parse_source_reads_header_and_cells(tmp_path):
         ("# lesson: 1\n# title: x\n# %% [markdown]\nnot a comment\n", "markdown lines"),
         ("# lesson: 1\n# title: x\n# %%\n\n# %%\nx = 1\n", "empty code cell"),
         ("lesson = 1\n# %%\nx = 1\n", "header lines"),
+        # prose that lost its '# %% [markdown]' marker ships as comments inside a code cell
+        ("# lesson: 1\n# title: x\n# %%\nx = 1\n\n# ## A heading\n# and its text\n", "heading in a code cell"),
     ],
 )
 def test_parse_source_rejects_malformed_sources(tmp_path, text, message):

@@ -469,3 +469,27 @@ def test_bad_settings_are_reported_in_the_widget():
     c.source.value = "64x36"
     c.render()
     assert "panels" in c.status.message.value
+
+
+def test_loupe_opens_where_the_upscale_differs_and_wipe_uses_its_zoom():
+    """Lesson 1's explorer opened where all panels were identical; the loupe now opens at the
+    first upscaler's biggest error, and the wipe beside it shows the loupe's zoom, not its own."""
+    lp = make_loupe(grid=False)
+    assert (lp.x.value, lp.y.value) == lp._regions["biggest error: bicubic"] != lp._regions["centre"]
+    assert "target pixels" in lp.info.value and "source pixels" not in lp.info.value
+    wp = widgets.Wipe(lp, width=640, settle_s=None)
+    assert f"at {lp.zoom.value}x" in wp.caption.value
+
+
+def test_compare_passes_scene_options_and_the_source_model():
+    seen = []
+
+    def spy(key):
+        seen.append(key)
+        return render(key)
+
+    c = make_compare(renderer=spy, scene_options={"k": 72.0}, source_model="sharp")
+    assert all(dict(key.options) == {"k": 72.0} for key in seen)
+    assert [key.source_model for key in seen if key.method != "native"] == ["sharp", "sharp"]
+    assert "(sharp source)" in c.renders[1].key.label
+    assert c.source_model.value == "sharp" and c.source_model.options == ("camera", "sharp", "soft")

@@ -114,6 +114,14 @@ def test_plot_report_has_labelled_axes(clips: tuple[Clip, Clip]) -> None:
     for ax in main_axes:
         assert ax.get_xlabel() and ax.get_ylabel()
     assert "cycles/pixel" in fig.axes[1].get_xlabel() or any("cycles/pixel" in a.get_xlabel() for a in fig.axes)
+    # flicker in grey levels with the threshold, and text readable once a notebook shrinks the figure
+    # to a ~9-inch column: at least 9 pt at that width (the figure was 16.8 in wide with 8-10 pt text)
+    assert "8-bit levels" in fig.axes[0].get_ylabel()
+    assert any(line.get_label().startswith("visibility threshold") for line in fig.axes[0].get_lines())
+    shrink = 9.0 / fig.get_figwidth()
+    sizes = [t.get_fontsize() for ax in main_axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label)]
+    sizes += [t.get_fontsize() for ax in main_axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert min(sizes) * shrink >= 6.5, (min(sizes), fig.get_figwidth())
     with pytest.raises(LabTypeError):
         metrics.plot_report([1, 2])
 

@@ -415,13 +415,21 @@ def plot_report(rep: Report) -> Any:
     >>> len(fig.axes) >= 3
     True
     """
-    from matplotlib.figure import Figure
+    import matplotlib
 
     if not isinstance(rep, Report):
         raise LabTypeError(f"plot_report needs the Report returned by report(), got {type(rep).__name__}")
+    # readable when a notebook shrinks the figure to its column: 11 pt text on 3.4-inch panels
+    with matplotlib.rc_context({"font.size": 11, "axes.titlesize": 11, "legend.fontsize": 10}):
+        return _plot_report(rep)
+
+
+def _plot_report(rep: Report) -> Any:
+    from matplotlib.figure import Figure
+
     n_maps = len(rep.heatmaps)
     # a bare Figure (not pyplot): returning it from a notebook cell shows it once
-    fig = Figure(figsize=(4.2 * (2 + n_maps), 3.8), layout="constrained")
+    fig = Figure(figsize=(3.4 * (2 + n_maps), 3.6), layout="constrained")
     axes = fig.subplots(1, 2 + n_maps)
     ax = axes[0]
     for arm, curve in rep.warp_curves.items():
@@ -439,7 +447,7 @@ def plot_report(rep: Report) -> Any:
         twin.set_ylabel("masked fraction of pixels")
         twin.set_xlabel(ax.get_xlabel())  # hidden (shared x), set for completeness
         twin.set_ylim(0, 1)
-    ax.legend(fontsize=8)
+    ax.legend()
     ax = axes[1]
     for arm, spec in rep.spectra.items():
         ax.plot(spec.frequency, spec.log_power, label=rep.labels.get(arm, arm))
@@ -447,7 +455,7 @@ def plot_report(rep: Report) -> Any:
     ax.set_xlabel("spatial frequency (cycles/pixel)")
     ax.set_ylabel("log10 power (luma)")
     ax.set_title("radial power spectrum")
-    ax.legend(fontsize=8)
+    ax.legend()
     if rep.heatmaps:
         vmax = max(float(np.percentile(m, 99.5)) for m in rep.heatmaps.values()) or 1.0
         for ax, (arm, heat) in zip(axes[2:], rep.heatmaps.items()):
@@ -456,5 +464,5 @@ def plot_report(rep: Report) -> Any:
             ax.set_xlabel("x (pixels)")
             ax.set_ylabel("y (pixels)")
         fig.colorbar(im, ax=list(axes[2:]), label="temporal std after motion comp. (8-bit levels)")
-    fig.suptitle(rep.message, fontsize=8, color="black" if rep.reliable else "red", wrap=True)
+    fig.suptitle(rep.message, fontsize=10, color="black" if rep.reliable else "red", wrap=True)
     return fig

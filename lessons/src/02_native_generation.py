@@ -98,13 +98,14 @@ viz.loupe_figure({"anti-aliased render": native.render(fabric, tier.source),
 # ## What each pixel costs
 #
 # Native rendering does work for every pixel, so its time grows with the pixel count. We
-# time a render at each size (median of 3 runs) and divide by the number of pixels.
+# time a render at each size (one untimed warm-up, then the median of 3 runs, with the
+# spread between the fastest and slowest run) and divide by the number of pixels.
 
 # %%
 for r in sizes:
-    seconds = cost.time_call(lambda: native.render(scene, r), repeats=3)
-    print(f"{r.width:>5}x{r.height:<5} {r.megapixels:6.3f} MP   {seconds * 1e3:8.1f} ms"
-          f"   {seconds / r.pixels * 1e9:7.1f} ns per pixel")
+    timing = cost.time_calls(lambda: native.render(scene, r), repeats=3, warmup=1)
+    print(f"{r.width:>5}x{r.height:<5} {r.megapixels:6.3f} MP   {timing}"
+          f"   {timing.median / r.pixels * 1e9:7.1f} ns per pixel")
 
 # %% [markdown]
 # On an idle machine the time per pixel settles into a narrow range once frames are large

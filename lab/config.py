@@ -24,13 +24,10 @@ SMOKE_NOTE = (
 )
 
 
-def smoke_note() -> str:
-    """:data:`SMOKE_NOTE` in smoke mode, else "": lessons print it above numbers that need real sizes.
-
-    >>> isinstance(smoke_note(), str)
-    True
-    """
-    return SMOKE_NOTE if smoke_mode() else ""
+def show_smoke_note() -> None:
+    """Print :data:`SMOKE_NOTE` in smoke mode (nothing otherwise): lessons call it above their numbers."""
+    if smoke_mode():
+        print(SMOKE_NOTE)
 
 
 def device() -> str:

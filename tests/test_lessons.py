@@ -209,3 +209,18 @@ def test_percent_source_docstring_and_marker_errors(tmp_path):
         percent_source.read(src, required=("title",))
     header, cells = percent_source.read(src, required=("title",), kinds=("code", "markdown", "raw"))
     assert header == {"title": "x"} and cells == [("raw", "text")]
+
+
+def test_smoke_mode_says_its_numbers_are_not_measurements(monkeypatch, capsys):
+    """In smoke mode some directions differ from the text (thumbnail sizes); every lesson that
+    prints measurements says so, and outside smoke mode it prints nothing."""
+    from lab import config
+
+    for path in sorted((ROOT / "lessons" / "src").glob("0[1-9]_*.py")):
+        assert "config.show_smoke_note()" in path.read_text(encoding="utf-8"), path.name
+    monkeypatch.delenv("LAB_SMOKE", raising=False)
+    config.show_smoke_note()
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("LAB_SMOKE", "1")
+    config.show_smoke_note()
+    assert "not measurements" in capsys.readouterr().out

@@ -25,6 +25,7 @@ from lab.errors import MemoryBudgetError
 
 tier = config.tier()
 print(f"tier: {tier.name}, native {tier.target}, source {tier.source}")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Counting pixels

@@ -24,6 +24,7 @@ from lab import checks, config, cost, native, resolution, scenes, upscale, viz, 
 
 tier = config.tier()
 print(f"tier: {tier.name} on {config.device()}: native {tier.target}")
+config.show_smoke_note()
 print("scenes:", ", ".join(scenes.names()))
 
 # %% [markdown]

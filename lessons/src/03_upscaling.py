@@ -28,6 +28,7 @@ from lab import checks, config, metrics, native, scenes, upscale, viz, widgets
 
 tier = config.tier()
 print(f"tier: {tier.name}: {tier.source} -> {tier.target} (x{tier.factor})")
+config.show_smoke_note()
 print("classical:", upscale.methods("classical"))
 print("learned:  ", upscale.methods("learned"))
 print("generative:", upscale.methods("generative"))

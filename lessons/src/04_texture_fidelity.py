@@ -27,7 +27,7 @@ from lab import checks, config, metrics, native, scenes, upscale, viz, widgets
 tier = config.tier()
 methods = ["bicubic", "lanczos", "realesrgan-x4", "learned-sr"]
 print(f"tier: {tier.name}: native {tier.target}, source {tier.source}; upscalers: {methods}")
-print(config.smoke_note())
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Skin and fabric, both ways

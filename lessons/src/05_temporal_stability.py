@@ -33,7 +33,7 @@ n_frames = min(tier.frames, 12)
 generative = upscale.methods("generative")
 print(f"clips of {n_frames} frames at {size}, upscaled from {small} (x{tier.factor})")
 print("generative upscalers:", generative)
-print(config.smoke_note())
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Sub-pixel camera motion

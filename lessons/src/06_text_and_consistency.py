@@ -26,6 +26,7 @@ from lab import checks, config, metrics, native, scenes, upscale, viz, widgets
 tier = config.tier()
 methods = ["bicubic", "lanczos", "realesrgan-x4", "learned-sr"]
 print(f"tier: {tier.name}: native {tier.target}, source {tier.source} (x{tier.factor})")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Sharpness of an edge: MTF50

@@ -80,7 +80,7 @@ print(f"a 4K frame (8.3 MP) would take ~{law.predict(3840 * 2160):.0f} s on this
 if law.r2 < 0.9 or b_high - b_low > 0.3:
     print(f"warning: the fit explains {law.r2:.0%} of the variation and the exponent ranges over {b_high - b_low:.2f}; "
           "other work on this machine disturbed the timings, so the extrapolation is unreliable. Run the cell again.")
-print(config.smoke_note())
+config.show_smoke_note()
 
 # %% [markdown]
 # On an idle machine the exponent comes out close to 1 (twice the pixels, about twice the

@@ -25,6 +25,7 @@ from lab import checks, config, cost, resolution, viz, widgets
 
 tier = config.tier()
 print(f"tier: {tier.name} on {config.device()}")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Measuring

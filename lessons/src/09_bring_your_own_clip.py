@@ -31,6 +31,7 @@ from lab import checks, config, metrics, native, scenes, upscale, video, viz, wi
 tier = config.tier()
 workdir = Path(tempfile.mkdtemp())
 print(f"tier: {tier.name}; scratch folder for example files: {workdir}")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Your clip

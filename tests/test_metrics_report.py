@@ -82,6 +82,7 @@ def test_report_records_table_and_summary(clips: tuple[Clip, Clip]) -> None:
     assert {"metric", "value", "unit", "arm", "higher_is_better", "reliable", "detail"} <= set(rows[0])
     assert {r["arm"] for r in rows} == {"native", "candidate", "flow"}
     assert "warp_error" in rep.summary() and "dB" in rep.summary()
+    assert "8-bit grey levels): native" in rep.summary() and "visibility threshold" in rep.summary()
     import pandas as pd
     frame = rep.to_pandas()
     assert isinstance(frame, pd.DataFrame) and len(frame) == len(rep)

@@ -136,6 +136,11 @@ class Report(list):
         for r in self:
             flag = "" if r.reliable else "  (UNRELIABLE)"
             lines.append(f"{r.metric:<24}{r.arm:<11}{r.value:>14.6g}  {r.unit}{flag}")
+        flicker = {r.arm: r.value for r in self if r.metric == "flicker_rms"}
+        if flicker:
+            lines.append("flicker (RMS motion-compensated difference, 8-bit grey levels): " + ", ".join(
+                f"{arm} {value:.2f} ({visibility(value, self.threshold_levels)})" for arm, value in flicker.items())
+                + f"; visibility threshold {self.threshold_levels:.1f} levels (Chou & Li 1995)")
         lines.append(self.message)
         return "\n".join(lines)
 

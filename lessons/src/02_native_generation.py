@@ -103,17 +103,23 @@ viz.loupe_figure({"anti-aliased render": native.render(fabric, tier.source),
 # spread between the fastest and slowest run) and divide by the number of pixels.
 
 # %%
+render_timings = {}
 for r in sizes:
     timing = cost.time_calls(lambda: native.render(scene, r), repeats=3, warmup=1)
+    render_timings[r] = timing
     print(f"{r.width:>5}x{r.height:<5} {r.megapixels:6.3f} MP   {timing}"
           f"   {timing.median / r.pixels * 1e9:7.1f} ns per pixel")
+largest = sizes[-1]
+for r in sizes[:-1]:
+    print(f"{largest.width}x{largest.height} has {largest.pixels / r.pixels:.0f}x the pixels of {r.width}x{r.height} "
+          f"and took {render_timings[largest].median / render_timings[r].median:.1f}x the time")
 
 # %% [markdown]
 # On an idle machine the time per pixel settles into a narrow range once frames are large
 # enough that fixed per-call costs (setting up the scene's tables, launching the work) stop
-# mattering, so the total grows roughly linearly with pixels: a 4K frame costs about 4x a
-# 1080p frame and 16x a 540p frame. The smallest frame usually costs the most *per pixel*
-# because of those fixed costs. On a shared or busy machine (a laptop running other work,
+# mattering, so the total grows roughly linearly with pixels: 4x the pixels, close to 4x the
+# time (the last lines compare them). The smallest frame usually costs the most *per pixel*
+# because of those fixed costs, so its time ratio falls short of its pixel ratio. On a shared or busy machine (a laptop running other work,
 # a free cloud runtime) single timings jump around: run the cell again and compare. Lesson
 # 8 measures more sizes and fits the scaling law properly.
 

@@ -10,6 +10,11 @@ draws finer detail than its pixels hold. Frames are computed in float32 with tor
 CPU or a CUDA GPU (the same numbers within 1e-4) and in horizontal bands when the memory guard says the
 whole frame's float32 intermediates would not fit. At rest a frame is uint8 (H, W, 3).
 
+The upscaled arm starts from a small frame made by a named source model
+(:data:`SOURCE_MODELS`, :func:`render_source`): ``camera`` by default (what a camera of that
+size records, an area downscale of a 4x finer render), ``sharp`` (it aliases) or ``soft``
+(this module's own band-limited render at the small size, blurrier than a camera).
+
 >>> from lab import scenes, native
 >>> frame = native.render(scenes.get("skin"), "160x90")
 >>> frame.shape, frame.dtype

@@ -98,7 +98,7 @@ print(f"steadiest: {steadier}; native {zone_warp['native'].rms_levels:.2f} level
       f"{zone_warp['bicubic (sharp)'].rms_levels:.2f}, camera source + bicubic {zone_warp['bicubic (camera)'].rms_levels:.2f}")
 
 # %% [markdown]
-# With the point-sampled (`sharp`) source the upscaled clips shimmer several times more than
+# With the point-sampled (`sharp`) source the upscaled clips shimmer far more than
 # native: the small grid aliased the outer rings into false patterns, and those false
 # patterns do not move with the scene, they crawl as the sampling positions shift. Upscaling
 # keeps the crawl and makes it bigger. The heat maps show where: everywhere outside the
@@ -266,7 +266,7 @@ for name, clip in zone_clips.items():
 # flicker. On the moving zone plate the score counts the *motion* as flicker, and ranks the
 # native clip *worst*: its sharp rings change the most between frames simply because they
 # move, while the upscales' blurrier rings change less, even where, along the true motion,
-# the upscale from the point-sampled source flickers several times more. Use the VBench score
+# the upscale from the point-sampled source flickers far more. Use the VBench score
 # only on static shots; use a motion-compensated warp error otherwise.
 
 # %% [markdown]

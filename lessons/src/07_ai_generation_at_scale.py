@@ -77,16 +77,23 @@ for side in sides:
 law, (b_low, b_high) = cost.fit_timings([s * s for s in sides], timings)
 print(f"fit: time ~ {law}; exponent {law.b:.2f} (5-95% range over the repeats {b_low:.2f}-{b_high:.2f})")
 print(f"a 4K frame (8.3 MP) would take ~{law.predict(3840 * 2160):.0f} s on this device for {gen_steps} steps (extrapolated)")
+growth = ("about in proportion to the pixel count" if abs(law.b - 1.0) <= 0.1 else
+          "faster than the pixel count: larger frames cost more per pixel" if law.b > 1.0 else
+          "more slowly than the pixel count: fixed per-step costs still weigh at these sizes")
+print(f"time grows {growth}")
 if law.r2 < 0.9 or b_high - b_low > 0.3:
     print(f"warning: the fit explains {law.r2:.0%} of the variation and the exponent ranges over {b_high - b_low:.2f}; "
           "other work on this machine disturbed the timings, so the extrapolation is unreliable. Run the cell again.")
 config.show_smoke_note()
 
 # %% [markdown]
-# On an idle machine the exponent comes out close to 1 (twice the pixels, about twice the
-# time), a little below 1 at the smallest sizes where fixed per-step costs still matter; a
-# low R² or a wide exponent range means other work disturbed the timings. Extrapolated to 4K, even this tiny model
-# needs minutes per frame on a CPU, and production video models have thousands of times
+# An exponent of 1 means a constant cost per pixel (twice the pixels, twice the time).
+# Below 1, fixed per-step costs still matter at the smallest sizes; above 1, larger frames
+# cost more per pixel, for example when the network's intermediate images no longer fit the
+# processor's caches (on a shared 2-core CPU we measured 1.39, range 1.22-1.45). The line under the
+# timings says which holds on your machine; a low R² or a wide exponent range means other
+# work disturbed the timings. Extrapolated to 4K, even this tiny model needs minutes per
+# frame on a CPU, and production video models have thousands of times
 # more parameters and run dozens of steps per frame. That is why generators produce at low
 # resolution and upscale, and why the upscaler's quality matters so much.
 

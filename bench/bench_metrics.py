@@ -11,17 +11,14 @@ Three measurements, as the metrics issue asks:
    (target: ratio <= 1.0).
 3. Peak memory of ``report`` on a 240-frame 4K pair read from mp4 (written with
    ``lab.video.write_mp4``), measured as the max RSS of a fresh subprocess (target: < 1.5 GB).
-4. ``--part headline`` (not in ``all``): the course's headline at full size, native 3840x2160
-   against 960x540 + bicubic x4, sub-pixel motion, true flow, for each texture scene and the
-   zone plate, with the small frame band-limited to itself (``detail="source"``) and drawing
-   the 4K detail (``detail="target"``): warp error and high-frequency share of each arm.
+The headline (native versus upscaled, per scene and source model, at both tiers) has its own
+script: ``bench/bench_headline.py``.
 
 Usage::
 
     python bench/bench_metrics.py                 # everything (several minutes on 2 cores)
     python bench/bench_metrics.py --part report --frames 24
     python bench/bench_metrics.py --part memory --mem-frames 60
-    python bench/bench_metrics.py --part headline --headline-frames 4
 """
 
 from __future__ import annotations
@@ -166,30 +163,9 @@ def bench_memory(n: int, flow: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def bench_headline(n: int) -> list[tuple[str, str, str]]:
-    from lab import native, scenes
-
-    rows = []
-    for name in ("skin", "foliage", "fabric", "zoneplate"):
-        scene = scenes.get(name, motion="subpixel")
-        nat = native.render_clip(scene, "3840x2160", n, show_progress=False)
-        w_nat = metrics.warp_error(nat, flow="truth", show_progress=False).mean
-        hf_nat = metrics.high_frequency_share(nat.frame(0))
-        for detail in native.DETAILS:
-            up = native.upscaled_clip(scene, "3840x2160", "960x540", "bicubic", n, show_progress=False, detail=detail)
-            w_up = metrics.warp_error(up, flow="truth", show_progress=False).mean
-            hf_up = metrics.high_frequency_share(up.frame(0))
-            verdict = "native steadier" if w_nat < w_up else "upscaled steadier"
-            rows.append((f"{name}: 4K native vs 540p (detail={detail}) + bicubic, warp error",
-                         f"{w_nat:.2e} vs {w_up:.2e} ({w_up / w_nat:.1f}x)",
-                         f"{verdict}; high-frequency share {hf_nat:.3f} vs {hf_up:.4f}"))
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["all", "report", "ssim", "memory", "headline"], default="all")
-    parser.add_argument("--headline-frames", type=int, default=4, help="frames of each 4K headline clip")
+    parser.add_argument("--part", choices=["all", "report", "ssim", "memory"], default="all")
     parser.add_argument("--frames", type=int, default=48, help="frames of the 1080p report clips")
     parser.add_argument("--mem-frames", type=int, default=240, help="frames of the 4K mp4 clips")
     parser.add_argument("--mem-flow", choices=["dis", "global"], default="dis")
@@ -202,8 +178,6 @@ def main() -> None:
         rows += bench_report(args.frames)
     if args.part in ("all", "memory"):
         rows += bench_memory(args.mem_frames, args.mem_flow)
-    if args.part == "headline":
-        rows += bench_headline(args.headline_frames)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average at start {load:.1f}, OpenCV {cv2.__version__}, numpy {np.__version__}")
     print("| measurement | result | target / note |")

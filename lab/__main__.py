@@ -106,7 +106,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     )
     print(
         f"{settings.scene}: native {settings.resolution} vs {settings.method} from {settings.source}"
-        f"{' drawing the target detail' if settings.source_detail == 'target' else ''} "
+        f" ({settings.source_detail} source) "
         f"(x{settings.factor:g}), {settings.frames} frames at {settings.fps:g} fps, motion {settings.motion}",
         file=sys.stderr,
     )
@@ -156,6 +156,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m lab``."""
     from lab import compare
+    from lab import native as native_models
 
     parser = argparse.ArgumentParser(
         prog="python -m lab",
@@ -197,9 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zoom", type=int, default=4, help="nearest-neighbour enlargement of the crops; default %(default)s")
     p.add_argument("--region", default="detail", choices=compare.REGIONS,
                    help="where to cut the zoom crops: the most detailed native region, or the centre; default %(default)s")
-    p.add_argument("--source-detail", default="source",
-                   help="detail the low-res frame draws, source or target: its own (band-limited, blurry, steady) or the target's "
-                        "(point-sampled: aliases and shimmers, like a sharp low-res generator); default %(default)s")
+    p.add_argument("--source-detail", default=native_models.DEFAULT_SOURCE_MODEL,
+                   help="how the low-res frame is made: " + "; ".join(f"{k}: {v}" for k, v in native_models.SOURCE_MODELS.items())
+                        + "; default %(default)s")
     p.add_argument("--out", default="compare-out", help="output folder (created; files in it are replaced); default %(default)s")
     p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -729,6 +729,33 @@ def check_choice(answer: Any, options: Iterable[str], *, name: str = "choice", s
     return _report(name, False, f"{answer!r} is not one of the options", hint, show=show)
 
 
+def check_measured_choice(
+    answer: Any, expected: str, options: Iterable[str], *, name: str = "choice", why: str = "", show: bool = True
+) -> CheckResult:
+    """Check a choice against the answer the lesson's own measurement gives (``expected``).
+
+    Unlike :func:`check_choice`, which checks only the form, this says whether the answer is
+    right, and ``why`` (the measurement, e.g. "MTF50: bicubic 0.09, lanczos 0.10 cycles/px")
+    tells the student what to look at when it is not.
+
+    >>> bool(check_measured_choice("lanczos", "lanczos", ["bicubic", "lanczos"], show=False))
+    True
+    >>> check_measured_choice("bicubic", "lanczos", ["bicubic", "lanczos"], why="MTF50 0.09 vs 0.10", show=False).message
+    "'bicubic' is not what the measurement above says"
+    """
+    opts = [str(o) for o in options]
+    if str(expected) not in opts:
+        raise LabError(f"expected {expected!r} must be one of the options {opts}")
+    form = check_choice(answer, opts, name=name, show=False)
+    if not form:
+        return _report(name, False, form.message, form.hint, show=show)
+    if answer.strip().lower() == str(expected).lower():
+        return _report(name, True, f"{answer.strip()!r} is what the measurement says" + (f" ({why})." if why else "."),
+                       show=show)
+    return _report(name, False, f"{answer.strip()!r} is not what the measurement above says",
+                   f"look again at the numbers: {why}" if why else "look again at the numbers above", show=show)
+
+
 def check_in_range(
     value: Any, low: float, high: float, *, name: str = "value", unit: str = "", show: bool = True
 ) -> CheckResult:

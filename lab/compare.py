@@ -79,7 +79,7 @@ class CompareSettings:
     zoom: int = 4
     video: bool = True
     region: str = "detail"
-    source_detail: str = "source"
+    source_detail: str = "camera"
 
     @property
     def factor(self) -> float:
@@ -102,14 +102,15 @@ class CompareSettings:
         zoom: int = 4,
         video: bool = True,
         region: str = "detail",
-        source_detail: str = "source",
+        source_detail: str = "camera",
         check_names: bool = True,
     ) -> "CompareSettings":
         """Check every setting and return them; raises :class:`LabError` naming the bad one.
 
-        ``source`` defaults to the target divided by 4. ``source_detail`` is "source" (the low-res
-        render band-limits to its own grid) or "target" (it draws the target's detail, which
-        aliases; see :func:`lab.native.upscaled_clip`). ``check_names=False`` skips looking the
+        ``source`` defaults to the target divided by 4. ``source_detail`` names the source model
+        of the low-res frame (:data:`lab.native.SOURCE_MODELS`): "camera" (default: what a camera
+        at that size records, an ideal area downscale), "sharp" (it draws the target's detail and
+        aliases) or "soft" (over-smoothed); see :func:`lab.native.render_source`. ``check_names=False`` skips looking the
         scene and method up in their registries (for callers that have done it already).
 
         >>> CompareSettings.make(resolution="4k", source="540p").factor
@@ -158,10 +159,10 @@ class CompareSettings:
         method = method.strip().lower()
         if region not in REGIONS:
             raise choice_error("crop region", region, REGIONS)
-        from lab.native import DETAILS
+        from lab.native import SOURCE_MODELS
 
-        if source_detail not in DETAILS:
-            raise choice_error("source detail", source_detail, DETAILS)
+        if source_detail not in SOURCE_MODELS:
+            raise choice_error("source detail", source_detail, list(SOURCE_MODELS))
         if check_names:
             from lab import scenes, upscale
 
@@ -228,6 +229,26 @@ class _Arm:
     reference: "_Arm | None"
     seconds_per_frame: float
     vmaf: dict[str, Any] = field(default_factory=dict)  # model -> VmafResult, measured once for both columns
+    warp: Any = None  # WarpError along the true motion, measured once for both flicker columns
+
+
+FLICKER_COLUMN = "flicker RMS (grey levels, true flow)"
+VISIBLE_COLUMN = "flicker vs visibility threshold"
+
+
+def _arm_warp(arm: _Arm) -> Any:
+    """The arm's warp error along the scene's true motion (measured once, kept)."""
+    if arm.warp is None:
+        fn = _metric("warp_error")
+        assert fn is not None
+        arm.warp = _quiet(fn, arm.clip, flow="truth")
+    return arm.warp
+
+
+def _visibility(arm: _Arm) -> str:
+    """"visible (3.8 levels)" or "below visibility (3.8 levels)": the RMS flicker against the threshold."""
+    w = _arm_warp(arm)
+    return f"{'visible' if w.visible else 'below visibility'} ({w.threshold_levels:.1f} levels)"
 
 
 def _arm_vmaf(arm: _Arm) -> dict[str, Any]:
@@ -281,9 +302,10 @@ def _columns(motion: str = "static") -> list[Column]:
         Column("VMAF NEG vs native", "vmaf_scores", lambda a: _arm_vmaf(a)["vmaf_v0.6.1neg"], needs_reference=True),
         Column("VBench flicker score", "vbench_flicker_score",
                lambda a: _quiet(m("vbench_flicker_score"), a.clip), needs_pairs=True, static_only=True),
-        # mean squared error on [0, 1] after warping along the true motion: tiny numbers, shown x1000
-        Column("warp error x1e3 (true flow)", "warp_error",
-               lambda a: 1e3 * float(_quiet(m("warp_error"), a.clip, flow="truth")), needs_pairs=True),
+        # RMS of the frame difference left after warping along the true motion, in 8-bit grey levels,
+        # next to the luminance visibility threshold (lab.metrics.visibility_threshold, Chou & Li 1995)
+        Column(FLICKER_COLUMN, "warp_error", lambda a: _arm_warp(a).rms_levels, needs_pairs=True),
+        Column(VISIBLE_COLUMN, "warp_error", _visibility, needs_pairs=True),
     ]
     return [c for c in specs if _metric(c.metric) is not None and (motion == "static" or not c.static_only)]
 
@@ -297,6 +319,8 @@ def _value(column: Column, arm: _Arm, frames: int) -> Any:
         value = column.compute(arm)
     except LabError:  # the metric does not apply here (e.g. a frame smaller than its patch)
         return "n/a"
+    if isinstance(value, str):
+        return value
     if hasattr(value, "mean") and not isinstance(value, (int, float, np.generic)):
         value = value.mean
     return float(value)
@@ -590,7 +614,7 @@ def run(
     # one progress bar (ours) for both arms
     native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps, show_progress=False)
     upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed,
-                                         show_progress=False, detail=s.source_detail)
+                                         show_progress=False, source_model=s.source_detail)
     try:
         return _render_and_write(s, scene, native_clip, upscaled_clip, out, start, show_progress)
     except OSError as err:  # a full disk, a folder removed underneath: the staging folder is gone already
@@ -632,7 +656,7 @@ def _render_and_write(
             files["upscaled_mp4"] = out / "upscaled.mp4"
 
         # images: full first frames, matched nearest-neighbour zoom crops, a labelled side-by-side
-        source_first = native.render(scene, s.source, 0.0, detail=native.low_res_detail(s.source_detail, s.resolution))
+        source_first = native.render_source(scene, s.source, 0.0, model=s.source_detail, target=s.resolution)
         side = min(s.crop, s.resolution.width, s.resolution.height)
         box = crop_box(s.resolution, s.crop, detail_centre(firsts[0], side) if s.region == "detail" else None)
         sx, sy = s.source.width / s.resolution.width, s.source.height / s.resolution.height
@@ -670,8 +694,7 @@ def _render_and_write(
 
         native_arm = _Arm(f"native {s.resolution.width}x{s.resolution.height}", kept(native_clip, 0), firsts[0],
                           None, native_seconds / s.frames)
-        sharp = " (target detail)" if s.source_detail == "target" else ""
-        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height}{sharp}", kept(upscaled_clip, 1),
+        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height} {s.source_detail}", kept(upscaled_clip, 1),
                             firsts[1], native_arm, upscaled_seconds / s.frames)
         columns = _columns(s.motion)
         header = ["arm", "render ms/frame", *(c.title for c in columns)]

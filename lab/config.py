@@ -17,6 +17,19 @@ def smoke_mode() -> bool:
     return os.environ.get("LAB_SMOKE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+SMOKE_NOTE = (
+    "SMOKE MODE (LAB_SMOKE=1): thumbnail sizes and a few frames, so every cell runs in seconds. The numbers "
+    "below only show that the cells work; they are not measurements, and some directions the text describes "
+    "need the real sizes. Run without LAB_SMOKE to measure."
+)
+
+
+def show_smoke_note() -> None:
+    """Print :data:`SMOKE_NOTE` in smoke mode (nothing otherwise): lessons call it above their numbers."""
+    if smoke_mode():
+        print(SMOKE_NOTE)
+
+
 def device() -> str:
     """"cuda" when a CUDA GPU is usable (and not overridden by ``LAB_DEVICE``), else "cpu"."""
     forced = os.environ.get("LAB_DEVICE", "").strip().lower()

@@ -48,6 +48,7 @@ class CostPoint:
     seconds: float
     peak_bytes: int
     source: str = ""
+    spread: float = 0.0  # (slowest - fastest) / median of the repeats
 
     @property
     def pixels(self) -> int:
@@ -166,16 +167,16 @@ class CostReport:
 
     def table(self) -> str:
         """A plain-text table of every point plus the 4K estimate of each mode."""
-        lines = [f"{'mode':<9} {'size':>10} {'Mpx':>7} {'time':>10} {'peak mem':>10}  note"]
+        lines = [f"{'mode':<9} {'size':>10} {'Mpx':>7} {'time':>10} {'spread':>7} {'peak mem':>10}  note"]
         for mode in MODES:
             for p in self.of(mode):
                 note = f"from {p.source}" if p.source else ""
                 lines.append(f"{mode:<9} {p.width:>5}x{p.height:<4} {p.pixels / 1e6:7.3f} "
-                             f"{p.seconds * 1e3:8.1f} ms {p.peak_bytes / 2**20:7.1f} MiB  {note}")
+                             f"{p.seconds * 1e3:8.1f} ms {p.spread:7.0%} {p.peak_bytes / 2**20:7.1f} MiB  {note}")
             if mode in self.fits:
                 est = self.at(mode)
                 tag = "measured" if est.measured else f"extrapolated, time ~ {self.fits[mode]}"
-                lines.append(f"{mode:<9} {'4K':>10} {UHD.pixels / 1e6:7.3f} {est.seconds * 1e3:8.1f} ms "
+                lines.append(f"{mode:<9} {'4K':>10} {UHD.pixels / 1e6:7.3f} {est.seconds * 1e3:8.1f} ms {'':>7} "
                              f"{est.peak_bytes / 2**20:7.1f} MiB  {tag}")
         return "\n".join(lines)
 
@@ -271,15 +272,65 @@ def peak_memory(fn: Callable[[], object], *, device: str = "cpu") -> tuple[int, 
     return int(max(traced_peak, peak_rss[0] - base, 0)), "tracemalloc+rss"
 
 
-def time_call(fn: Callable[[], object], *, repeats: int = 3, device: str = "cpu") -> float:
-    """Median wall time of ``repeats`` calls of ``fn`` in seconds (CUDA work synchronised)."""
-    if repeats < 1:
+@dataclass(frozen=True)
+class Timing:
+    """Wall times (s) of repeated calls: ``median``, ``best``, ``worst`` and the relative ``spread``.
+
+    >>> t = Timing((0.10, 0.12, 0.11))
+    >>> t.median, round(t.spread, 3)
+    (0.11, 0.182)
+    """
+
+    times: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """Median of the repeats (s): the number to fit and to compare."""
+        return float(statistics.median(self.times))
+
+    @property
+    def best(self) -> float:
+        """Fastest repeat (s)."""
+        return float(min(self.times))
+
+    @property
+    def worst(self) -> float:
+        """Slowest repeat (s)."""
+        return float(max(self.times))
+
+    @property
+    def spread(self) -> float:
+        """(worst - best) / median: 0 for perfectly repeatable timings, 0.5 when they vary by half."""
+        return (self.worst - self.best) / self.median if self.median > 0 else 0.0
+
+    def __str__(self) -> str:
+        return (f"{format_seconds_plain(self.median)} median of {len(self.times)} "
+                f"({format_seconds_plain(self.best)}-{format_seconds_plain(self.worst)}, spread {self.spread:.0%})")
+
+
+def format_seconds_plain(seconds: float) -> str:
+    """'12.3 ms' or '1.23 s'."""
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
+
+
+def time_calls(fn: Callable[[], object], *, repeats: int = 3, warmup: int = 1, device: str = "cpu") -> Timing:
+    """Time ``repeats`` calls of ``fn`` after ``warmup`` untimed ones (CUDA work synchronised).
+
+    The untimed calls absorb first-call costs (imports, memory the allocator has not yet
+    reserved, caches, kernel compilation), which otherwise make the smallest size look the
+    slowest and bend a fitted scaling law.
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
         raise LabError(f"repeats must be >= 1, got {repeats}")
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise LabError(f"warmup must be >= 0 untimed calls, got {warmup}")
     sync = None
     if device == "cuda":
         import torch
 
         sync = torch.cuda.synchronize
+    for _ in range(warmup):
+        fn()
     times = []
     for _ in range(repeats):
         if sync:
@@ -289,7 +340,36 @@ def time_call(fn: Callable[[], object], *, repeats: int = 3, device: str = "cpu"
         if sync:
             sync()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return Timing(tuple(times))
+
+
+def time_call(fn: Callable[[], object], *, repeats: int = 3, device: str = "cpu", warmup: int = 0) -> float:
+    """Median wall time of ``repeats`` calls of ``fn`` in seconds (see :func:`time_calls`)."""
+    return time_calls(fn, repeats=repeats, warmup=warmup, device=device).median
+
+
+def fit_timings(pixels: Sequence[float], timings: Sequence[Timing], *, resamples: int = 400,
+                seed: int = 0) -> tuple[PowerLaw, tuple[float, float]]:
+    """A power law fitted to the median timings, and the 5-95 % range of its exponent.
+
+    The range comes from refitting with one repeat drawn at random per size, ``resamples``
+    times (a bootstrap over the repeats): narrow when the timings repeat, wide when the
+    machine was busy. Quote the exponent with it.
+
+    >>> law, (lo, hi) = fit_timings([100, 400], [Timing((1.0, 1.0)), Timing((4.0, 4.0))])
+    >>> round(law.b, 6), round(lo, 6), round(hi, 6)
+    (1.0, 1.0, 1.0)
+    """
+    if len(pixels) != len(timings):
+        raise LabError(f"one timing per size: got {len(pixels)} sizes and {len(timings)} timings")
+    law = fit_power_law(pixels, [t.median for t in timings])
+    rng = np.random.default_rng(seed)
+    exponents = []
+    for _ in range(int(resamples)):
+        draw = [t.times[rng.integers(len(t.times))] for t in timings]
+        exponents.append(fit_power_law(pixels, draw).b)
+    lo, hi = np.percentile(exponents, [5, 95])
+    return law, (float(lo), float(hi))
 
 
 def measure(
@@ -308,7 +388,8 @@ def measure(
     """Measure native vs low-res + upscale render cost at ``sizes`` on this device.
 
     For each output size S: time ``native.render(scene, S)`` and
-    ``native.render_upscaled(scene, S, S / factor, method)`` (median of ``repeats``), then run
+    ``native.render_upscaled(scene, S, S / factor, method, source_model="soft")`` (median of
+    ``repeats``), then run
     each once more under :func:`peak_memory`. ``cancel()`` is checked between measurements and
     raises :class:`lab.render_cache.Cancelled` when it returns True; ``on_step(done, total, text)``
     reports progress to a widget.
@@ -338,7 +419,11 @@ def measure(
     def call(mode: str, res: Resolution, src: Resolution | None) -> Callable[[], object]:
         if mode == "native":
             return lambda: native.render(scene_obj, res, 0.0, device=dev)
-        return lambda: native.render_upscaled(scene_obj, res, src, method, 0.0, seed=seed, device=dev)
+        # a renderer at the small size does the small size's work: its own band-limited render
+        # ("soft"). The default "camera" model simulates a sensor's area integration by rendering
+        # 4x finer, work a real camera does for free, so it is not what the upscale path costs.
+        return lambda: native.render_upscaled(scene_obj, res, src, method, 0.0, seed=seed, device=dev,
+                                              source_model="soft")
 
     # warm up both paths at the smallest size (imports, kernel caches, first-call overheads)
     call("native", targets[0], None)()
@@ -351,9 +436,10 @@ def measure(
         if on_step is not None:
             on_step(i, len(jobs), f"{mode} {res.width}x{res.height}")
         fn = call(mode, res, src)
-        seconds = time_call(fn, repeats=repeats, device=dev)
+        timing = time_calls(fn, repeats=repeats, warmup=0, device=dev)  # warmed up above
         peak, note = peak_memory(fn, device=dev)
-        points.append(CostPoint(mode, res.width, res.height, seconds, peak, f"{src.width}x{src.height}" if src else ""))
+        points.append(CostPoint(mode, res.width, res.height, timing.median, peak, f"{src.width}x{src.height}" if src else "",
+                                timing.spread))
     if on_step is not None:
         on_step(len(jobs), len(jobs), "done")
     return CostReport(points, dev, method, int(factor), scene, memory_note=note)

@@ -10,6 +10,11 @@ draws finer detail than its pixels hold. Frames are computed in float32 with tor
 CPU or a CUDA GPU (the same numbers within 1e-4) and in horizontal bands when the memory guard says the
 whole frame's float32 intermediates would not fit. At rest a frame is uint8 (H, W, 3).
 
+The upscaled arm starts from a small frame made by a named source model
+(:data:`SOURCE_MODELS`, :func:`render_source`): ``camera`` by default (what a camera of that
+size records, an area downscale of a 4x finer render), ``sharp`` (it aliases) or ``soft``
+(this module's own band-limited render at the small size, blurrier than a camera).
+
 >>> from lab import scenes, native
 >>> frame = native.render(scenes.get("skin"), "160x90")
 >>> frame.shape, frame.dtype
@@ -325,14 +330,84 @@ def render_clip(
     )
 
 
-DETAILS = ("source", "target")
+SOURCE_MODELS = {
+    "camera": (
+        "a camera at the source size: each pixel integrates the light falling on its square area "
+        "(rendered 4x finer, then averaged), as an ideal area downscale of the native frame would hold"
+    ),
+    "sharp": (
+        "a generator that draws the target's detail on its small grid without filtering it: the "
+        "point samples alias, and the false patterns shimmer under motion"
+    ),
+    "soft": (
+        "a renderer that band-limits to its own grid with a wide safety margin: detail within about an "
+        "octave of the source's Nyquist limit fades out, so it is blurrier than a camera"
+    ),
+}
+DEFAULT_SOURCE_MODEL = "camera"
+CAMERA_SUPERSAMPLE = 4  # camera pixels are averaged over 4 x 4 point samples of the 4x finer grid
 
 
-def low_res_detail(detail: str, target: str | Resolution) -> Resolution | None:
-    """The ``detail=`` of the low-res render of an upscaled arm: None for "source", the target grid for "target"."""
-    if detail not in DETAILS:
-        raise choice_error("detail", detail, list(DETAILS))
-    return parse(target) if detail == "target" else None
+def check_source_model(model: object) -> str:
+    """Return ``model`` if it names a source model, else raise an error listing :data:`SOURCE_MODELS`."""
+    if not isinstance(model, str) or model not in SOURCE_MODELS:
+        raise choice_error("source model", model, list(SOURCE_MODELS))
+    return model
+
+
+def _camera_frame(scene: Scene, res: Resolution, t: float, device: str | None, threads: int | None) -> np.ndarray:
+    """Box-filter ``CAMERA_SUPERSAMPLE``-times finer renders band by band: uint8 (H, W, 3)."""
+    k = CAMERA_SUPERSAMPLE
+    fine = Resolution(res.width * k, res.height * k)
+    rows = plan_bands(scene, fine)[0]
+    band_rows = max(k, (rows[1] - rows[0]) // k * k)
+    out = np.empty(res.shape, np.uint8)
+    for r0, r1, band in _shaded_bands(scene, fine, t, device, band_rows, threads):
+        c, h, w = band.shape
+        pooled = band.reshape(c, h // k, k, w // k, k).mean(dim=(2, 4))
+        out[r0 // k : r1 // k] = _to_uint8(pooled)
+    return out
+
+
+def render_source(
+    scene: Scene,
+    source: str | Resolution,
+    t: float = 0.0,
+    *,
+    model: str = DEFAULT_SOURCE_MODEL,
+    target: str | Resolution | None = None,
+    device: str | None = None,
+    threads: int | None = None,
+) -> np.ndarray:
+    """The small frame an upscaled arm starts from, under a named source model: uint8 (H, W, 3).
+
+    ``model`` (see :data:`SOURCE_MODELS`):
+
+    * ``"camera"`` (default): what a camera with square pixels at ``source`` records. Each
+      pixel is the mean of 4 x 4 samples of the scene rendered on a 4x finer grid, so at an
+      upscale factor of 4 it is the ``cv2.INTER_AREA`` downscale of the native frame. This is
+      the fair comparison: the upscaler gets all the detail the small grid can hold.
+    * ``"sharp"``: the small grid point-samples the detail of ``target`` (required), as a
+      renderer without mip-maps or a generator sharper than its pixels: it aliases.
+    * ``"soft"``: the scene band-limited to the small grid by its own anti-aliasing, which
+      fades detail out well below the Nyquist limit: an over-smoothed source.
+
+    >>> from lab import scenes
+    >>> render_source(scenes.get("skin"), "32x18").shape
+    (18, 32, 3)
+    """
+    scene = _scene(scene)
+    model = check_source_model(model)
+    src = parse(source)
+    guard_frame(src, "uint8")
+    if model == "camera":
+        return _camera_frame(scene, src, check_time(t), device, threads)
+    if model == "sharp":
+        if target is None:
+            raise LabError("source model 'sharp' draws the target's detail, so it needs the target resolution: "
+                           "pass target=, e.g. target='3840x2160'")
+        return render(scene, src, t, device=device, threads=threads, detail=parse(target))
+    return render(scene, src, t, device=device, threads=threads)
 
 
 def render_upscaled(
@@ -344,14 +419,14 @@ def render_upscaled(
     *,
     seed: int | None = None,
     device: str | None = None,
-    detail: str = "source",
+    source_model: str = DEFAULT_SOURCE_MODEL,
 ) -> np.ndarray:
     """Render ``scene`` at ``source`` then upscale it to ``target`` with ``method``: uint8 (H, W, 3).
 
     The comparison partner of :func:`render` at ``target``: same content, same camera, but
-    the detail above the source's Nyquist limit was never rendered (``detail="source"``: an
-    ideal low-res render, blurry and steady) or was point-sampled by the low-res grid
-    (``detail="target"``: the source draws the target's detail, which aliases and shimmers).
+    the small frame holds only what ``source_model`` gives it (see :func:`render_source`):
+    "camera" (default, an ideal camera or area downscale at the source size), "sharp" (it
+    draws the target's detail and aliases) or "soft" (over-smoothed).
 
     >>> from lab import scenes
     >>> render_upscaled(scenes.get("skin"), "128x72", "32x18").shape
@@ -363,7 +438,8 @@ def render_upscaled(
     scene = _scene(scene)
     tgt, src = parse(target), parse(source)
     get_method(method)  # unknown methods fail before rendering
-    low = render(scene, src, t, device=device, detail=low_res_detail(detail, tgt))
+    check_source_model(source_model)
+    low = render_source(scene, src, t, model=source_model, target=tgt, device=device)
     return upscale(low, method, size=tgt, seed=seed)
 
 
@@ -378,13 +454,13 @@ def upscaled_clip(
     seed: int | None = None,
     device: str | None = None,
     show_progress: bool = True,
-    detail: str = "source",
+    source_model: str = DEFAULT_SOURCE_MODEL,
 ) -> Clip:
     """A lazy clip rendered at ``source`` and upscaled to ``target``, with the exact flow at ``target``.
 
     With a ``seed``, frame t is upscaled with seed ``seed + t`` (a stochastic upscaler draws
     fresh noise every frame, as a per-frame generator would); without one, ``seed=None``.
-    ``detail`` is "source" or "target", as in :func:`render_upscaled`.
+    ``source_model`` names how the small frames are made, as in :func:`render_source`.
 
     >>> from lab import scenes
     >>> clip = upscaled_clip(scenes.get("skin"), "128x72", "32x18", "bicubic", 2, show_progress=False)
@@ -399,19 +475,20 @@ def upscaled_clip(
     n = _n_frames(n_frames)
     fps = _fps(fps)
     get_method(method)
+    model = check_source_model(source_model)
     dev = _device(device)
-    low_detail = low_res_detail(detail, tgt)
 
     def frame(t: int) -> np.ndarray:
-        low = render(scene, src, t / fps, device=dev, detail=low_detail)
+        low = render_source(scene, src, t / fps, model=model, target=tgt, device=dev)
         return upscale(low, method, size=tgt, seed=None if seed is None else seed + t)
 
+    tag = "" if model == DEFAULT_SOURCE_MODEL else f" ({model} source)"
     return Clip(
         frame,
         n,
         tgt,
         fps,
         flow=_flow_fn(scene, tgt, fps),
-        name=f"{scene.name} {src.width}x{src.height}{' (target detail)' if low_detail else ''} {method} to {tgt.width}x{tgt.height}",
-        iterate=_streamed(frame, n, f"rendering {scene.name} {src.width}x{src.height} + {method}", show_progress),
+        name=f"{scene.name} {src.width}x{src.height}{tag} {method} to {tgt.width}x{tgt.height}",
+        iterate=_streamed(frame, n, f"rendering {scene.name} {src.width}x{src.height} ({model}) + {method}", show_progress),
     )

@@ -24,6 +24,7 @@ from lab.errors import LabError
 MARKERS = {"code": "", "markdown": "[markdown]", "raw": "[raw]"}  # cell kind -> text after '# %%'
 _CELL = re.compile(r"^# %%(?P<rest>.*)$")
 _HEADER = re.compile(r"^# (?P<key>[a-z_]+):\s*(?P<value>.*)$")
+_HEADING = re.compile(r"^# #{1,6} \S")  # '# ## Title': a markdown heading written as a comment
 
 
 def read(
@@ -67,6 +68,11 @@ def read(
         else:
             if kind not in (None, "code") and line.strip() and not line.startswith("#"):
                 raise LabError(f"{path.name}:{number}: {kind} lines must start with '#', got {line!r}")
+            if kind == "code" and _HEADING.match(line):
+                raise LabError(
+                    f"{path.name}:{number}: a markdown heading in a code cell ({line.strip()!r}) would show as a "
+                    "comment; start a markdown cell with '# %% [markdown]' above it"
+                )
             body.append(line)
     if kind is not None:
         cells.append(_finish(path, kind, body))

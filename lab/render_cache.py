@@ -35,7 +35,9 @@ class RenderKey:
 
     ``width``/``height`` are the output (target) size in pixels; ``source_width``/
     ``source_height`` the low-res size rendered before upscaling (0 for native);
-    ``t`` is scene time in seconds; ``seed`` seeds both the scene and a stochastic upscaler.
+    ``t`` is scene time in seconds; ``seed`` seeds both the scene and a stochastic upscaler;
+    ``source_model`` names how the low-res frame is made (:data:`lab.native.SOURCE_MODELS`);
+    ``options`` are scene options as sorted (name, value) pairs, e.g. ``(("k", 540.0),)``.
 
     >>> RenderKey("zoneplate", 256, 144).label
     'native 256x144'
@@ -50,6 +52,8 @@ class RenderKey:
     seed: int = 0
     t: float = 0.0
     motion: str = "static"
+    source_model: str = "camera"
+    options: tuple = ()
 
     @classmethod
     def make(
@@ -62,6 +66,8 @@ class RenderKey:
         seed: int = 0,
         t: float = 0.0,
         motion: str = "static",
+        source_model: str = "camera",
+        options: "dict | None" = None,
     ) -> "RenderKey":
         """Build a key from resolution specs ("4k", "960x540", a Resolution...).
 
@@ -86,7 +92,9 @@ class RenderKey:
         if not np.isfinite(t):
             raise LabError(f"time t must be a finite number of seconds, got {t!r}")
         # round time to the microsecond so 0.1 + 0.2 and 0.3 share one cache entry
-        return cls(scene, tgt.width, tgt.height, method, sw, sh, int(seed), round(float(t), 6), motion)
+        opts = tuple(sorted((str(k), v) for k, v in (options or {}).items()))
+        model = source_model if method != NATIVE else "camera"
+        return cls(scene, tgt.width, tgt.height, method, sw, sh, int(seed), round(float(t), 6), motion, model, opts)
 
     @property
     def target(self) -> Resolution:
@@ -103,7 +111,8 @@ class RenderKey:
         """Short human label: 'native 3840x2160' or 'bicubic 960x540 -> 3840x2160'."""
         if self.method == NATIVE:
             return f"native {self.width}x{self.height}"
-        return f"{self.method} {self.source_width}x{self.source_height} -> {self.width}x{self.height}"
+        model = "" if self.source_model == "camera" else f" ({self.source_model} source)"
+        return f"{self.method} {self.source_width}x{self.source_height}{model} -> {self.width}x{self.height}"
 
 
 @dataclass(frozen=True)
@@ -234,10 +243,11 @@ def render_frame(key: RenderKey) -> np.ndarray:
     """
     from lab import native, scenes
 
-    scene = scenes.get(key.scene, seed=key.seed, motion=key.motion)
+    scene = scenes.get(key.scene, seed=key.seed, motion=key.motion, **dict(key.options))
     if key.method == NATIVE:
         return native.render(scene, key.target, t=key.t)
-    return native.render_upscaled(scene, key.target, key.source, method=key.method, t=key.t, seed=key.seed)
+    return native.render_upscaled(scene, key.target, key.source, method=key.method, t=key.t, seed=key.seed,
+                                  source_model=key.source_model)
 
 
 def render(

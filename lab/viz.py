@@ -60,6 +60,7 @@ _CYCLE = ["#d62728", "#17becf", "#bcbd22", "#e377c2", "#7f7f7f", "#393b79", "#63
 LOUPE_COLOR = (255, 40, 40)  # RGB of the rectangle marking the loupe on thumbnails
 GRID_SHADE = 0.55  # pixel-grid lines darken the pixel under them to this fraction
 WARP_LABEL = "warp error (mean squared, [0, 1] scale)"  # lab.metrics.warp_error units
+FLICKER_LABEL = "flicker: RMS difference after\nmotion compensation (8-bit levels)"  # WarpError.rms_levels
 HEAT_LABEL = "flicker σ per pixel (8-bit levels)"  # lab.metrics.flicker_heatmap units
 METRIC_MIN = 16  # detail metrics of a loupe crop use at least this many pixels per side
 
@@ -391,14 +392,18 @@ def flicker_figure(
     heatmaps: Mapping[str, np.ndarray] | None = None,
     *,
     frame: int | None = None,
-    ylabel: str = WARP_LABEL,
+    ylabel: str = FLICKER_LABEL,
     heat_label: str = HEAT_LABEL,
     width_in: float = 9.0,
+    threshold: float | None = None,
 ) -> "Figure":
     """Per-frame flicker curves (one per clip) with frame ``frame`` marked, and beside them
     each clip's flicker heat map on one shared colour scale.
 
-    ``curves`` maps a clip name to one value per consecutive frame pair (t -> t+1).
+    ``curves`` maps a clip name to one value per consecutive frame pair (t -> t+1), by
+    default in 8-bit grey levels (``WarpError.per_frame_levels``). ``threshold`` (same unit)
+    draws the visibility threshold as a dashed line. The legend sits beside the plot, so it
+    never covers a curve.
 
     >>> fig = flicker_figure({"native": [1, 1.2], "bicubic": [2, 3]}, frame=1)
     >>> fig.axes[0].get_xlabel()
@@ -423,11 +428,14 @@ def flicker_figure(
                         markeredgecolor=color_for(name))
         if frame is not None:
             ax.axvline(frame, color="#d62728", linewidth=1, linestyle="--", label=f"frame {frame}")
+        if threshold is not None:
+            ax.axhline(threshold, color="black", linewidth=1, linestyle=":",
+                       label=f"visible above {threshold:.1f}")
         ax.set_xlabel("frame pair t -> t+1")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
-        ax.legend(loc="best")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
         ax.set_title("flicker per frame (lower is steadier)")
         if n_heat:
             _heat_axes(fig, [fig.add_subplot(grid[0, 1 + i]) for i in range(n_heat)], heatmaps, heat_label)

@@ -273,6 +273,10 @@ class Compare(_Tool):
     (for your own frames or tests). After each render the listeners added with
     :meth:`on_render` are called (the loupe and the wipe use this).
 
+    ``source_model`` (a dropdown) names how the low-res frame is made
+    (:data:`lab.native.SOURCE_MODELS`). ``scene_options`` are options of the first scene (for
+    example ``{"k": 540.0}``, the zone plate's chirp rate), used while that scene is selected.
+
     >>> c = Compare("skin", target="256x144", source="64x36", methods=["bicubic"], background=False)  # doctest: +SKIP
     >>> [r.key.method for r in c.renders]                                                               # doctest: +SKIP
     ['native', 'bicubic']
@@ -288,6 +292,8 @@ class Compare(_Tool):
         seed: int = 0,
         t: float = 0.0,
         motion: str = "static",
+        source_model: str = "camera",
+        scene_options: "dict | None" = None,
         panel_width: int = 288,
         cache: RenderCache | None = None,
         renderer: Callable[[RenderKey], np.ndarray] | None = None,
@@ -346,6 +352,11 @@ class Compare(_Tool):
         self.source = w.Dropdown(options=options, value=src_value, description="source", style=style)
         self.methods = w.SelectMultiple(options=method_names, value=tuple(methods), description="upscalers",
                                         rows=min(6, max(3, len(method_names))), style=style)
+        from lab.native import SOURCE_MODELS, check_source_model
+
+        self.source_model = w.Dropdown(options=list(SOURCE_MODELS), value=check_source_model(source_model),
+                                       description="source is", style=style)
+        self.scene_options = {scene: dict(scene_options or {})}
         self.seed = w.IntText(value=int(seed), description="seed", style=style, layout=w.Layout(width="160px"))
         self.t = w.BoundedFloatText(value=float(t), min=0.0, max=600.0, step=1 / 24, description="t (s)", style=style,
                                     layout=w.Layout(width="160px"))
@@ -356,7 +367,7 @@ class Compare(_Tool):
         self.panels.add_class("lab-compare-panels")
         controls = w.HBox([
             w.VBox([self.scene, self.motion, self.target, self.source]),
-            self.methods,
+            w.VBox([self.methods, self.source_model]),
             w.VBox([self.seed, self.t, self.render_button]),
         ])
         self.ui = w.VBox([controls, self.status.ui, self.panels])
@@ -369,10 +380,12 @@ class Compare(_Tool):
     # -- parameters -> keys -> renders
     def keys(self) -> list[RenderKey]:
         """The render keys the current control values ask for: native first, then each upscaler."""
-        common = dict(seed=int(self.seed.value), t=float(self.t.value), motion=str(self.motion.value))
+        common = dict(seed=int(self.seed.value), t=float(self.t.value), motion=str(self.motion.value),
+                      options=self.scene_options.get(self.scene.value))
         out = [RenderKey.make(self.scene.value, self.target.value, **common)]
         for m in self.methods.value:
-            out.append(RenderKey.make(self.scene.value, self.target.value, method=m, source=self.source.value, **common))
+            out.append(RenderKey.make(self.scene.value, self.target.value, method=m, source=self.source.value,
+                                      source_model=str(self.source_model.value), **common))
         return out
 
     def _on_target(self, change: dict) -> None:
@@ -533,14 +546,6 @@ class Loupe(_Tool):
             self.panels.children = []
             return
         height, width = compare.renders[0].frame.shape[:2]
-        self._quiet = True
-        try:
-            first = self.x.max <= 1
-            self.x.max, self.y.max = width - 1, height - 1
-            if first:
-                self.x.value, self.y.value = width // 2, height // 2
-        finally:
-            self._quiet = False
         native = next((r.frame for r in compare.renders if r.key.method == NATIVE), compare.renders[0].frame)
         others = {r.key.method: r.frame for r in compare.renders if r.key.method != NATIVE}
         box = max(4, self.loupe_size // int(self.zoom.value))
@@ -548,6 +553,16 @@ class Loupe(_Tool):
         if signature != self._regions_of:  # a full-frame search: only when the renders change
             self._regions = viz.interesting_regions(native, others, box=(box, box))
             self._regions_of = signature
+        self._quiet = True
+        try:
+            first = self.x.max <= 1
+            self.x.max, self.y.max = width - 1, height - 1
+            if first:  # open where the first upscaler differs most from native: there is something to see
+                start = next((xy for name, xy in self._regions.items() if name.startswith("biggest error")),
+                             (width // 2, height // 2))
+                self.x.value, self.y.value = start
+        finally:
+            self._quiet = False
         self.jump.options = [("jump to...", "")] + [(name, name) for name in self._regions]
         self.jump.value = ""
         self.views = [ImageView(settle_s=self.settle_s, css_class="lab-loupe-image") for _ in compare.renders]
@@ -599,7 +614,7 @@ class Loupe(_Tool):
             caption.value = text
         self.box, self.crops, self.metrics = box, crops, metrics
         x0, y0, x1, y1 = box
-        self.info.value = (f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px: {x1 - x0}x{y1 - y0} source pixels "
+        self.info.value = (f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px: {x1 - x0}x{y1 - y0} target pixels "
                            f"shown at {zoom}x; metrics over {crop.shape[1]}x{crop.shape[0]} px")
         self.compare.box = box
         self.compare.redraw(sharp=sharp)
@@ -620,9 +635,9 @@ class Loupe(_Tool):
 class Wipe(_Tool):
     """A slider that wipes between the native render and one upscaled render at the same crop.
 
-    Given a :class:`Loupe`, the wipe shows the loupe's crop magnified (nearest neighbour, whole
-    pixel blocks) to about ``width`` px; given a :class:`Compare`, the whole frame shrunk to
-    ``width`` px. ``position`` (0-1) is the
+    Given a :class:`Loupe`, the wipe shows the loupe's crop at the loupe's zoom (nearest
+    neighbour, whole pixel blocks), so both say the same magnification; given a
+    :class:`Compare`, the whole frame shrunk to ``width`` px (area averaging). ``position`` (0-1) is the
     fraction of the width showing the native render.
     """
 
@@ -672,7 +687,7 @@ class Wipe(_Tool):
         a, b = native.frame, other.frame
         if self.loupe is not None and self.loupe.box is not None:
             x0, y0, x1, y1 = self.loupe.box
-            zoom = max(1, self.width // max(x1 - x0, 1))  # whole-pixel blocks filling the wipe width
+            zoom = int(self.loupe.zoom.value)  # the loupe's magnification: one zoom on screen, not two
             grid = bool(self.loupe.grid.value)
             a, b = (viz.magnify(f[y0:y1, x0:x1], zoom, grid=grid) for f in (a, b))
             where = f"crop x {x0}-{x1 - 1}, y {y0}-{y1 - 1} px at {zoom}x"
@@ -716,10 +731,10 @@ class _CurvePlot:
     """The per-frame curve figure rendered once; the current-frame marker is drawn onto the
     cached pixels, so moving through frames costs a line and a JPEG, not a matplotlib draw."""
 
-    def __init__(self, curves: dict[str, Sequence[float]], ylabel: str) -> None:
+    def __init__(self, curves: dict[str, Sequence[float]], ylabel: str, threshold: float | None = None) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        fig = viz.flicker_figure(curves, ylabel=ylabel, width_in=6.0)
+        fig = viz.flicker_figure(curves, ylabel=ylabel, width_in=6.0, threshold=threshold)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         self.pixels = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
@@ -757,8 +772,13 @@ def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
 
 
 class FlickerMeter(_Tool):
-    """Play a native and an upscaled clip in step, with a live per-frame warp-error curve
+    """Play a native and an upscaled clip in step, with a live per-frame flicker curve
     (current frame marked) and both clips' flicker heat maps.
+
+    Flicker is shown as a person reads it: the RMS difference between consecutive frames left
+    after motion compensation, in 8-bit grey levels, next to the visibility threshold of
+    :func:`lab.metrics.visibility_threshold`. ``source_model`` names how the small frames are
+    made (:data:`lab.native.SOURCE_MODELS`; "camera" by default).
 
     The Play button and the frame slider are linked kernel-side with ``widgets.link`` (the
     browser-side ``jslink`` is broken on Colab). Press 'Compute' to render both clips
@@ -780,6 +800,7 @@ class FlickerMeter(_Tool):
         seed: int = 0,
         flow: Any = "auto",
         width: int = 480,
+        source_model: str = "camera",
         clips: tuple[Any, Any] | None = None,
         background: bool = True,
         settle_s: float | None = 0.3,
@@ -813,6 +834,10 @@ class FlickerMeter(_Tool):
         self.motion = w.Dropdown(options=["pan", "subpixel", "zoom", "rotate", "shots", "static"], value=motion,
                                  description="motion", style=style)
         self.method = w.Dropdown(options=list(method_names or [method]), value=method, description="upscaler", style=style)
+        from lab.native import SOURCE_MODELS
+
+        self.source_model = w.Dropdown(options=list(SOURCE_MODELS), value=source_model, description="source",
+                                       style=style)
         self.compute_button = w.Button(description="Compute", button_style="primary", icon="play")
         self.compute_button.on_click(lambda _: self.compute())
         self.play = w.Play(value=0, min=0, max=1, step=1, interval=int(1000 / min(self.fps, 8)), description="play")
@@ -825,7 +850,11 @@ class FlickerMeter(_Tool):
         self.native_caption, self.upscaled_caption = w.HTML(value=""), w.HTML(value="")
         self.readout = w.HTML(value="")
         self.frame.observe(lambda _: self.update(), names="value")
-        controls = w.HBox([w.VBox([self.scene, self.motion]), w.VBox([self.method, self.compute_button])])
+        controls = w.HBox([w.VBox([self.scene, self.motion]), w.VBox([self.method, self.source_model]),
+                           self.compute_button])
+        if clips is not None:  # the dropdowns would name a scene that is not playing: say what is
+            names = " vs ".join(html.escape(getattr(c, "name", "") or role) for c, role in zip(clips, ("native", "upscaled")))
+            controls = w.HBox([w.HTML(value=f"measuring the clips you passed: <b>{names}</b>"), self.compute_button])
         frames = w.HBox([w.VBox([self.native_view.image, self.native_caption]),
                          w.VBox([self.upscaled_view.image, self.upscaled_caption])])
         self.ui = w.VBox([controls, self.status.ui, w.HBox([self.play, self.frame]), self.readout, frames,
@@ -847,7 +876,8 @@ class FlickerMeter(_Tool):
         scene = scenes.get(self.scene.value, seed=self.seed, motion=self.motion.value)
         nat = native.render_clip(scene, self.target_res, self.n_frames, fps=self.fps, show_progress=False)
         up = native.upscaled_clip(scene, self.target_res, self.source_res, self.method.value, self.n_frames,
-                                  fps=self.fps, seed=self.seed, show_progress=False)
+                                  fps=self.fps, seed=self.seed, show_progress=False,
+                                  source_model=self.source_model.value)
         return nat, up
 
     def compute(self) -> None:
@@ -877,7 +907,7 @@ class FlickerMeter(_Tool):
                 results[name] = metrics.warp_error(held, flow=self.flow)
                 heat[name] = metrics.flicker_heatmap(held, flow=self.flow)
                 done += 1
-            curves = {name: np.asarray(r.per_frame, np.float64) for name, r in results.items()}
+            curves = {name: np.asarray(r.per_frame_levels, np.float64) for name, r in results.items()}
             self.status.step(done, total + 2, "VMAF of the upscaled clip")
             return frames, results, curves, heat, _vmaf_note(frames[names[0]], frames[names[1]])
 
@@ -888,12 +918,13 @@ class FlickerMeter(_Tool):
         n = min(len(f) for f in self.frames.values())
         self.play.max = n - 1
         self.frame.max = n - 1
-        self._plot = _CurvePlot(self.curves, viz.WARP_LABEL)
+        threshold = min(float(getattr(r, "threshold_levels", 3.0)) for r in self.results.values())
+        self._plot = _CurvePlot(self.curves, viz.FLICKER_LABEL, threshold)
         heat_fig = viz.heatmap_figure(self.heatmaps, width_in=8.0)
         self.heat_view.show(_figure_pixels(heat_fig), sharp=True)
         summary = []
         for name, r in self.results.items():
-            summary.append(f"<b>{html.escape(name)}</b>: mean warp error {float(r.mean):.3g}"
+            summary.append(f"<b>{html.escape(name)}</b>: flicker {html.escape(r.verdict)}"
                            + ("" if getattr(r, "reliable", True) else f" <i>({html.escape(str(r.message))})</i>"))
         self.status.message.value = "; ".join(summary) + vmaf_note
         self.update(sharp=True)
@@ -910,9 +941,9 @@ class FlickerMeter(_Tool):
         self.curve_view.show(self._plot.at(pair), sharp=sharp)
         self.native_caption.value = f"<b>{html.escape(n_name)}</b> frame {t}"
         self.upscaled_caption.value = f"<b>{html.escape(u_name)}</b> frame {t}"
-        values = ", ".join(f"{html.escape(k)} {v[pair]:.3g}" for k, v in self.curves.items())
-        self.readout.value = (f"frame {t} at {t / self.fps:.3f} s; warp error (mean squared, [0, 1] scale) "
-                              f"of pair {pair} -> {pair + 1}: {values}")
+        values = ", ".join(f"{html.escape(k)} {v[pair]:.2f}" for k, v in self.curves.items())
+        self.readout.value = (f"frame {t} at {t / self.fps:.3f} s; flicker (RMS difference after motion "
+                              f"compensation, 8-bit grey levels) of pair {pair} -> {pair + 1}: {values}")
 
 
 # --- 5. cost explorer --------------------------------------------------------------------

@@ -247,6 +247,17 @@ def test_check_budget_pick_hints():
     assert not crash and "ValueError" in crash.message
 
 
+def test_check_measured_choice_checks_the_answer_not_only_its_form():
+    """Lessons 6 and 9 checked only that the answer was a valid option; a wrong one passed."""
+    assert quiet(checks.check_measured_choice, "lanczos", "lanczos", ["bicubic", "lanczos"])
+    wrong = quiet(checks.check_measured_choice, "bicubic", "lanczos", ["bicubic", "lanczos"], why="MTF50 0.09 vs 0.10")
+    assert not wrong and "MTF50 0.09 vs 0.10" in wrong.hint
+    assert not quiet(checks.check_measured_choice, ..., "lanczos", ["bicubic", "lanczos"])
+    assert not quiet(checks.check_measured_choice, "nearest", "lanczos", ["bicubic", "lanczos"])
+    with pytest.raises(LabError, match="expected"):
+        checks.check_measured_choice("a", "z", ["a", "b"])
+
+
 def test_check_choice_and_in_range():
     assert quiet(checks.check_choice, "B", "abcd")
     assert not quiet(checks.check_choice, "e", "abcd")

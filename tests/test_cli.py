@@ -87,15 +87,17 @@ def fake_scenes(monkeypatch):
 
     native = types.ModuleType("lab.native")
     native.render = lambda scene, res, t=0.0, *, device=None, detail=None: scene.render(res, t)
-    native.DETAILS = ("source", "target")
-    native.low_res_detail = lambda detail, target: None  # the double renders one level of detail
+    native.SOURCE_MODELS = {"camera": "double", "sharp": "double", "soft": "double"}
+    native.DEFAULT_SOURCE_MODEL = "camera"
+    # the double renders one level of detail whatever the model
+    native.render_source = lambda scene, res, t=0.0, *, model="camera", target=None, device=None: scene.render(res, t)
 
     def render_clip(scene, res, n_frames, fps=24.0, *, show_progress=True):
         return Clip.from_function(lambda i: scene.render(res, i / fps), n_frames, res, fps,
                                   flow=lambda i: scene.flow(res, i / fps, (i + 1) / fps), name="native")
 
     def upscaled_clip(scene, target, source, method, n_frames, fps=24.0, *, seed=None, show_progress=True,
-                      detail="source"):
+                      source_model="camera"):
         return Clip.from_function(lambda i: upscale(scene.render(source, i / fps), method, size=target, seed=seed),
                                   n_frames, target, fps, flow=lambda i: scene.flow(target, i / fps, (i + 1) / fps),
                                   name=method)
@@ -176,7 +178,7 @@ def test_format_table_aligns_columns():
         ({"zoom": 0}, LabError, "zoom"),
         ({"zoom": 64}, LabError, "zoom"),
         ({"seed": -1}, LabError, "seed"),
-        ({"source_detail": "sharp"}, LabError, "unknown source detail 'sharp'; choose one of: source, target"),
+        ({"source_detail": "target"}, LabError, "unknown source detail 'target'; choose one of: camera, sharp, soft"),
     ],
 )
 def test_settings_reject_bad_values(kwargs, error, words):
@@ -240,7 +242,7 @@ def test_run_writes_every_output(fake_scenes, tmp_path):
 
     with open(out / "details.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert [r["arm"] for r in rows] == ["native 160x90", "bicubic from 40x22"]
+    assert [r["arm"] for r in rows] == ["native 160x90", "bicubic from 40x22 camera"]
     assert rows[0].keys() == set(result.columns) and float(rows[1]["render ms/frame"]) > 0
     assert result.table().splitlines()[0].startswith("arm")
 
@@ -292,7 +294,7 @@ def test_single_frame_and_no_video(fake_scenes, tmp_path):
     result = lab.compare.run(settings, tmp_path / "one", show_progress=False)
     names = {p.name for p in (tmp_path / "one").iterdir()}
     assert names == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
-    for column in ("VBench flicker score", "warp error x1e3 (true flow)"):
+    for column in ("VBench flicker score", lab.compare.FLICKER_COLUMN, lab.compare.VISIBLE_COLUMN):
         if column in result.columns:  # temporal metrics need two frames
             assert result.rows[0][column] == ""
 
@@ -317,7 +319,7 @@ def test_main_compare_on_the_double(fake_scenes, tmp_path, capsys):
         (["--frames", "0"], "frames must be at least 1"),
         (["--resolution", "320x180", "--from", "640x360"], "smaller"),
         (["--motion", "wobble"], "unknown motion"),
-        (["--source-detail", "sharp"], "unknown source detail 'sharp'; choose one of: source, target"),
+        (["--source-detail", "target"], "unknown source detail 'target'; choose one of: camera, sharp, soft"),
     ],
 )
 def test_main_bad_input_exits_2_and_writes_nothing(fake_scenes, tmp_path, capsys, args, words):
@@ -418,17 +420,21 @@ def test_compare_in_a_subprocess_shows_sharper_native_texture(tmp_path):
 
 
 def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
-    """--source-detail target: the 4x smaller frame point-samples native detail, so the upscaled arm shimmers."""
+    """--source-detail sharp: the 4x smaller frame point-samples native detail, so the upscaled arm shimmers."""
     out = tmp_path / "cmp"
     done = run_cli("compare", "--resolution", "320x180", "--motion", "subpixel", "--frames", "4", "--source-detail",
-                   "target", "--no-video", "--out", str(out), cwd=tmp_path)
+                   "sharp", "--no-video", "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "bicubic from 80x45 (target detail)" in done.stdout and "drawing the target detail" in done.stderr
+    assert "bicubic from 80x45 sharp" in done.stdout and "(sharp source)" in done.stderr
     import csv
 
     rows = list(csv.DictReader((out / "details.csv").open()))
-    column = next(c for c in rows[0] if c.startswith("warp error"))
-    assert float(rows[0][column]) < float(rows[1][column])
+    # flicker is read in 8-bit grey levels (RMS motion-compensated difference) against a visibility threshold
+    levels = [float(r["flicker RMS (grey levels, true flow)"]) for r in rows]
+    assert levels[0] < levels[1] and 0.0 < levels[0] < 255.0
+    verdicts = [r["flicker vs visibility threshold"] for r in rows]
+    assert all(v.startswith(("visible (", "below visibility (")) and v.endswith(" levels)") for v in verdicts), verdicts
+    assert "flicker RMS (grey levels" in done.stdout and not any("x1e3" in c for c in rows[0])
 
 
 @pytest.mark.parametrize(

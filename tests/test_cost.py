@@ -131,6 +131,23 @@ def test_measure_real_renders_small_sizes():
     assert not est.measured and est.seconds > report.of("native")[-1].seconds * 0.5
 
 
+def test_measure_charges_the_upscale_path_for_a_small_render(monkeypatch):
+    """The default camera source renders 4x finer to simulate a sensor's area integration;
+    charged to the upscale path it made render-small-and-upscale cost as much as native."""
+    from lab import native
+
+    seen = []
+    real = native.render_upscaled
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("source_model"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(native, "render_upscaled", spy)
+    cost.measure("skin", ["64x36", "128x72"], repeats=1, show_progress=False)
+    assert seen and set(seen) == {"soft"}
+
+
 def test_measure_cancels_between_renders():
     calls = []
 
@@ -147,3 +164,32 @@ def test_measure_rejects_bad_sizes():
         cost.measure("skin", ["64x36"])
     with pytest.raises(LabError, match="divide by factor"):
         cost.measure("skin", ["64x36", "130x70"], factor=4)
+
+
+def test_time_calls_warms_up_repeats_and_reports_the_spread():
+    """Lesson 7 timed each size once with no warm-up: the first call (imports, allocator, caches)
+    made 96x96 slower than 192x192 and the fit came out R² 0.17, exponent 0.27."""
+    calls = []
+
+    def fn():
+        calls.append(time.perf_counter())
+        time.sleep(0.05 if len(calls) == 1 else 0.01)  # a slow first call, as a cold start
+
+    timing = cost.time_calls(fn, repeats=3, warmup=1)
+    assert len(calls) == 4 and len(timing.times) == 3  # the cold call is not counted
+    assert timing.median == pytest.approx(0.01, abs=0.008) and timing.best <= timing.median <= timing.worst
+    assert timing.spread == pytest.approx((timing.worst - timing.best) / timing.median)
+    assert "spread" in str(timing) and " s" in str(timing)
+    with pytest.raises(LabError, match="repeats"):
+        cost.time_calls(fn, repeats=0)
+
+
+def test_fit_timings_gives_the_exponent_and_its_range():
+    pixels = [1e4, 4e4, 1.6e5]
+    exact = [cost.Timing((2e-6 * p,) * 3) for p in pixels]
+    law, (lo, hi) = cost.fit_timings(pixels, exact)
+    assert law.b == pytest.approx(1.0) and lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    noisy = [cost.Timing(tuple(2e-6 * p * rng.uniform(0.7, 1.4, 3))) for p in pixels]
+    law, (lo, hi) = cost.fit_timings(pixels, noisy)
+    assert lo < law.b < hi and hi - lo > 0.02

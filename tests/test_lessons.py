@@ -114,6 +114,8 @@ def test_parse_source_reads_header_and_cells(tmp_path):
         ("# lesson: 1\n# title: x\n# %% [markdown]\nnot a comment\n", "markdown lines"),
         ("# lesson: 1\n# title: x\n# %%\n\n# %%\nx = 1\n", "empty code cell"),
         ("lesson = 1\n# %%\nx = 1\n", "header lines"),
+        # prose that lost its '# %% [markdown]' marker ships as comments inside a code cell
+        ("# lesson: 1\n# title: x\n# %%\nx = 1\n\n# ## A heading\n# and its text\n", "heading in a code cell"),
     ],
 )
 def test_parse_source_rejects_malformed_sources(tmp_path, text, message):
@@ -207,3 +209,18 @@ def test_percent_source_docstring_and_marker_errors(tmp_path):
         percent_source.read(src, required=("title",))
     header, cells = percent_source.read(src, required=("title",), kinds=("code", "markdown", "raw"))
     assert header == {"title": "x"} and cells == [("raw", "text")]
+
+
+def test_smoke_mode_says_its_numbers_are_not_measurements(monkeypatch, capsys):
+    """In smoke mode some directions differ from the text (thumbnail sizes); every lesson that
+    prints measurements says so, and outside smoke mode it prints nothing."""
+    from lab import config
+
+    for path in sorted((ROOT / "lessons" / "src").glob("0[1-9]_*.py")):
+        assert "config.show_smoke_note()" in path.read_text(encoding="utf-8"), path.name
+    monkeypatch.delenv("LAB_SMOKE", raising=False)
+    config.show_smoke_note()
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("LAB_SMOKE", "1")
+    config.show_smoke_note()
+    assert "not measurements" in capsys.readouterr().out

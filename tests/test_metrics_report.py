@@ -50,6 +50,10 @@ def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
     for arm, frames in (("native", frames_n), ("candidate", frames_c)):
         want = metrics.warp_error(frames, flow=(2, 0))
         assert rep.value("warp_error", arm) == pytest.approx(want.mean, rel=1e-6, abs=1e-12)
+        # the flicker a person reads: the same residual as RMS 8-bit grey levels, against the threshold
+        assert rep.value("flicker_rms", arm) == pytest.approx(want.rms_levels, rel=1e-6)
+        verdict = next(r.detail for r in rep if r.metric == "flicker_rms" and r.arm == arm)
+        assert ("below visibility" if not want.visible else "visible") in verdict
         np.testing.assert_allclose(rep.warp_curves[arm], want.per_frame, rtol=1e-6, atol=1e-12)
         assert rep.value("vbench_flicker_score", arm) == pytest.approx(metrics.vbench_flicker_score(frames))
         hf = np.mean([metrics.high_frequency_share(f) for f in frames])
@@ -60,6 +64,8 @@ def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
         np.testing.assert_allclose(rep.spectra[arm].frequency, spectra[0].frequency)
         np.testing.assert_allclose(rep.spectra[arm].power, np.mean([s.power for s in spectra], axis=0), rtol=1e-6)
     assert rep.value("tof") == pytest.approx(metrics.tof(native, cand))
+    assert rep.value("visibility_threshold", "native") == pytest.approx(
+        metrics.visibility_threshold(float(cv2.cvtColor(frames_n[0], cv2.COLOR_RGB2GRAY).mean())))
     assert rep.value("waxiness") == pytest.approx(
         rep.value("high_frequency_share", "candidate") / rep.value("high_frequency_share", "native")
     )
@@ -76,6 +82,7 @@ def test_report_records_table_and_summary(clips: tuple[Clip, Clip]) -> None:
     assert {"metric", "value", "unit", "arm", "higher_is_better", "reliable", "detail"} <= set(rows[0])
     assert {r["arm"] for r in rows} == {"native", "candidate", "flow"}
     assert "warp_error" in rep.summary() and "dB" in rep.summary()
+    assert "8-bit grey levels): native" in rep.summary() and "visibility threshold" in rep.summary()
     import pandas as pd
     frame = rep.to_pandas()
     assert isinstance(frame, pd.DataFrame) and len(frame) == len(rep)
@@ -108,6 +115,14 @@ def test_plot_report_has_labelled_axes(clips: tuple[Clip, Clip]) -> None:
     for ax in main_axes:
         assert ax.get_xlabel() and ax.get_ylabel()
     assert "cycles/pixel" in fig.axes[1].get_xlabel() or any("cycles/pixel" in a.get_xlabel() for a in fig.axes)
+    # flicker in grey levels with the threshold, and text readable once a notebook shrinks the figure
+    # to a ~9-inch column: at least 9 pt at that width (the figure was 16.8 in wide with 8-10 pt text)
+    assert "8-bit levels" in fig.axes[0].get_ylabel()
+    assert any(line.get_label().startswith("visibility threshold") for line in fig.axes[0].get_lines())
+    shrink = 9.0 / fig.get_figwidth()
+    sizes = [t.get_fontsize() for ax in main_axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label)]
+    sizes += [t.get_fontsize() for ax in main_axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert min(sizes) * shrink >= 6.5, (min(sizes), fig.get_figwidth())
     with pytest.raises(LabTypeError):
         metrics.plot_report([1, 2])
 

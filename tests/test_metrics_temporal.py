@@ -267,3 +267,28 @@ def test_a_diagonal_pan_is_compensated_exactly_in_x_and_y() -> None:
 
     rep = metrics.report(clip, frames, flow="truth", texture_frames=1, tof_pairs=1, show_progress=False)
     assert rep.value("warp_error", "native") < 1e-10 and rep.value("warp_error", "candidate") < 1e-10
+
+
+def test_flicker_in_grey_levels_against_the_visibility_threshold():
+    """RMS motion-compensated difference in 8-bit levels: independent noise of s levels per frame
+    gives sqrt(2) s; on mid grey the threshold is Chou & Li's 3 levels, on dark grey higher."""
+    from lab import metrics
+    from lab.metrics.temporal import mse_to_levels, visibility_threshold
+
+    rng = np.random.default_rng(5)
+
+    def noisy(level: float, sigma: float) -> list[np.ndarray]:
+        return [np.clip(np.rint(level + rng.normal(0.0, sigma, (64, 64, 3))), 0, 255).astype(np.uint8) for _ in range(6)]
+
+    quiet = metrics.warp_error(noisy(127, 1.0), flow=(0, 0), show_progress=False)
+    loud = metrics.warp_error(noisy(127, 4.0), flow=(0, 0), show_progress=False)
+    assert quiet.rms_levels == pytest.approx(mse_to_levels(quiet.mean))
+    assert quiet.rms_levels == pytest.approx(np.sqrt(2.0) * 1.0, rel=0.1)
+    assert loud.rms_levels == pytest.approx(np.sqrt(2.0) * 4.0, rel=0.05)
+    assert quiet.threshold_levels == pytest.approx(3.0, abs=0.05)
+    assert not quiet.visible and "below visibility" in quiet.verdict
+    assert loud.visible and "visible (3.0)" in loud.verdict
+    np.testing.assert_allclose(loud.per_frame_levels.mean(), loud.rms_levels, rtol=0.05)
+    dark = metrics.warp_error(noisy(20, 4.0), flow=(0, 0), show_progress=False)
+    assert dark.threshold_levels == pytest.approx(visibility_threshold(20.0), abs=0.2) and dark.threshold_levels > 10
+    assert not dark.visible  # the same flicker on near-black is below the (higher) threshold

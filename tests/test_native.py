@@ -133,12 +133,12 @@ def test_detail_of_a_finer_grid_aliases_at_the_small_one():
 
 def test_upscaled_arm_with_target_detail():
     scene = scenes.get("foliage", motion="subpixel")
-    clip = native.upscaled_clip(scene, "128x72", "32x18", "bicubic", 2, show_progress=False, detail="target")
+    clip = native.upscaled_clip(scene, "128x72", "32x18", "bicubic", 2, show_progress=False, source_model="sharp")
     from lab.upscale import upscale
 
     expect = upscale(native.render(scene, "32x18", 1 / 24.0, detail="128x72"), "bicubic", size=Resolution(128, 72))
-    assert np.array_equal(clip.frame(1), expect) and "target detail" in clip.name
-    assert np.array_equal(native.render_upscaled(scene, "128x72", "32x18", t=1 / 24.0, detail="target"), expect)
+    assert np.array_equal(clip.frame(1), expect) and "sharp source" in clip.name
+    assert np.array_equal(native.render_upscaled(scene, "128x72", "32x18", t=1 / 24.0, source_model="sharp"), expect)
 
 
 # --- clips -----------------------------------------------------------------------------
@@ -171,11 +171,29 @@ def test_upscaled_clip_and_render_upscaled():
     assert clip.resolution == target and clip.has_flow
     from lab.upscale import upscale
 
-    expect = upscale(native.render(scene, source, 1 / 24.0), "bicubic", size=target)
+    expect = upscale(native.render_source(scene, source, 1 / 24.0), "bicubic", size=target)
     assert np.array_equal(clip.frame(1), expect)
     assert np.array_equal(native.render_upscaled(scene, target, source, "bicubic", 1 / 24.0), expect)
+    soft = native.upscaled_clip(scene, target, source, "bicubic", 3, show_progress=False, source_model="soft")
+    assert np.array_equal(soft.frame(1), upscale(native.render(scene, source, 1 / 24.0), "bicubic", size=target))
     assert clip.flow(0).shape == (72, 128, 2)
     assert np.allclose(clip.flow(0), scene.flow(target, 0.0, 1 / 24.0))
+
+
+def test_camera_source_is_the_area_downscale_of_a_4x_finer_render(monkeypatch):
+    """At x4 the camera's small frame is the native frame averaged over 4 x 4 blocks (to rounding)."""
+    import cv2
+
+    scene = scenes.get("skin", motion="subpixel")
+    for t in (0.0, 1 / 24.0):
+        small = native.render_source(scene, "64x36", t).astype(int)
+        area = cv2.resize(native.render(scene, "256x144", t), (64, 36), interpolation=cv2.INTER_AREA).astype(int)
+        assert np.abs(small - area).max() <= 1
+    # in row bands (as the memory guard may demand) the frame is the same
+    whole = native.render_source(scene, "64x36", 0.0)
+    monkeypatch.setattr(native, "BAND_PIXELS", 256 * 18)  # 18-row bands of the 4x finer grid: rounded to 16
+    assert len(native.plan_bands(scene, "256x144")) > 1
+    assert np.array_equal(native.render_source(scene, "64x36", 0.0), whole)
 
 
 def test_upscaled_clip_passes_a_fresh_seed_per_frame():
@@ -220,10 +238,10 @@ def test_bad_inputs():
         native.render_upscaled(scene, "64x36", "16x9", "bicubik")
     with pytest.raises(LabError, match="unknown upscaling method"):
         native.upscaled_clip(scene, "64x36", "16x9", "bicubik", 2)
-    with pytest.raises(LabError, match="unknown detail 'native'; choose one of: source, target"):
-        native.upscaled_clip(scene, "64x36", "16x9", "bicubic", 2, detail="native")
-    with pytest.raises(LabError, match="unknown detail"):
-        native.render_upscaled(scene, "64x36", "16x9", detail="4k")
+    with pytest.raises(LabError, match="unknown source model 'native'; choose one of: camera, sharp, soft"):
+        native.upscaled_clip(scene, "64x36", "16x9", "bicubic", 2, source_model="native")
+    with pytest.raises(LabError, match="unknown source model"):
+        native.render_upscaled(scene, "64x36", "16x9", source_model="target")
     with pytest.raises(LabError, match="unknown resolution"):
         native.render(scene, "64x36", detail="sharp")
     with pytest.raises(LabError, match="device"):

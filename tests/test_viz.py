@@ -155,10 +155,15 @@ def test_wipe_figure_labels_both_sides(frame):
 
 def test_flicker_figure_marks_frame_and_shares_heat_scale():
     heat = {"native": np.zeros((9, 16), np.float32), "bicubic": np.full((9, 16), 3.0, np.float32)}
-    fig = viz.flicker_figure({"native": [1.0, 1.1, 0.9], "bicubic": [2.0, 3.5, 2.5]}, heat, frame=1)
+    fig = viz.flicker_figure({"native": [1.0, 1.1, 0.9], "bicubic": [2.0, 3.5, 2.5]}, heat, frame=1, threshold=3.0)
     curve_ax, heat_a, heat_b = fig.axes[:3]
     assert curve_ax.get_xlabel() == "frame pair t -> t+1"
-    assert "warp error" in curve_ax.get_ylabel()
+    assert "8-bit levels" in curve_ax.get_ylabel()
+    assert any(line.get_label() == "visible above 3.0" for line in curve_ax.get_lines())
+    # the legend sits beside the curves, never on them
+    fig.canvas.draw()
+    legend_box = curve_ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= curve_ax.get_window_extent().x1
     assert heat_a.images[0].get_clim() == heat_b.images[0].get_clim()
     assert any(line.get_label() == "frame 1" for line in curve_ax.get_lines())
     with pytest.raises(LabError):

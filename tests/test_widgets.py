@@ -35,6 +35,19 @@ def shown(view: widgets.ImageView) -> np.ndarray:
 
 
 # --- compare -----------------------------------------------------------------------------
+def walk(widget) -> list:
+    """The widget and every widget inside it (through ``children``)."""
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += walk(child)
+    return found
+
+
+def html_text(widget) -> str:
+    """The text of every HTML widget inside ``widget``."""
+    return " ".join(w.value for w in walk(widget) if type(w).__name__ == "HTML")
+
+
 def test_compare_renders_labelled_panels():
     c = make_compare(panel_width=128)
     assert [r.key.method for r in c.renders] == ["native", "bicubic", "nearest"]
@@ -288,11 +301,14 @@ def test_flicker_meter_curve_heatmap_and_linked_play():
     assert fm.status.error is None, fm.status.traceback
     assert set(fm.curves) == {"native", "noisy"}
     assert len(fm.curves["native"]) == 4
-    expect = metrics.warp_error(up, flow="truth").per_frame
-    assert np.allclose(fm.curves["noisy"], expect)
-    assert fm.curves["native"].max() < 1e-9  # an exact integer pan with its true flow: no flicker
-    # independent noise, uniform on -20..20 levels: E_warp = 2 var = 2 * (41**2 - 1) / 12 / 255**2
-    assert fm.curves["noisy"].mean() == pytest.approx(2 * (41**2 - 1) / 12 / 255**2, rel=0.15)
+    expect = metrics.warp_error(up, flow="truth")
+    assert np.allclose(fm.curves["noisy"], expect.per_frame_levels)  # 8-bit grey levels, RMS per pair
+    assert fm.curves["native"].max() < 1e-3  # an exact integer pan with its true flow: no flicker
+    # independent noise, uniform on -20..20 levels: RMS difference = sqrt(2 var) = sqrt(2 * (41**2 - 1) / 12) levels
+    assert fm.curves["noisy"].mean() == pytest.approx(np.sqrt(2 * (41**2 - 1) / 12), rel=0.1)
+    assert f"flicker {expect.rms_levels:.2f} grey levels RMS, visible" in fm.status.message.value
+    # the controls name the clips that play, not a scene that is not playing
+    assert "native vs noisy" in html_text(fm.ui) and fm.scene not in walk(fm.ui)
     assert fm.heatmaps["noisy"].shape == (54, 96)
     assert fm.heat_view.image.value[:4] == b"\x89PNG" and fm.heat_view.image.layout.width.endswith("px")
     assert fm.fps == 12.0  # taken from the clips
@@ -384,7 +400,13 @@ def test_flicker_meter_with_real_scenes(monkeypatch):
     assert len(fm.curves["native"]) == 3 and len(fm.curves["bicubic"]) == 3
     clip = native.render_clip(scenes.get("foliage", seed=0, motion="pan"), "64x36", 4, show_progress=False)
     assert (fm.frames["native"][2] == clip.frame(2)).all()
-    assert np.allclose(fm.curves["native"], metrics.warp_error(clip, flow="auto").per_frame)
+    assert np.allclose(fm.curves["native"], metrics.warp_error(clip, flow="auto").per_frame_levels)
+    assert fm.source_model.value == "camera" and fm.source_model in walk(fm.ui)
+    fm.source_model.value = "sharp"
+    fm.compute()
+    up = native.upscaled_clip(scenes.get("foliage", seed=0, motion="pan"), "64x36", "16x9", "bicubic", 4,
+                              show_progress=False, source_model="sharp")
+    assert (fm.frames["bicubic"][2] == up.frame(2)).all()
     fm.play.value = 2
     assert fm.frame.value == 2 and "frame 2" in fm.readout.value
 
@@ -447,3 +469,27 @@ def test_bad_settings_are_reported_in_the_widget():
     c.source.value = "64x36"
     c.render()
     assert "panels" in c.status.message.value
+
+
+def test_loupe_opens_where_the_upscale_differs_and_wipe_uses_its_zoom():
+    """Lesson 1's explorer opened where all panels were identical; the loupe now opens at the
+    first upscaler's biggest error, and the wipe beside it shows the loupe's zoom, not its own."""
+    lp = make_loupe(grid=False)
+    assert (lp.x.value, lp.y.value) == lp._regions["biggest error: bicubic"] != lp._regions["centre"]
+    assert "target pixels" in lp.info.value and "source pixels" not in lp.info.value
+    wp = widgets.Wipe(lp, width=640, settle_s=None)
+    assert f"at {lp.zoom.value}x" in wp.caption.value
+
+
+def test_compare_passes_scene_options_and_the_source_model():
+    seen = []
+
+    def spy(key):
+        seen.append(key)
+        return render(key)
+
+    c = make_compare(renderer=spy, scene_options={"k": 72.0}, source_model="sharp")
+    assert all(dict(key.options) == {"k": 72.0} for key in seen)
+    assert [key.source_model for key in seen if key.method != "native"] == ["sharp", "sharp"]
+    assert "(sharp source)" in c.renders[1].key.label
+    assert c.source_model.value == "sharp" and c.source_model.options == ("camera", "sharp", "soft")

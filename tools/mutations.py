@@ -91,6 +91,19 @@ MUTATIONS = [
              ("tests/test_packaging.py", "-k", "setup_cell"), "the Colab cell ignores an uploaded wheel"),
     Mutation("weights-not-shipped", "pyproject.toml", '"lab.assets" = ["models/*.safetensors", "models/*.md", "models/*.png"]\n',
              "", ("tests/test_packaging.py", "-k", "carries"), "the wheel leaves the trained weights out"),
+    Mutation("soft-default-source", "lab/native.py", 'DEFAULT_SOURCE_MODEL = "camera"', 'DEFAULT_SOURCE_MODEL = "soft"',
+             ("tests/test_source_models.py", "-k", "skin or default_is"),
+             "the upscaled arm's small frame blurrier than a camera again"),
+    Mutation("camera-undersampled", "lab/native.py", "CAMERA_SUPERSAMPLE = 4", "CAMERA_SUPERSAMPLE = 2",
+             ("tests/test_source_models.py", "-k", "smoke"), "the camera averages too few samples per pixel"),
+    Mutation("flicker-levels-no-sqrt", "lab/metrics/temporal.py", "        return mse_to_levels(self.mean)\n",
+             "        return 255.0 * self.mean\n", ("tests/test_metrics_temporal.py", "-k", "grey_levels"),
+             "flicker shown as MSE scaled to 255 instead of RMS grey levels"),
+    Mutation("timing-no-warmup", "lab/cost.py", "    for _ in range(warmup):\n", "    for _ in range(0):\n",
+             ("tests/test_cost.py", "-k", "time_calls"), "timing fits without a warm-up call"),
+    Mutation("loupe-opens-at-centre", "lab/widgets.py", 'if name.startswith("biggest error")),',
+             'if name.startswith("centre")),', ("tests/test_widgets.py", "-k", "opens_where"),
+             "the loupe opens where native and upscaled look the same"),
 ]
 
 

@@ -33,7 +33,10 @@ Temporal (``temporal``, ``flow``)::
 
     vbench_flicker_score(clip) -> float                      # (255 - mean|F_t - F_t+1|) / 255
     warp_error(clip, *, flow="auto", reference=None, interpolation="bicubic") -> WarpError
-        # .per_frame, .mean (MSE on [0,1]), .masked_fraction, .confidence, .reliable, .message
+        # .per_frame, .mean (MSE on [0,1]), .masked_fraction, .confidence, .reliable, .message,
+        # .rms_levels (RMS difference, 8-bit grey levels), .threshold_levels, .visible, .verdict
+    visibility_threshold(background=127.0) -> float          # 8-bit levels, Chou & Li 1995 JND (3 at mid grey)
+    flicker_table({name: WarpError}, detail=None) -> str     # levels, threshold, verdict (+ detail share)
     tof(native, candidate, *, skip=0) -> float               # px, TecoGAN Farneback
     flicker_heatmap(clip, *, flow="auto", reference=None) -> ndarray (H, W) float32  # 8-bit levels
     estimate_flow(frame0, frame1, *, preset=None) -> ndarray (H, W, 2) float32   # OpenCV DIS
@@ -86,6 +89,9 @@ _WHERE = {
     "vbench_flicker_score": "temporal",
     "WarpError": "temporal",
     "warp_error": "temporal",
+    "visibility_threshold": "temporal",
+    "flicker_table": "temporal",
+    "mse_to_levels": "temporal",
     "tof": "temporal",
     "flicker_heatmap": "temporal",
     "estimate_flow": "flow",
@@ -131,6 +137,9 @@ __all__ = [
     "ssim",
     "tof",
     "vbench_flicker_score",
+    "visibility_threshold",
+    "flicker_table",
+    "mse_to_levels",
     "warp_error",
     "warp_frame",
     "waxiness",

@@ -56,8 +56,9 @@ def estimate_flow(frame0: Any, frame1: Any, *, preset: str | None = None) -> np.
     """Estimate the optical flow from ``frame0`` to ``frame1`` with OpenCV DIS, (H, W, 2) px.
 
     Frames are converted to 8-bit gray. ``preset`` is "ultrafast", "fast" or "medium"; by default
-    "medium" up to 1080p and "fast" above. Estimated flow fails on fine periodic texture (the
-    aperture problem): prefer a scene's ground-truth flow when it exists.
+    "medium" up to 1080p and "fast" above. Estimated flow fails on fine periodic texture (its
+    motion is ambiguous by whole periods, and along an edge only the motion across it shows):
+    prefer a scene's ground-truth flow when it exists.
 
     References
     ----------

@@ -21,6 +21,7 @@ from lab.metrics._common import (
     check_finite_scalar,
     clip_flow_fn,
     clip_shape,
+    gray8,
     iter_frames,
     to_unit,
 )
@@ -28,14 +29,18 @@ from lab.metrics.flow import make_source, periodic_share
 from lab.metrics.temporal import (
     MAX_MASKED,
     MIN_CONFIDENCE,
+    VISIBILITY_LEVELS,
     ConfidenceMeter,
     frame_mae,
     heat_to_levels,
     interpolation_flag,
     judge,
     masked_mean,
+    mse_to_levels,
     pair_residual,
     tof_pair,
+    visibility,
+    visibility_threshold,
 )
 from lab.optional import opencv
 from lab.progress import progress
@@ -70,7 +75,11 @@ class Report(list):
     Attributes
     ----------
     warp_curves : dict
-        arm -> per-pair warp error (ndarray, MSE on [0, 1]).
+        arm -> per-pair warp error (ndarray, MSE on [0, 1]); ``255 * sqrt`` of it is the RMS
+        flicker in 8-bit grey levels that the ``flicker_rms`` records and :func:`plot_report` show.
+    threshold_levels : float
+        Visibility threshold (8-bit levels, :func:`lab.metrics.temporal.visibility_threshold`)
+        for the first native frame's mean grey.
     masked_curve : ndarray
         Fraction of pixels masked per pair.
     psnr_curve : ndarray
@@ -93,6 +102,7 @@ class Report(list):
     message: str = ""
     cutoff: float = 0.125
     labels: dict = field(default_factory=dict)
+    threshold_levels: float = VISIBILITY_LEVELS
 
     def __post_init__(self) -> None:
         list.__init__(self)
@@ -126,6 +136,11 @@ class Report(list):
         for r in self:
             flag = "" if r.reliable else "  (UNRELIABLE)"
             lines.append(f"{r.metric:<24}{r.arm:<11}{r.value:>14.6g}  {r.unit}{flag}")
+        flicker = {r.arm: r.value for r in self if r.metric == "flicker_rms"}
+        if flicker:
+            lines.append("flicker (RMS motion-compensated difference, 8-bit grey levels): " + ", ".join(
+                f"{arm} {value:.2f} ({visibility(value, self.threshold_levels)})" for arm, value in flicker.items())
+                + f"; visibility threshold {self.threshold_levels:.1f} levels (Chou & Li 1995)")
         lines.append(self.message)
         return "\n".join(lines)
 
@@ -241,6 +256,7 @@ def report(
     tofs: list[float] = []
     meter = ConfidenceMeter(interp)
     periodic = 0.0
+    threshold = VISIBILITY_LEVELS
 
     def add(arm: str, metric: str, value: float) -> None:
         per_arm[arm].setdefault(metric, []).append(float(value))
@@ -253,6 +269,8 @@ def report(
             if nat.shape != shape or cand.shape != shape:
                 raise LabError(f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}")
             cur = {"native": nat, "candidate": cand}
+            if t == 0:
+                threshold = visibility_threshold(float(gray8(nat).mean()))
             if vmaf_stream is not None:
                 vmaf_stream.add(to_uint8(nat), to_uint8(cand))
             # PSNR on BT.601 Y (float32 luma difference; the MSE is summed in float64)
@@ -338,9 +356,17 @@ def report(
     for arm in ARMS:
         out.append(Record("vbench_flicker_score", float((255.0 - mae[arm] / (n - 1)) / 255.0), "1", arm, True,
                           detail="static scenes only: motion counts as flicker"))
+    out.threshold_levels = threshold
+    for arm in ARMS:
+        levels = mse_to_levels(float(out.warp_curves[arm].mean()))
+        out.append(Record("flicker_rms", levels, "8-bit levels", arm, False, reliable,
+                          detail=f"RMS motion-compensated frame difference, flow={source.kind}; "
+                                 f"{visibility(levels, threshold)} (threshold {threshold:.1f} levels)"))
+    out.append(Record("visibility_threshold", threshold, "8-bit levels", "native", None,
+                      detail="luminance JND at the first native frame's mean grey (Chou & Li 1995)"))
     for arm in ARMS:
         out.append(Record("warp_error", float(out.warp_curves[arm].mean()), "MSE [0,1]", arm, False, reliable,
-                          detail=f"flow={source.kind}"))
+                          detail=f"flow={source.kind} (internal unit; flicker_rms is the same in grey levels)"))
         if heatmaps:
             out.append(Record("flicker_mean", float(out.heatmaps[arm].mean()), "8-bit levels", arm, False, reliable,
                               detail="mean of the motion-compensated temporal std map"))
@@ -394,27 +420,39 @@ def plot_report(rep: Report) -> Any:
     >>> len(fig.axes) >= 3
     True
     """
-    from matplotlib.figure import Figure
+    import matplotlib
 
     if not isinstance(rep, Report):
         raise LabTypeError(f"plot_report needs the Report returned by report(), got {type(rep).__name__}")
+    # readable when a notebook shrinks the figure to its column: 11 pt text on 3.4-inch panels
+    with matplotlib.rc_context({"font.size": 11, "axes.titlesize": 11, "legend.fontsize": 10}):
+        return _plot_report(rep)
+
+
+def _plot_report(rep: Report) -> Any:
+    from matplotlib.figure import Figure
+
     n_maps = len(rep.heatmaps)
     # a bare Figure (not pyplot): returning it from a notebook cell shows it once
-    fig = Figure(figsize=(4.2 * (2 + n_maps), 3.8), layout="constrained")
+    fig = Figure(figsize=(3.4 * (2 + n_maps), 3.6), layout="constrained")
     axes = fig.subplots(1, 2 + n_maps)
     ax = axes[0]
     for arm, curve in rep.warp_curves.items():
-        ax.plot(np.arange(len(curve)), curve, marker="o", ms=3, label=rep.labels.get(arm, arm))
+        ax.plot(np.arange(len(curve)), 255.0 * np.sqrt(np.maximum(curve, 0.0)), marker="o", ms=3,
+                label=rep.labels.get(arm, arm))
+    ax.axhline(rep.threshold_levels, color="k", ls="--", lw=0.8,
+               label=f"visibility threshold {rep.threshold_levels:.1f}")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("frame pair t -> t+1")
-    ax.set_ylabel("warp error (MSE, [0,1] units)")
-    ax.set_title(f"warp error, flow = {rep.flow_source}")
+    ax.set_ylabel("flicker: RMS difference after motion comp. (8-bit levels)")
+    ax.set_title(f"flicker, flow = {rep.flow_source}")
     if rep.flow_source == "dis" and len(rep.masked_curve):
         twin = ax.twinx()
         twin.plot(rep.masked_curve, color="gray", ls=":", label="masked fraction")
         twin.set_ylabel("masked fraction of pixels")
         twin.set_xlabel(ax.get_xlabel())  # hidden (shared x), set for completeness
         twin.set_ylim(0, 1)
-    ax.legend(fontsize=8)
+    ax.legend()
     ax = axes[1]
     for arm, spec in rep.spectra.items():
         ax.plot(spec.frequency, spec.log_power, label=rep.labels.get(arm, arm))
@@ -422,7 +460,7 @@ def plot_report(rep: Report) -> Any:
     ax.set_xlabel("spatial frequency (cycles/pixel)")
     ax.set_ylabel("log10 power (luma)")
     ax.set_title("radial power spectrum")
-    ax.legend(fontsize=8)
+    ax.legend()
     if rep.heatmaps:
         vmax = max(float(np.percentile(m, 99.5)) for m in rep.heatmaps.values()) or 1.0
         for ax, (arm, heat) in zip(axes[2:], rep.heatmaps.items()):
@@ -431,5 +469,5 @@ def plot_report(rep: Report) -> Any:
             ax.set_xlabel("x (pixels)")
             ax.set_ylabel("y (pixels)")
         fig.colorbar(im, ax=list(axes[2:]), label="temporal std after motion comp. (8-bit levels)")
-    fig.suptitle(rep.message, fontsize=8, color="black" if rep.reliable else "red", wrap=True)
+    fig.suptitle(rep.message, fontsize=10, color="black" if rep.reliable else "red", wrap=True)
     return fig

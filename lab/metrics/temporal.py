@@ -8,7 +8,8 @@ How motion is handled (``flow=``): "truth" uses the clip's ground-truth motion `
 ``(dx, dy)`` is a known global motion in px/frame; "dis" estimates it with OpenCV DIS optical
 flow (on the ``reference`` clip when given), masks pixels that fail the forward-backward check
 and reports how much was masked and how well the flow explains the reference's motion. Estimated
-flow can invert a ranking on fine periodic detail (aperture problem), so results computed with it
+flow can invert a ranking on fine or periodic detail (a periodic pattern's motion is ambiguous by
+whole periods, and along an edge only the motion across it is visible), so results computed with it
 carry ``reliable`` and ``message``: never print a confident ranking when ``reliable`` is False.
 """
 
@@ -38,6 +39,74 @@ cv2 = opencv()
 MAX_MASKED = 0.25
 MIN_CONFIDENCE = 0.6
 
+# Chou & Li (1995): the smallest visible luminance step on an 8-bit display is 3 grey levels,
+# on a mid-grey (127) background; darker and brighter backgrounds need more (see below).
+VISIBILITY_LEVELS = 3.0
+
+
+def visibility_threshold(background: float = 127.0) -> float:
+    """Smallest visible grey-level change on a ``background`` grey (0-255), in 8-bit levels.
+
+    The luminance-adaptation curve of the just-noticeable-distortion (JND) model of Chou and
+    Li [1]_: ``17 (1 - sqrt(bg / 127)) + 3`` for bg <= 127, ``3 / 128 (bg - 127) + 3`` above.
+    It is lowest, 3 levels, at mid grey, 20 levels on black and about 6 on white. It was
+    measured for a static difference at one pixel; the course compares it with the RMS of the
+    motion-compensated frame difference (a flicker of one RMS level below it is not seen, one
+    several times above it is), so read it as a guide for the order of magnitude, not a
+    psychophysical law for every pattern and frame rate.
+
+    References
+    ----------
+    .. [1] C.-H. Chou and Y.-C. Li, "A perceptually tuned subband image coder based on the measure
+       of just-noticeable-distortion profile", IEEE Trans. Circuits and Systems for Video
+       Technology 5(6): 467-476, 1995.
+
+    >>> visibility_threshold(127.0), round(visibility_threshold(0.0), 1), round(visibility_threshold(255.0), 1)
+    (3.0, 20.0, 6.0)
+    """
+    bg = float(np.clip(background, 0.0, 255.0))
+    if bg <= 127.0:
+        return float(17.0 * (1.0 - np.sqrt(bg / 127.0)) + 3.0)
+    return float(3.0 / 128.0 * (bg - 127.0) + 3.0)
+
+
+def mse_to_levels(mse: float) -> float:
+    """RMS difference in 8-bit grey levels from a mean squared difference on [0, 1]: 255 sqrt(mse).
+
+    >>> round(mse_to_levels(0.0467e-3), 2)
+    1.74
+    """
+    return 255.0 * float(np.sqrt(max(float(mse), 0.0)))
+
+
+def visibility(levels: float, threshold: float = VISIBILITY_LEVELS) -> str:
+    """"visible" when an RMS flicker of ``levels`` (8-bit) reaches ``threshold``, else "below visibility"."""
+    return "visible" if levels >= threshold else "below visibility"
+
+
+def flicker_table(results: dict[str, Any], detail: dict[str, float] | None = None) -> str:
+    """A text table of flicker results by clip name: RMS grey levels, threshold, verdict.
+
+    ``results`` maps a name to a :class:`WarpError`; ``detail`` optionally maps the same names
+    to a high-frequency share (shown as a percentage), so flicker is read next to detail.
+
+    >>> still = [np.full((8, 8, 3), 80, np.uint8)] * 3
+    >>> print(flicker_table({"still": warp_error(still, flow=(0, 0), show_progress=False)}))
+    clip                flicker (grey levels RMS)   threshold   verdict
+    still                                    0.00         6.5   below visibility
+    """
+    head = f"{'clip':<18}{'flicker (grey levels RMS)':>27}{'threshold':>12}   verdict"
+    if detail is not None:
+        head += f"{'':<10}{'high-frequency share':>22}"
+    lines = [head]
+    for name, w in results.items():
+        verdict = visibility(w.rms_levels, w.threshold_levels)
+        line = f"{name:<18}{w.rms_levels:>27.2f}{w.threshold_levels:>12.1f}   {verdict}"
+        if detail is not None and name in detail:
+            line = f"{line:<79}{detail[name]:>13.2%}"
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
 
 @dataclass
 class WarpError:
@@ -66,6 +135,12 @@ class WarpError:
         "truth", "global" or "dis".
     heatmap : ndarray or None
         Per-pixel flicker (8-bit levels), when requested.
+    threshold_levels : float
+        :func:`visibility_threshold` for the mean grey of the clip's first frame (8-bit levels).
+
+    ``rms_levels`` is the flicker a person reads: the RMS motion-compensated difference between
+    consecutive frames in 8-bit grey levels (``255 * sqrt(mean)``); ``visible`` compares it with
+    ``threshold_levels``. ``mean`` stays in the paper's unit (MSE on [0, 1]).
     """
 
     per_frame: np.ndarray
@@ -77,9 +152,30 @@ class WarpError:
     message: str
     flow_source: str
     heatmap: np.ndarray | None = field(default=None, repr=False)
+    threshold_levels: float = VISIBILITY_LEVELS
 
     def __float__(self) -> float:
         return float(self.mean)
+
+    @property
+    def rms_levels(self) -> float:
+        """RMS motion-compensated frame difference, in 8-bit grey levels."""
+        return mse_to_levels(self.mean)
+
+    @property
+    def per_frame_levels(self) -> np.ndarray:
+        """RMS motion-compensated difference of each pair, in 8-bit grey levels."""
+        return 255.0 * np.sqrt(np.maximum(self.per_frame, 0.0))
+
+    @property
+    def visible(self) -> bool:
+        """True when :attr:`rms_levels` reaches the visibility threshold."""
+        return self.rms_levels >= self.threshold_levels
+
+    @property
+    def verdict(self) -> str:
+        """ "1.7 grey levels RMS, below visibility (3.0)": the flicker in words a person reads."""
+        return f"{self.rms_levels:.2f} grey levels RMS, {visibility(self.rms_levels, self.threshold_levels)} ({self.threshold_levels:.1f})"
 
 
 INTERPOLATIONS = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
@@ -256,6 +352,7 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
     refs = iter_frames(reference, name="reference") if reference is not None else None
     prev = next(frames)
     ref_prev = next(refs) if refs is not None else prev
+    threshold = visibility_threshold(float(gray8(ref_prev).mean()))
     for t in progress(range(n - 1), total=n - 1, desc="warp error", disable=not show_progress):
         cur = next(frames)
         ref_cur = next(refs) if refs is not None else cur
@@ -281,7 +378,7 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
     if heat_sum is not None and heat_cnt is not None:
         heat = heat_to_levels(heat_sum, heat_cnt)
     return WarpError(per_frame, float(per_frame.mean()), masked_arr, float(masked_arr.mean()), confidence,
-                     reliable, message, source.kind, heat)
+                     reliable, message, source.kind, heat, threshold)
 
 
 def heat_to_levels(sq_sum: np.ndarray, count: np.ndarray) -> np.ndarray:

@@ -63,6 +63,7 @@ print(f"device: {config.device()}   tier: {tier.name}")
 print(f"native size:  {tier.target}  = {tier.target.megapixels:.2f} million pixels")
 print(f"source size:  {tier.source}  = {tier.source.megapixels:.3f} million pixels, upscaled x{tier.factor}")
 print(f"clip length:  {tier.frames} frames")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## A first comparison, in three lines

@@ -25,6 +25,7 @@ from lab.errors import MemoryBudgetError
 
 tier = config.tier()
 print(f"tier: {tier.name}, native {tier.target}, source {tier.source}")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Counting pixels
@@ -138,6 +139,7 @@ ax.set_title("radial power spectrum of the zone plate at the source size")
 ax.legend()
 plt.show()
 
+# %% [markdown]
 # ## What an upscaler gets to work with
 #
 # Upscaling the source-size frame back to the target size gives the right number of pixels,
@@ -146,9 +148,10 @@ plt.show()
 # bicubic upscale from the (anti-aliased) source grid.
 #
 # *A warning about the small overview images in this and later figures: a 1920-pixel-wide
-# frame drawn a few hundred screen pixels wide is resampled by the plotting library, and
-# fine rings can show moire that is not in the frame. Trust the magnified crops (bottom row),
-# which show every pixel.*
+# frame drawn a few hundred screen pixels wide is shrunk by averaging, so detail finer than
+# the preview's pixels averages away to flat grey. A native frame full of fine rings can
+# then look plainer than an upscale whose coarser rings survive the shrinking. Trust the
+# magnified crops (bottom row), which show every pixel.*
 
 # %%
 up = upscale.upscale(anti_aliased, "bicubic", size=tier.target)
@@ -161,12 +164,24 @@ viz.loupe_figure({"native": big, "bicubic from source": up}, x=tier.target.width
 # %% [markdown]
 # ## Explore: the loupe on the zone plate
 #
-# Move the loupe outwards from the centre. Find where the upscaled rings stop following
-# the native ones: that radius is where the source grid's Nyquist limit was. Then switch
-# the upscaler to `nearest` and to `lanczos`: none of them brings the rings back.
+# The explorer uses the same zone plate (`k` from above), whose rings the native grid
+# resolves almost everywhere, and a source frame made as a camera of that size would record
+# it. The loupe opens where bicubic differs most from native. Move it towards the centre
+# and outwards again: find where the upscaled rings stop following the native ones. That
+# radius is where the source grid's Nyquist limit was. Then switch the upscaler to `nearest`
+# and to `lanczos`: none of them brings the rings back.
 
 # %%
-widgets.explore("zoneplate", target=tier.target, source=tier.source, methods=["bicubic", "lanczos"])
+explorer = widgets.explore("zoneplate", target=tier.target, source=tier.source, methods=["bicubic", "lanczos"],
+                           scene_options={"k": k}, background=False)  # render now, so the next cell can read it
+explorer
+
+# %%
+renders = {r.key.method: r.frame for r in explorer.compare.renders}
+box = explorer.loupe.box
+x0, y0, x1, y1 = box
+print(f"the loupe opened at x {x0}-{x1 - 1}, y {y0}-{y1 - 1} px; high-frequency share there: "
+      + ", ".join(f"{name} {metrics.high_frequency_share(frame[y0:y1, x0:x1]):.3f}" for name, frame in renders.items()))
 
 # %% [markdown]
 # ## Exercise 2: the Nyquist limit of the source grid

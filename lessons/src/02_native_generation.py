@@ -24,6 +24,7 @@ from lab import checks, config, cost, native, resolution, scenes, upscale, viz, 
 
 tier = config.tier()
 print(f"tier: {tier.name} on {config.device()}: native {tier.target}")
+config.show_smoke_note()
 print("scenes:", ", ".join(scenes.names()))
 
 # %% [markdown]
@@ -98,20 +99,27 @@ viz.loupe_figure({"anti-aliased render": native.render(fabric, tier.source),
 # ## What each pixel costs
 #
 # Native rendering does work for every pixel, so its time grows with the pixel count. We
-# time a render at each size (median of 3 runs) and divide by the number of pixels.
+# time a render at each size (one untimed warm-up, then the median of 3 runs, with the
+# spread between the fastest and slowest run) and divide by the number of pixels.
 
 # %%
+render_timings = {}
 for r in sizes:
-    seconds = cost.time_call(lambda: native.render(scene, r), repeats=3)
-    print(f"{r.width:>5}x{r.height:<5} {r.megapixels:6.3f} MP   {seconds * 1e3:8.1f} ms"
-          f"   {seconds / r.pixels * 1e9:7.1f} ns per pixel")
+    timing = cost.time_calls(lambda: native.render(scene, r), repeats=3, warmup=1)
+    render_timings[r] = timing
+    print(f"{r.width:>5}x{r.height:<5} {r.megapixels:6.3f} MP   {timing}"
+          f"   {timing.median / r.pixels * 1e9:7.1f} ns per pixel")
+largest = sizes[-1]
+for r in sizes[:-1]:
+    print(f"{largest.width}x{largest.height} has {largest.pixels / r.pixels:.0f}x the pixels of {r.width}x{r.height} "
+          f"and took {render_timings[largest].median / render_timings[r].median:.1f}x the time")
 
 # %% [markdown]
 # On an idle machine the time per pixel settles into a narrow range once frames are large
 # enough that fixed per-call costs (setting up the scene's tables, launching the work) stop
-# mattering, so the total grows roughly linearly with pixels: a 4K frame costs about 4x a
-# 1080p frame and 16x a 540p frame. The smallest frame usually costs the most *per pixel*
-# because of those fixed costs. On a shared or busy machine (a laptop running other work,
+# mattering, so the total grows roughly linearly with pixels: 4x the pixels, close to 4x the
+# time (the last lines compare them). The smallest frame usually costs the most *per pixel*
+# because of those fixed costs, so its time ratio falls short of its pixel ratio. On a shared or busy machine (a laptop running other work,
 # a free cloud runtime) single timings jump around: run the cell again and compare. Lesson
 # 8 measures more sizes and fits the scaling law properly.
 

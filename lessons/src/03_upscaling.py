@@ -28,6 +28,7 @@ from lab import checks, config, metrics, native, scenes, upscale, viz, widgets
 
 tier = config.tier()
 print(f"tier: {tier.name}: {tier.source} -> {tier.target} (x{tier.factor})")
+config.show_smoke_note()
 print("classical:", upscale.methods("classical"))
 print("learned:  ", upscale.methods("learned"))
 print("generative:", upscale.methods("generative"))
@@ -35,10 +36,11 @@ print("generative:", upscale.methods("generative"))
 # %% [markdown]
 # ## Drawing the kernels by measurement
 #
-# Feed each upscaler a grey image with one brighter pixel, and enlarge it 8 times. The row
-# through that pixel, minus the grey level and divided by the step, is the upscaler's
-# **kernel** (its impulse response): the weights it uses to spread one input sample over
-# the output grid. (The grey background leaves room below it: the upscalers clip their
+# Feed each upscaler a grey image with one brighter pixel, and enlarge it 9 times (an odd
+# factor, so one output pixel sits exactly on the input pixel's centre and the curves are
+# sampled at their peak). The row through that pixel, minus the grey level and divided by
+# the step, is the upscaler's **kernel** (its impulse response): the weights it uses to
+# spread one input sample over the output grid. (The grey background leaves room below it: the upscalers clip their
 # output to [0, 1], which would hide a kernel's negative lobes on a black background.) We
 # only call `upscale.upscale`; nothing is drawn from a formula.
 
@@ -46,16 +48,20 @@ print("generative:", upscale.methods("generative"))
 impulse = np.full((9, 17, 3), 0.5, np.float32)
 impulse[4, 8] = 0.75
 fig, ax = plt.subplots(figsize=(8, 3.5))
+kernel_peaks = {}
 for method in ["nearest", "bilinear", "bicubic", "lanczos"]:
-    row = (upscale.upscale(impulse, method, factor=8)[8 * 4 + 4, :, 0] - 0.5) / 0.25
-    ax.plot((np.arange(row.size) + 0.5) / 8 - 8.5, row, label=method, linewidth=1.5)
+    row = (upscale.upscale(impulse, method, factor=9)[9 * 4 + 4, :, 0] - 0.5) / 0.25
+    distance = (np.arange(row.size) + 0.5) / 9 - 8.5  # output pixel centres, in input pixels from the impulse
+    ax.plot(distance, row, label=method, linewidth=1.5)
+    kernel_peaks[method] = float(row[np.argmin(np.abs(distance))])
 ax.axhline(0, color="grey", linewidth=0.6)
 ax.set_xlabel("distance from the input pixel (input pixels)")
 ax.set_ylabel("weight (output / input step)")
-ax.set_title("upscaling kernels, measured from a single-pixel impulse (x8)")
+ax.set_title("upscaling kernels, measured from a single-pixel impulse (x9)")
 ax.set_xlim(-4.5, 4.5)
 ax.legend()
 plt.show()
+print("weight at distance 0:", {method: round(peak, 3) for method, peak in kernel_peaks.items()})
 
 # %% [markdown]
 # * **nearest** is a box one input pixel wide: blocks.
@@ -71,13 +77,15 @@ plt.show()
 # %% [markdown]
 # ## Applying them
 #
-# Render the skin scene natively at the target size, and at the source size; upscale the
-# source render with each classical kernel and score it against native.
+# Render the skin scene natively at the target size, and at the source size as a camera of
+# that size would record it (`native.render_source`: each small pixel averages the light on
+# its square, the `camera` source model; `native.SOURCE_MODELS` lists the others); upscale
+# the small frame with each classical kernel and score it against native.
 
 # %%
 scene = scenes.get("skin", seed=3)
 reference = native.render(scene, tier.target)
-small = native.render(scene, tier.source)
+small = native.render_source(scene, tier.source)
 results = {"native": reference}
 for method in upscale.methods("classical"):
     results[method] = upscale.upscale(small, method, size=tier.target)
@@ -85,6 +93,13 @@ for method in upscale.methods("classical"):
           f"SSIM {metrics.ssim(reference, results[method]):.4f}   "
           f"high-frequency share {metrics.high_frequency_share(results[method]):.2%}")
 print(f"{'native':>9}: high-frequency share {metrics.high_frequency_share(reference):.2%}")
+print("area gives exactly nearest's pixels when enlarging:", np.array_equal(results["area"], results["nearest"]))
+
+# %% [markdown]
+# `area` averages the input pixels that each output pixel covers. That is the right way to
+# *shrink* an image, but when enlarging, each output pixel lies inside a single input pixel,
+# so the "average" is that one pixel: OpenCV's area resampling then copies pixels, exactly
+# like `nearest`, as the last line above checks.
 
 # %%
 viz.loupe_figure({k: results[k] for k in ["native", "nearest", "bilinear", "bicubic", "lanczos"]},
@@ -96,7 +111,8 @@ viz.loupe_figure({k: results[k] for k in ["native", "nearest", "bilinear", "bicu
 # The radial power spectrum shows energy per spatial frequency. The source grid holds
 # frequencies up to 0.5 cycles per *source* pixel, which is 0.5 / 4 = 0.125 cycles per
 # *target* pixel (dashed line). Above it, the upscaled frames have only what the kernel's
-# imperfect filtering leaks in; the native render has real detail there.
+# imperfect filtering leaks in; the native render has real detail there. The cell prints
+# where each upscale's spectrum falls below a tenth of native's.
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4))
@@ -109,6 +125,12 @@ ax.set_ylabel("power (log scale)")
 ax.set_title("radial power spectrum of the skin scene")
 ax.legend()
 plt.show()
+native_spectrum = metrics.radial_spectrum(reference)
+for name in ["bilinear", "bicubic", "lanczos"]:
+    ratio = metrics.radial_spectrum(results[name]).power / native_spectrum.power
+    below = native_spectrum.frequency[ratio < 0.1]
+    print(f"{name:>9} falls below a tenth of native's power from {below[0]:.3f} cycles/px "
+          f"(source Nyquist {0.5 / tier.factor:.3f})")
 
 # %% [markdown]
 # ## Learned upscalers
@@ -128,7 +150,7 @@ plt.show()
 
 # %%
 sign = scenes.get("sign", seed=3)
-tests = {"skin": (reference, small), "sign": (native.render(sign, tier.target), native.render(sign, tier.source))}
+tests = {"skin": (reference, small), "sign": (native.render(sign, tier.target), native.render_source(sign, tier.source))}
 learned = {}
 for scene_name, (ref, low) in tests.items():
     for method in ["bicubic", "realesrgan-x4", "learned-sr"]:
@@ -138,6 +160,13 @@ for scene_name, (ref, low) in tests.items():
               f"sharpness {metrics.sharpness(out):8.1f}")
     print(f"{scene_name:>5} {'native':>14}: sharpness {metrics.sharpness(ref):8.1f}")
 results.update({method: learned[("skin", method)] for method in ["realesrgan-x4", "learned-sr"]})
+for scene_name, (ref, low) in tests.items():
+    ranks = {metric: "above" if fn(ref, learned[(scene_name, "realesrgan-x4")]) > fn(ref, learned[(scene_name, "bicubic")])
+             else "below" for metric, fn in [("PSNR", metrics.psnr), ("SSIM", metrics.ssim)]}
+    print(f"{scene_name}: Real-ESRGAN ranks {ranks['PSNR']} bicubic on PSNR and {ranks['SSIM']} it on SSIM")
+soft_sign = native.render_source(sign, tier.source, model="soft")  # the kind of small frame learned-sr trained on
+soft_psnr = {m: metrics.psnr(tests["sign"][0], upscale.upscale(soft_sign, m, size=tier.target)) for m in ["bicubic", "learned-sr"]}
+print(f"sign from a soft source: learned-sr PSNR {soft_psnr['learned-sr']:.2f} dB, bicubic {soft_psnr['bicubic']:.2f} dB")
 
 # %%
 viz.loupe_figure({"native": tests["sign"][0], **{m: learned[("sign", m)] for m in ["bicubic", "realesrgan-x4", "learned-sr"]}},
@@ -180,19 +209,23 @@ print(f"zone plate, bicubic: VMAF {metrics.vmaf([zone_native], [zone_bicubic]).m
 # Look at the numbers before trusting your eyes:
 #
 # * **Real-ESRGAN** looks crisp: its sharpness (variance of the Laplacian) is several times
-#   bicubic's. But its PSNR against native is *lower* than bicubic's on both scenes. It was
-#   trained on anime-style video, where surfaces are flat and edges are everything, so it
-#   draws confident edges and flat surfaces, and the edges it draws are not always where
-#   the native ones are.
-# * **learned-sr** was trained on these very scenes. On the sign it gains PSNR over bicubic,
-#   but this is the very text it was trained on: with new words on the sign it is about 2 dB
-#   *worse* than bicubic (checked by the course's tests; see its model card
-#   `learned_sr_x4.md`): it memorised these glyphs rather than learning to sharpen letters.
-#   A learned upscaler's gains hold for content like its training data, and no further.
-#   On skin its output is practically bicubic's (the two differ by a small fraction of one
-#   8-bit level on average): the network learned that the position of each pore cannot be
-#   predicted from the small image, and the best prediction of an unpredictable pore is
-#   its average, which is smooth skin. Lesson 4 measures this "waxy" effect in detail.
+#   bicubic's. It was trained on anime-style video, where surfaces are flat and edges are
+#   everything, so it draws confident edges and flat surfaces. On skin that costs it: its
+#   PSNR and SSIM are *lower* than bicubic's, because the pores it flattens were real. On the
+#   sign's text, where crisp edges are right, it beats bicubic on both (the lines under the
+#   table say so per scene, from the numbers above). Whether a sharpener helps depends on the
+#   content: text yes, texture no.
+# * **learned-sr** was trained on these very scenes, but with small frames made by the
+#   `soft` source model, which fades out the detail near the small grid's limit. Fed those, it
+#   gains PSNR over bicubic on the sign (the last line above). Fed a camera's frame, which
+#   keeps that detail, it sharpens what is already sharp and falls *below* bicubic on the
+#   sign: a learned upscaler's gains hold only for inputs like its training data. Even with
+#   its own kind of input it memorised these glyphs rather than learning to sharpen letters:
+#   with new words on the sign it is about 2 dB worse than bicubic (its model card
+#   `learned_sr_x4.md` records the test). On skin its output is practically bicubic's: the
+#   network learned that the position of each pore cannot be predicted from the small image,
+#   and the best prediction of an unpredictable pore is its average, which is smooth skin.
+#   Lesson 4 measures this "waxy" effect in detail.
 
 # ## Retrain the small learned upscaler
 #
@@ -202,6 +235,8 @@ print(f"zone plate, bicubic: VMAF {metrics.vmaf([zone_native], [zone_bicubic]).m
 # trained for 4,000.
 
 # %%
+import contextlib
+import sys
 import tempfile
 from pathlib import Path
 from lab.train.__main__ import main as train
@@ -210,14 +245,18 @@ retrained_path = Path(tempfile.mkdtemp()) / "learned_sr_x4_retrained.safetensors
 options = ["--steps", "300"]
 if config.smoke_mode():  # a handful of steps on tiny crops, so the automated tests stay fast
     options = ["--steps", "5", "--train-seeds", "1", "--hr-size", "192x128", "--patch", "12", "--batch", "4"]
-train(["sr", "--scale", "4", "--out", str(retrained_path), *options])
+with contextlib.redirect_stderr(sys.stdout):  # the trainer reports progress on stderr; show it as plain output
+    exit_code = train(["sr", "--scale", "4", "--out", str(retrained_path), *options])
+print("training finished" if exit_code == 0 else f"training failed with exit code {exit_code}")
 
 # %% [markdown]
 # The trainer wrote the weights and a model card beside them, with the loss and the PSNR on
 # held-out scenes it never trained on, against bicubic:
 
 # %%
-print(retrained_path.with_suffix(".md").read_text().split("## Facts")[1])
+from IPython.display import Markdown
+
+Markdown(retrained_path.with_suffix(".md").read_text().split("## Facts")[1])
 
 # %% [markdown]
 # Now apply your retrained network to the skin and sign frames and compare it with the

@@ -27,12 +27,15 @@ from lab import checks, config, metrics, native, scenes, upscale, viz, widgets
 tier = config.tier()
 methods = ["bicubic", "lanczos", "realesrgan-x4", "learned-sr"]
 print(f"tier: {tier.name}: native {tier.target}, source {tier.source}; upscalers: {methods}")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Skin and fabric, both ways
 #
 # Render the `skin` scene (pores and fine wrinkles on a smooth base) and the `fabric` scene
-# (a woven grain) natively and upscaled with each method.
+# (a woven grain) natively and upscaled with each method. The small frame is what a camera
+# at the source size records (the default `camera` source model, lesson 3), so the upscalers
+# get all the detail the small grid can hold.
 
 # %%
 frames = {}
@@ -122,9 +125,9 @@ for name, panels in frames.items():
 #
 # **Skin.** Every upscaler loses almost all of the fine-detail energy (waxiness close to
 # 0), the GLCM score falls to a fraction of native's and the JPEG ratio rises (the frames
-# are easy to compress because there is little detail left). Real-ESRGAN adds a little
-# high-frequency energy, by sharpening the few edges it finds, yet its PSNR is *lower* than
-# bicubic's. The course's `learned-sr` gives practically the bicubic result.
+# are easy to compress because there is little detail left). Real-ESRGAN, trained on flat
+# anime surfaces, flattens the pores further: its high-frequency share is below bicubic's
+# and so is its PSNR. The course's `learned-sr` gives practically the bicubic result.
 #
 # **Fabric.** Here the learned upscalers put a lot of high-frequency energy back (waxiness
 # well above bicubic's, a higher GLCM score, a lower JPEG ratio), and still their PSNR is the
@@ -164,8 +167,9 @@ viz.loupe_figure({k: frames["fabric"][k] for k in ["native", "bicubic", "realesr
 # the average. The course's `diffusion-sr` is a small diffusion model trained on these
 # scenes: starting from random noise, it denoises for 10 steps while looking at the bicubic
 # upscale, and the seed of the noise decides which detail it invents. It runs its network
-# at the *output* size for every step, so on a CPU we apply it to a crop of the skin
-# (the crop is cut from the same source frame as above, so the pixel scale is the same).
+# at the *output* size for every step, so on a CPU we apply it to a crop of the skin, cut
+# from a `soft` source frame: the kind of small frame it was trained on (as lesson 3 showed
+# for `learned-sr`, a learned upscaler works as trained only on inputs like its training data).
 
 # %%
 crop = (tier.source.width // 8, tier.source.height // 8) if config.smoke_mode() else (64, 36)
@@ -174,7 +178,7 @@ if config.device() == "cuda":
 x0, y0 = tier.source.width // 3, tier.source.height // 3
 f = tier.factor
 skin = scenes.get("skin", seed=0)
-skin_source = native.render(skin, tier.source)[y0:y0 + crop[1], x0:x0 + crop[0]]
+skin_source = native.render_source(skin, tier.source, model="soft")[y0:y0 + crop[1], x0:x0 + crop[0]]
 generated = {"native": frames["skin"]["native"][f * y0:f * (y0 + crop[1]), f * x0:f * (x0 + crop[0])],
              "bicubic": upscale.upscale(skin_source, "bicubic", factor=f)}
 for seed in (0, 1):
@@ -182,13 +186,15 @@ for seed in (0, 1):
 for label, image in generated.items():
     print(f"{label:>20}: high-frequency share {metrics.high_frequency_share(image):6.2%}   "
           f"PSNR against native {metrics.psnr(generated['native'], image):6.2f} dB")
+gain = metrics.high_frequency_share(generated["diffusion-sr, seed 0"]) / max(metrics.high_frequency_share(generated["bicubic"]), 1e-9)
+print(f"diffusion-sr (seed 0) has {gain:.0f}x bicubic's high-frequency share")
 
 # %%
 viz.side_by_side(generated, width_in=3.2)
 
 # %% [markdown]
-# The generated crops have fine grain again: their high-frequency share is a hundred times
-# bicubic's, though still below native's. But the grain is invented, not recovered: the two
+# The generated crops have fine grain again: their high-frequency share is many times
+# bicubic's (the last line above), though still below native's. But the grain is invented, not recovered: the two
 # seeds draw different pores in different places, neither matches the native pores, and the
 # PSNR against native is slightly *worse* than bicubic's. A still frame can look convincingly
 # "native" this way; lesson 5 shows what happens when the invented detail has to stay put

@@ -26,6 +26,7 @@ from lab import checks, config, metrics, native, scenes, upscale, viz, widgets
 tier = config.tier()
 methods = ["bicubic", "lanczos", "realesrgan-x4", "learned-sr"]
 print(f"tier: {tier.name}: native {tier.target}, source {tier.source} (x{tier.factor})")
+config.show_smoke_note()
 
 # %% [markdown]
 # ## Sharpness of an edge: MTF50
@@ -43,23 +44,33 @@ edge = scenes.get("edge")
 edges = {"native": native.render(edge, tier.target)}
 for method in methods:
     edges[method] = native.render_upscaled(edge, tier.target, tier.source, method)
-fig, ax = plt.subplots(figsize=(8, 4))
+fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
+mtf50 = {}
 for label, frame in edges.items():
     result = metrics.slanted_edge_mtf(frame)
+    mtf50[label] = result.mtf50
     ax.plot(result.frequency, result.mtf, label=f"{label}: MTF50 = {result.mtf50:.3f} cycles/px")
 ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
 ax.axvline(0.5 / tier.factor, color="grey", linestyle="--", label="source Nyquist")
-ax.set_xlim(0, 0.5)
+ax.axvline(0.5, color="black", linestyle="--", linewidth=0.8, label="target Nyquist (0.5)")
+ax.set_xlim(0, max(0.75, 1.1 * max(mtf50.values())))
 ax.set_ylim(0, 1.1)
 ax.set_xlabel("spatial frequency (cycles per pixel)")
 ax.set_ylabel("MTF (contrast kept, 1 = all)")
 ax.set_title(f"slanted-edge MTF, edge at {result.angle_deg:.1f} degrees")
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside the plot: no curve hidden
 plt.show()
+above = [label for label, value in mtf50.items() if value > 0.5]
+print("MTF50 above the grid's Nyquist limit (0.5 cycles/px):", ", ".join(above) if above else "none")
 
 # %% [markdown]
 # The native edge keeps contrast up to high frequencies (it is limited only by the
-# renderer's anti-aliasing). Every upscale from the 4x smaller grid loses contrast above the
+# renderer's anti-aliasing). Its MTF50 can even lie *above* the grid's Nyquist limit (the
+# line printed under the plot says whether it does here): the slanted-edge method samples
+# the edge profile 4x finer than the pixels, so it can measure contrast above 0.5 cycles/px.
+# A grid cannot show a *pattern* that fine without aliasing, but a single edge drawn with a
+# one-pixel ramp has that much contrast: it is as sharp as the grid allows, and a little
+# aliasing is the price. Every upscale from the 4x smaller grid loses contrast above the
 # source's Nyquist limit, so its MTF50 sits far lower. A learned upscaler can *sharpen* the
 # edge (steeper profile, higher MTF50 than bicubic), because an edge is exactly the kind of
 # structure whose position the small image does reveal. Sharpening can overshoot, too: an
@@ -164,15 +175,18 @@ widgets.explore("sign", target=tier.target, source=tier.source, methods=["bicubi
 # ## Exercise: the sharpest upscaler by MTF50
 #
 # From the MTF plot above, which upscaler has the highest MTF50 on the edge? Put its name in
-# `sharpest_upscaler` (a string such as `"bicubic"`) and check that it is a valid upscaler
-# name. Then compare: is it also the one with the best PSNR on the sign?
+# `sharpest_upscaler` (a string such as `"bicubic"`) and check it against the measurement.
+# Then compare: is it also the one with the best PSNR on the sign?
 #
 # Graded exercises for this lesson: [exercises/ex04_texture_and_text.ipynb](exercises/ex04_texture_and_text.ipynb)
 # (it covers lessons 4 and 6).
 
 # %%
 sharpest_upscaler = ...  # e.g. "lanczos"
-checks.check_choice(sharpest_upscaler, methods, name="sharpest upscaler by MTF50")
+measured = {m: mtf50[m] for m in methods}
+checks.check_measured_choice(sharpest_upscaler, max(measured, key=measured.get), methods,
+                             name="sharpest upscaler by MTF50",
+                             why="MTF50 " + ", ".join(f"{m} {v:.3f}" for m, v in measured.items()) + " cycles/px")
 
 # %% [markdown]
 # ## Summary

@@ -82,8 +82,9 @@ MUTATIONS = [
              "the memory guard ignores ulimit -v"),
     Mutation("private-outputs", "lab/video.py", '        os.fchmod(fd, default_mode("file"))', "        pass",
              ("tests/test_video.py", "-k", "permissions"), "outputs left 0600"),
-    Mutation("staging-left-on-sigterm", "lab/__main__.py", "previous = signal.signal(signal.SIGTERM, _terminated)",
-             "previous = signal.getsignal(signal.SIGTERM)", ("tests/test_cli.py", "-k", "sigterm"),
+    Mutation("staging-left-on-sigterm", "lab/__main__.py",
+             "is removed\n    previous = signal.signal(signal.SIGTERM, _terminated)",
+             "is removed\n    previous = signal.getsignal(signal.SIGTERM)", ("tests/test_cli.py", "-k", "sigterm"),
              "SIGTERM leaves the staging folder"),
     Mutation("stale-staging-kept", "lab/compare.py", "            remove_stale_staging(self.out)\n",
              "            pass\n", ("tests/test_cli.py", "-k", "dead_runs"), "staging folders of killed runs kept"),
@@ -104,6 +105,12 @@ MUTATIONS = [
     Mutation("loupe-opens-at-centre", "lab/widgets.py", 'if name.startswith("biggest error")),',
              'if name.startswith("centre")),', ("tests/test_widgets.py", "-k", "opens_where"),
              "the loupe opens where native and upscaled look the same"),
+    Mutation("plain-data-trusts-subclasses", "lab/grading/plain_data.py", "    if type(value) is int:\n",
+             "    if isinstance(value, int):\n", ("tests/test_grading.py", "-k", "plain_data"),
+             "an int subclass with a forged __eq__ leaves the sandbox as a number"),
+    Mutation("segments-joined-out-of-order", "lab/render_set.py", "            starts = sorted(flows[clip])\n",
+             "            starts = sorted(flows[clip], reverse=True)\n", ("tests/test_cluster.py", "-k", "join_into"),
+             "render segments joined in the wrong order"),
 ]
 
 

@@ -10,37 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from lab.grading.build import common_mistakes, grading_spec, parse_source, sources
+from lab.grading.build import cells_by_question, common_mistakes, grading_spec, parse_source, source_tests, sources
 from lab.grading.hidden_tests import HiddenTest, run_check
 from lab.grading.plain_data import decode, encode
 
 EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
-CONFIG = re.compile(r'^\s*"""\s*#\s*BEGIN TEST CONFIG(.*?)"""\s*#\s*END TEST CONFIG\s*\n', re.S)
 
 
 def _public_tests(source) -> dict[str, list[tuple[str, str, str]]]:
     """``{question: [(code, failure message, success message), ...]}`` of the public tests."""
     out: dict[str, list[tuple[str, str, str]]] = {}
-    question, inside = "", False
-    for kind, text in source.cells:
-        head = text.strip().splitlines()[0].strip() if text.strip() else ""
-        if kind == "raw" and head == "# BEGIN QUESTION":
-            question = str(yaml.safe_load("\n".join(text.strip().splitlines()[1:]))["name"])
-        elif kind == "raw":
-            inside = {"# BEGIN TESTS": True, "# END TESTS": False}.get(head, inside)
-        elif inside and kind == "code":
-            match = CONFIG.match(text)
-            config = yaml.safe_load(match.group(1)) if match else {}
-            if not config.get("hidden"):
-                out.setdefault(question, []).append((text[match.end():] if match else text,
-                                                     str(config.get("failure_message", "")),
-                                                     str(config.get("success_message", ""))))
+    for test in source_tests(source):
+        if not test.hidden:
+            out.setdefault(test.question, []).append((test.code, str(test.config.get("failure_message", "")),
+                                                      str(test.config.get("success_message", ""))))
     return out
 
 
@@ -68,12 +55,10 @@ def _hidden_points(tests: list[HiddenTest], namespace: dict) -> float:
 def _walk(source):
     """Run the solution cell by cell; yield (question, namespace) at each question's end."""
     namespace: dict = {"__name__": "__main__"}
-    question, inside_tests = "", False
-    for kind, text in source.cells:
+    inside_tests = False
+    for question, kind, text in cells_by_question(source):
         head = text.strip().splitlines()[0].strip() if text.strip() else ""
-        if kind == "raw" and head == "# BEGIN QUESTION":
-            question = str(yaml.safe_load("\n".join(text.strip().splitlines()[1:]))["name"])
-        elif kind == "raw" and head == "# END QUESTION":
+        if kind == "raw" and head == "# END QUESTION":
             yield question, namespace
         elif kind == "raw":
             inside_tests = {"# BEGIN TESTS": True, "# END TESTS": False}.get(head, inside_tests)

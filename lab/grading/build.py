@@ -76,6 +76,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from lab import colab_setup, percent_source
 from lab.errors import LabError
@@ -174,6 +175,68 @@ def _cell(kind: str, text: str, cell_id: str, metadata: "dict | None" = None) ->
     return cell
 
 
+def _head(text: str) -> str:
+    return text.strip().splitlines()[0].strip() if text.strip() else ""
+
+
+def _question_config(text: str) -> dict:
+    """The YAML under a ``# BEGIN QUESTION`` raw cell (``name``, ``points``...)."""
+    import yaml
+
+    return yaml.safe_load("\n".join(text.strip().splitlines()[1:])) or {}
+
+
+def cells_by_question(source: ExerciseSource) -> Iterator[tuple[str, str, str]]:
+    """``(question, kind, text)`` of every cell, with the name of the question it sits in ("" before the first)."""
+    question = ""
+    for kind, text in source.cells:
+        if kind == "raw" and _head(text) == "# BEGIN QUESTION":
+            question = str(_question_config(text)["name"])
+        yield question, kind, text
+
+
+@dataclass(frozen=True)
+class SourceTest:
+    """One test cell of an exercise source: its question, number there (public and hidden counted), config and code."""
+
+    question: str
+    number: int
+    config: dict
+    code: str
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.config.get("hidden", False))
+
+
+def source_tests(source: ExerciseSource) -> list[SourceTest]:
+    """Every test cell between ``# BEGIN TESTS`` and ``# END TESTS``, its TEST CONFIG block parsed off.
+
+    A cell without a config block is hidden when its first line is a comment saying so
+    (otter's ``# HIDDEN``).
+    """
+    import yaml
+
+    out: list[SourceTest] = []
+    counts: dict[str, int] = {}
+    inside = False
+    for question, kind, text in cells_by_question(source):
+        if kind == "raw":
+            inside = {"# BEGIN TESTS": True, "# END TESTS": False}.get(_head(text), inside)
+            continue
+        if not inside or kind != "code":
+            continue
+        lines = text.splitlines()
+        config = {"hidden": True} if lines and lines[0].lstrip().startswith("#") and "hidden" in lines[0].lower() else {}
+        if lines and re.match(r'^\s*"""\s*#\s*BEGIN TEST CONFIG', lines[0]):
+            end = next(i for i, line in enumerate(lines) if re.match(r'^\s*"""\s*#\s*END TEST CONFIG', line))
+            config = yaml.safe_load("\n".join(lines[1:end])) or {}
+            lines = lines[end + 1:]
+        counts[question] = counts.get(question, 0) + 1
+        out.append(SourceTest(question, counts[question], config, "\n".join(lines)))
+    return out
+
+
 def common_mistakes(source: ExerciseSource) -> dict[str, list[tuple[str, str]]]:
     """Wrong answers a student is likely to write, per question: ``{question: [(why, code), ...]}``.
 
@@ -191,11 +254,8 @@ def common_mistakes(source: ExerciseSource) -> dict[str, list[tuple[str, str]]]:
     import yaml
 
     out: dict[str, list[tuple[str, str]]] = {}
-    question = ""
-    for kind, text in source.cells:
-        if kind == "raw" and text.startswith("# BEGIN QUESTION"):
-            question = str((yaml.safe_load("\n".join(text.splitlines()[1:])) or {})["name"])
-        elif kind == "raw" and text.startswith(MISTAKES_MARKER):
+    for question, kind, text in cells_by_question(source):
+        if kind == "raw" and text.startswith(MISTAKES_MARKER):
             items = yaml.safe_load(text[len(MISTAKES_MARKER):]) or []
             if not isinstance(items, list) or not all(isinstance(m, dict) and {"why", "code"} <= set(m) for m in items):
                 raise LabError(f"{source.path.name}, {question}: COMMON MISTAKES is a YAML list of {{why, code}} entries")
@@ -290,26 +350,7 @@ def solution_lines(source: ExerciseSource) -> list[str]:
 
 def test_cells(source: ExerciseSource) -> list[tuple[bool, list[str]]]:
     """``(hidden, code lines)`` of every test cell of a source (lines after any TEST CONFIG block)."""
-    import yaml
-
-    out: list[tuple[bool, list[str]]] = []
-    inside = False
-    for kind, text in source.cells:
-        if kind == "raw":
-            head = text.strip().splitlines()[0].strip() if text.strip() else ""
-            inside = {"# BEGIN TESTS": True, "# END TESTS": False}.get(head, inside)
-            continue
-        if not inside or kind != "code":
-            continue
-        lines = text.splitlines()
-        hidden = bool(lines) and lines[0].lstrip().startswith("#") and "hidden" in lines[0].lower()
-        if lines and re.match(r'^\s*"""\s*#\s*BEGIN TEST CONFIG', lines[0]):
-            end = next(i for i, line in enumerate(lines) if re.match(r'^\s*"""\s*#\s*END TEST CONFIG', line))
-            config = yaml.safe_load("\n".join(lines[1:end])) or {}
-            hidden = bool(config.get("hidden", False))
-            lines = lines[end + 1:]
-        out.append((hidden, lines))
-    return out
+    return [(test.hidden, test.code.splitlines()) for test in source_tests(source)]
 
 
 def hidden_source_lines(source: ExerciseSource) -> list[str]:
@@ -368,39 +409,19 @@ def grading_spec(source: ExerciseSource) -> dict:
     Raises :class:`LabError` naming the test when a hidden test does not follow the export rule,
     or when a question's points differ from the sum of its hidden tests' points.
     """
-    import yaml
-
     from lab.grading.hidden_tests import split
 
-    questions: dict[str, float] = {}
+    questions = {str(_question_config(text)["name"]): float(_question_config(text).get("points", 0))
+                 for _, kind, text in cells_by_question(source) if kind == "raw" and _head(text) == "# BEGIN QUESTION"}
     tests: list[dict] = []
-    question, number, inside = "", 0, False
-    for kind, text in source.cells:
-        head = text.strip().splitlines()[0].strip() if text.strip() else ""
-        if kind == "raw" and head == "# BEGIN QUESTION":
-            config = yaml.safe_load("\n".join(text.strip().splitlines()[1:])) or {}
-            question, number = str(config["name"]), 0
-            questions[question] = float(config.get("points", 0))
-            continue
-        if kind == "raw":
-            inside = {"# BEGIN TESTS": True, "# END TESTS": False}.get(head, inside)
-            continue
-        if not inside or kind != "code":
-            continue
-        number += 1
-        lines = text.splitlines()
-        config = {}
-        if lines and re.match(r'^\s*"""\s*#\s*BEGIN TEST CONFIG', lines[0]):
-            end = next(i for i, line in enumerate(lines) if re.match(r'^\s*"""\s*#\s*END TEST CONFIG', line))
-            config = yaml.safe_load("\n".join(lines[1:end])) or {}
-            lines = lines[end + 1:]
-        if config.get("hidden"):
-            where = f"{source.path.name}, {question} test {number}"
-            tests.append(split("\n".join(lines), question=question, number=number,
-                               points=float(config.get("points", 1)), where=where).to_json())
-        elif config.get("points"):
-            raise LabError(f"{source.path.name}, {question} test {number}: public tests carry no points "
-                           "(student code could fake them); give the points to hidden tests")
+    for test in source_tests(source):
+        where = f"{source.path.name}, {test.question} test {test.number}"
+        if test.hidden:
+            tests.append(split(test.code, question=test.question, number=test.number,
+                               points=float(test.config.get("points", 1)), where=where).to_json())
+        elif test.config.get("points"):
+            raise LabError(f"{where}: public tests carry no points (student code could fake them); "
+                           "give the points to hidden tests")
     for q, points in questions.items():
         hidden = sum(t["points"] for t in tests if t["question"] == q)
         if abs(hidden - points) > 1e-9:

@@ -144,8 +144,7 @@ def join_flows(parts: list[bytes], out: Path) -> Path:
 
 def _results(segments: list[Segment], client: object) -> Iterator[tuple[Segment, dict[str, bytes]]]:
     if client is None:
-        for segment in segments:
-            yield segment, render_segment(segment)
+        yield from map(_tagged, segments)
         return
     from lab.cluster import run_all
 

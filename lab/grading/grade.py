@@ -119,15 +119,15 @@ def find_students(folder: "str | Path", *, exclude: Iterable[Path] = ()) -> list
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(".") or entry.resolve() in skip:
             continue
+        notebook = entry.suffix.lower() in SUBMISSION_SUFFIXES
+        sid = student_id(entry, root) if notebook else entry.name
         if entry.is_symlink():
-            sid = student_id(entry, root) if entry.suffix.lower() in SUBMISSION_SUFFIXES else entry.name
             students[sid] = Student(sid, [], "refused: a symbolic link, not a submission")
         elif entry.is_dir():
             students[entry.name] = _folder_student(entry)
         elif entry.is_file():
-            sid = student_id(entry, root) if entry.suffix.lower() in SUBMISSION_SUFFIXES else entry.name
             student = students.setdefault(sid, Student(sid, []))
-            if entry.suffix.lower() in SUBMISSION_SUFFIXES:
+            if notebook:
                 student.notebooks.append(entry)
             elif not student.notebooks:
                 student.problem = f"no notebook found ({entry.name} is not a .ipynb or .zip)"
@@ -193,6 +193,11 @@ class Settings:
                 raise LabError(f"{option} of {value:g} s is over a day; give a limit in seconds")
         if isinstance(self.max_output_bytes, bool) or not isinstance(self.max_output_bytes, int) or self.max_output_bytes < 0:
             raise LabError(f"--max-output must be a whole number of bytes, got {self.max_output_bytes!r}")
+
+    @property
+    def sandbox_name(self) -> str:
+        """The gradebook's ``sandbox`` column for rows graded with these settings."""
+        return "bwrap" if self.sandbox else "none"
 
 
 def _cell_notes(records: list[dict], numbers: list[int], printed_over: int, limit: int) -> list[str]:
@@ -284,7 +289,7 @@ def grade_submission(submission: "str | Path", bundle: "str | Path", *, student:
     sb.require_sandbox(settings.sandbox)
     possible, tests = load_spec(bundle)
     result = SubmissionResult(student or submission.stem, submission.name, {q: 0.0 for q in possible}, possible,
-                              sandbox="bwrap" if settings.sandbox else "none")
+                              sandbox=settings.sandbox_name)
     start = time.monotonic()
     try:
         raw = read_bytes(submission)
@@ -324,6 +329,11 @@ def grade_submission(submission: "str | Path", bundle: "str | Path", *, student:
         last = outcome.stderr_tail.strip().splitlines()[-1][:160] if outcome.stderr_tail.strip() else ""
         result.notes.insert(0, "grading stopped early (the code ended the grading process?)" + (f": {last}" if last else ""))
     return result
+
+
+def _csv_text(cell: str) -> str:
+    """A text cell as :func:`_csv_cell` escaped it, read back."""
+    return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_START else cell
 
 
 def _csv_cell(value: object) -> object:
@@ -376,9 +386,8 @@ def read_gradebook(path: "str | Path", possible: dict[str, float]) -> dict[str, 
             rows = list(csv.DictReader(handle))
         out = {}
         for row in rows[1:]:
-            student = row["student"][1:] if row["student"].startswith("'") and row["student"][1:2] in FORMULA_START else row["student"]
-            reason = row["reason"][1:] if row["reason"].startswith("'") and row["reason"][1:2] in FORMULA_START else row["reason"]
-            out[student] = SubmissionResult(student, row["file"], {q: float(row[q]) for q in possible}, possible,
+            student, reason = _csv_text(row["student"]), _csv_text(row["reason"])
+            out[student] = SubmissionResult(student, _csv_text(row["file"]), {q: float(row[q]) for q in possible}, possible,
                                             row["status"], [reason] if reason else [], 0.0, row["sandbox"], row["sha256"])
         return out
     except (OSError, KeyError, ValueError, csv.Error):
@@ -480,7 +489,7 @@ def _reuse_or_queue(students: list[Student], earlier: dict[str, SubmissionResult
             continue
         old = earlier.get(student.id)
         if old and old.sha256 and old.sha256 == _sha256(path) and old.status != "error" \
-                and old.sandbox == ("bwrap" if settings.sandbox else "none"):
+                and old.sandbox == settings.sandbox_name:
             old.reused = True
             done[student.id] = old
         else:

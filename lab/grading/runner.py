@@ -119,9 +119,8 @@ def _first_line(text: str, limit: int = 160) -> str:
 class Session:
     """The student's cells in a kernel that is restarted, minus the killing cell, when it dies."""
 
-    def __init__(self, cells: list[str], cell_timeout: float, emit: Callable[[dict], None],
-                 make_kernel: Callable[[], Kernel] = Kernel) -> None:
-        self.cells, self.cell_timeout, self.emit, self.make_kernel = cells, cell_timeout, emit, make_kernel
+    def __init__(self, cells: list[str], cell_timeout: float, emit: Callable[[dict], None]) -> None:
+        self.cells, self.cell_timeout, self.emit = cells, cell_timeout, emit
         self.skipped: set[int] = set()
         self.restarts = 0
         self.kernel: "Kernel | None" = None
@@ -131,7 +130,7 @@ class Session:
         while True:
             if self.kernel is not None:
                 self.kernel.shutdown()
-            self.kernel = self.make_kernel()
+            self.kernel = Kernel()
             for index in range(upto):
                 if index in self.skipped:
                     continue
@@ -147,7 +146,7 @@ class Session:
 
     def run_cells(self, max_output: int) -> bool:
         """Run every cell, reporting problems; False if the kernel cannot be kept alive."""
-        self.kernel = self.make_kernel()
+        self.kernel = Kernel()
         printed = 0
         for index, code in enumerate(self.cells):
             outcome = self.kernel.execute(code, self.cell_timeout)

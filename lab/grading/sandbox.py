@@ -61,7 +61,6 @@ class Outcome:
 
     stdout: bytes
     stderr_tail: str
-    returncode: "int | None"
     timed_out: bool
     overflowed: bool  # stdout passed its cap and the run was stopped
 
@@ -179,9 +178,13 @@ def _descendants(pid: int) -> list[int]:
 def _kill(proc: subprocess.Popen) -> None:
     """Kill the run's process group and every descendant still attached to it."""
     victims = _descendants(proc.pid)
-    for kill in [lambda: os.killpg(proc.pid, signal.SIGKILL)] + [lambda p=p: os.kill(p, signal.SIGKILL) for p in victims]:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for pid in victims:
         try:
-            kill()
+            os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
     proc.wait()
@@ -195,7 +198,7 @@ def run(argv: list[str], stdin: bytes, *, timeout: float, max_stdout: int, limit
     is drained and only its last few kB are kept. Never leaves a process behind in sandbox mode.
     """
     env = sandbox_env()
-    nproc = limits.processes + (_user_processes() if os.getuid() != 0 or sandbox else 0)
+    nproc = limits.processes + _user_processes()  # root outside a sandbox is not bound by it at all
     workdir = None
     if sandbox:
         cmd, cwd = bwrap_command(argv, env, limits), None
@@ -253,8 +256,7 @@ def run(argv: list[str], stdin: bytes, *, timeout: float, max_stdout: int, limit
                     pass
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    return Outcome(bytes(out[:max_stdout]), err[-STDERR_TAIL:].decode("utf-8", "replace"), proc.returncode,
-                   timed_out, overflowed)
+    return Outcome(bytes(out[:max_stdout]), err[-STDERR_TAIL:].decode("utf-8", "replace"), timed_out, overflowed)
 
 
 def _feed(proc: subprocess.Popen, data: bytes) -> None:

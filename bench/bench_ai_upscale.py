@@ -46,9 +46,15 @@ def _time(fn, repeat: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--repeat", type=int, default=2, help="timed runs per row after one warm-up (default 2)")
-    parser.add_argument("--full", action="store_true", help="also time diffusion-sr to 1080p (minutes on CPU)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="timed runs per row after one warm-up (default 2)"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="also time diffusion-sr to 1080p (minutes on CPU)"
+    )
     parser.add_argument("--device", default=None, help="cpu or cuda (default: lab.config.device())")
     args = parser.parse_args()
     if args.threads:
@@ -59,16 +65,39 @@ def main() -> None:
 
     dev = args.device or default_device()
     rows = [
-        ("realesrgan-x4 (whole frame)", 960, 540, 4, lambda f: realesrgan.upscale_frame(f, 4, tile=0, device=dev)),
-        ("realesrgan-x4 (256 px tiles)", 960, 540, 4, lambda f: realesrgan.upscale_frame(f, 4, tile=256, device=dev)),
+        (
+            "realesrgan-x4 (whole frame)",
+            960,
+            540,
+            4,
+            lambda f: realesrgan.upscale_frame(f, 4, tile=0, device=dev),
+        ),
+        (
+            "realesrgan-x4 (256 px tiles)",
+            960,
+            540,
+            4,
+            lambda f: realesrgan.upscale_frame(f, 4, tile=256, device=dev),
+        ),
         ("learned-sr x2", 960, 540, 2, lambda f: learned_sr.upscale_frame(f, 2, device=dev)),
         ("learned-sr x4", 480, 270, 4, lambda f: learned_sr.upscale_frame(f, 4, device=dev)),
-        ("diffusion-sr x4, 10 DDIM steps", 240, 135, 4, lambda f: diffusion_sr.upscale_frame(f, 4, seed=0, device=dev)),
+        (
+            "diffusion-sr x4, 10 DDIM steps",
+            240,
+            135,
+            4,
+            lambda f: diffusion_sr.upscale_frame(f, 4, seed=0, device=dev),
+        ),
     ]
     if args.full:
         rows.append(
-            ("diffusion-sr x4, 10 DDIM steps", 480, 270, 4,
-             lambda f: diffusion_sr.upscale_frame(f, 4, seed=0, device=dev))
+            (
+                "diffusion-sr x4, 10 DDIM steps",
+                480,
+                270,
+                4,
+                lambda f: diffusion_sr.upscale_frame(f, 4, seed=0, device=dev),
+            )
         )
     cpu = platform.processor() or platform.machine()
     print(f"device {dev}; torch {torch.__version__}; {torch.get_num_threads()} thread(s); {cpu}")
@@ -77,9 +106,12 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for name, w, h, s, fn in rows:
         frame = _frame(w, h)
-        times = _time(lambda: fn(frame), args.repeat)
+        times = _time(lambda fn=fn, frame=frame: fn(frame), args.repeat)
         med = statistics.median(times)
-        print(f"| {name} | {w}x{h} | {w * s}x{h * s} | {med:.2f} | {w * s * h * s / med / 1e6:.2f} |", flush=True)
+        print(
+            f"| {name} | {w}x{h} | {w * s}x{h * s} | {med:.2f} | {w * s * h * s / med / 1e6:.2f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

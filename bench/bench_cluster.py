@@ -44,7 +44,7 @@ def scheduler_overhead(client: Client, n: int = 400) -> float:
     return (time.perf_counter() - t0) / n
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
@@ -54,19 +54,34 @@ def main(argv: "list[str] | None" = None) -> int:
     rows, overhead = [], {}
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         work = Path(tmp)
-        [built] = gb.build(ROOT / "exercises", work / "student", work / "dist", public_dir=work / "public",
-                           only=["ex01_pixels_and_bytes"], run_tests=False)
+        [built] = gb.build(
+            ROOT / "exercises",
+            work / "student",
+            work / "dist",
+            public_dir=work / "public",
+            only=["ex01_pixels_and_bytes"],
+            run_tests=False,
+        )
         subs = work / "subs"
         subs.mkdir()
         offsets = make_submissions(built.solution, built.student, subs, args.n)
         full = sum(built.questions.values())
         for workers in args.workers:
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None) as cluster, Client(cluster) as client:
+            with (
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                ) as cluster,
+                Client(cluster) as client,
+            ):
                 overhead[workers] = scheduler_overhead(client)
                 t0 = time.perf_counter()
-                results = gg.grade_folder(subs, built.bundle, work / f"book-{workers}.csv",
-                                          scheduler=cluster.scheduler_address)
+                results = gg.grade_folder(
+                    subs, built.bundle, work / f"book-{workers}.csv", scheduler=cluster.scheduler_address
+                )
                 wall = time.perf_counter() - t0
             wrong = [r.student for r in results if r.total != full + offsets[r.student] or r.status != "ok"]
             rows.append((workers, len(results), wall, len(wrong)))
@@ -77,18 +92,26 @@ def main(argv: "list[str] | None" = None) -> int:
             render_set.render_segment(segment)
             render[arm] = time.perf_counter() - t0
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end"
+    )
     print()
-    print("| worker processes | submissions | wall (s) | per submission (s) | speed-up vs 1 worker | wrong grades | scheduler overhead per no-op task (ms) |")
+    print(
+        "| worker processes | submissions | wall (s) | per submission (s) | speed-up vs 1 worker | wrong grades | scheduler overhead per no-op task (ms) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     base = rows[0][2]
     for workers, n, wall, bad in rows:
-        print(f"| {workers} | {n} | {wall:.1f} | {wall / n:.2f} | {base / wall:.2f}x | {bad} | {overhead[workers] * 1e3:.2f} |")
+        print(
+            f"| {workers} | {n} | {wall:.1f} | {wall / n:.2f} | {base / wall:.2f}x | {bad} | {overhead[workers] * 1e3:.2f} |"
+        )
     per_sub = rows[0][2] / rows[0][1]  # one worker: seconds of one worker per submission
     print()
-    print(f"one 4K frame of {args.render_scene} as a render task: native {render['native']:.1f} s, "
-          f"bicubic from 540p {render['bicubic']:.1f} s (encode and flow included)")
+    print(
+        f"one 4K frame of {args.render_scene} as a render task: native {render['native']:.1f} s, "
+        f"bicubic from 540p {render['bicubic']:.1f} s (encode and flow included)"
+    )
     print()
     print("On paper (one worker = one process with one core, as measured here):")
     print("| job | work (worker-hours) | 1 worker | 10 workers | 100 workers |")
@@ -96,9 +119,13 @@ def main(argv: "list[str] | None" = None) -> int:
     class_s = 2000 * 5 * per_sub
     clip_frames = 10 * 24
     clips_s = clip_frames * (render["native"] + render["bicubic"])
-    for name, seconds in ((f"grade 2,000 students x 5 exercises ({per_sub:.1f} s each)", class_s),
-                          (f"one scene, 10 s of 4K: native + bicubic ({clip_frames} frames each)", clips_s)):
-        print(f"| {name} | {seconds / 3600:.1f} | {seconds / 3600:.1f} h | {seconds / 36000:.2f} h | {seconds / 360000:.3f} h |")
+    for name, seconds in (
+        (f"grade 2,000 students x 5 exercises ({per_sub:.1f} s each)", class_s),
+        (f"one scene, 10 s of 4K: native + bicubic ({clip_frames} frames each)", clips_s),
+    ):
+        print(
+            f"| {name} | {seconds / 3600:.1f} | {seconds / 3600:.1f} h | {seconds / 36000:.2f} h | {seconds / 360000:.3f} h |"
+        )
     return 0 if all(r[3] == 0 for r in rows) else 1
 
 

@@ -77,12 +77,18 @@ def render_frames(n: int) -> tuple[list[np.ndarray], str]:
     except ImportError:
         pass
     rng = np.random.default_rng(0)
-    noise = cv2.GaussianBlur(rng.random((res.height + 2 * n, res.width + 2 * n)).astype(np.float32), (0, 0), 1.2)
+    noise = cv2.GaussianBlur(
+        rng.random((res.height + 2 * n, res.width + 2 * n)).astype(np.float32), (0, 0), 1.2
+    )
     yy, xx = np.mgrid[0 : res.height, 0 : res.width].astype(np.float32)
     base = 0.5 + 0.25 * np.sin(xx / 37.0) * np.cos(yy / 23.0)
     frames = []
     for t in range(n):
-        v = np.clip(0.6 * base + 0.8 * (noise[2 * t : 2 * t + res.height, 2 * t : 2 * t + res.width] - 0.5) + 0.2, 0, 1)
+        v = np.clip(
+            0.6 * base + 0.8 * (noise[2 * t : 2 * t + res.height, 2 * t : 2 * t + res.width] - 0.5) + 0.2,
+            0,
+            1,
+        )
         frames.append(np.rint(np.dstack([v, 0.8 * v, 0.65 * v]) * 255).astype(np.uint8))
     return frames, "procedural texture (lab.native unavailable)"
 
@@ -135,13 +141,31 @@ def main() -> None:
 
     rows: list[tuple[str, str, str, str]] = []
     ours, direct, ours_min, direct_min = bench_upscale(args.repeats)
-    rows.append(("upscale 540p->4K bicubic uint8, lab.upscale (median / min)",
-                 f"{ours * 1e3:.1f} / {ours_min * 1e3:.1f} ms", "", ""))
-    rows.append(("upscale 540p->4K bicubic uint8, cv2.resize (median / min)",
-                 f"{direct * 1e3:.1f} / {direct_min * 1e3:.1f} ms", "", ""))
+    rows.append(
+        (
+            "upscale 540p->4K bicubic uint8, lab.upscale (median / min)",
+            f"{ours * 1e3:.1f} / {ours_min * 1e3:.1f} ms",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "upscale 540p->4K bicubic uint8, cv2.resize (median / min)",
+            f"{direct * 1e3:.1f} / {direct_min * 1e3:.1f} ms",
+            "",
+            "",
+        )
+    )
     for label, ratio in (("median", ours / direct), ("min", ours_min / direct_min)):
-        rows.append((f"  ratio lab.upscale / cv2.resize ({label})", f"{ratio:.3f}", "<= 1.2",
-                     "yes" if ratio <= 1.2 else "NO"))
+        rows.append(
+            (
+                f"  ratio lab.upscale / cv2.resize ({label})",
+                f"{ratio:.3f}",
+                "<= 1.2",
+                "yes" if ratio <= 1.2 else "NO",
+            )
+        )
 
     frames, content = render_frames(args.frames)
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,20 +173,36 @@ def main() -> None:
         for preset in (DEFAULT_PRESET, "ultrafast", "veryfast"):
             fps, cpu_fps, size = bench_write(frames, preset, folder)
             default = preset == DEFAULT_PRESET
-            label = f"write {len(frames)} frames 1080p mp4, crf 18, {preset}" + (" (default)" if default else "")
+            label = f"write {len(frames)} frames 1080p mp4, crf 18, {preset}" + (
+                " (default)" if default else ""
+            )
             target, ok = (">= 30 fps", "yes" if fps >= 30 else "NO") if default else ("", "")
-            rows.append((label, f"{fps:.1f} frames/s wall ({cpu_fps:.1f} CPU-bound), {size / 2**20:.1f} MiB",
-                         target, ok))
+            rows.append(
+                (
+                    label,
+                    f"{fps:.1f} frames/s wall ({cpu_fps:.1f} CPU-bound), {size / 2**20:.1f} MiB",
+                    target,
+                    ok,
+                )
+            )
         del frames
         python_peak, child_peak, fps4k = bench_stream_4k(24, folder)
-        rows.append(("stream 24 frames 4K into mp4: peak frame memory / ffmpeg RSS",
-                     f"{python_peak:.0f} / {child_peak:.0f} MiB ({fps4k:.1f} frames/s)", "", ""))
+        rows.append(
+            (
+                "stream 24 frames 4K into mp4: peak frame memory / ffmpeg RSS",
+                f"{python_peak:.0f} / {child_peak:.0f} MiB ({fps4k:.1f} frames/s)",
+                "",
+                "",
+            )
+        )
 
     width = [max(len(r[i]) for r in rows + [("benchmark", "result", "target", "met")]) for i in range(4)]
     header = ("benchmark", "result", "target", "met")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"content for mp4 writing: {content}; OpenCV threads: {cv2.getNumThreads()}; "
-          f"CPU cores: {os.cpu_count()}; load average (1 min): {load:.1f}")
+    print(
+        f"content for mp4 writing: {content}; OpenCV threads: {cv2.getNumThreads()}; "
+        f"CPU cores: {os.cpu_count()}; load average (1 min): {load:.1f}"
+    )
     print(" | ".join(h.ljust(w) for h, w in zip(header, width)))
     print("-|-".join("-" * w for w in width))
     for row in rows:

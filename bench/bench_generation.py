@@ -39,17 +39,27 @@ def time_generation(model: diffusion.TextureModel, kind: str, size: str, steps: 
         image = model.generate(kind, res, steps=steps, seed=r, show_progress=False)
         times.append(time.perf_counter() - t0)
     seconds = float(np.median(times))
-    seam = diffusion.seam_score(np.pad(image, ((0, h - res.height), (0, w - res.width), (0, 0)), mode="edge"), plan) if plan.count > 1 else float("nan")
+    seam = (
+        diffusion.seam_score(
+            np.pad(image, ((0, h - res.height), (0, w - res.width), (0, 0)), mode="edge"), plan
+        )
+        if plan.count > 1
+        else float("nan")
+    )
     return {
         "size": f"{res.width}x{res.height}",
         "seconds": seconds,
         "ns_per_px_step": seconds / (res.pixels * steps) * 1e9,
-        "plan": "whole grid" if plan.count == 1 else f"{plan.count} tiles {plan.size[1]}x{plan.size[0]} (overhead {plan.overhead:.2f}x)",
+        "plan": "whole grid"
+        if plan.count == 1
+        else f"{plan.count} tiles {plan.size[1]}x{plan.size[0]} (overhead {plan.overhead:.2f}x)",
         "seam": seam,
     }
 
 
-def time_training_step(model: diffusion.TextureModel, batch: int = 16, crop: int = 64, repeats: int = 5) -> float:
+def time_training_step(
+    model: diffusion.TextureModel, batch: int = 16, crop: int = 64, repeats: int = 5
+) -> float:
     """Median seconds of one training step (forward + backward + AdamW) on random data."""
     unet = diffusion.build_unet(model.config).train()
     opt = torch.optim.AdamW(unet.parameters(), lr=1e-4)
@@ -79,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     model = diffusion.load()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s), device {device}")
-    print(f"model: {model.parameters:,} parameters, classes {', '.join(model.classes)}, {args.steps} DDIM steps\n")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s), device {device}"
+    )
+    print(
+        f"model: {model.parameters:,} parameters, classes {', '.join(model.classes)}, {args.steps} DDIM steps\n"
+    )
     model.generate(args.kind, "64x64", steps=2, show_progress=False)  # warm-up
     sizes = ["256x256", "512x512"] + ([] if args.quick else ["1920x1080"])
     rows = [time_generation(model, args.kind, s, args.steps, args.repeats) for s in sizes]
@@ -89,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
         seam = "-" if np.isnan(r["seam"]) else f"{r['seam']:.2f}"
-        print(f"| {r['size']} | {r['plan']} | {r['seconds']:.1f} | {r['ns_per_px_step']:.0f} | {r['ns_per_px_step'] / base:.2f}x | {seam} |")
+        print(
+            f"| {r['size']} | {r['plan']} | {r['seconds']:.1f} | {r['ns_per_px_step']:.0f} | {r['ns_per_px_step'] / base:.2f}x | {seam} |"
+        )
     if device == "cuda":
         model.to("cuda")
         t0 = time.perf_counter()
@@ -101,9 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     step_s = time_training_step(model)
     print("\n| training | value |")
     print("| --- | --- |")
-    print(f"| shipped run: steps x batch | {info.get('steps', '?')} x {info.get('batch', '?')} of {info.get('crop', '?')}x{info.get('crop', '?')} crops |")
+    print(
+        f"| shipped run: steps x batch | {info.get('steps', '?')} x {info.get('batch', '?')} of {info.get('crop', '?')}x{info.get('crop', '?')} crops |"
+    )
     print(f"| shipped run: final loss | {info.get('final_loss', float('nan')):.4f} |")
-    print(f"| shipped run: measured training time | {info.get('train_seconds', float('nan')) / 60:.1f} min ({info.get('seconds_per_step', float('nan')):.3f} s/step, {info.get('threads', '?')} thread(s), shared CPU) |")
+    print(
+        f"| shipped run: measured training time | {info.get('train_seconds', float('nan')) / 60:.1f} min ({info.get('seconds_per_step', float('nan')):.3f} s/step, {info.get('threads', '?')} thread(s), shared CPU) |"
+    )
     print(f"| training step now (batch 16, {args.threads} thread(s)) | {step_s:.3f} s |")
     print(f"| command | `{info.get('command', 'python -m lab.train texture')}` |")
     return 0

@@ -56,7 +56,7 @@ def make_submissions(solution: Path, student: Path, folder: Path, n: int) -> dic
     return expected
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exercise", default="ex01_pixels_and_bytes")
     parser.add_argument("--n", type=int, default=20)
@@ -68,8 +68,14 @@ def main(argv: "list[str] | None" = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        [built] = gb.build(ROOT / "exercises", work / "student", work / "dist", public_dir=work / "public",
-                           only=[args.exercise], run_tests=False)
+        [built] = gb.build(
+            ROOT / "exercises",
+            work / "student",
+            work / "dist",
+            public_dir=work / "public",
+            only=[args.exercise],
+            run_tests=False,
+        )
         build_s = time.perf_counter() - t0
         subs = work / "subs"
         subs.mkdir()
@@ -84,29 +90,41 @@ def main(argv: "list[str] | None" = None) -> int:
                 out = work / f"gradebook-{jobs}-{sandbox}.csv"
                 results = gg.grade_folder(subs, built.bundle, out, jobs=jobs, settings=settings)
                 wall = time.perf_counter() - t0
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)  # sandboxes and their kernels, once reaped
+                after = resource.getrusage(
+                    resource.RUSAGE_CHILDREN
+                )  # sandboxes and their kernels, once reaped
                 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-                wrong = [r.student for r in results if r.total != full + offsets[r.student] or r.status != "ok"]
+                wrong = [
+                    r.student for r in results if r.total != full + offsets[r.student] or r.status != "ok"
+                ]
                 per = [r.seconds for r in results]
-                rows.append((sandbox, jobs, len(results), wall, statistics.median(per), max(per), len(wrong), cpu))
+                rows.append(
+                    (sandbox, jobs, len(results), wall, statistics.median(per), max(per), len(wrong), cpu)
+                )
                 if wrong:
                     print(f"unexpected grades (jobs={jobs}, sandbox={sandbox}): {wrong}", file=sys.stderr)
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end"
+    )
     print(f"exercise {args.exercise}: bundle built in {build_s:.1f} s (otter assign, tests not re-run)")
     print()
     cores = os.cpu_count() or 1
-    print("| sandbox | jobs | submissions | wall (s) | median per submission (s) | slowest (s) | CPU per submission (s) "
-          f"| CPU-bound wall on {cores} cores (s) | wrong grades | target 300 s |")
+    print(
+        "| sandbox | jobs | submissions | wall (s) | median per submission (s) | slowest (s) | CPU per submission (s) "
+        f"| CPU-bound wall on {cores} cores (s) | wrong grades | target 300 s |"
+    )
     print("|:---|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
     for sandbox, jobs, n, wall, med, worst, bad, cpu in rows:
         verdict = "met" if wall < TARGET_SECONDS else "MISSED"
         # a PID namespace's processes are not reaped into this process's child rusage: no CPU figure for bwrap
         cpu_per = f"{cpu / n:.1f}" if not sandbox else "n/a"
         cpu_wall = f"{cpu / min(jobs, cores):.1f}" if not sandbox else "n/a"
-        print(f"| {'bwrap' if sandbox else 'none'} | {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu_per} "
-              f"| {cpu_wall} | {bad} | {verdict} |")
+        print(
+            f"| {'bwrap' if sandbox else 'none'} | {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu_per} "
+            f"| {cpu_wall} | {bad} | {verdict} |"
+        )
     return 0 if all(r[6] == 0 and r[3] < TARGET_SECONDS for r in rows) else 1
 
 

@@ -47,24 +47,34 @@ def measure(name: str, target: str, source: str, frames: int, motion: str, model
     hf_nat = metrics.high_frequency_share(nat.frame(0))
     rows = []
     for model in models:
-        up = native.upscaled_clip(scene, target, source, "bicubic", frames, show_progress=False,
-                                  source_model=model).in_memory(model)
+        up = native.upscaled_clip(
+            scene, target, source, "bicubic", frames, show_progress=False, source_model=model
+        ).in_memory(model)
         w_up = metrics.warp_error(up, flow="truth", show_progress=False)
-        rows.append({
-            "scene": name, "model": model,
-            "hf_native": hf_nat, "hf_up": metrics.high_frequency_share(up.frame(0)),
-            "psnr": metrics.psnr(nat.frame(0), up.frame(0)),
-            "rms_native": w_nat.rms_levels, "rms_up": w_up.rms_levels,
-            "threshold": w_nat.threshold_levels,
-        })
+        rows.append(
+            {
+                "scene": name,
+                "model": model,
+                "hf_native": hf_nat,
+                "hf_up": metrics.high_frequency_share(up.frame(0)),
+                "psnr": metrics.psnr(nat.frame(0), up.frame(0)),
+                "rms_native": w_nat.rms_levels,
+                "rms_up": w_up.rms_levels,
+                "threshold": w_nat.threshold_levels,
+            }
+        )
     return rows
 
 
 def verdict(r: dict) -> str:
     detail = "native more detail" if r["hf_native"] > r["hf_up"] else "upscaled more detail"
     ratio = r["rms_up"] / max(r["rms_native"], 1e-9)
-    steady = f"native {ratio:.1f}x steadier" if ratio > 1 else f"upscaled {1 / max(ratio, 1e-9):.1f}x steadier"
-    seen = [arm for arm, key in (("native", "rms_native"), ("upscaled", "rms_up")) if r[key] >= r["threshold"]]
+    steady = (
+        f"native {ratio:.1f}x steadier" if ratio > 1 else f"upscaled {1 / max(ratio, 1e-9):.1f}x steadier"
+    )
+    seen = [
+        arm for arm, key in (("native", "rms_native"), ("upscaled", "rms_up")) if r[key] >= r["threshold"]
+    ]
     visible = "flicker visible in " + " and ".join(seen) if seen else "both below visibility"
     return f"{detail}; {steady}; {visible}"
 
@@ -78,18 +88,25 @@ def main() -> None:
     parser.add_argument("--motion", default="pan")
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load:.1f}; "
-          f"{args.frames} frames, motion {args.motion}, bicubic x4, flow = truth")
-    print("| tier | scene | source model | high-freq share native / upscaled | PSNR (dB) | "
-          "flicker RMS native / upscaled (grey levels) | threshold | verdict |")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {load:.1f}; "
+        f"{args.frames} frames, motion {args.motion}, bicubic x4, flow = truth"
+    )
+    print(
+        "| tier | scene | source model | high-freq share native / upscaled | PSNR (dB) | "
+        "flicker RMS native / upscaled (grey levels) | threshold | verdict |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for tier in args.tiers.split(","):
         target, source = TIERS[tier]
         for name in args.scenes.split(","):
             start = time.perf_counter()
             for r in measure(name, target, source, args.frames, args.motion, args.models.split(",")):
-                print(f"| {tier} | {name} | {r['model']} | {r['hf_native']:.4f} / {r['hf_up']:.4f} | {r['psnr']:.2f} | "
-                      f"{r['rms_native']:.2f} / {r['rms_up']:.2f} | {r['threshold']:.1f} | {verdict(r)} |", flush=True)
+                print(
+                    f"| {tier} | {name} | {r['model']} | {r['hf_native']:.4f} / {r['hf_up']:.4f} | {r['psnr']:.2f} | "
+                    f"{r['rms_native']:.2f} / {r['rms_up']:.2f} | {r['threshold']:.1f} | {verdict(r)} |",
+                    flush=True,
+                )
             print(f"<!-- {tier} {name}: {time.perf_counter() - start:.0f} s -->", flush=True)
 
 

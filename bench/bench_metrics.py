@@ -87,11 +87,21 @@ def bench_report(n: int) -> list[tuple[str, str, str]]:
         rep = metrics.report(nat, cand, flow=flow, show_progress=False)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         rate = (n - 1) / seconds
-        rows.append((f"report, {n} frames 1080p, flow={flow}: wall clock", f"{rate:.2f} pairs/s ({seconds:.1f} s)",
-                     f">= {target:g} pairs/s: {'met' if rate >= target else 'NOT met'}"))
+        rows.append(
+            (
+                f"report, {n} frames 1080p, flow={flow}: wall clock",
+                f"{rate:.2f} pairs/s ({seconds:.1f} s)",
+                f">= {target:g} pairs/s: {'met' if rate >= target else 'NOT met'}",
+            )
+        )
         # CPU seconds of this process (all threads): what the work costs, whatever the load
-        rows.append((f"report, {n} frames 1080p, flow={flow}: CPU time", f"{(n - 1) / cpu:.2f} pairs per CPU-s ({cpu:.1f} CPU-s)",
-                     "rate with one fully available core"))
+        rows.append(
+            (
+                f"report, {n} frames 1080p, flow={flow}: CPU time",
+                f"{(n - 1) / cpu:.2f} pairs per CPU-s ({cpu:.1f} CPU-s)",
+                "rate with one fully available core",
+            )
+        )
         assert rep.reliable, rep.message
     return rows
 
@@ -109,7 +119,9 @@ def bench_ssim(repeats: int = 3) -> list[tuple[str, str, str]]:
         v1 = metrics.ssim(a, b)
         ours.append(time.perf_counter() - start)
         start = time.perf_counter()
-        v2 = structural_similarity(ya, yb, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255)
+        v2 = structural_similarity(
+            ya, yb, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255
+        )
         theirs.append(time.perf_counter() - start)
     assert abs(v1 - v2) < 1e-3, (v1, v2)
     t_ours, t_theirs = min(ours), min(theirs)
@@ -155,11 +167,17 @@ def bench_memory(n: int, flow: str) -> list[tuple[str, str, str]]:
     info = json.loads(out.stdout.strip().splitlines()[-1])
     peak_mb = info["self_kb"] / 1024
     return [
-        (f"report, {n} frames 4K from mp4, flow={flow}: peak RSS (python)", f"{peak_mb:.0f} MB",
-         f"< 1500 MB: {'met' if peak_mb < 1500 else 'NOT met'}"),
+        (
+            f"report, {n} frames 4K from mp4, flow={flow}: peak RSS (python)",
+            f"{peak_mb:.0f} MB",
+            f"< 1500 MB: {'met' if peak_mb < 1500 else 'NOT met'}",
+        ),
         ("  largest ffmpeg decoder process", f"{info['decoder_kb'] / 1024:.0f} MB", "separate process"),
-        ("  analysis time / encode time", f"{info['seconds']:.0f} s / {encode:.0f} s",
-         f"{(n - 1) / info['seconds']:.2f} pairs/s"),
+        (
+            "  analysis time / encode time",
+            f"{info['seconds']:.0f} s / {encode:.0f} s",
+            f"{(n - 1) / info['seconds']:.2f} pairs/s",
+        ),
     ]
 
 
@@ -178,8 +196,10 @@ def main() -> None:
         rows += bench_report(args.frames)
     if args.part in ("all", "memory"):
         rows += bench_memory(args.mem_frames, args.mem_flow)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average at start {load:.1f}, OpenCV {cv2.__version__}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average at start {load:.1f}, OpenCV {cv2.__version__}, numpy {np.__version__}"
+    )
     print("| measurement | result | target / note |")
     print("|---|---|---|")
     for name, value, note in rows:

@@ -67,7 +67,13 @@ def time_render(scene, res: str, repeats: int) -> dict[str, float]:
         cpus.append(time.process_time() - c0)
     px = parse(res).pixels
     med = statistics.median(walls)
-    return {"median": med, "min": min(walls), "cpu": statistics.mean(cpus), "ns_px": med / px * 1e9, "ns_px_min": min(walls) / px * 1e9}
+    return {
+        "median": med,
+        "min": min(walls),
+        "cpu": statistics.mean(cpus),
+        "ns_px": med / px * 1e9,
+        "ns_px_min": min(walls) / px * 1e9,
+    }
 
 
 def time_pair(scene, res_a: str, res_b: str, repeats: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -89,8 +95,15 @@ def time_pair(scene, res_a: str, res_b: str, repeats: int) -> tuple[dict[str, fl
     for res in (res_a, res_b):
         px = parse(res).pixels
         med = statistics.median(walls[res])
-        out.append({"median": med, "min": min(walls[res]), "cpu": statistics.mean(cpus[res]),
-                    "ns_px": med / px * 1e9, "ns_px_min": min(walls[res]) / px * 1e9})
+        out.append(
+            {
+                "median": med,
+                "min": min(walls[res]),
+                "cpu": statistics.mean(cpus[res]),
+                "ns_px": med / px * 1e9,
+                "ns_px_min": min(walls[res]) / px * 1e9,
+            }
+        )
     return out[0], out[1]
 
 
@@ -109,31 +122,39 @@ def main() -> None:
     from lab import native, scenes
 
     mode = "" if args.threads else f" (render picks 1 while the machine is busy: {native.busy()})"
-    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads{mode}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f} at start")
+    print(
+        f"# torch {torch.__version__}, {torch.get_num_threads()} threads{mode}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
     rows: list[tuple[str, str, str]] = []
     skin = scenes.get("skin")
     hd, uhd = time_pair(skin, "1080p", "4k", args.repeats)
     hd_px, uhd_px = 1920 * 1080, 3840 * 2160
     for label, r in (("1080p", hd), ("4K", uhd)):
-        rows.append((
-            f"native skin frame {label}",
-            f"median {r['median']:.3f} s, best {r['min']:.3f} s, CPU {r['cpu']:.3f} s/frame, {r['ns_px']:.1f} ns/px",
-            "<= 0.8 s median" if label == "4K" else "",
-        ))
-    rows.append((
-        "cost per pixel 4K / 1080p",
+        rows.append(
+            (
+                f"native skin frame {label}",
+                f"median {r['median']:.3f} s, best {r['min']:.3f} s, CPU {r['cpu']:.3f} s/frame, {r['ns_px']:.1f} ns/px",
+                "<= 0.8 s median" if label == "4K" else "",
+            )
+        )
+    rows.append(
         (
-            f"{uhd['ns_px'] / hd['ns_px']:.2f}x (median), {uhd['ns_px_min'] / hd['ns_px_min']:.2f}x (best), "
-            f"{uhd['cpu'] / hd['cpu'] * hd_px / uhd_px:.2f}x (CPU time)"
-        ),
-        "<= 1.2x",
-    ))
+            "cost per pixel 4K / 1080p",
+            (
+                f"{uhd['ns_px'] / hd['ns_px']:.2f}x (median), {uhd['ns_px_min'] / hd['ns_px_min']:.2f}x (best), "
+                f"{uhd['cpu'] / hd['cpu'] * hd_px / uhd_px:.2f}x (CPU time)"
+            ),
+            "<= 1.2x",
+        )
+    )
     for name in scenes.names():
         if name == "skin":
             continue
         r = time_render(scenes.get(name), "1080p", max(3, args.repeats // 2))
-        rows.append((f"native {name} frame 1080p", f"median {r['median']:.3f} s, CPU {r['cpu']:.3f} s/frame", ""))
+        rows.append(
+            (f"native {name} frame 1080p", f"median {r['median']:.3f} s, CPU {r['cpu']:.3f} s/frame", "")
+        )
     show(rows)
     if not args.skip_clip:
         code = CLIP_CHILD.format(root=str(ROOT), threads=args.threads, frames=args.frames)
@@ -141,14 +162,16 @@ def main() -> None:
         if out.returncode != 0:
             raise SystemExit(f"the clip subprocess failed:\n{out.stderr[-3000:]}")
         m = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append((
-            f"peak RSS, {args.frames}-frame 4K skin clip -> mp4",
+        rows.append(
             (
-                f"{m['peak_kib'] / 1024:.0f} MiB (after imports {m['import_kib'] / 1024:.0f} MiB); "
-                f"ffmpeg {m['ffmpeg_kib'] / 1024:.0f} MiB; {args.frames / m['wall']:.2f} frames/s, {m['bytes'] / 1e6:.1f} MB"
-            ),
-            "< 1.5 GB",
-        ))
+                f"peak RSS, {args.frames}-frame 4K skin clip -> mp4",
+                (
+                    f"{m['peak_kib'] / 1024:.0f} MiB (after imports {m['import_kib'] / 1024:.0f} MiB); "
+                    f"ffmpeg {m['ffmpeg_kib'] / 1024:.0f} MiB; {args.frames / m['wall']:.2f} frames/s, {m['bytes'] / 1e6:.1f} MB"
+                ),
+                "< 1.5 GB",
+            )
+        )
         show(rows[-1:], header=False)
 
 

@@ -33,7 +33,9 @@ cv2 = opencv()
 def pair(size: str, frames: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     res = parse(size)
     rng = np.random.default_rng(0)
-    base = cv2.GaussianBlur((rng.random((res.height, res.width + frames, 3)) * 255).astype(np.uint8), (0, 0), 2)
+    base = cv2.GaussianBlur(
+        (rng.random((res.height, res.width + frames, 3)) * 255).astype(np.uint8), (0, 0), 2
+    )
     native = [np.ascontiguousarray(base[:, t : t + res.width]) for t in range(frames)]
     return native, [cv2.GaussianBlur(f, (0, 0), 1.5) for f in native]
 
@@ -49,17 +51,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=48, help="frames at 1080p (half as many at 4K)")
     args = parser.parse_args(argv)
     print(f"{platform.machine()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}\n")
-    print("| size | frames | VMAF (1 model) frames/s | VMAF + NEG in one pass frames/s | "
-          "report without VMAF pairs/s | report with VMAF (default) pairs/s |")
+    print(
+        "| size | frames | VMAF (1 model) frames/s | VMAF + NEG in one pass frames/s | "
+        "report without VMAF pairs/s | report with VMAF (default) pairs/s |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for size, n in (("1080p", args.frames), ("4k", max(2, args.frames // 2))):
         native, candidate = pair(size, n)
-        one = timed(lambda: metrics.vmaf(native, candidate))
-        two = timed(lambda: metrics.vmaf_scores(native, candidate, models=("vmaf_v0.6.1", "vmaf_v0.6.1neg")))
-        bare = timed(lambda: metrics.report(native, candidate, flow=(1, 0), vmaf_models=(), show_progress=False))
-        full = timed(lambda: metrics.report(native, candidate, flow=(1, 0), show_progress=False))
-        print(f"| {size} | {n} | {n / one:.1f} | {n / two:.1f} | {(n - 1) / bare:.2f} | {(n - 1) / full:.2f} |",
-              flush=True)
+        one = timed(lambda native=native, candidate=candidate: metrics.vmaf(native, candidate))
+        two = timed(
+            lambda native=native, candidate=candidate: metrics.vmaf_scores(
+                native, candidate, models=("vmaf_v0.6.1", "vmaf_v0.6.1neg")
+            )
+        )
+        bare = timed(
+            lambda native=native, candidate=candidate: metrics.report(
+                native, candidate, flow=(1, 0), vmaf_models=(), show_progress=False
+            )
+        )
+        full = timed(
+            lambda native=native, candidate=candidate: metrics.report(
+                native, candidate, flow=(1, 0), show_progress=False
+            )
+        )
+        print(
+            f"| {size} | {n} | {n / one:.1f} | {n / two:.1f} | {(n - 1) / bare:.2f} | {(n - 1) / full:.2f} |",
+            flush=True,
+        )
     return 0
 
 

@@ -35,7 +35,9 @@ def _stats(times: list[float]) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="1080p source and fewer moves")
     parser.add_argument("--scene", default="zoneplate")
     parser.add_argument("--moves", type=int, default=None)
@@ -52,13 +54,25 @@ def main() -> None:
 
     target, source = ("1920x1080", "480x270") if args.quick else ("3840x2160", "960x540")
     moves = args.moves or (15 if args.quick else 60)
-    print(f"machine: {platform.machine()} {os.cpu_count()} logical CPUs, torch {torch.__version__} "
-          f"({args.threads} threads), device {config.device()}, python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} logical CPUs, torch {torch.__version__} "
+        f"({args.threads} threads), device {config.device()}, python {platform.python_version()}"
+    )
 
     start = time.perf_counter()
-    ex = widgets.explore(args.scene, target=target, source=source, methods=["bicubic", "lanczos"],
-                         background=False, cache=RenderCache(), settle_s=None, loupe_size=320, zoom=8,
-                         panel_width=480, wipe_width=640)
+    ex = widgets.explore(
+        args.scene,
+        target=target,
+        source=source,
+        methods=["bicubic", "lanczos"],
+        background=False,
+        cache=RenderCache(),
+        settle_s=None,
+        loupe_size=320,
+        zoom=8,
+        panel_width=480,
+        wipe_width=640,
+    )
     first = time.perf_counter() - start
     if ex.status.error is not None:
         raise SystemExit(f"render failed: {ex.status.error}")
@@ -122,7 +136,9 @@ def main() -> None:
     rows.append(("re-render, all panels cached", times, ""))
 
     print()
-    print(f"{'interaction at ' + target + ' source':<36} {'n':>4} {'median':>9} {'p95':>9} {'max':>9}  payload max")
+    print(
+        f"{'interaction at ' + target + ' source':<36} {'n':>4} {'median':>9} {'p95':>9} {'max':>9}  payload max"
+    )
     for name, ts, note in rows:
         med, p95, mx = _stats(ts)
         print(f"{name:<36} {len(ts):>4} {med:7.1f} ms {p95:7.1f} ms {mx:7.1f} ms  {note}")
@@ -130,9 +146,15 @@ def main() -> None:
     print(f"\nloupe move p95 {loupe_p95:.1f} ms: {'under' if loupe_p95 < 150 else 'OVER'} the 150 ms target")
 
     if not args.no_cost:
-        sizes_ = ["320x180", "640x360", "960x540", "1920x1080"] if not args.quick else ["320x180", "640x360", "960x540"]
+        sizes_ = (
+            ["320x180", "640x360", "960x540", "1920x1080"]
+            if not args.quick
+            else ["320x180", "640x360", "960x540"]
+        )
         print(f"\ncost explorer (lab.cost.measure, scene {args.cost_scene}, bicubic x4, median of 2):")
-        report = cost.measure(args.cost_scene, sizes_, method="bicubic", factor=4, repeats=2, show_progress=False)
+        report = cost.measure(
+            args.cost_scene, sizes_, method="bicubic", factor=4, repeats=2, show_progress=False
+        )
         print(report.table())
         for mode in ("native", "upscaled"):
             print(f"fit {mode}: time = {report.fits[mode]}")

@@ -16,9 +16,30 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "arrays", "checks", "config", "diffusion", "errors", "grading", "metrics", "models", "native",
-    "progress", "resolution", "scenes", "upscale", "video", "viz", "widgets", "cost", "compare",
-    "hub", "render_cache", "train", "colab_setup", "optional", "clip_report",
+    "arrays",
+    "checks",
+    "config",
+    "diffusion",
+    "errors",
+    "grading",
+    "metrics",
+    "models",
+    "native",
+    "progress",
+    "resolution",
+    "scenes",
+    "upscale",
+    "video",
+    "viz",
+    "widgets",
+    "cost",
+    "compare",
+    "hub",
+    "render_cache",
+    "train",
+    "colab_setup",
+    "optional",
+    "clip_report",
 }
 
 

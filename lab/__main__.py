@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from lab import __version__
 from lab.errors import LabError, LabTypeError
@@ -73,7 +73,9 @@ def _cmd_resolutions(args: argparse.Namespace) -> int:
 
     for name, (w, h) in TIERS.items():
         res = Resolution(w, h)
-        print(f"{name:<6} {w:>5}x{h:<5} {res.megapixels:6.2f} MP  {res.frame_bytes() / 2**20:7.1f} MiB/frame (uint8 RGB)")
+        print(
+            f"{name:<6} {w:>5}x{h:<5} {res.megapixels:6.2f} MP  {res.frame_bytes() / 2**20:7.1f} MiB/frame (uint8 RGB)"
+        )
     print("also: any WIDTHxHEIGHT (e.g. 320x180) and HEIGHTp for 16:9 (e.g. 270p = 480x270)")
     return EXIT_OK
 
@@ -127,8 +129,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from lab import clip_report
 
-    result = clip_report.run(args.native, args.candidate, flow=args.flow, frames=args.frames, out=args.out,
-                             show_progress=not args.quiet)
+    result = clip_report.run(
+        args.native,
+        args.candidate,
+        flow=args.flow,
+        frames=args.frames,
+        out=args.out,
+        show_progress=not args.quiet,
+    )
     print(result.report.summary())
     print(f"\nwrote {len(result.files)} files to {result.out}:", file=sys.stderr)
     for path in sorted(result.files.values()):
@@ -139,15 +147,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from lab import render_set
 
-    previous = signal.signal(signal.SIGTERM, _terminated)  # SIGTERM unwinds like Ctrl+C: no segments left behind
+    previous = signal.signal(
+        signal.SIGTERM, _terminated
+    )  # SIGTERM unwinds like Ctrl+C: no segments left behind
     try:
-        written = render_set.render_set(args.scene, args.method, args.resolution, args.source, args.frames, args.out,
-                                        fps=args.fps, seed=args.seed, crf=args.crf, motion=args.motion,
-                                        segment_frames=args.segment_frames, scheduler=args.scheduler)
+        written = render_set.render_set(
+            args.scene,
+            args.method,
+            args.resolution,
+            args.source,
+            args.frames,
+            args.out,
+            fps=args.fps,
+            seed=args.seed,
+            crf=args.crf,
+            motion=args.motion,
+            segment_frames=args.segment_frames,
+            scheduler=args.scheduler,
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     where = f" on the cluster at {args.scheduler}" if args.scheduler else ""
-    print(f"wrote {len(written)} clips{where} to {args.out} (each with its _flow.npz; render_set.json lists the segments):")
+    print(
+        f"wrote {len(written)} clips{where} to {args.out} (each with its _flow.npz; render_set.json lists the segments):"
+    )
     for path in written:
         print(f"  {path}")
     return EXIT_OK
@@ -169,10 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scenes", help="list the built-in scenes", description="List the built-in scenes.")
     p.set_defaults(func=_cmd_scenes)
-    p = sub.add_parser("methods", help="list the upscaling methods", description="List the registered upscalers.")
+    p = sub.add_parser(
+        "methods", help="list the upscaling methods", description="List the registered upscalers."
+    )
     p.set_defaults(func=_cmd_methods)
-    p = sub.add_parser("resolutions", help="list the named resolutions",
-                       description="List the named resolution tiers with their sizes.")
+    p = sub.add_parser(
+        "resolutions",
+        help="list the named resolutions",
+        description="List the named resolution tiers with their sizes.",
+    )
     p.set_defaults(func=_cmd_resolutions)
 
     p = sub.add_parser(
@@ -184,24 +212,58 @@ def build_parser() -> argparse.ArgumentParser:
             "each and a detail/flicker table (details.csv, also printed) into --out."
         ),
     )
-    p.add_argument("--scene", default=compare.DEFAULT_SCENE, help="scene name (see `python -m lab scenes`); default %(default)s")
-    p.add_argument("--resolution", default=compare.DEFAULT_RESOLUTION,
-                   help="native target size: 4k, 1080p, 540p, 3840x2160...; default %(default)s")
-    p.add_argument("--from", dest="source", default=None, metavar="RESOLUTION",
-                   help="low resolution that gets upscaled; default: the target divided by 4 (270p for 1080p)")
-    p.add_argument("--method", default="bicubic", help="upscaler (see `python -m lab methods`); default %(default)s")
+    p.add_argument(
+        "--scene",
+        default=compare.DEFAULT_SCENE,
+        help="scene name (see `python -m lab scenes`); default %(default)s",
+    )
+    p.add_argument(
+        "--resolution",
+        default=compare.DEFAULT_RESOLUTION,
+        help="native target size: 4k, 1080p, 540p, 3840x2160...; default %(default)s",
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        metavar="RESOLUTION",
+        help="low resolution that gets upscaled; default: the target divided by 4 (270p for 1080p)",
+    )
+    p.add_argument(
+        "--method", default="bicubic", help="upscaler (see `python -m lab methods`); default %(default)s"
+    )
     p.add_argument("--frames", type=int, default=24, help="clip length in frames; default %(default)s")
     p.add_argument("--fps", type=float, default=24.0, help="frames per second; default %(default)s")
-    p.add_argument("--motion", default="pan", help=f"camera motion: {', '.join(compare.MOTIONS)}; default %(default)s")
-    p.add_argument("--seed", type=int, default=0, help="scene (and stochastic upscaler) seed; default %(default)s")
-    p.add_argument("--crop", type=int, default=128, help="side of the zoom crop in target pixels; default %(default)s")
-    p.add_argument("--zoom", type=int, default=4, help="nearest-neighbour enlargement of the crops; default %(default)s")
-    p.add_argument("--region", default="detail", choices=compare.REGIONS,
-                   help="where to cut the zoom crops: the most detailed native region, or the centre; default %(default)s")
-    p.add_argument("--source-detail", default=native_models.DEFAULT_SOURCE_MODEL,
-                   help="how the low-res frame is made: " + "; ".join(f"{k}: {v}" for k, v in native_models.SOURCE_MODELS.items())
-                        + "; default %(default)s")
-    p.add_argument("--out", default="compare-out", help="output folder (created; files in it are replaced); default %(default)s")
+    p.add_argument(
+        "--motion", default="pan", help=f"camera motion: {', '.join(compare.MOTIONS)}; default %(default)s"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="scene (and stochastic upscaler) seed; default %(default)s"
+    )
+    p.add_argument(
+        "--crop", type=int, default=128, help="side of the zoom crop in target pixels; default %(default)s"
+    )
+    p.add_argument(
+        "--zoom", type=int, default=4, help="nearest-neighbour enlargement of the crops; default %(default)s"
+    )
+    p.add_argument(
+        "--region",
+        default="detail",
+        choices=compare.REGIONS,
+        help="where to cut the zoom crops: the most detailed native region, or the centre; default %(default)s",
+    )
+    p.add_argument(
+        "--source-detail",
+        default=native_models.DEFAULT_SOURCE_MODEL,
+        help="how the low-res frame is made: "
+        + "; ".join(f"{k}: {v}" for k, v in native_models.SOURCE_MODELS.items())
+        + "; default %(default)s",
+    )
+    p.add_argument(
+        "--out",
+        default="compare-out",
+        help="output folder (created; files in it are replaced); default %(default)s",
+    )
     p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_compare)
@@ -217,9 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("native", help="the reference video (mp4 or anything ffmpeg reads)")
     p.add_argument("candidate", help="the video to measure, same width, height and frame count")
-    p.add_argument("--flow", default="dis", help="motion between frames: dis (estimated on NATIVE), none (no "
-                                                  "compensation: a tripod shot), or DX,DY in px/frame for a known camera "
-                                                  "pan (a negative one as --flow=-2,0); default %(default)s")
+    p.add_argument(
+        "--flow",
+        default="dis",
+        help="motion between frames: dis (estimated on NATIVE), none (no "
+        "compensation: a tripod shot), or DX,DY in px/frame for a known camera "
+        "pan (a negative one as --flow=-2,0); default %(default)s",
+    )
     p.add_argument("--frames", type=int, default=None, help="use only the first N frames of each clip")
     p.add_argument("--out", default="report-out", help="output folder; default %(default)s")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -234,21 +300,35 @@ def build_parser() -> argparse.ArgumentParser:
             "re-encoding. Writes <scene>_<arm>.mp4 and <scene>_<arm>_flow.npz per clip into --out."
         ),
         epilog="Example: python -m lab render --scene skin fabric --resolution 4k --from 540p --method bicubic "
-               "--frames 240 --out clips/ --scheduler tcp://10.0.0.5:8786",
+        "--frames 240 --out clips/ --scheduler tcp://10.0.0.5:8786",
     )
     p.add_argument("--scene", nargs="+", required=True, help="scene names (see `python -m lab scenes`)")
     p.add_argument("--resolution", default="4k", help="target resolution; default %(default)s")
-    p.add_argument("--from", dest="source", default="540p", metavar="RESOLUTION",
-                   help="resolution the upscaled arms start from; default %(default)s")
+    p.add_argument(
+        "--from",
+        dest="source",
+        default="540p",
+        metavar="RESOLUTION",
+        help="resolution the upscaled arms start from; default %(default)s",
+    )
     p.add_argument("--method", nargs="+", default=["bicubic"], help="upscalers (see `python -m lab methods`)")
     p.add_argument("--frames", type=int, default=24, help="frames per clip; default %(default)s")
     p.add_argument("--fps", type=float, default=24.0, help="frames per second; default %(default)s")
-    p.add_argument("--seed", type=int, default=0, help="scene (and stochastic upscaler) seed; default %(default)s")
-    p.add_argument("--motion", default="pan", help=f"camera motion: {', '.join(compare.MOTIONS)}; default %(default)s")
-    p.add_argument("--crf", type=int, default=18, help="x264 quality, 0 (lossless) .. 51; default %(default)s")
+    p.add_argument(
+        "--seed", type=int, default=0, help="scene (and stochastic upscaler) seed; default %(default)s"
+    )
+    p.add_argument(
+        "--motion", default="pan", help=f"camera motion: {', '.join(compare.MOTIONS)}; default %(default)s"
+    )
+    p.add_argument(
+        "--crf", type=int, default=18, help="x264 quality, 0 (lossless) .. 51; default %(default)s"
+    )
     p.add_argument("--segment-frames", type=int, default=24, help="frames per task; default %(default)s")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="render on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 (needs [cluster])")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="render on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 (needs [cluster])",
+    )
     p.add_argument("--out", default="render-out", help="output folder; default %(default)s")
     p.set_defaults(func=_cmd_render)
     return parser

@@ -96,7 +96,7 @@ def to_uint8(frame: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
 
 
-def to_tensor(frame: np.ndarray, device: "str | torch.device | None" = None) -> "torch.Tensor":
+def to_tensor(frame: np.ndarray, device: str | torch.device | None = None) -> torch.Tensor:
     """(H, W, 3) uint8/float frame -> (1, 3, H, W) float32 tensor in [0, 1] on ``device``."""
     import torch
 
@@ -106,7 +106,7 @@ def to_tensor(frame: np.ndarray, device: "str | torch.device | None" = None) -> 
     return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))[None].to(device or "cpu")
 
 
-def to_numpy(tensor: "torch.Tensor") -> np.ndarray:
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
     """(1, C, H, W) or (C, H, W) float tensor in [0, 1] -> (H, W, C) float32 numpy array.
 
     Values are clipped to [0, 1]; a batch larger than one is refused.
@@ -121,4 +121,3 @@ def to_numpy(tensor: "torch.Tensor") -> np.ndarray:
         raise LabError(f"expected (C, H, W) or (1, C, H, W), got shape {tuple(tensor.shape)}")
     arr = tensor.detach().float().clamp(0, 1).cpu().numpy().transpose(1, 2, 0)
     return np.ascontiguousarray(arr[:, :, 0] if arr.shape[2] == 1 else arr)
-

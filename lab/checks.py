@@ -123,7 +123,9 @@ class CheckResult:
         return None
 
 
-def _report(name: str, passed: bool, message: str, hint: str = "", *, show: bool = True, **details: Any) -> CheckResult:
+def _report(
+    name: str, passed: bool, message: str, hint: str = "", *, show: bool = True, **details: Any
+) -> CheckResult:
     result = CheckResult(name, bool(passed), message, hint, details)
     if show:
         print(result)
@@ -141,7 +143,7 @@ def _fmt(value: float, unit: str = "") -> str:
     return f"{text} {unit}".rstrip()
 
 
-def _as_number(answer: Any, name: str) -> "float | str":
+def _as_number(answer: Any, name: str) -> float | str:
     """Return ``answer`` as a float, or a string saying why it is not a number."""
     if answer is None or answer is Ellipsis:
         return "not answered yet: replace the ... with your code, then run the cell again"
@@ -232,7 +234,9 @@ def check_number(
     """
     value = _as_number(answer, name)
     if isinstance(value, str):
-        return _report(name, False, value, "assign a number to the variable and run the cell again", show=show)
+        return _report(
+            name, False, value, "assign a number to the variable and run the cell again", show=show
+        )
     ok = math.isclose(value, expected, rel_tol=rel_tol, abs_tol=abs_tol)
     if ok:
         return _report(name, True, f"{_fmt(value, unit)}, correct.", show=show, value=value)
@@ -241,7 +245,9 @@ def check_number(
     return _report(name, False, msg, found, show=show, value=value, expected=expected)
 
 
-def check_pixels(answer: Any, resolution: "str | Resolution | tuple[int, int]", *, show: bool = True) -> CheckResult:
+def check_pixels(
+    answer: Any, resolution: str | Resolution | tuple[int, int], *, show: bool = True
+) -> CheckResult:
     """Check a pixel count (width x height) for ``resolution``.
 
     >>> bool(check_pixels(1920 * 1080, "1080p", show=False))
@@ -254,10 +260,14 @@ def check_pixels(answer: Any, resolution: "str | Resolution | tuple[int, int]", 
         extra_hint = "you added width and height; a pixel count is width * height"
     elif isinstance(value, float) and math.isclose(value, res.pixels * 3):
         extra_hint = "that counts the 3 colour values; a pixel is one (R, G, B) triple"
-    return check_number(answer, res.pixels, name=f"pixels of {res}", unit="pixels", rel_tol=0, hint=extra_hint, show=show)
+    return check_number(
+        answer, res.pixels, name=f"pixels of {res}", unit="pixels", rel_tol=0, hint=extra_hint, show=show
+    )
 
 
-def check_resolution(answer: Any, expected: "str | Resolution | tuple[int, int]", *, show: bool = True) -> CheckResult:
+def check_resolution(
+    answer: Any, expected: str | Resolution | tuple[int, int], *, show: bool = True
+) -> CheckResult:
     """Check a size given as ``(width, height)`` or a :class:`Resolution`; spots swapped order.
 
     >>> bool(check_resolution((3840, 2160), "4k", show=False))
@@ -270,24 +280,38 @@ def check_resolution(answer: Any, expected: "str | Resolution | tuple[int, int]"
     elif isinstance(answer, (tuple, list)) and len(answer) == 2:
         got = tuple(answer)  # type: ignore[assignment]
     elif isinstance(answer, np.ndarray) and answer.ndim >= 2:
-        return _report(name, False, f"got an array ({describe(answer)}), expected a (width, height) pair",
-                       "array shapes are (height, width, 3); a size is (width, height): use (a.shape[1], a.shape[0])",
-                       show=show)
+        return _report(
+            name,
+            False,
+            f"got an array ({describe(answer)}), expected a (width, height) pair",
+            "array shapes are (height, width, 3); a size is (width, height): use (a.shape[1], a.shape[0])",
+            show=show,
+        )
     else:
-        return _report(name, False, f"expected a (width, height) pair, got {answer!r}",
-                       "write it as a tuple: (width, height), in pixels", show=show)
+        return _report(
+            name,
+            False,
+            f"expected a (width, height) pair, got {answer!r}",
+            "write it as a tuple: (width, height), in pixels",
+            show=show,
+        )
     if got == (want.width, want.height):
         return _report(name, True, f"{got[0]} x {got[1]}, correct.", show=show)
     hint = ""
     if got == (want.height, want.width):
         hint = "you gave (height, width): sizes are written width first, while array shapes are (H, W, 3)"
-    return _report(name, False, f"expected (width, height) = ({want.width}, {want.height}), got {tuple(got)}",
-                   hint, show=show)
+    return _report(
+        name,
+        False,
+        f"expected (width, height) = ({want.width}, {want.height}), got {tuple(got)}",
+        hint,
+        show=show,
+    )
 
 
 def check_frame_bytes(
     answer: Any,
-    resolution: "str | Resolution | tuple[int, int]",
+    resolution: str | Resolution | tuple[int, int],
     *,
     dtype: str = "uint8",
     channels: int = 3,
@@ -301,8 +325,11 @@ def check_frame_bytes(
     res = parse(resolution)
     expected = res.frame_bytes(dtype, channels)
     return check_number(
-        answer, expected, name=f"bytes of one {res} frame ({channels} channels, {np.dtype(dtype).name})",
-        unit="B", rel_tol=1e-9,
+        answer,
+        expected,
+        name=f"bytes of one {res} frame ({channels} channels, {np.dtype(dtype).name})",
+        unit="B",
+        rel_tol=1e-9,
         hint=f"bytes = width * height * channels * bytes per value ({np.dtype(dtype).itemsize} for {np.dtype(dtype).name})",
         show=show,
     )
@@ -310,7 +337,7 @@ def check_frame_bytes(
 
 def check_clip_bytes(
     answer: Any,
-    resolution: "str | Resolution | tuple[int, int]",
+    resolution: str | Resolution | tuple[int, int],
     *,
     seconds: float,
     fps: float,
@@ -327,18 +354,28 @@ def check_clip_bytes(
         raise LabError(f"seconds and fps must be positive, got seconds={seconds}, fps={fps}")
     res = parse(resolution)
     expected = res.frame_bytes(dtype, channels) * fps * seconds
-    extra = [(1 / fps, f"your answer is the size of {seconds:g} frames: multiply by {fps:g} frames per second"),
-             (1 / seconds, f"your answer is one second of video: multiply by {seconds:g} seconds")]
-    return check_number(answer, expected, name=f"bytes of {seconds:g} s of {res} at {fps:g} fps", unit="B",
-                        rel_tol=1e-9, hint="bytes = frame bytes * frames per second * seconds", slips=extra, show=show)
+    extra = [
+        (1 / fps, f"your answer is the size of {seconds:g} frames: multiply by {fps:g} frames per second"),
+        (1 / seconds, f"your answer is one second of video: multiply by {seconds:g} seconds"),
+    ]
+    return check_number(
+        answer,
+        expected,
+        name=f"bytes of {seconds:g} s of {res} at {fps:g} fps",
+        unit="B",
+        rel_tol=1e-9,
+        hint="bytes = frame bytes * frames per second * seconds",
+        slips=extra,
+        show=show,
+    )
 
 
 def check_array(
     array: Any,
     *,
-    shape: "tuple[int | None, ...] | None" = None,
-    dtype: "str | np.dtype | None" = None,
-    value_range: "tuple[float, float] | None" = None,
+    shape: tuple[int | None, ...] | None = None,
+    dtype: str | np.dtype | None = None,
+    value_range: tuple[float, float] | None = None,
     name: str = "frame",
     show: bool = True,
 ) -> CheckResult:
@@ -348,8 +385,13 @@ def check_array(
     True
     """
     if hasattr(array, "detach"):
-        return _report(name, False, f"got a torch tensor ({describe(array)}), expected a numpy array",
-                       "convert with lab.arrays.to_numpy(tensor)", show=show)
+        return _report(
+            name,
+            False,
+            f"got a torch tensor ({describe(array)}), expected a numpy array",
+            "convert with lab.arrays.to_numpy(tensor)",
+            show=show,
+        )
     if not isinstance(array, np.ndarray):
         hint = "replace the ... with your code" if array is Ellipsis else "build it with numpy (np.asarray)"
         return _report(name, False, f"expected a numpy array, got {describe(array)}", hint, show=show)
@@ -379,13 +421,17 @@ def check_array(
         else:
             lo, hi = float(array.min()), float(array.max())
             if lo < value_range[0] - 1e-6 or hi > value_range[1] + 1e-6:
-                problems.append(f"values in [{value_range[0]:g}, {value_range[1]:g}] expected, got [{lo:.4g}, {hi:.4g}]")
+                problems.append(
+                    f"values in [{value_range[0]:g}, {value_range[1]:g}] expected, got [{lo:.4g}, {hi:.4g}]"
+                )
                 if value_range[1] <= 1 and hi > 1.5:
                     hints.append("it looks like 0-255 data: divide by 255")
                 elif value_range[1] >= 255 and hi <= 1.0:
                     hints.append("it looks like 0-1 data: multiply by 255 (or use lab.arrays.to_uint8)")
     if problems:
-        return _report(name, False, "; ".join(problems) + f" (arrived: {describe(array)})", "; ".join(hints), show=show)
+        return _report(
+            name, False, "; ".join(problems) + f" (arrived: {describe(array)})", "; ".join(hints), show=show
+        )
     return _report(name, True, f"{describe(array)}, as expected.", show=show)
 
 
@@ -399,14 +445,21 @@ def check_close(
     """
     want = np.asarray(expected, dtype=np.float64)
     if answer is None or answer is Ellipsis:
-        return _report(name, False, f"got {answer!r}", "replace the ... with your code and run the cell", show=show)
+        return _report(
+            name, False, f"got {answer!r}", "replace the ... with your code and run the cell", show=show
+        )
     try:
         got = np.asarray(answer.detach().cpu() if hasattr(answer, "detach") else answer, dtype=np.float64)
     except (TypeError, ValueError):
         return _report(name, False, f"expected numbers, got {describe(answer)}", show=show)
     if got.shape != want.shape:
-        return _report(name, False, f"shape {want.shape} expected, got {got.shape}",
-                       "check which axis you reduced or indexed", show=show)
+        return _report(
+            name,
+            False,
+            f"shape {want.shape} expected, got {got.shape}",
+            "check which axis you reduced or indexed",
+            show=show,
+        )
     if not np.isfinite(got).all() and np.isfinite(want).all():
         return _report(name, False, "it contains NaN or infinity", "look for a division by zero", show=show)
     err = np.abs(got - want)
@@ -423,8 +476,8 @@ def check_upscaled(
     frame: Any,
     source: Any,
     *,
-    factor: "int | None" = None,
-    size: "str | Resolution | tuple[int, int] | None" = None,
+    factor: int | None = None,
+    size: str | Resolution | tuple[int, int] | None = None,
     show: bool = True,
 ) -> CheckResult:
     """Check that ``frame`` is ``source`` enlarged by ``factor`` (or to ``size``), same dtype.
@@ -456,8 +509,13 @@ def check_method(name: Any, *, show: bool = True) -> CheckResult:
     known = upscale.methods()
     if isinstance(name, str) and name.strip().lower() in known:
         return _report("upscaling method", True, f"{name!r} is a registered method.", show=show)
-    return _report("upscaling method", False, f"{name!r} is not a registered method",
-                   "choose one of: " + ", ".join(known), show=show)
+    return _report(
+        "upscaling method",
+        False,
+        f"{name!r} is not a registered method",
+        "choose one of: " + ", ".join(known),
+        show=show,
+    )
 
 
 _NO_RETURN = "your function returned None: replace the ... with your code and `return` the result"
@@ -471,7 +529,7 @@ def _returned_none(fn: Callable[..., Any], *args: Any) -> bool:
         return False
 
 
-def keys_cubic(x: "np.ndarray | float", a: float = -0.5) -> np.ndarray:
+def keys_cubic(x: np.ndarray | float, a: float = -0.5) -> np.ndarray:
     """The Keys (1981) cubic convolution kernel w(x), the weight bicubic gives a pixel |x| away.
 
     w(x) = (a+2)|x|^3 - (a+3)|x|^2 + 1        for |x| <= 1
@@ -489,7 +547,9 @@ def keys_cubic(x: "np.ndarray | float", a: float = -0.5) -> np.ndarray:
     return np.where(s <= 1, near, np.where(s < 2, far, 0.0))
 
 
-def _call_elementwise(fn: Callable[..., Any], xs: np.ndarray, **kwargs: Any) -> "tuple[np.ndarray | None, str, str]":
+def _call_elementwise(
+    fn: Callable[..., Any], xs: np.ndarray, **kwargs: Any
+) -> tuple[np.ndarray | None, str, str]:
     """Call ``fn`` on an array; fall back to one scalar at a time. Returns (values, note, error)."""
     note = ""
     try:
@@ -518,18 +578,30 @@ def check_cubic_kernel(fn: Any, *, a: float = -0.5, show: bool = True) -> CheckR
     """
     name = f"cubic kernel (a = {a:g})"
     if not callable(fn):
-        return _report(name, False, f"expected a function w(x), got {describe(fn)}",
-                       "pass the function itself, without calling it: check_cubic_kernel(my_kernel)", show=show)
+        return _report(
+            name,
+            False,
+            f"expected a function w(x), got {describe(fn)}",
+            "pass the function itself, without calling it: check_cubic_kernel(my_kernel)",
+            show=show,
+        )
     xs = np.linspace(-3, 3, 61)
     if _returned_none(fn, xs) and _returned_none(fn, 0.5):
         return _report(name, False, "not answered yet", _NO_RETURN, show=show)
     got, note, error = _call_elementwise(fn, xs)
     if got is None:
-        return _report(name, False, f"calling your function failed: {error}", "try it on one number first: fn(0.5)", show=show)
+        return _report(
+            name,
+            False,
+            f"calling your function failed: {error}",
+            "try it on one number first: fn(0.5)",
+            show=show,
+        )
     want = keys_cubic(xs, a)
     err = np.abs(got - want)
     if np.all(err < 1e-6):
         return _report(name, True, "matches Keys' kernel at 61 offsets in [-3, 3]." + note, show=show)
+
     # Name the first broken property, most basic first.
     def at(x: float) -> float:
         return float(got[np.argmin(np.abs(xs - x))])
@@ -550,9 +622,13 @@ def check_cubic_kernel(fn: Any, *, a: float = -0.5, show: bool = True) -> CheckR
             hint = f"your kernel uses a = {other[0]:g}; this exercise asks for a = {a:g}"
         else:
             bad = xs[np.argmax(err)]
-            hint = (f"largest error at x = {bad:+.2f}: expected {keys_cubic(bad, a):.5f}, got {at(bad):.5f}; "
-                    "check the piece for " + ("|x| <= 1" if abs(bad) <= 1 else "1 < |x| < 2"))
-    return _report(name, False, f"differs from Keys' kernel by up to {float(np.nanmax(err)):.4g}" + note, hint, show=show)
+            hint = (
+                f"largest error at x = {bad:+.2f}: expected {keys_cubic(bad, a):.5f}, got {at(bad):.5f}; "
+                "check the piece for " + ("|x| <= 1" if abs(bad) <= 1 else "1 < |x| < 2")
+            )
+    return _report(
+        name, False, f"differs from Keys' kernel by up to {float(np.nanmax(err)):.4g}" + note, hint, show=show
+    )
 
 
 def _test_frames(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -574,8 +650,13 @@ def check_psnr(fn: Any, *, show: bool = True) -> CheckResult:
     """
     name = "PSNR function"
     if not callable(fn):
-        return _report(name, False, f"expected a function psnr(reference, test), got {describe(fn)}",
-                       "pass the function itself: check_psnr(my_psnr)", show=show)
+        return _report(
+            name,
+            False,
+            f"expected a function psnr(reference, test), got {describe(fn)}",
+            "pass the function itself: check_psnr(my_psnr)",
+            show=show,
+        )
     ref, test = _test_frames()
     if _returned_none(fn, ref, test):
         return _report(name, False, "not answered yet", _NO_RETURN, show=show)
@@ -584,7 +665,9 @@ def check_psnr(fn: Any, *, show: bool = True) -> CheckResult:
     try:
         got = float(fn(ref, test))
     except Exception as err:  # noqa: BLE001 - report any failure of the student's code
-        return _report(name, False, f"calling psnr(reference, test) failed: {type(err).__name__}: {err}", show=show)
+        return _report(
+            name, False, f"calling psnr(reference, test) failed: {type(err).__name__}: {err}", show=show
+        )
     if not math.isclose(got, want, abs_tol=1e-3):
         wrap = np.mean((ref - test).astype(np.float64) ** 2)  # uint8 subtraction wraps around
         hint = ""
@@ -594,17 +677,31 @@ def check_psnr(fn: Any, *, show: bool = True) -> CheckResult:
             hint = "the peak for 8-bit frames is 255, not 1"
         elif math.isclose(got, 20 * math.log10(255.0 / mse), abs_tol=1e-3):
             hint = "PSNR uses 10 log10 of a ratio of squares (or 20 log10(255 / RMSE))"
-        elif math.isclose(got, want / 2, abs_tol=1e-3) or math.isclose(got, 10 * math.log10(255.0 / mse), abs_tol=1e-3):
+        elif math.isclose(got, want / 2, abs_tol=1e-3) or math.isclose(
+            got, 10 * math.log10(255.0 / mse), abs_tol=1e-3
+        ):
             hint = "square the peak: 10 log10(255^2 / MSE)"
-        return _report(name, False, f"expected {want:.4f} dB on a noisy test frame, got {got:.4f} dB", hint, show=show)
+        return _report(
+            name, False, f"expected {want:.4f} dB on a noisy test frame, got {got:.4f} dB", hint, show=show
+        )
     try:
         same = float(fn(ref, ref.copy()))
     except Exception as err:  # noqa: BLE001
-        return _report(name, False, f"identical frames made it fail: {type(err).__name__}: {err}",
-                       "when MSE is 0 return float('inf')", show=show)
+        return _report(
+            name,
+            False,
+            f"identical frames made it fail: {type(err).__name__}: {err}",
+            "when MSE is 0 return float('inf')",
+            show=show,
+        )
     if not (math.isinf(same) and same > 0):
-        return _report(name, False, f"identical frames should give inf dB, got {same}",
-                       "when MSE is 0 return float('inf')", show=show)
+        return _report(
+            name,
+            False,
+            f"identical frames should give inf dB, got {same}",
+            "when MSE is 0 return float('inf')",
+            show=show,
+        )
     return _report(name, True, f"{got:.4f} dB on a noisy test frame, inf for identical frames.", show=show)
 
 
@@ -614,16 +711,33 @@ def _static_and_flicker_clips() -> list[tuple[str, list[np.ndarray], float]]:
     base = rng.integers(0, 256, size=(8, 10, 3), dtype=np.uint8)
     static = [base.copy() for _ in range(4)]
     dark, bright = np.full((8, 10, 3), 10, np.uint8), np.full((8, 10, 3), 30, np.uint8)
-    blink = [dark, bright, dark, bright, dark]  # every pair differs by 20 levels; reversed order wraps in uint8
+    blink = [
+        dark,
+        bright,
+        dark,
+        bright,
+        dark,
+    ]  # every pair differs by 20 levels; reversed order wraps in uint8
     ramp = [np.clip(base.astype(np.int16) + k * 3, 0, 255).astype(np.uint8) for k in range(5)]
     ramp_mae = float(np.mean([np.mean(np.abs(ramp[i + 1].astype(float) - ramp[i])) for i in range(4)]))
-    return [("a static clip", static, 0.0), ("a clip blinking by 20 levels", blink, 20.0), ("a brightening clip", ramp, ramp_mae)]
+    return [
+        ("a static clip", static, 0.0),
+        ("a clip blinking by 20 levels", blink, 20.0),
+        ("a brightening clip", ramp, ramp_mae),
+    ]
 
 
-def _check_clip_function(fn: Any, name: str, transform: Callable[[float], float], unit: str, show: bool) -> CheckResult:
+def _check_clip_function(
+    fn: Any, name: str, transform: Callable[[float], float], unit: str, show: bool
+) -> CheckResult:
     if not callable(fn):
-        return _report(name, False, f"expected a function of a list of frames, got {describe(fn)}",
-                       "pass the function itself, without calling it", show=show)
+        return _report(
+            name,
+            False,
+            f"expected a function of a list of frames, got {describe(fn)}",
+            "pass the function itself, without calling it",
+            show=show,
+        )
     if _returned_none(fn, list(_static_and_flicker_clips()[1][1])):
         return _report(name, False, "not answered yet", _NO_RETURN, show=show)
     for desc, frames, mae in _static_and_flicker_clips():
@@ -631,18 +745,27 @@ def _check_clip_function(fn: Any, name: str, transform: Callable[[float], float]
         try:
             got = float(fn(list(frames)))
         except Exception as err:  # noqa: BLE001 - report any failure of the student's code
-            return _report(name, False, f"on {desc} it failed: {type(err).__name__}: {err}",
-                           "the function receives a list of (H, W, 3) uint8 frames", show=show)
+            return _report(
+                name,
+                False,
+                f"on {desc} it failed: {type(err).__name__}: {err}",
+                "the function receives a list of (H, W, 3) uint8 frames",
+                show=show,
+            )
         if not math.isclose(got, want, abs_tol=1e-6):
             hint = ""
-            wrapped = float(np.mean([np.mean((frames[i] - frames[i + 1]).astype(float)) for i in range(len(frames) - 1)]))
+            wrapped = float(
+                np.mean([np.mean((frames[i] - frames[i + 1]).astype(float)) for i in range(len(frames) - 1)])
+            )
             if math.isclose(got, transform(wrapped), abs_tol=1e-6):
                 hint = "uint8 subtraction wraps around (10 - 30 = 236): convert to float, then take abs"
             elif math.isclose(got, transform(mae / 255.0), abs_tol=1e-6):
                 hint = "measure the differences in 8-bit levels (0-255), not in [0, 1]"
             elif mae and math.isclose(got, transform(mae * (len(frames) - 1)), abs_tol=1e-6):
                 hint = "average over the frame pairs, do not sum them"
-            return _report(name, False, f"on {desc}: expected {want:.6g}{unit}, got {got:.6g}{unit}", hint, show=show)
+            return _report(
+                name, False, f"on {desc}: expected {want:.6g}{unit}, got {got:.6g}{unit}", hint, show=show
+            )
     return _report(name, True, "right on a static, a blinking and a brightening clip.", show=show)
 
 
@@ -668,7 +791,7 @@ def check_flicker_score(fn: Any, *, show: bool = True) -> CheckResult:
     return _check_clip_function(fn, "flicker score", lambda m: (255.0 - m) / 255.0, "", show)
 
 
-def _best_within(results: dict[str, tuple[float, float]], budget: float) -> "str | None":
+def _best_within(results: dict[str, tuple[float, float]], budget: float) -> str | None:
     fits = [(err, name) for name, (err, cost) in results.items() if cost <= budget]
     return min(fits)[1] if fits else None
 
@@ -685,11 +808,23 @@ def check_budget_pick(fn: Any, *, show: bool = True) -> CheckResult:
     """
     name = "budget pick"
     if not callable(fn):
-        return _report(name, False, f"expected a function pick(results, budget), got {describe(fn)}",
-                       "pass the function itself, without calling it", show=show)
-    table = {"bicubic": (0.020, 1.0), "lanczos": (0.018, 1.5), "learned-sr": (0.009, 20.0), "native": (0.004, 60.0)}
+        return _report(
+            name,
+            False,
+            f"expected a function pick(results, budget), got {describe(fn)}",
+            "pass the function itself, without calling it",
+            show=show,
+        )
+    table = {
+        "bicubic": (0.020, 1.0),
+        "lanczos": (0.018, 1.5),
+        "learned-sr": (0.009, 20.0),
+        "native": (0.004, 60.0),
+    }
     if _returned_none(fn, dict(table), 100.0):
-        return _report(name, False, "returned None although every method fits a budget of 100", _NO_RETURN, show=show)
+        return _report(
+            name, False, "returned None although every method fits a budget of 100", _NO_RETURN, show=show
+        )
     cases = [(table, 100.0), (table, 25.0), (table, 1.2), (table, 0.5), ({"only": (0.5, 3.0)}, 3.0)]
     for results, budget in cases:
         want = _best_within(results, budget)
@@ -697,7 +832,9 @@ def check_budget_pick(fn: Any, *, show: bool = True) -> CheckResult:
             got = fn(dict(results), budget)
         except Exception as err:  # noqa: BLE001 - report any failure of the student's code
             hint = "when no method fits the budget, return None" if want is None else ""
-            return _report(name, False, f"with budget {budget:g} it failed: {type(err).__name__}: {err}", hint, show=show)
+            return _report(
+                name, False, f"with budget {budget:g} it failed: {type(err).__name__}: {err}", hint, show=show
+            )
         if got != want:
             hint = ""
             if got == min(results, key=lambda k: results[k][0]):
@@ -710,11 +847,15 @@ def check_budget_pick(fn: Any, *, show: bool = True) -> CheckResult:
                 hint = "return only the method name (a string)"
             elif budget in [c for _, c in results.values()]:
                 hint = "a cost equal to the budget fits (use <=)"
-            return _report(name, False, f"with budget {budget:g}: expected {want!r}, got {got!r}", hint, show=show)
+            return _report(
+                name, False, f"with budget {budget:g}: expected {want!r}, got {got!r}", hint, show=show
+            )
     return _report(name, True, "right for 5 budgets, including one where nothing fits.", show=show)
 
 
-def check_choice(answer: Any, options: Iterable[str], *, name: str = "choice", show: bool = True) -> CheckResult:
+def check_choice(
+    answer: Any, options: Iterable[str], *, name: str = "choice", show: bool = True
+) -> CheckResult:
     """Check that a multiple-choice ``answer`` is one of ``options`` (form only, not correctness).
 
     >>> bool(check_choice("b", "abcd", show=False))
@@ -730,7 +871,13 @@ def check_choice(answer: Any, options: Iterable[str], *, name: str = "choice", s
 
 
 def check_measured_choice(
-    answer: Any, expected: str, options: Iterable[str], *, name: str = "choice", why: str = "", show: bool = True
+    answer: Any,
+    expected: str,
+    options: Iterable[str],
+    *,
+    name: str = "choice",
+    why: str = "",
+    show: bool = True,
 ) -> CheckResult:
     """Check a choice against the answer the lesson's own measurement gives (``expected``).
 
@@ -750,10 +897,19 @@ def check_measured_choice(
     if not form:
         return _report(name, False, form.message, form.hint, show=show)
     if answer.strip().lower() == str(expected).lower():
-        return _report(name, True, f"{answer.strip()!r} is what the measurement says" + (f" ({why})." if why else "."),
-                       show=show)
-    return _report(name, False, f"{answer.strip()!r} is not what the measurement above says",
-                   f"look again at the numbers: {why}" if why else "look again at the numbers above", show=show)
+        return _report(
+            name,
+            True,
+            f"{answer.strip()!r} is what the measurement says" + (f" ({why})." if why else "."),
+            show=show,
+        )
+    return _report(
+        name,
+        False,
+        f"{answer.strip()!r} is not what the measurement above says",
+        f"look again at the numbers: {why}" if why else "look again at the numbers above",
+        show=show,
+    )
 
 
 def check_in_range(
@@ -770,7 +926,17 @@ def check_in_range(
     if isinstance(got, str):
         return _report(name, False, got, "assign a number to the variable and run the cell again", show=show)
     if low <= got <= high:
-        return _report(name, True, f"{_fmt(got, unit)} is within [{_fmt(low)}, {_fmt(high)}] {unit}".rstrip() + ".", show=show)
+        return _report(
+            name,
+            True,
+            f"{_fmt(got, unit)} is within [{_fmt(low)}, {_fmt(high)}] {unit}".rstrip() + ".",
+            show=show,
+        )
     side = "below" if got < low else "above"
-    return _report(name, False, f"{_fmt(got, unit)} is {side} the plausible range [{_fmt(low)}, {_fmt(high)}] {unit}".rstrip(),
-                   "re-read the definition and the unit asked for", show=show)
+    return _report(
+        name,
+        False,
+        f"{_fmt(got, unit)} is {side} the plausible range [{_fmt(low)}, {_fmt(high)}] {unit}".rstrip(),
+        "re-read the definition and the unit asked for",
+        show=show,
+    )

@@ -22,11 +22,13 @@ from pathlib import Path
 from lab.errors import LabError
 from lab.video import Clip, read_mp4
 
-NO_MOTION_NOTE = ("--flow none: frames are compared without motion compensation, so any camera motion counts "
-                  "as flicker; use it for a tripod shot, or give --flow dis or --flow=DX,DY")
+NO_MOTION_NOTE = (
+    "--flow none: frames are compared without motion compensation, so any camera motion counts "
+    "as flicker; use it for a tripod shot, or give --flow dis or --flow=DX,DY"
+)
 
 
-def parse_flow(text: str) -> "str | tuple[float, float]":
+def parse_flow(text: str) -> str | tuple[float, float]:
     """``"dis"``, ``"none"`` (= no motion, (0, 0)) or ``"DX,DY"`` in px/frame, as :func:`lab.metrics.report` takes it."""
     text = text.strip().lower()
     if text == "dis":
@@ -39,12 +41,14 @@ def parse_flow(text: str) -> "str | tuple[float, float]":
             raise ValueError
         dx, dy = (float(p) for p in parts)
     except ValueError:
-        raise LabError(f"--flow must be dis, none or DX,DY (e.g. 1.5,0; write a negative pan as --flow=-2,0), "
-                       f"got {text!r}") from None
+        raise LabError(
+            f"--flow must be dis, none or DX,DY (e.g. 1.5,0; write a negative pan as --flow=-2,0), "
+            f"got {text!r}"
+        ) from None
     return (dx, dy)
 
 
-def open_pair(native: "str | Path", candidate: "str | Path", frames: "int | None" = None) -> tuple[Clip, Clip]:
+def open_pair(native: str | Path, candidate: str | Path, frames: int | None = None) -> tuple[Clip, Clip]:
     """Open both videos and check they can be compared: same size, and the same number of frames
     (or at least ``frames`` each, of which the first ``frames`` are used)."""
     clips = read_mp4(native, name="native"), read_mp4(candidate, name="candidate")
@@ -57,7 +61,9 @@ def open_pair(native: "str | Path", candidate: "str | Path", frames: "int | None
     shortest = min(len(a), len(b))
     if shortest < 2:
         which = "native" if len(a) < 2 else "candidate"
-        raise LabError(f"the {which} clip has {shortest} frame; flicker needs at least 2 frames (is it a still image?)")
+        raise LabError(
+            f"the {which} clip has {shortest} frame; flicker needs at least 2 frames (is it a still image?)"
+        )
     if frames is None:
         if len(a) != len(b):
             raise LabError(
@@ -66,7 +72,9 @@ def open_pair(native: "str | Path", candidate: "str | Path", frames: "int | None
             )
         frames = len(a)
     if frames < 2 or frames > min(len(a), len(b)):
-        raise LabError(f"--frames must be between 2 and {min(len(a), len(b))} (the shorter clip), got {frames}")
+        raise LabError(
+            f"--frames must be between 2 and {min(len(a), len(b))} (the shorter clip), got {frames}"
+        )
     return a.head(frames), b.head(frames)
 
 
@@ -80,12 +88,12 @@ class ClipReport:
 
 
 def run(
-    native: "str | Path",
-    candidate: "str | Path",
+    native: str | Path,
+    candidate: str | Path,
     *,
     flow: str = "dis",
-    frames: "int | None" = None,
-    out: "str | Path" = "report-out",
+    frames: int | None = None,
+    out: str | Path = "report-out",
     show_progress: bool = True,
 ) -> ClipReport:
     """Measure ``candidate`` against ``native`` and write report.csv, report.png and flicker_heatmaps.png into ``out``."""
@@ -109,7 +117,9 @@ def run(
                 (tmp / "flicker_heatmaps.png").write_bytes(viz.figure_png(heat))
             files = {p.name: out / p.name for p in tmp.iterdir()}
     except OSError as err:
-        raise LabError(f"could not write the report into {out}: {err.strerror or err}; nothing was written") from None
+        raise LabError(
+            f"could not write the report into {out}: {err.strerror or err}; nothing was written"
+        ) from None
     return ClipReport(rep, out, files)
 
 

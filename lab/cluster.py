@@ -11,7 +11,8 @@ package installed (and, for grading, bubblewrap).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from lab.errors import LabError
 from lab.optional import require
@@ -27,8 +28,10 @@ def scheduler_address(address: str) -> tuple[str, str, int]:
     text = address.strip()
     scheme, _, rest = text.rpartition("://")
     if scheme not in ("", "tcp", "tls"):
-        raise LabError(f"--scheduler {text}: a Dask scheduler speaks tcp:// (or tls://), not {scheme}://; "
-                       "give it as tcp://HOST:8786")
+        raise LabError(
+            f"--scheduler {text}: a Dask scheduler speaks tcp:// (or tls://), not {scheme}://; "
+            "give it as tcp://HOST:8786"
+        )
     host, _, port = rest.rpartition(":")
     if not host or not port.isdigit():
         raise LabError(f"--scheduler {text}: give the host and the port, e.g. tcp://{rest or 'HOST'}:8786")
@@ -49,8 +52,10 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     try:
         socket.create_connection((host, port), timeout=min(timeout, 10.0)).close()
     except OSError as err:
-        raise LabError(f"cannot reach the Dask scheduler at {full} ({err.strerror or err}); start one with "
-                       f"`dask scheduler` and workers with `dask worker {full}`") from None
+        raise LabError(
+            f"cannot reach the Dask scheduler at {full} ({err.strerror or err}); start one with "
+            f"`dask scheduler` and workers with `dask worker {full}`"
+        ) from None
     outcome: dict[str, Any] = {}
 
     def open_client() -> None:
@@ -64,21 +69,30 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     opener.join(timeout + 5.0)
     if "client" not in outcome:
         why = type(outcome["error"]).__name__ if "error" in outcome else f"no answer in {timeout + 5:g} s"
-        raise LabError(f"no Dask scheduler answered at {full} ({why}); is that the right address? "
-                       f"({DEFAULT_PORT_HINT})")
+        raise LabError(
+            f"no Dask scheduler answered at {full} ({why}); is that the right address? ({DEFAULT_PORT_HINT})"
+        )
     client = outcome["client"]
     if not client.scheduler_info().get("workers"):
         try:
             client.wait_for_workers(1, timeout=timeout)
         except (TimeoutError, OSError):
             client.close()
-            raise LabError(f"the Dask scheduler at {full} has no workers after {timeout:g} s; start them with "
-                           f"`dask worker {full}`") from None
+            raise LabError(
+                f"the Dask scheduler at {full} has no workers after {timeout:g} s; start them with "
+                f"`dask worker {full}`"
+            ) from None
     return client
 
 
-def run_all(client: Any, fn: Callable[..., Any], items: Iterable[tuple], *, keys: Iterable[str],
-            shared: "dict[str, Any] | None" = None) -> Iterator[Any]:
+def run_all(
+    client: Any,
+    fn: Callable[..., Any],
+    items: Iterable[tuple],
+    *,
+    keys: Iterable[str],
+    shared: dict[str, Any] | None = None,
+) -> Iterator[Any]:
     """Submit ``fn(*item, **shared)`` for every item, yield results in the order they finish.
 
     ``shared`` values (a bundle, settings) are sent to the workers once. A task whose worker
@@ -87,6 +101,8 @@ def run_all(client: Any, fn: Callable[..., Any], items: Iterable[tuple], *, keys
     from distributed import as_completed
 
     shared_futures = {name: client.scatter(value, broadcast=True) for name, value in (shared or {}).items()}
-    futures = [client.submit(fn, *item, key=key, pure=False, **shared_futures) for item, key in zip(items, keys)]
+    futures = [
+        client.submit(fn, *item, key=key, pure=False, **shared_futures) for item, key in zip(items, keys)
+    ]
     for future in as_completed(futures):
         yield future.result()

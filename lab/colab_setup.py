@@ -27,7 +27,7 @@ WHEEL_GLOB = "native4k_lab-*.whl"  # how pip names the package's wheels
 BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 _GITHUB = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
 
-_SETUP = '''\
+_SETUP = """\
 #@title Setup (hidden): on Colab, installs the course package; elsewhere it does nothing
 import glob
 import importlib
@@ -50,10 +50,10 @@ if "google.colab" in sys.modules and MISSING:
             "you (Files panel on the left, into /content), then run this cell again."
         )
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", spec{also}], check=True)
-    importlib.invalidate_caches()'''
+    importlib.invalidate_caches()"""
 
 
-def course_url(pyproject: "str | Path") -> str | None:
+def course_url(pyproject: str | Path) -> str | None:
     """The course's git address from ``[project.urls] Repository`` in ``pyproject``, or None when unset.
 
     Raises :class:`LabError` for an address pip cannot install from (not ``https://``).
@@ -71,18 +71,18 @@ def course_url(pyproject: "str | Path") -> str | None:
     url = data.get("project", {}).get("urls", {}).get("Repository")
     if not url:
         return None
-    if not isinstance(url, str) or not url.startswith("https://") or any(c in url for c in ' "\'\\{}'):
+    if not isinstance(url, str) or not url.startswith("https://") or any(c in url for c in " \"'\\{}"):
         raise LabError(f"[project.urls] Repository in {path} must be an https:// git address, got {url!r}")
     return url
 
 
-def github_slug(url: "str | None") -> str | None:
+def github_slug(url: str | None) -> str | None:
     """``owner/name`` of a GitHub address (the form Colab's badge links need), else None."""
     match = _GITHUB.match(url or "")
     return f"{match.group(1)}/{match.group(2)}" if match else None
 
 
-def badge_markdown(url: "str | None", notebook: str) -> str | None:
+def badge_markdown(url: str | None, notebook: str) -> str | None:
     """The "Open in Colab" badge for ``notebook`` (its path in the repository), or None without a GitHub address."""
     slug = github_slug(url)
     if slug is None:
@@ -90,19 +90,20 @@ def badge_markdown(url: "str | None", notebook: str) -> str | None:
     return f"[![Open In Colab]({BADGE_SVG})](https://colab.research.google.com/github/{slug}/blob/main/{notebook})"
 
 
-def setup_cell(url: "str | None", *, extras: str = "colab", also: "dict[str, str] | None" = None) -> str:
+def setup_cell(url: str | None, *, extras: str = "colab", also: dict[str, str] | None = None) -> str:
     """Source of the set-up cell: on Colab, ``pip install`` the course with ``extras``.
 
     ``also`` maps further pip requirements to the module each provides (``{"otter-grader>=6.0":
     "otter"}``); the cell installs when the course or one of those modules is missing.
     """
-    if url is not None and any(c in url for c in ' "\'\\{}'):
+    if url is not None and any(c in url for c in " \"'\\{}"):
         raise LabError(f"the course address may not contain quotes, braces or spaces: {url!r}")
     also = also or {}
     also_args = "".join(f', "{requirement}"' for requirement in also)
     modules = ("lab", *also.values())
-    return _SETUP.format(url=url or "", wheel_glob=WHEEL_GLOB, extras=extras, package=PACKAGE, also=also_args,
-                         modules=modules)
+    return _SETUP.format(
+        url=url or "", wheel_glob=WHEEL_GLOB, extras=extras, package=PACKAGE, also=also_args, modules=modules
+    )
 
 
 __all__ = ["PACKAGE", "WHEEL_GLOB", "course_url", "github_slug", "badge_markdown", "setup_cell"]

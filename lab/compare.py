@@ -33,9 +33,10 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -91,8 +92,8 @@ class CompareSettings:
         cls,
         *,
         scene: str = DEFAULT_SCENE,
-        resolution: "str | Resolution" = DEFAULT_RESOLUTION,
-        source: "str | Resolution | None" = None,
+        resolution: str | Resolution = DEFAULT_RESOLUTION,
+        source: str | Resolution | None = None,
         method: str = "bicubic",
         frames: int = 24,
         fps: float = 24.0,
@@ -104,7 +105,7 @@ class CompareSettings:
         region: str = "detail",
         source_detail: str = "camera",
         check_names: bool = True,
-    ) -> "CompareSettings":
+    ) -> CompareSettings:
         """Check every setting and return them; raises :class:`LabError` naming the bad one.
 
         ``source`` defaults to the target divided by 4. ``source_detail`` names the source model
@@ -143,7 +144,12 @@ class CompareSettings:
             )
         if video:
             check_encodable(target)  # refused now, not after minutes of rendering
-        for name, value, low_bound in (("frames", frames, 1), ("crop", crop, 8), ("zoom", zoom, 1), ("seed", seed, 0)):
+        for name, value, low_bound in (
+            ("frames", frames, 1),
+            ("crop", crop, 8),
+            ("zoom", zoom, 1),
+            ("seed", seed, 0),
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise LabTypeError(f"{name} must be an integer, got {value!r}")
             if value < low_bound:
@@ -151,7 +157,9 @@ class CompareSettings:
         # rendering needs at least a float32 frame of the target and two uint8 frames: refuse early
         guard_frame(target, "float32", copies=2)
         if zoom > 16:
-            raise LabError(f"zoom must be at most 16 (each crop pixel becomes zoom x zoom pixels), got {zoom}")
+            raise LabError(
+                f"zoom must be at most 16 (each crop pixel becomes zoom x zoom pixels), got {zoom}"
+            )
         if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (math.isfinite(fps) and fps > 0):
             raise LabError(f"fps must be a positive number, got {fps!r}")
         if not isinstance(scene, str) or not isinstance(method, str) or not isinstance(motion, str):
@@ -170,7 +178,13 @@ class CompareSettings:
             if motion not in motions:
                 raise choice_error("motion", motion, motions)
             if scene not in scenes.names():
-                if Path(scene).is_file() or Path(scene).suffix.lower() in {".mp4", ".mov", ".mkv", ".webm", ".avi"}:
+                if Path(scene).is_file() or Path(scene).suffix.lower() in {
+                    ".mp4",
+                    ".mov",
+                    ".mkv",
+                    ".webm",
+                    ".avi",
+                }:
                     raise LabError(
                         f"{scene!r} is a video file, not a scene; compare renders built-in scenes. To measure your "
                         "own clips use: python -m lab report NATIVE.mp4 CANDIDATE.mp4"
@@ -178,16 +192,35 @@ class CompareSettings:
                 raise choice_error("scene", scene, scenes.names())
             upscaler = upscale.get(method)  # raises, listing the registry, for an unknown method
             exact = target.width / low.width
-            if upscaler.scales and (exact != round(exact) or round(exact) not in upscaler.scales
-                                    or low.height * round(exact) != target.height):
-                sizes = ", ".join(f"--from {target.width // k}x{target.height // k}" for k in upscaler.scales
-                                  if target.width % k == 0 and target.height % k == 0)
+            if upscaler.scales and (
+                exact != round(exact)
+                or round(exact) not in upscaler.scales
+                or low.height * round(exact) != target.height
+            ):
+                sizes = ", ".join(
+                    f"--from {target.width // k}x{target.height // k}"
+                    for k in upscaler.scales
+                    if target.width % k == 0 and target.height % k == 0
+                )
                 raise LabError(
                     f"{method} only upscales by x{', x'.join(map(str, upscaler.scales))}, and {low} -> {target} "
                     f"is x{exact:.3g}" + (f"; try {sizes}" if sizes else "")
                 )
-        return cls(scene, target, low, method, int(frames), float(fps), motion, int(seed), int(crop), int(zoom), video,
-                   region, source_detail)
+        return cls(
+            scene,
+            target,
+            low,
+            method,
+            int(frames),
+            float(fps),
+            motion,
+            int(seed),
+            int(crop),
+            int(zoom),
+            video,
+            region,
+            source_detail,
+        )
 
 
 # --- results --------------------------------------------------------------------------------
@@ -203,8 +236,10 @@ class CompareResult:
 
     def table(self) -> str:
         """The detail table as aligned text (what the CLI prints), with a note on what was measured."""
-        note = ("\nSpatial metrics are measured on frame 0, temporal ones over all frames; "
-                "'vs native' and waxiness compare with the native arm.")
+        note = (
+            "\nSpatial metrics are measured on frame 0, temporal ones over all frames; "
+            "'vs native' and waxiness compare with the native arm."
+        )
         return format_table(self.columns, self.rows) + note
 
 
@@ -215,7 +250,7 @@ class Column:
 
     title: str
     metric: str  # the lab.metrics function it needs
-    compute: Callable[["_Arm"], Any]
+    compute: Callable[[_Arm], Any]
     needs_reference: bool = False
     needs_pairs: bool = False
     static_only: bool = False  # meaningful only without camera motion (VBench counts motion as flicker)
@@ -226,7 +261,7 @@ class _Arm:
     label: str
     clip: Clip
     first: np.ndarray
-    reference: "_Arm | None"
+    reference: _Arm | None
     seconds_per_frame: float
     vmaf: dict[str, Any] = field(default_factory=dict)  # model -> VmafResult, measured once for both columns
     warp: Any = None  # WarpError along the true motion, measured once for both flicker columns
@@ -246,7 +281,7 @@ def _arm_warp(arm: _Arm) -> Any:
 
 
 def _visibility(arm: _Arm) -> str:
-    """"visible (3.8 levels)" or "below visibility (3.8 levels)": the RMS flicker against the threshold."""
+    """ "visible (3.8 levels)" or "below visibility (3.8 levels)": the RMS flicker against the threshold."""
     w = _arm_warp(arm)
     return f"{'visible' if w.visible else 'below visibility'} ({w.threshold_levels:.1f} levels)"
 
@@ -283,25 +318,47 @@ def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _columns(motion: str = "static") -> list[Column]:
     """The metric columns available now; static-camera-only ones are dropped under motion."""
+
     def m(name: str) -> Callable[..., Any]:
         fn = _metric(name)
         assert fn is not None
         return fn
 
     specs = [
-        Column("PSNR vs native (dB)", "psnr", lambda a: m("psnr")(a.reference.first, a.first), needs_reference=True),
-        Column("SSIM vs native", "ssim", lambda a: m("ssim")(a.reference.first, a.first), needs_reference=True),
+        Column(
+            "PSNR vs native (dB)",
+            "psnr",
+            lambda a: m("psnr")(a.reference.first, a.first),
+            needs_reference=True,
+        ),
+        Column(
+            "SSIM vs native", "ssim", lambda a: m("ssim")(a.reference.first, a.first), needs_reference=True
+        ),
         Column("high-freq share", "high_frequency_share", lambda a: m("high_frequency_share")(a.first)),
-        Column("detail kept (waxiness)", "waxiness", lambda a: m("waxiness")(a.reference.first, a.first),
-               needs_reference=True),
+        Column(
+            "detail kept (waxiness)",
+            "waxiness",
+            lambda a: m("waxiness")(a.reference.first, a.first),
+            needs_reference=True,
+        ),
         Column("sharpness (Laplacian var)", "sharpness", lambda a: m("sharpness")(a.first)),
         Column("GLCM entropy (bits)", "glcm_score", lambda a: m("glcm_score")(a.first)),
         Column("JPEG-q95 ratio", "compression_ratio", lambda a: m("compression_ratio")(a.first)),
         # VMAF (official libvmaf via ffmpeg) of the whole clip, both models in one pass; "n/a" without libvmaf
         Column("VMAF vs native", "vmaf_scores", lambda a: _arm_vmaf(a)["vmaf_v0.6.1"], needs_reference=True),
-        Column("VMAF NEG vs native", "vmaf_scores", lambda a: _arm_vmaf(a)["vmaf_v0.6.1neg"], needs_reference=True),
-        Column("VBench flicker score", "vbench_flicker_score",
-               lambda a: _quiet(m("vbench_flicker_score"), a.clip), needs_pairs=True, static_only=True),
+        Column(
+            "VMAF NEG vs native",
+            "vmaf_scores",
+            lambda a: _arm_vmaf(a)["vmaf_v0.6.1neg"],
+            needs_reference=True,
+        ),
+        Column(
+            "VBench flicker score",
+            "vbench_flicker_score",
+            lambda a: _quiet(m("vbench_flicker_score"), a.clip),
+            needs_pairs=True,
+            static_only=True,
+        ),
         # RMS of the frame difference left after warping along the true motion, in 8-bit grey levels,
         # next to the luminance visibility threshold (lab.metrics.visibility_threshold, Chou & Li 1995)
         Column(FLICKER_COLUMN, "warp_error", lambda a: _arm_warp(a).rms_levels, needs_pairs=True),
@@ -389,8 +446,16 @@ def labelled_row(tiles: list[np.ndarray], labels: list[str], *, gap: int = 8) ->
         if tile.shape[0] != height:
             raise LabError("all tiles must have the same height")
         canvas[header : header + height, x : x + tile.shape[1]] = tile
-        cv2.putText(canvas, label, (x, header - int(10 * scale)), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale,
-                    (235, 235, 235), 1, cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            label,
+            (x, header - int(10 * scale)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.7 * scale,
+            (235, 235, 235),
+            1,
+            cv2.LINE_AA,
+        )
         x += tile.shape[1] + gap
     return canvas
 
@@ -437,7 +502,7 @@ def _csv_text(columns: list[str], rows: list[dict[str, Any]]) -> str:
 
 
 # --- output folder --------------------------------------------------------------------------
-def check_output_dir(out: "str | os.PathLike[str]") -> Path:
+def check_output_dir(out: str | os.PathLike[str]) -> Path:
     """Refuse an output folder that is an existing file or lies below one; returns it as a Path."""
     if not isinstance(out, (str, os.PathLike)):
         raise LabTypeError(f"the output folder must be a path, got {type(out).__name__}")
@@ -453,7 +518,9 @@ def check_output_dir(out: "str | os.PathLike[str]") -> Path:
             try:  # a read-only mount or /proc: refuse now, before minutes of rendering
                 os.rmdir(tempfile.mkdtemp(prefix=".write-test.", dir=ancestor))
             except OSError as err:
-                raise LabError(f"cannot write the folder {out}: {ancestor} is not writable ({err.strerror or err})") from None
+                raise LabError(
+                    f"cannot write the folder {out}: {ancestor} is not writable ({err.strerror or err})"
+                ) from None
             break
     return out
 
@@ -502,8 +569,12 @@ class _Staging:
             parent.mkdir(parents=True, exist_ok=True)
             remove_stale_staging(self.out)
             # the owner's process id is in the name, so a later run can tell a dead run's folder
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.{os.getpid()}.", suffix=".part", dir=parent))
-            self.tmp.chmod(default_mode("folder"))  # mkdtemp makes 0700; the output folder gets the usual permissions
+            self.tmp = Path(
+                tempfile.mkdtemp(prefix=f".{self.out.name}.{os.getpid()}.", suffix=".part", dir=parent)
+            )
+            self.tmp.chmod(
+                default_mode("folder")
+            )  # mkdtemp makes 0700; the output folder gets the usual permissions
         except OSError as err:
             raise LabError(f"cannot write into {parent}: {err.strerror or err}") from None
         return self.tmp
@@ -590,7 +661,7 @@ def _timed(iterator: Iterator[np.ndarray]) -> tuple[np.ndarray, float]:
 
 
 def run(
-    settings: CompareSettings, out: "str | os.PathLike[str]" = "compare-out", *, show_progress: bool = True
+    settings: CompareSettings, out: str | os.PathLike[str] = "compare-out", *, show_progress: bool = True
 ) -> CompareResult:
     """Render, measure and write one native-vs-upscaled comparison into the folder ``out``.
 
@@ -606,38 +677,63 @@ def run(
     from lab import native, scenes
 
     if not isinstance(settings, CompareSettings):
-        raise LabTypeError(f"run needs CompareSettings (use CompareSettings.make), got {type(settings).__name__}")
+        raise LabTypeError(
+            f"run needs CompareSettings (use CompareSettings.make), got {type(settings).__name__}"
+        )
     out = check_output_dir(out)
     start = time.perf_counter()
     s = settings
     scene = scenes.get(s.scene, seed=s.seed, motion=s.motion)
     # one progress bar (ours) for both arms
     native_clip = native.render_clip(scene, s.resolution, s.frames, fps=s.fps, show_progress=False)
-    upscaled_clip = native.upscaled_clip(scene, s.resolution, s.source, s.method, s.frames, fps=s.fps, seed=s.seed,
-                                         show_progress=False, source_model=s.source_detail)
+    upscaled_clip = native.upscaled_clip(
+        scene,
+        s.resolution,
+        s.source,
+        s.method,
+        s.frames,
+        fps=s.fps,
+        seed=s.seed,
+        show_progress=False,
+        source_model=s.source_detail,
+    )
     try:
         return _render_and_write(s, scene, native_clip, upscaled_clip, out, start, show_progress)
     except OSError as err:  # a full disk, a folder removed underneath: the staging folder is gone already
-        raise LabError(f"could not write the outputs into {out}: {err.strerror or err}; nothing was written") from None
+        raise LabError(
+            f"could not write the outputs into {out}: {err.strerror or err}; nothing was written"
+        ) from None
 
 
 def _render_and_write(
-    s: CompareSettings, scene: Any, native_clip: Clip, upscaled_clip: Clip, out: Path, start: float, show_progress: bool
+    s: CompareSettings,
+    scene: Any,
+    native_clip: Clip,
+    upscaled_clip: Clip,
+    out: Path,
+    start: float,
+    show_progress: bool,
 ) -> CompareResult:
     """The body of :func:`run`: stream both arms into the staging folder, then write images and the table."""
     from lab import native
 
     files: dict[str, Path] = {}
     with _Staging(out) as tmp, contextlib.ExitStack() as stack:
-        writers = [
-            stack.enter_context(Mp4Writer(tmp / f"{arm}.mp4", s.resolution, s.fps)) for arm in ("native", "upscaled")
-        ] if s.video else []
+        writers = (
+            [
+                stack.enter_context(Mp4Writer(tmp / f"{arm}.mp4", s.resolution, s.fps))
+                for arm in ("native", "upscaled")
+            ]
+            if s.video
+            else []
+        )
         stores = _frame_stores(s, tmp / ".frames")
         native_seconds = upscaled_seconds = 0.0
         firsts: list[np.ndarray] = []
         native_iter, upscaled_iter = iter(native_clip), iter(upscaled_clip)
-        steps = progress(range(s.frames), total=s.frames, desc=f"{s.scene}: native + {s.method}",
-                         disable=not show_progress)
+        steps = progress(
+            range(s.frames), total=s.frames, desc=f"{s.scene}: native + {s.method}", disable=not show_progress
+        )
         for t in steps:
             _check_stop()
             frame_n, dt_n = _timed(native_iter)
@@ -661,7 +757,12 @@ def _render_and_write(
         box = crop_box(s.resolution, s.crop, detail_centre(firsts[0], side) if s.region == "detail" else None)
         sx, sy = s.source.width / s.resolution.width, s.source.height / s.resolution.height
         x0, y0, w, h = box
-        src_box = (int(round(x0 * sx)), int(round(y0 * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy))))
+        src_box = (
+            int(round(x0 * sx)),
+            int(round(y0 * sy)),
+            max(1, int(round(w * sx))),
+            max(1, int(round(h * sy))),
+        )
         tile = (w * s.zoom, h * s.zoom)
         crops = {
             "source": zoom_crop(source_first, src_box, tile),
@@ -692,16 +793,28 @@ def _render_and_write(
                 return clip
             return stores[index].clip(s.fps, flow=clip.flow if clip.has_flow else None, name=clip.name)
 
-        native_arm = _Arm(f"native {s.resolution.width}x{s.resolution.height}", kept(native_clip, 0), firsts[0],
-                          None, native_seconds / s.frames)
-        upscaled_arm = _Arm(f"{s.method} from {s.source.width}x{s.source.height} {s.source_detail}", kept(upscaled_clip, 1),
-                            firsts[1], native_arm, upscaled_seconds / s.frames)
+        native_arm = _Arm(
+            f"native {s.resolution.width}x{s.resolution.height}",
+            kept(native_clip, 0),
+            firsts[0],
+            None,
+            native_seconds / s.frames,
+        )
+        upscaled_arm = _Arm(
+            f"{s.method} from {s.source.width}x{s.source.height} {s.source_detail}",
+            kept(upscaled_clip, 1),
+            firsts[1],
+            native_arm,
+            upscaled_seconds / s.frames,
+        )
         columns = _columns(s.motion)
         header = ["arm", "render ms/frame", *(c.title for c in columns)]
         rows: list[dict[str, Any]] = []
         for arm in (native_arm, upscaled_arm):
             rows.append({"arm": arm.label, "render ms/frame": 1000.0 * arm.seconds_per_frame})
-        cells = [(row, arm, column) for row, arm in zip(rows, (native_arm, upscaled_arm)) for column in columns]
+        cells = [
+            (row, arm, column) for row, arm in zip(rows, (native_arm, upscaled_arm)) for column in columns
+        ]
         for row, arm, column in progress(cells, total=len(cells), desc="metrics", disable=not show_progress):
             row[column.title] = _value(column, arm, s.frames)
         shutil.rmtree(tmp / ".frames", ignore_errors=True)  # spilled frames are not an output

@@ -31,7 +31,7 @@ def show_smoke_note() -> None:
 
 
 def device() -> str:
-    """"cuda" when a CUDA GPU is usable (and not overridden by ``LAB_DEVICE``), else "cpu"."""
+    """ "cuda" when a CUDA GPU is usable (and not overridden by ``LAB_DEVICE``), else "cpu"."""
     forced = os.environ.get("LAB_DEVICE", "").strip().lower()
     if forced in {"cpu", "cuda"}:
         return forced

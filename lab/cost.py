@@ -19,8 +19,8 @@ import statistics
 import threading
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class PowerLaw:
     b: float
     r2: float
 
-    def predict(self, pixels: "float | np.ndarray") -> "float | np.ndarray":
+    def predict(self, pixels: float | np.ndarray) -> float | np.ndarray:
         """The fitted value at ``pixels`` (same units as the fitted y)."""
         out = self.a * np.asarray(pixels, dtype=np.float64) ** self.b
         return float(out) if out.ndim == 0 else out
@@ -91,9 +91,13 @@ def fit_power_law(pixels: Sequence[float], values: Sequence[float]) -> PowerLaw:
     if x.shape != y.shape or x.ndim != 1:
         raise LabError(f"pixels and values must be 1-D and the same length, got {x.shape} and {y.shape}")
     if (x <= 0).any() or (y <= 0).any() or not np.isfinite(x).all() or not np.isfinite(y).all():
-        raise LabError("a power law needs positive, finite pixel counts and values (log of <= 0 is undefined)")
+        raise LabError(
+            "a power law needs positive, finite pixel counts and values (log of <= 0 is undefined)"
+        )
     if len(np.unique(x)) < 2:
-        raise LabError(f"a power law needs at least two different sizes, got pixel counts {sorted(set(x.tolist()))}")
+        raise LabError(
+            f"a power law needs at least two different sizes, got pixel counts {sorted(set(x.tolist()))}"
+        )
     lx, ly = np.log(x), np.log(y)
     b, log_a = np.polyfit(lx, ly, 1)
     residual = ly - (log_a + b * lx)
@@ -136,7 +140,9 @@ class CostReport:
             pts = self.of(mode)
             if len({p.pixels for p in pts}) >= 2:
                 self.fits[mode] = fit_power_law([p.pixels for p in pts], [max(p.seconds, 1e-9) for p in pts])
-                self.memory_fits[mode] = fit_power_law([p.pixels for p in pts], [max(p.peak_bytes, 1) for p in pts])
+                self.memory_fits[mode] = fit_power_law(
+                    [p.pixels for p in pts], [max(p.peak_bytes, 1) for p in pts]
+                )
 
     def of(self, mode: str) -> list[CostPoint]:
         """The points of one mode, smallest first."""
@@ -144,7 +150,7 @@ class CostReport:
             raise choice_error("cost mode", mode, MODES)
         return sorted((p for p in self.points if p.mode == mode), key=lambda p: p.pixels)
 
-    def at(self, mode: str, resolution: "str | Resolution" = UHD) -> Estimate:
+    def at(self, mode: str, resolution: str | Resolution = UHD) -> Estimate:
         """Time and memory of ``mode`` at ``resolution`` (default 4K): measured when that size was
         measured, else extrapolated from the fitted power laws.
 
@@ -161,8 +167,12 @@ class CostReport:
         if mode not in self.fits:
             raise LabError(f"cannot extrapolate {mode}: it needs measurements at two or more sizes")
         return Estimate(
-            mode, res.width, res.height,
-            float(self.fits[mode].predict(res.pixels)), float(self.memory_fits[mode].predict(res.pixels)), False,
+            mode,
+            res.width,
+            res.height,
+            float(self.fits[mode].predict(res.pixels)),
+            float(self.memory_fits[mode].predict(res.pixels)),
+            False,
         )
 
     def table(self) -> str:
@@ -171,13 +181,17 @@ class CostReport:
         for mode in MODES:
             for p in self.of(mode):
                 note = f"from {p.source}" if p.source else ""
-                lines.append(f"{mode:<9} {p.width:>5}x{p.height:<4} {p.pixels / 1e6:7.3f} "
-                             f"{p.seconds * 1e3:8.1f} ms {p.spread:7.0%} {p.peak_bytes / 2**20:7.1f} MiB  {note}")
+                lines.append(
+                    f"{mode:<9} {p.width:>5}x{p.height:<4} {p.pixels / 1e6:7.3f} "
+                    f"{p.seconds * 1e3:8.1f} ms {p.spread:7.0%} {p.peak_bytes / 2**20:7.1f} MiB  {note}"
+                )
             if mode in self.fits:
                 est = self.at(mode)
                 tag = "measured" if est.measured else f"extrapolated, time ~ {self.fits[mode]}"
-                lines.append(f"{mode:<9} {'4K':>10} {UHD.pixels / 1e6:7.3f} {est.seconds * 1e3:8.1f} ms {'':>7} "
-                             f"{est.peak_bytes / 2**20:7.1f} MiB  {tag}")
+                lines.append(
+                    f"{mode:<9} {'4K':>10} {UHD.pixels / 1e6:7.3f} {est.seconds * 1e3:8.1f} ms {'':>7} "
+                    f"{est.peak_bytes / 2**20:7.1f} MiB  {tag}"
+                )
         return "\n".join(lines)
 
 
@@ -304,8 +318,10 @@ class Timing:
         return (self.worst - self.best) / self.median if self.median > 0 else 0.0
 
     def __str__(self) -> str:
-        return (f"{format_seconds_plain(self.median)} median of {len(self.times)} "
-                f"({format_seconds_plain(self.best)}-{format_seconds_plain(self.worst)}, spread {self.spread:.0%})")
+        return (
+            f"{format_seconds_plain(self.median)} median of {len(self.times)} "
+            f"({format_seconds_plain(self.best)}-{format_seconds_plain(self.worst)}, spread {self.spread:.0%})"
+        )
 
 
 def format_seconds_plain(seconds: float) -> str:
@@ -348,8 +364,9 @@ def time_call(fn: Callable[[], object], *, repeats: int = 3, device: str = "cpu"
     return time_calls(fn, repeats=repeats, warmup=warmup, device=device).median
 
 
-def fit_timings(pixels: Sequence[float], timings: Sequence[Timing], *, resamples: int = 400,
-                seed: int = 0) -> tuple[PowerLaw, tuple[float, float]]:
+def fit_timings(
+    pixels: Sequence[float], timings: Sequence[Timing], *, resamples: int = 400, seed: int = 0
+) -> tuple[PowerLaw, tuple[float, float]]:
     """A power law fitted to the median timings, and the 5-95 % range of its exponent.
 
     The range comes from refitting with one repeat drawn at random per size, ``resamples``
@@ -374,7 +391,7 @@ def fit_timings(pixels: Sequence[float], timings: Sequence[Timing], *, resamples
 
 def measure(
     scene: str = "zoneplate",
-    sizes: "Sequence[str | Resolution | tuple[int, int]] | None" = None,
+    sizes: Sequence[str | Resolution | tuple[int, int]] | None = None,
     *,
     method: str = "bicubic",
     factor: int = 4,
@@ -407,7 +424,9 @@ def measure(
         raise LabError("measure at least two sizes so a scaling law can be fitted")
     for res in targets:
         if res.width % factor or res.height % factor:
-            raise LabError(f"{res} does not divide by factor {factor}; choose sizes that are multiples of {factor}")
+            raise LabError(
+                f"{res} does not divide by factor {factor}; choose sizes that are multiples of {factor}"
+            )
     from lab import native, scenes
 
     scene_obj = scenes.get(scene, seed=seed)
@@ -422,15 +441,18 @@ def measure(
         # a renderer at the small size does the small size's work: its own band-limited render
         # ("soft"). The default "camera" model simulates a sensor's area integration by rendering
         # 4x finer, work a real camera does for free, so it is not what the upscale path costs.
-        return lambda: native.render_upscaled(scene_obj, res, src, method, 0.0, seed=seed, device=dev,
-                                              source_model="soft")
+        return lambda: native.render_upscaled(
+            scene_obj, res, src, method, 0.0, seed=seed, device=dev, source_model="soft"
+        )
 
     # warm up both paths at the smallest size (imports, kernel caches, first-call overheads)
     call("native", targets[0], None)()
     call("upscaled", targets[0], jobs[1][2])()
     points: list[CostPoint] = []
     note = ""
-    for i, (mode, res, src) in enumerate(progress(jobs, total=len(jobs), desc="measuring cost", disable=not show_progress)):
+    for i, (mode, res, src) in enumerate(
+        progress(jobs, total=len(jobs), desc="measuring cost", disable=not show_progress)
+    ):
         if cancel is not None and cancel():
             raise Cancelled(f"cost measurement cancelled after {i} of {len(jobs)} renders")
         if on_step is not None:
@@ -438,8 +460,17 @@ def measure(
         fn = call(mode, res, src)
         timing = time_calls(fn, repeats=repeats, warmup=0, device=dev)  # warmed up above
         peak, note = peak_memory(fn, device=dev)
-        points.append(CostPoint(mode, res.width, res.height, timing.median, peak, f"{src.width}x{src.height}" if src else "",
-                                timing.spread))
+        points.append(
+            CostPoint(
+                mode,
+                res.width,
+                res.height,
+                timing.median,
+                peak,
+                f"{src.width}x{src.height}" if src else "",
+                timing.spread,
+            )
+        )
     if on_step is not None:
         on_step(len(jobs), len(jobs), "done")
     return CostReport(points, dev, method, int(factor), scene, memory_note=note)

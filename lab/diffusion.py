@@ -35,15 +35,17 @@ stable; with fresh noise per frame every frame is a different texture. See
 
 from __future__ import annotations
 
+import collections
 import json
 import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lab.errors import LabError, LabTypeError, MemoryBudgetError, choice_error
+from lab.errors import LabError, LabTypeError, choice_error
 from lab.models.weights import MODELS_DIR
 from lab.progress import progress
 from lab.resolution import Resolution, available_memory, check_memory, parse
@@ -132,7 +134,7 @@ class TextureConfig:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> "TextureConfig":
+    def from_json(cls, text: str) -> TextureConfig:
         """Inverse of :meth:`to_json`."""
         data = json.loads(text)
         data["classes"] = tuple(data["classes"])
@@ -141,7 +143,7 @@ class TextureConfig:
         return cls(**data)
 
 
-def build_unet(config: TextureConfig) -> "UNet2DModel":
+def build_unet(config: TextureConfig) -> UNet2DModel:
     """A fresh, randomly initialised class-conditioned ``UNet2DModel`` for ``config``.
 
     Always built with ``add_attention=False`` (fully convolutional, linear cost in pixels).
@@ -166,7 +168,7 @@ def build_unet(config: TextureConfig) -> "UNet2DModel":
     )
 
 
-def make_scheduler(config: TextureConfig) -> "DDIMScheduler":
+def make_scheduler(config: TextureConfig) -> DDIMScheduler:
     """The DDIM scheduler matching the training noise schedule and the UNet's prediction target.
 
     ``timestep_spacing='trailing'`` starts sampling at the last (pure noise) timestep, which
@@ -217,7 +219,9 @@ class TilePlan:
 
         These are the places where a naive (unblended) tiling would show a seam.
         """
-        starts, size, length = (self.ys, self.size[0], self.canvas[0]) if axis == 0 else (self.xs, self.size[1], self.canvas[1])
+        starts, size, length = (
+            (self.ys, self.size[0], self.canvas[0]) if axis == 0 else (self.xs, self.size[1], self.canvas[1])
+        )
         edges = {s for s in starts} | {s + size for s in starts}
         return sorted(e for e in edges if 0 < e < length)
 
@@ -251,7 +255,9 @@ def plan_tiles(height: int, width: int, *, tile: int, overlap: int, stride: int 
     if height % stride or width % stride:
         raise LabError(f"canvas {width}x{height} must be a multiple of the stride {stride}; pad it first")
     if tile < 2 * stride or tile % stride:
-        raise LabError(f"tile must be a multiple of the stride {stride} and at least {2 * stride} px, got {tile}")
+        raise LabError(
+            f"tile must be a multiple of the stride {stride} and at least {2 * stride} px, got {tile}"
+        )
     if not 0 <= overlap < tile // 2:
         raise LabError(f"overlap must be in [0, tile/2) = [0, {tile // 2}) px, got {overlap}")
     ys, th = _axis_tiles(height, tile, overlap, stride)
@@ -271,7 +277,9 @@ def _ramp_weights(starts: Sequence[int], size: int, length: int) -> list[np.ndar
         if i < len(starts) - 1:
             ov = s + size - starts[i + 1]
             if ov > 0:
-                w[size - ov :] = np.minimum(w[size - ov :], 0.5 + 0.5 * np.cos(np.pi * (np.arange(ov) + 0.5) / ov))
+                w[size - ov :] = np.minimum(
+                    w[size - ov :], 0.5 + 0.5 * np.cos(np.pi * (np.arange(ov) + 0.5) / ov)
+                )
         weights.append(w)
     return weights
 
@@ -294,7 +302,9 @@ def seam_score(image: np.ndarray, plan: TilePlan) -> float:
     if gray.ndim == 3:
         gray = gray.mean(axis=2)
     if gray.shape[:2] != plan.canvas:
-        raise LabError(f"image is {gray.shape[1]}x{gray.shape[0]} but the tile plan is for {plan.canvas[1]}x{plan.canvas[0]}")
+        raise LabError(
+            f"image is {gray.shape[1]}x{gray.shape[0]} but the tile plan is for {plan.canvas[1]}x{plan.canvas[0]}"
+        )
     ratios = []
     for axis in (0, 1):
         borders = plan.borders(axis)
@@ -321,8 +331,8 @@ class DDIMStep:
 
     index: int
     timestep: int
-    sample: "torch.Tensor"
-    denoised: "torch.Tensor"
+    sample: torch.Tensor
+    denoised: torch.Tensor
     crop: tuple[int, int]
 
     def image(self, which: str = "denoised") -> np.ndarray:
@@ -332,7 +342,7 @@ class DDIMStep:
         return _to_image(self.denoised if which == "denoised" else self.sample, self.crop)
 
 
-def _to_image(x: "torch.Tensor", crop: tuple[int, int]) -> np.ndarray:
+def _to_image(x: torch.Tensor, crop: tuple[int, int]) -> np.ndarray:
     from lab.arrays import to_numpy, to_uint8
 
     h, w = crop
@@ -351,13 +361,15 @@ class TextureModel:
     (8, ('skin',))
     """
 
-    unet: "UNet2DModel"
+    unet: UNet2DModel
     config: TextureConfig
     info: dict[str, Any] = field(default_factory=dict)
 
     # --- construction / IO ----------------------------------------------------------------
     @classmethod
-    def random(cls, classes: Sequence[str], *, seed: int = 0, config: TextureConfig | None = None) -> "TextureModel":
+    def random(
+        cls, classes: Sequence[str], *, seed: int = 0, config: TextureConfig | None = None
+    ) -> TextureModel:
         """An untrained model (weights drawn with ``seed``): the baseline a trained one must beat."""
         torch = _torch()
         if isinstance(classes, str):
@@ -368,7 +380,7 @@ class TextureModel:
         return cls(unet, config, {"trained": False, "seed": seed})
 
     @classmethod
-    def load(cls, path: "str | Path | None" = None, *, device: "str | None" = None) -> "TextureModel":
+    def load(cls, path: str | Path | None = None, *, device: str | None = None) -> TextureModel:
         """Load weights saved by :meth:`save` (default: the shipped ``texture_diffusion.safetensors``).
 
         Raises :class:`LabError` naming the file and the retraining command when it is missing.
@@ -378,7 +390,9 @@ class TextureModel:
         path = Path(path) if path is not None else DEFAULT_WEIGHTS
         state, meta = read_weights(path, arch=WEIGHTS_FORMAT, arch_key="format", retrain=RETRAIN)
         if "config" not in meta:
-            raise LabError(f"{path} has no texture-model config in its header; was it saved by TextureModel.save?")
+            raise LabError(
+                f"{path} has no texture-model config in its header; was it saved by TextureModel.save?"
+            )
         config = TextureConfig.from_json(meta["config"])
         unet = build_unet(config)
         load_state(unet, state, path, "texture UNet")
@@ -386,7 +400,7 @@ class TextureModel:
         model = cls(unet.eval(), config, info)
         return model.to(device) if device else model
 
-    def save(self, path: "str | Path", *, info: dict[str, Any] | None = None) -> Path:
+    def save(self, path: str | Path, *, info: dict[str, Any] | None = None) -> Path:
         """Write the weights (float16) and config to a ``.safetensors`` file, atomically; returns the path."""
         from lab.models.weights import write_weights
 
@@ -398,7 +412,7 @@ class TextureModel:
         meta = {"config": self.config.to_json(), "info": json.dumps(self.info), "format": WEIGHTS_FORMAT}
         return write_weights(self.unet, path, meta, dtype=_torch().float16)
 
-    def to(self, device: "str | torch.device") -> "TextureModel":
+    def to(self, device: str | torch.device) -> TextureModel:
         """Move the UNet to ``device`` ("cpu", "cuda") in place; returns self."""
         self.unet.to(device)
         return self
@@ -415,7 +429,7 @@ class TextureModel:
         return self.config.stride
 
     @property
-    def device(self) -> "torch.device":
+    def device(self) -> torch.device:
         """Device of the UNet's weights (CPU for a weightless stand-in)."""
         first = next(iter(self.unet.parameters()), None)
         return first.device if first is not None else _torch().device("cpu")
@@ -433,7 +447,7 @@ class TextureModel:
             raise choice_error("texture kind", kind, list(self.classes))
         return self.classes.index(kind)
 
-    def scheduler(self) -> "DDIMScheduler":
+    def scheduler(self) -> DDIMScheduler:
         """A fresh DDIM scheduler for this model's noise schedule."""
         return make_scheduler(self.config)
 
@@ -447,7 +461,9 @@ class TextureModel:
         """Estimated peak bytes of one no-grad denoiser pass over a height x width grid (CPU)."""
         return int(height * width * self.config.channels[0] * _ACTIVATION_BYTES_PER_PX_CH)
 
-    def plan(self, height: int, width: int, *, tile: "int | str | None" = "auto", overlap: int = 32) -> TilePlan:
+    def plan(
+        self, height: int, width: int, *, tile: int | str | None = "auto", overlap: int = 32
+    ) -> TilePlan:
         """Decide whole-grid or tiled denoising for a padded canvas (see :meth:`generate`)."""
         stride = self.stride
         if tile is None:
@@ -466,22 +482,28 @@ class TextureModel:
                 tile_px = limit
             # shrink tiles until one pass fits the memory guard
             budget = available_memory() * 0.5
-            while self.pass_bytes(min(tile_px, height), min(tile_px, width)) > budget and tile_px > 4 * stride:
+            while (
+                self.pass_bytes(min(tile_px, height), min(tile_px, width)) > budget and tile_px > 4 * stride
+            ):
                 tile_px = max(4 * stride, (tile_px // 2) // stride * stride)
-            return plan_tiles(height, width, tile=int(tile_px), overlap=min(overlap, int(tile_px) // 2 - 1), stride=stride)
+            return plan_tiles(
+                height, width, tile=int(tile_px), overlap=min(overlap, int(tile_px) // 2 - 1), stride=stride
+            )
         if isinstance(tile, str):
             raise choice_error("tile option", tile, ["auto"])
         if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)):
             raise LabTypeError(f"tile must be 'auto', None (whole grid) or a tile side in px, got {tile!r}")
         tile = max(2 * stride, -(-int(tile) // stride) * stride)
         plan = plan_tiles(height, width, tile=tile, overlap=overlap, stride=stride)
-        check_memory(self.pass_bytes(*plan.size), f"a denoiser pass over a {plan.size[1]}x{plan.size[0]} tile")
+        check_memory(
+            self.pass_bytes(*plan.size), f"a denoiser pass over a {plan.size[1]}x{plan.size[0]} tile"
+        )
         return plan
 
     # --- denoiser ---------------------------------------------------------------------------------
     def predict(
-        self, x: "torch.Tensor", timestep: int, label: int, plan: TilePlan | None = None
-    ) -> "torch.Tensor":
+        self, x: torch.Tensor, timestep: int, label: int, plan: TilePlan | None = None
+    ) -> torch.Tensor:
         """The UNet's output for ``x`` (1, 3, H, W) at ``timestep``, whole or tiled.
 
         The output is the velocity v or the noise, as ``config.prediction`` says; both are
@@ -512,7 +534,7 @@ class TextureModel:
     def ddim_steps(
         self,
         kind: str,
-        noise: "torch.Tensor",
+        noise: torch.Tensor,
         *,
         steps: int = 20,
         plan: TilePlan | None = None,
@@ -526,14 +548,20 @@ class TextureModel:
         """
         torch = _torch()
         label = self.class_index(kind)
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= self.config.train_timesteps:
+        if (
+            isinstance(steps, bool)
+            or not isinstance(steps, (int, np.integer))
+            or not 1 <= steps <= self.config.train_timesteps
+        ):
             raise LabError(f"steps must be an integer in 1..{self.config.train_timesteps}, got {steps!r}")
         if not 0.0 <= float(eta) <= 1.0:
             raise LabError(f"eta must be in [0, 1] (0 = deterministic DDIM, 1 = DDPM-like), got {eta}")
         if noise.ndim != 4 or noise.shape[:2] != (1, 3):
             raise LabError(f"noise must be a (1, 3, H, W) tensor, got shape {tuple(noise.shape)}")
         if noise.shape[2] % self.stride or noise.shape[3] % self.stride:
-            raise LabError(f"noise {tuple(noise.shape[2:])} must be a multiple of the stride {self.stride}; pad it")
+            raise LabError(
+                f"noise {tuple(noise.shape[2:])} must be a multiple of the stride {self.stride}; pad it"
+            )
         scheduler = self.scheduler()
         scheduler.set_timesteps(int(steps))
         generator = torch.Generator(device="cpu").manual_seed(int(seed) + 1) if eta > 0 else None
@@ -549,7 +577,7 @@ class TextureModel:
             yield DDIMStep(i, int(t), x, out.pred_original_sample, crop)
 
     # --- generation -------------------------------------------------------------------------------
-    def noise(self, resolution: "str | Resolution | tuple[int, int]", *, seed: int = 0) -> "torch.Tensor":
+    def noise(self, resolution: str | Resolution | tuple[int, int], *, seed: int = 0) -> torch.Tensor:
         """Standard normal noise (1, 3, H, W) on the padded canvas for ``resolution``, from ``seed``."""
         res = parse(resolution)
         h, w = self.padded(res)
@@ -558,14 +586,14 @@ class TextureModel:
     def generate(
         self,
         kind: str,
-        resolution: "str | Resolution | tuple[int, int]",
+        resolution: str | Resolution | tuple[int, int],
         *,
         steps: int = 20,
         seed: int = 0,
-        tile: "int | str | None" = "auto",
+        tile: int | str | None = "auto",
         overlap: int = 32,
         eta: float = 0.0,
-        noise: "torch.Tensor | None" = None,
+        noise: torch.Tensor | None = None,
         show_progress: bool = True,
     ) -> np.ndarray:
         """Generate a ``kind`` texture natively at ``resolution``; returns uint8 (H, W, 3).
@@ -598,30 +626,35 @@ class TextureModel:
         if noise is None:
             noise = _gaussian((h, w), seed)
         elif tuple(noise.shape) != (1, 3, h, w):
-            raise LabError(f"noise must have shape (1, 3, {h}, {w}) for {res} (padded to the stride), got {tuple(noise.shape)}")
+            raise LabError(
+                f"noise must have shape (1, 3, {h}, {w}) for {res} (padded to the stride), got {tuple(noise.shape)}"
+            )
         plan = self.plan(h, w, tile=tile, overlap=overlap)
-        last = None
-        loop = self.ddim_steps(kind, noise, steps=steps, plan=plan, eta=eta, crop=(res.height, res.width), seed=seed)
-        for last in progress(loop, total=steps, desc=f"DDIM {kind} {res.width}x{res.height}", disable=not show_progress):
-            pass
-        assert last is not None
-        return _to_image(last.sample, (res.height, res.width))
+        loop = self.ddim_steps(
+            kind, noise, steps=steps, plan=plan, eta=eta, crop=(res.height, res.width), seed=seed
+        )
+        desc = f"DDIM {kind} {res.width}x{res.height}"
+        # Drain the steps (each one updates the progress bar); the final state is the image.
+        last = collections.deque(progress(loop, total=steps, desc=desc, disable=not show_progress), maxlen=1)
+        if not last:
+            raise LabError("DDIM ran no steps: steps must be at least 1")
+        return _to_image(last[0].sample, (res.height, res.width))
 
     def video(
         self,
         kind: str,
-        resolution: "str | Resolution | tuple[int, int]",
+        resolution: str | Resolution | tuple[int, int],
         n_frames: int,
         *,
-        motion: "tuple[float, float] | Callable[[int], np.ndarray]" = (2.0, 0.0),
+        motion: tuple[float, float] | Callable[[int], np.ndarray] = (2.0, 0.0),
         noise: str = "moving",
         steps: int = 20,
         seed: int = 0,
         fps: float = 24.0,
-        tile: "int | str | None" = "auto",
+        tile: int | str | None = "auto",
         overlap: int = 32,
         show_progress: bool = False,
-    ) -> "Clip":
+    ) -> Clip:
         """A lazy clip of a ``kind`` texture seen by a moving camera, generated frame by frame.
 
         ``motion`` is how the content moves on screen from one frame to the next: a constant
@@ -667,13 +700,17 @@ class TextureModel:
         flow_fn: Callable[[int], np.ndarray]
         if callable(motion):
             if noise == "moving":
-                raise LabError("noise='moving' slides a canvas for a constant pan; for a flow function use noise='warped'")
+                raise LabError(
+                    "noise='moving' slides a canvas for a constant pan; for a flow function use noise='warped'"
+                )
             user_flow = motion
 
             def flow_fn(t: int) -> np.ndarray:
                 f = np.asarray(user_flow(t), np.float32)
                 if f.shape != (res.height, res.width, 2):
-                    raise LabError(f"motion(t) must return ({res.height}, {res.width}, 2) flow, got {f.shape}")
+                    raise LabError(
+                        f"motion(t) must return ({res.height}, {res.width}, 2) flow, got {f.shape}"
+                    )
                 return f
 
             offsets = None
@@ -681,12 +718,16 @@ class TextureModel:
             try:
                 dx, dy = (float(v) for v in motion)
             except (TypeError, ValueError):
-                raise LabTypeError(f"motion must be (dx, dy) px per frame or a flow function, got {motion!r}") from None
+                raise LabTypeError(
+                    f"motion must be (dx, dy) px per frame or a flow function, got {motion!r}"
+                ) from None
             if not (np.isfinite(dx) and np.isfinite(dy)):
                 raise LabError(f"motion must be finite, got {(dx, dy)}")
             # whole-pixel positions of the content at frame t: content shifts by round(d * t)
             offsets = [(int(round(dx * t)), int(round(dy * t))) for t in range(n)]
-            steps_xy = [(offsets[t + 1][0] - offsets[t][0], offsets[t + 1][1] - offsets[t][1]) for t in range(n - 1)]
+            steps_xy = [
+                (offsets[t + 1][0] - offsets[t][0], offsets[t + 1][1] - offsets[t][1]) for t in range(n - 1)
+            ]
 
             def flow_fn(t: int) -> np.ndarray:
                 out = np.empty((res.height, res.width, 2), np.float32)
@@ -698,7 +739,7 @@ class TextureModel:
 
         canvas_cache: dict[str, Any] = {}
 
-        def initial_noise(t: int) -> "torch.Tensor":
+        def initial_noise(t: int) -> torch.Tensor:
             if noise == "independent":
                 return _gaussian((h, w), seed + 7919 * (t + 1))
             if noise == "fixed":
@@ -726,15 +767,21 @@ class TextureModel:
 
         def frame(t: int) -> np.ndarray:
             return self.generate(
-                kind, res, steps=steps, seed=seed, tile=tile, overlap=overlap,
-                noise=initial_noise(t), show_progress=show_progress,
+                kind,
+                res,
+                steps=steps,
+                seed=seed,
+                tile=tile,
+                overlap=overlap,
+                noise=initial_noise(t),
+                show_progress=show_progress,
             )
 
         flow = flow_fn if n > 1 else None
         return Clip.from_function(frame, n, res, fps, flow=flow, name=f"{kind} texture, {noise} noise")
 
 
-def _gaussian(shape: tuple[int, int], seed: int) -> "torch.Tensor":
+def _gaussian(shape: tuple[int, int], seed: int) -> torch.Tensor:
     """Standard normal (1, 3, H, W) float32 noise from a CPU generator (same on every device)."""
     torch = _torch()
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -743,7 +790,7 @@ def _gaussian(shape: tuple[int, int], seed: int) -> "torch.Tensor":
     return torch.randn((1, 3) + tuple(shape), generator=g)
 
 
-def _warp_noise(noise: "torch.Tensor", flow: np.ndarray, seed: int) -> "torch.Tensor":
+def _warp_noise(noise: torch.Tensor, flow: np.ndarray, seed: int) -> torch.Tensor:
     """Move noise (1, 3, H, W) one frame along ``flow`` (cropped to H, W) with nearest sampling.
 
     Backward mapping: the value at q in the next frame comes from round(q - flow(q)) in this
@@ -770,7 +817,7 @@ def _warp_noise(noise: "torch.Tensor", flow: np.ndarray, seed: int) -> "torch.Te
 _CACHED: dict[str, TextureModel] = {}
 
 
-def load(path: "str | Path | None" = None) -> TextureModel:
+def load(path: str | Path | None = None) -> TextureModel:
     """The shipped texture model (loaded once per process), or the one at ``path``.
 
     >>> model = load()                                   # doctest: +SKIP
@@ -785,11 +832,11 @@ def load(path: "str | Path | None" = None) -> TextureModel:
 
 def generate(
     kind: str,
-    resolution: "str | Resolution | tuple[int, int]",
+    resolution: str | Resolution | tuple[int, int],
     *,
     steps: int = 20,
     seed: int = 0,
-    tile: "int | str | None" = "auto",
+    tile: int | str | None = "auto",
     show_progress: bool = True,
 ) -> np.ndarray:
     """Generate a texture with the shipped model: ``load().generate(...)``; uint8 (H, W, 3).

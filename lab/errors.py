@@ -15,11 +15,19 @@ class LabTypeError(TypeError):
     """An argument of the wrong type (a list where a frame array was expected...)."""
 
 
+class ArgumentTypeError(LabTypeError, LabError):
+    """An argument of the wrong type, raised by :mod:`lab.validate`.
+
+    It is both a ``TypeError`` and a ``ValueError``: code that caught either before the checks
+    were shared still catches it.
+    """
+
+
 class MemoryBudgetError(LabError):
     """An allocation was refused before it happened because it would not fit in memory."""
 
 
-def choice_error(kind: str, given: object, accepted: "list[str] | tuple[str, ...]") -> LabError:
+def choice_error(kind: str, given: object, accepted: list[str] | tuple[str, ...]) -> LabError:
     """Build the error for an unknown option name, listing the accepted ones.
 
     >>> str(choice_error("method", "bicubik", ["bicubic", "nearest"]))

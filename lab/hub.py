@@ -28,16 +28,16 @@ pipelines in-process with :func:`build_tiny` (no weights, no network).
 from __future__ import annotations
 
 import json
-import math
 import tempfile
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lab.diffusion import TilePlan, _ramp_weights, plan_tiles
-from lab.errors import LabError, LabTypeError, choice_error
+from lab.errors import LabError, choice_error
 from lab.progress import progress
 from lab.resolution import Resolution, parse
 
@@ -66,7 +66,7 @@ def _require() -> tuple[Any, Any]:
     return torch, diffusers
 
 
-def dtype_kwargs(dtype: "torch.dtype") -> dict[str, Any]:
+def dtype_kwargs(dtype: torch.dtype) -> dict[str, Any]:
     """The ``from_pretrained`` keyword for a dtype in the installed diffusers.
 
     diffusers 0.40 replaced ``torch_dtype=`` with ``dtype=`` (passing both raises); older
@@ -111,7 +111,15 @@ class HubSettings:
     def __post_init__(self) -> None:
         if self.blend not in BLENDS:
             raise choice_error("blend", self.blend, BLENDS)
-        for name in ("window", "stride", "upscale_window", "upscale_stride", "view_batch", "steps", "upscale_steps"):
+        for name in (
+            "window",
+            "stride",
+            "upscale_window",
+            "upscale_stride",
+            "view_batch",
+            "steps",
+            "upscale_steps",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise LabError(f"{name} must be a positive integer, got {value!r}")
@@ -139,12 +147,21 @@ def default_settings(device: str | None = None, *, gpu_memory_gib: float | None 
     if gpu_memory_gib is None:
         import torch
 
-        gpu_memory_gib = torch.cuda.get_device_properties(0).total_memory / 2**30 if torch.cuda.is_available() else 16.0
+        gpu_memory_gib = (
+            torch.cuda.get_device_properties(0).total_memory / 2**30 if torch.cuda.is_available() else 16.0
+        )
     if gpu_memory_gib < 10:
         return HubSettings(device=device, dtype="float16", view_batch=1, upscale_window=96, upscale_stride=72)
     if gpu_memory_gib <= 17:  # T4 (15 GiB usable), V100-16GB
         return HubSettings(device=device, dtype="float16", view_batch=4)
-    return HubSettings(device=device, dtype="float16", view_batch=8, attention_slicing=False, upscale_window=192, upscale_stride=160)
+    return HubSettings(
+        device=device,
+        dtype="float16",
+        view_batch=8,
+        attention_slicing=False,
+        upscale_window=192,
+        upscale_stride=160,
+    )
 
 
 # --- the tiled denoising loop -------------------------------------------------------------------
@@ -162,24 +179,28 @@ def _blend_weights(plan: TilePlan, blend: str) -> list[np.ndarray]:
         return [np.ones((th, tw), np.float32)] * plan.count
     wy = _ramp_weights(plan.ys, th, plan.canvas[0])
     wx = _ramp_weights(plan.xs, tw, plan.canvas[1])
-    return [np.outer(wy[iy], wx[ix]).astype(np.float32) for iy in range(len(plan.ys)) for ix in range(len(plan.xs))]
+    return [
+        np.outer(wy[iy], wx[ix]).astype(np.float32)
+        for iy in range(len(plan.ys))
+        for ix in range(len(plan.xs))
+    ]
 
 
 def tiled_denoise(
     unet: Any,
     scheduler: Any,
-    latents: "torch.Tensor",
-    text: "torch.Tensor",
+    latents: torch.Tensor,
+    text: torch.Tensor,
     *,
     guidance: float,
     plan: TilePlan,
     blend: str = "cosine",
     view_batch: int = 1,
-    cond: "torch.Tensor | None" = None,
-    class_labels: "torch.Tensor | None" = None,
+    cond: torch.Tensor | None = None,
+    class_labels: torch.Tensor | None = None,
     show_progress: bool = True,
-    callback: "Callable[[int, int, torch.Tensor], None] | None" = None,
-) -> "torch.Tensor":
+    callback: Callable[[int, int, torch.Tensor], None] | None = None,
+) -> torch.Tensor:
     """MultiDiffusion-style denoising of a large latent: average window noise predictions each step.
 
     Parameters
@@ -212,7 +233,14 @@ def tiled_denoise(
     for (y0, y1, x0, x1), w in zip(boxes, weights):
         total[y0:y1, x0:x1] += w
     timesteps = scheduler.timesteps
-    for i, t in enumerate(progress(timesteps, total=len(timesteps), desc=f"denoising {plan.count} window(s)", disable=not show_progress)):
+    for i, t in enumerate(
+        progress(
+            timesteps,
+            total=len(timesteps),
+            desc=f"denoising {plan.count} window(s)",
+            disable=not show_progress,
+        )
+    ):
         eps = torch.zeros_like(latents)
         for start in range(0, len(boxes), view_batch):
             chunk = boxes[start : start + view_batch]
@@ -221,7 +249,9 @@ def tiled_denoise(
             model_in = scheduler.scale_model_input(model_in, t)
             if cond is not None:
                 cond_crops = torch.cat([cond[:, :, y0:y1, x0:x1] for y0, y1, x0, x1 in chunk])
-                model_in = torch.cat([model_in, torch.cat([cond_crops, cond_crops]) if cfg else cond_crops], dim=1)
+                model_in = torch.cat(
+                    [model_in, torch.cat([cond_crops, cond_crops]) if cfg else cond_crops], dim=1
+                )
             n = len(chunk)
             emb = text.repeat_interleave(n, dim=0)
             labels = None if class_labels is None else class_labels.reshape(-1)[:1].repeat(model_in.shape[0])
@@ -266,10 +296,10 @@ class HubPipelines:
         """Pixels per latent pixel of the text-to-image VAE (8 for Stable Diffusion)."""
         return int(self.text2img.vae_scale_factor)
 
-    def _device(self) -> "torch.device":
+    def _device(self) -> torch.device:
         return self.text2img.unet.device
 
-    def _encode(self, pipe: Any, prompt: str, negative_prompt: str | None, guidance: float) -> "torch.Tensor":
+    def _encode(self, pipe: Any, prompt: str, negative_prompt: str | None, guidance: float) -> torch.Tensor:
         if not isinstance(prompt, str) or not prompt.strip():
             raise LabError("prompt must be a non-empty string, e.g. 'close-up of skin pores, macro photo'")
         import torch
@@ -278,7 +308,7 @@ class HubPipelines:
             pos, neg = pipe.encode_prompt(prompt, pipe.unet.device, 1, guidance > 1.0, negative_prompt)
         return torch.cat([neg, pos]) if guidance > 1.0 else pos
 
-    def _decode(self, vae: Any, latents: "torch.Tensor") -> np.ndarray:
+    def _decode(self, vae: Any, latents: torch.Tensor) -> np.ndarray:
         import torch
 
         if self.settings.vae_tiling:
@@ -288,7 +318,13 @@ class HubPipelines:
         image = ((image.float() + 1.0) / 2.0).clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
         return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
 
-    def latent_plan(self, size: "str | Resolution | tuple[int, int]", *, window: int | None = None, stride: int | None = None) -> TilePlan:
+    def latent_plan(
+        self,
+        size: str | Resolution | tuple[int, int],
+        *,
+        window: int | None = None,
+        stride: int | None = None,
+    ) -> TilePlan:
         """The window plan :meth:`generate_native` uses for ``size`` (latent pixels)."""
         res = parse(size)
         f = self.latent_factor
@@ -298,7 +334,7 @@ class HubPipelines:
     def generate_native(
         self,
         prompt: str,
-        size: "str | Resolution | tuple[int, int]",
+        size: str | Resolution | tuple[int, int],
         *,
         seed: int = 0,
         steps: int | None = None,
@@ -308,7 +344,7 @@ class HubPipelines:
         stride: int | None = None,
         blend: str | None = None,
         show_progress: bool = True,
-        callback: "Callable[[int, int, torch.Tensor], None] | None" = None,
+        callback: Callable[[int, int, torch.Tensor], None] | None = None,
     ) -> np.ndarray:
         """Generate ``prompt`` natively at ``size``: tiled denoising of the full latent; uint8 (H, W, 3).
 
@@ -330,15 +366,23 @@ class HubPipelines:
         latents = torch.randn((1, c) + plan.canvas, generator=g).to(pipe.unet.device, pipe.unet.dtype)
         latents = latents * scheduler.init_noise_sigma
         latents = tiled_denoise(
-            pipe.unet, scheduler, latents, text.to(pipe.unet.dtype), guidance=guidance, plan=plan,
-            blend=blend or s.blend, view_batch=s.view_batch, show_progress=show_progress, callback=callback,
+            pipe.unet,
+            scheduler,
+            latents,
+            text.to(pipe.unet.dtype),
+            guidance=guidance,
+            plan=plan,
+            blend=blend or s.blend,
+            view_batch=s.view_batch,
+            show_progress=show_progress,
+            callback=callback,
         )
         return _center_crop(self._decode(pipe.vae, latents), res)
 
     def generate_low_upscale(
         self,
         prompt: str,
-        size: "str | Resolution | tuple[int, int]",
+        size: str | Resolution | tuple[int, int],
         *,
         seed: int = 0,
         steps: int | None = None,
@@ -348,7 +392,7 @@ class HubPipelines:
         noise_level: int | None = None,
         show_progress: bool = True,
         return_low: bool = False,
-    ) -> "np.ndarray | tuple[np.ndarray, np.ndarray]":
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Generate at a quarter of ``size``, then x4 with the upscaler pipeline; uint8 (H, W, 3).
 
         The low-res image is ``ceil(size / 4)`` rounded up to the VAE factor; the x4 result is
@@ -359,15 +403,23 @@ class HubPipelines:
         import torch
 
         if self.upscaler is None:
-            raise LabError("no upscaler pipeline loaded; call load_pipelines(upscaler=...) to compare with x4 upscaling")
+            raise LabError(
+                "no upscaler pipeline loaded; call load_pipelines(upscaler=...) to compare with x4 upscaling"
+            )
         s = self.settings
         res = parse(size)
         f = self.latent_factor
         low = Resolution(_round_up(-(-res.width // 4), f), _round_up(-(-res.height // 4), f))
         guidance = s.guidance if guidance is None else float(guidance)
         low_img = self.generate_native(
-            prompt, low, seed=seed, steps=steps, guidance=guidance, negative_prompt=negative_prompt,
-            window=10**6, show_progress=show_progress,
+            prompt,
+            low,
+            seed=seed,
+            steps=steps,
+            guidance=guidance,
+            negative_prompt=negative_prompt,
+            window=10**6,
+            show_progress=show_progress,
         )
         up = self.upscaler
         u_guidance = s.upscale_guidance
@@ -385,11 +437,23 @@ class HubPipelines:
         scheduler = type(up.scheduler).from_config(up.scheduler.config)
         scheduler.set_timesteps(upscale_steps or s.upscale_steps, device=device)
         c = up.vae.config.latent_channels
-        latents = torch.randn((1, c) + tuple(image.shape[2:]), generator=g).to(device, dtype) * scheduler.init_noise_sigma
+        latents = (
+            torch.randn((1, c) + tuple(image.shape[2:]), generator=g).to(device, dtype)
+            * scheduler.init_noise_sigma
+        )
         plan = _window_plan(image.shape[2], image.shape[3], s.upscale_window, s.upscale_stride)
         latents = tiled_denoise(
-            up.unet, scheduler, latents, text.to(dtype), guidance=u_guidance, plan=plan, blend=s.blend,
-            view_batch=s.view_batch, cond=image, class_labels=levels.to(device), show_progress=show_progress,
+            up.unet,
+            scheduler,
+            latents,
+            text.to(dtype),
+            guidance=u_guidance,
+            plan=plan,
+            blend=s.blend,
+            view_batch=s.view_batch,
+            cond=image,
+            class_labels=levels.to(device),
+            show_progress=show_progress,
         )
         vae = up.vae
         if vae.dtype == torch.float16:  # the x4 VAE overflows in fp16 (diffusers upcasts it too)
@@ -426,7 +490,7 @@ def load_pipelines(
     def fetch(cls: Any, name: str, **extra: Any) -> Any:
         try:
             pipe = cls.from_pretrained(name, **kwargs, **extra)
-        except (OSError, ValueError, EnvironmentError) as err:
+        except (OSError, ValueError) as err:
             where = "the local cache (local_files_only=True)" if local_files_only else "the Hugging Face hub"
             raise LabError(
                 f"cannot load {name!r} from {where}: {str(err).splitlines()[0]}. Check the model id, "
@@ -438,7 +502,9 @@ def load_pipelines(
         pipe.set_progress_bar_config(disable=True)
         return pipe
 
-    text2img = fetch(diffusers.StableDiffusionPipeline, base, safety_checker=None, requires_safety_checker=False)
+    text2img = fetch(
+        diffusers.StableDiffusionPipeline, base, safety_checker=None, requires_safety_checker=False
+    )
     # DDIM (eta 0): deterministic for a seed and the scheduler the texture lessons use
     text2img.scheduler = diffusers.DDIMScheduler.from_config(text2img.scheduler.config)
     up = fetch(diffusers.StableDiffusionUpscalePipeline, upscaler) if upscaler else None
@@ -470,7 +536,7 @@ class HubComparison:
 
 def compare_pipelines(
     prompt: str = "close-up portrait, natural skin texture, macro photo",
-    size: "str | Resolution | tuple[int, int]" = "2048x1152",
+    size: str | Resolution | tuple[int, int] = "2048x1152",
     *,
     seed: int = 0,
     pipes: HubPipelines | None = None,
@@ -494,11 +560,20 @@ def compare_pipelines(
     t0 = time.perf_counter()
     native = pipes.generate_native(prompt, res, seed=seed, show_progress=show_progress)
     t1 = time.perf_counter()
-    upscaled, low = pipes.generate_low_upscale(prompt, res, seed=seed, show_progress=show_progress, return_low=True)
+    upscaled, low = pipes.generate_low_upscale(
+        prompt, res, seed=seed, show_progress=show_progress, return_low=True
+    )
     t2 = time.perf_counter()
     return HubComparison(
-        prompt, res, native, upscaled, low, t1 - t0, t2 - t1,
-        float(metrics.high_frequency_share(native)), float(metrics.high_frequency_share(upscaled)),
+        prompt,
+        res,
+        native,
+        upscaled,
+        low,
+        t1 - t0,
+        t2 - t1,
+        float(metrics.high_frequency_share(native)),
+        float(metrics.high_frequency_share(upscaled)),
     )
 
 
@@ -532,36 +607,82 @@ def build_tiny(seed: int = 0, *, settings: HubSettings | None = None) -> HubPipe
     tokenizer = _tiny_tokenizer(folder, 16)
     text_encoder = CLIPTextModel(
         CLIPTextConfig(
-            vocab_size=len(tokenizer.get_vocab()) + 2, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-            num_attention_heads=2, max_position_embeddings=16, bos_token_id=0, eos_token_id=1, pad_token_id=1,
+            vocab_size=len(tokenizer.get_vocab()) + 2,
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            max_position_embeddings=16,
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
         )
     ).eval()
     blocks = dict(
-        layers_per_block=1, block_out_channels=(8, 16), cross_attention_dim=16, norm_num_groups=4, attention_head_dim=2,
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        layers_per_block=1,
+        block_out_channels=(8, 16),
+        cross_attention_dim=16,
+        norm_num_groups=4,
+        attention_head_dim=2,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
     )
     unet = diffusers.UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, **blocks).eval()
     vae = diffusers.AutoencoderKL(
-        in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
-        block_out_channels=(8, 16), latent_channels=4, norm_num_groups=4, sample_size=16,
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2,
+        block_out_channels=(8, 16),
+        latent_channels=4,
+        norm_num_groups=4,
+        sample_size=16,
     ).eval()
-    sd_schedule = dict(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, clip_sample=False, set_alpha_to_one=False, steps_offset=1)
-    text2img = diffusers.StableDiffusionPipeline(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=diffusers.DDIMScheduler(**sd_schedule),
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    sd_schedule = dict(
+        beta_schedule="scaled_linear",
+        beta_start=0.00085,
+        beta_end=0.012,
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
     )
-    up_unet = diffusers.UNet2DConditionModel(sample_size=8, in_channels=7, out_channels=4, num_class_embeds=1000, **blocks).eval()
+    text2img = diffusers.StableDiffusionPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=diffusers.DDIMScheduler(**sd_schedule),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    up_unet = diffusers.UNet2DConditionModel(
+        sample_size=8, in_channels=7, out_channels=4, num_class_embeds=1000, **blocks
+    ).eval()
     up_vae = diffusers.AutoencoderKL(
-        in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 3, up_block_types=("UpDecoderBlock2D",) * 3,
-        block_out_channels=(8, 16, 16), latent_channels=4, norm_num_groups=4, sample_size=32, scaling_factor=0.08333,
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",) * 3,
+        up_block_types=("UpDecoderBlock2D",) * 3,
+        block_out_channels=(8, 16, 16),
+        latent_channels=4,
+        norm_num_groups=4,
+        sample_size=32,
+        scaling_factor=0.08333,
     ).eval()
     upscaler = diffusers.StableDiffusionUpscalePipeline(
-        vae=up_vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=up_unet,
-        low_res_scheduler=diffusers.DDPMScheduler(beta_schedule="scaled_linear"), scheduler=diffusers.DDIMScheduler(**sd_schedule),
+        vae=up_vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=up_unet,
+        low_res_scheduler=diffusers.DDPMScheduler(beta_schedule="scaled_linear"),
+        scheduler=diffusers.DDIMScheduler(**sd_schedule),
     )
     for pipe in (text2img, upscaler):
         pipe.set_progress_bar_config(disable=True)
-    settings = settings or HubSettings(window=8, stride=6, upscale_window=8, upscale_stride=6, steps=4, upscale_steps=3, view_batch=2)
+    settings = settings or HubSettings(
+        window=8, stride=6, upscale_window=8, upscale_stride=6, steps=4, upscale_steps=3, view_batch=2
+    )
     return HubPipelines(text2img, upscaler, settings)
 
 

@@ -55,7 +55,9 @@ def _scene(scene: object) -> Scene:
     if isinstance(scene, str):
         raise LabTypeError(f"pass a Scene, not its name: use lab.scenes.get({scene!r})")
     if not isinstance(scene, Scene):
-        raise LabTypeError(f"expected a lab.scenes.Scene (from lab.scenes.get(name)), got {type(scene).__name__}")
+        raise LabTypeError(
+            f"expected a lab.scenes.Scene (from lab.scenes.get(name)), got {type(scene).__name__}"
+        )
     return scene
 
 
@@ -84,12 +86,19 @@ def _n_frames(n_frames: object) -> int:
 
 
 def _fps(fps: object) -> float:
-    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not math.isfinite(fps) or fps <= 0:
+    if (
+        isinstance(fps, bool)
+        or not isinstance(fps, (int, float, np.integer, np.floating))
+        or not math.isfinite(fps)
+        or fps <= 0
+    ):
         raise LabError(f"fps must be a positive number of frames per second, got {fps!r}")
     return float(fps)
 
 
-def plan_bands(scene: Scene, resolution: str | Resolution, tile_rows: int | None = None) -> list[tuple[int, int]]:
+def plan_bands(
+    scene: Scene, resolution: str | Resolution, tile_rows: int | None = None
+) -> list[tuple[int, int]]:
     """Row bands ``[(r0, r1), ...]`` to render ``scene`` at ``resolution`` within the memory guard.
 
     Bands hold about 1 megapixel (a 1080p frame is 2 bands, a 4K frame 8): large enough to
@@ -139,7 +148,9 @@ def cpu_threads(threads: int | None, device: str) -> Iterator[None]:
     """
     import torch
 
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1):
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1
+    ):
         raise LabError(f"threads must be a positive integer or None (automatic), got {threads!r}")
     before = torch.get_num_threads()
     want = int(threads) if threads is not None else (1 if busy() else before)
@@ -240,7 +251,11 @@ def render_float(
     """
     from lab.arrays import to_numpy
 
-    return to_numpy(render_tensor(scene, resolution, t, device=device, tile_rows=tile_rows, threads=threads, detail=detail))
+    return to_numpy(
+        render_tensor(
+            scene, resolution, t, device=device, tile_rows=tile_rows, threads=threads, detail=detail
+        )
+    )
 
 
 def render(
@@ -355,7 +370,9 @@ def check_source_model(model: object) -> str:
     return model
 
 
-def _camera_frame(scene: Scene, res: Resolution, t: float, device: str | None, threads: int | None) -> np.ndarray:
+def _camera_frame(
+    scene: Scene, res: Resolution, t: float, device: str | None, threads: int | None
+) -> np.ndarray:
     """Box-filter ``CAMERA_SUPERSAMPLE``-times finer renders band by band: uint8 (H, W, 3)."""
     k = CAMERA_SUPERSAMPLE
     fine = Resolution(res.width * k, res.height * k)
@@ -404,8 +421,10 @@ def render_source(
         return _camera_frame(scene, src, check_time(t), device, threads)
     if model == "sharp":
         if target is None:
-            raise LabError("source model 'sharp' draws the target's detail, so it needs the target resolution: "
-                           "pass target=, e.g. target='3840x2160'")
+            raise LabError(
+                "source model 'sharp' draws the target's detail, so it needs the target resolution: "
+                "pass target=, e.g. target='3840x2160'"
+            )
         return render(scene, src, t, device=device, threads=threads, detail=parse(target))
     return render(scene, src, t, device=device, threads=threads)
 
@@ -490,5 +509,7 @@ def upscaled_clip(
         fps,
         flow=_flow_fn(scene, tgt, fps),
         name=f"{scene.name} {src.width}x{src.height}{tag} {method} to {tgt.width}x{tgt.height}",
-        iterate=_streamed(frame, n, f"rendering {scene.name} {src.width}x{src.height} ({model}) + {method}", show_progress),
+        iterate=_streamed(
+            frame, n, f"rendering {scene.name} {src.width}x{src.height} ({model}) + {method}", show_progress
+        ),
     )

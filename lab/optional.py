@@ -56,7 +56,9 @@ def opencv() -> ModuleType:
     except ModuleNotFoundError as err:
         if err.name != "cv2":
             raise
-        return require("cv2", extra="opencv", what="lab needs OpenCV (any build) for images, video and metrics")
+        return require(
+            "cv2", extra="opencv", what="lab needs OpenCV (any build) for images, video and metrics"
+        )
     return cv2
 
 

@@ -98,5 +98,3 @@ def _finish(path: Path, kind: str, body: list[str]) -> tuple[str, str]:
 def dumps(notebook: dict) -> str:
     """Serialise like Jupyter does (1-space indent, sorted keys, trailing newline)."""
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 from lab.errors import LabTypeError
 
 T = TypeVar("T")
 
 
-def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", disable: bool = False) -> Iterator[T]:
+def progress(
+    items: Iterable[T], *, total: int | None = None, desc: str = "", disable: bool = False
+) -> Iterator[T]:
     """Yield ``items`` unchanged while showing a progress bar (a widget in notebooks, text elsewhere).
 
     ``total`` is the number of items when ``items`` has no ``len()`` (a generator); ``desc`` labels

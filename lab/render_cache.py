@@ -17,8 +17,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -59,16 +59,16 @@ class RenderKey:
     def make(
         cls,
         scene: str,
-        target: "str | Resolution | tuple[int, int]",
+        target: str | Resolution | tuple[int, int],
         *,
         method: str = NATIVE,
-        source: "str | Resolution | tuple[int, int] | None" = None,
+        source: str | Resolution | tuple[int, int] | None = None,
         seed: int = 0,
         t: float = 0.0,
         motion: str = "static",
         source_model: str = "camera",
-        options: "dict | None" = None,
-    ) -> "RenderKey":
+        options: dict | None = None,
+    ) -> RenderKey:
         """Build a key from resolution specs ("4k", "960x540", a Resolution...).
 
         >>> RenderKey.make("skin", "1080p", method="bicubic", source="540p").label
@@ -84,7 +84,9 @@ class RenderKey:
             sw = sh = 0
         else:
             if source is None:
-                raise LabError(f"method {method!r} upscales from a lower resolution: give source='540p' or similar")
+                raise LabError(
+                    f"method {method!r} upscales from a lower resolution: give source='540p' or similar"
+                )
             src = parse(source)
             if src.width > tgt.width or src.height > tgt.height:
                 raise LabError(f"source {src} is larger than target {tgt}; upscaling needs a smaller source")
@@ -94,7 +96,9 @@ class RenderKey:
         # round time to the microsecond so 0.1 + 0.2 and 0.3 share one cache entry
         opts = tuple(sorted((str(k), v) for k, v in (options or {}).items()))
         model = source_model if method != NATIVE else "camera"
-        return cls(scene, tgt.width, tgt.height, method, sw, sh, int(seed), round(float(t), 6), motion, model, opts)
+        return cls(
+            scene, tgt.width, tgt.height, method, sw, sh, int(seed), round(float(t), 6), motion, model, opts
+        )
 
     @property
     def target(self) -> Resolution:
@@ -246,16 +250,23 @@ def render_frame(key: RenderKey) -> np.ndarray:
     scene = scenes.get(key.scene, seed=key.seed, motion=key.motion, **dict(key.options))
     if key.method == NATIVE:
         return native.render(scene, key.target, t=key.t)
-    return native.render_upscaled(scene, key.target, key.source, method=key.method, t=key.t, seed=key.seed,
-                                  source_model=key.source_model)
+    return native.render_upscaled(
+        scene,
+        key.target,
+        key.source,
+        method=key.method,
+        t=key.t,
+        seed=key.seed,
+        source_model=key.source_model,
+    )
 
 
 def render(
     scene: str,
-    target: "str | Resolution | tuple[int, int]",
+    target: str | Resolution | tuple[int, int],
     *,
     method: str = NATIVE,
-    source: "str | Resolution | tuple[int, int] | None" = None,
+    source: str | Resolution | tuple[int, int] | None = None,
     seed: int = 0,
     t: float = 0.0,
     motion: str = "static",

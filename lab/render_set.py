@@ -24,9 +24,9 @@ import subprocess
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -59,8 +59,19 @@ class Segment:
         return f"{self.scene}_{self.arm}"
 
 
-def plan(scenes: list[str], methods: list[str], target: str, source: str, frames: int, *, fps: float = 24.0,
-         seed: int = 0, crf: int = 18, motion: str = "pan", segment_frames: int = SEGMENT_FRAMES) -> list[Segment]:
+def plan(
+    scenes: list[str],
+    methods: list[str],
+    target: str,
+    source: str,
+    frames: int,
+    *,
+    fps: float = 24.0,
+    seed: int = 0,
+    crf: int = 18,
+    motion: str = "pan",
+    segment_frames: int = SEGMENT_FRAMES,
+) -> list[Segment]:
     """Every segment of the set: for each scene the native clip, then one clip per method."""
     from lab import scenes as scene_registry
     from lab import upscale
@@ -78,8 +89,23 @@ def plan(scenes: list[str], methods: list[str], target: str, source: str, frames
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise LabError(f"{name} must be a whole number of at least 1, got {value!r}")
     arms = [NATIVE] + [m for m in methods if m != NATIVE]
-    return [Segment(scene, arm, target, source, start, min(start + segment_frames, frames), float(fps), seed, crf, motion)
-            for scene in scenes for arm in arms for start in range(0, frames, segment_frames)]
+    return [
+        Segment(
+            scene,
+            arm,
+            target,
+            source,
+            start,
+            min(start + segment_frames, frames),
+            float(fps),
+            seed,
+            crf,
+            motion,
+        )
+        for scene in scenes
+        for arm in arms
+        for start in range(0, frames, segment_frames)
+    ]
 
 
 def render_segment(segment: Segment) -> dict[str, bytes]:
@@ -93,20 +119,27 @@ def render_segment(segment: Segment) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="segment-") as tmp:
         path = Path(tmp) / "segment.mp4"
         flows = io.BytesIO()
-        with Mp4Writer(path, target, segment.fps, crf=segment.crf) as writer, \
-                zipfile.ZipFile(flows, "w", zipfile.ZIP_DEFLATED) as npz:
+        with (
+            Mp4Writer(path, target, segment.fps, crf=segment.crf) as writer,
+            zipfile.ZipFile(flows, "w", zipfile.ZIP_DEFLATED) as npz,
+        ):
             for t in range(segment.start, segment.stop):
                 seconds = t / segment.fps
                 if segment.arm == NATIVE:
                     frame = native.render(scene, target, seconds)
                 else:
-                    frame = native.render_upscaled(scene, target, segment.source, segment.arm, seconds, seed=segment.seed + t)
+                    frame = native.render_upscaled(
+                        scene, target, segment.source, segment.arm, seconds, seed=segment.seed + t
+                    )
                 writer.write(frame)
                 flow = np.asarray(scene.flow(target, seconds, (t + 1) / segment.fps), dtype=np.float32)
                 member = io.BytesIO()
                 np.save(member, flow)
-                npz.writestr(zipfile.ZipInfo(f"t{t:05d}.npy", date_time=ZIP_DATE), member.getvalue(),
-                             compress_type=zipfile.ZIP_DEFLATED)
+                npz.writestr(
+                    zipfile.ZipInfo(f"t{t:05d}.npy", date_time=ZIP_DATE),
+                    member.getvalue(),
+                    compress_type=zipfile.ZIP_DEFLATED,
+                )
         return {"mp4": path.read_bytes(), "flow": flows.getvalue()}
 
 
@@ -118,9 +151,27 @@ def join_segments(parts: list[Path], out: Path) -> Path:
     listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:6]}.mp4")
     try:
-        proc = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "concat", "-safe", "0",
-                               "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(tmp)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                str(tmp),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             raise LabError(f"ffmpeg could not join the segments of {out.name}: {proc.stderr.strip()[-300:]}")
         tmp.replace(out)
@@ -158,12 +209,34 @@ def _tagged(segment: Segment) -> tuple[Segment, dict[str, bytes]]:
     return segment, render_segment(segment)
 
 
-def render_set(scenes: list[str], methods: list[str], target: str, source: str, frames: int, out: "str | Path", *,
-               fps: float = 24.0, seed: int = 0, crf: int = 18, motion: str = "pan",
-               segment_frames: int = SEGMENT_FRAMES, scheduler: "str | None" = None) -> list[Path]:
+def render_set(
+    scenes: list[str],
+    methods: list[str],
+    target: str,
+    source: str,
+    frames: int,
+    out: str | Path,
+    *,
+    fps: float = 24.0,
+    seed: int = 0,
+    crf: int = 18,
+    motion: str = "pan",
+    segment_frames: int = SEGMENT_FRAMES,
+    scheduler: str | None = None,
+) -> list[Path]:
     """Render the clip set into folder ``out``; returns the mp4 paths (see the module docstring)."""
-    segments = plan(scenes, methods, target, source, frames, fps=fps, seed=seed, crf=crf, motion=motion,
-                    segment_frames=segment_frames)
+    segments = plan(
+        scenes,
+        methods,
+        target,
+        source,
+        frames,
+        fps=fps,
+        seed=seed,
+        crf=crf,
+        motion=motion,
+        segment_frames=segment_frames,
+    )
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise LabError(f"--out {out} is a file; give a folder")
@@ -173,10 +246,14 @@ def render_set(scenes: list[str], methods: list[str], target: str, source: str, 
 
         client = connect(scheduler)  # before anything is written: a wrong address leaves no trace
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-segments-", dir=out.parent))  # beside --out, removed at the end
+    work = Path(
+        tempfile.mkdtemp(prefix=f".{out.name}-segments-", dir=out.parent)
+    )  # beside --out, removed at the end
     flows: dict[str, dict[int, bytes]] = {}
     try:
-        for segment, files in progress(_results(segments, client), total=len(segments), desc="rendering segments"):
+        for segment, files in progress(
+            _results(segments, client), total=len(segments), desc="rendering segments"
+        ):
             (work / f"{segment.clip}-{segment.start:05d}.mp4").write_bytes(files["mp4"])
             flows.setdefault(segment.clip, {})[segment.start] = files["flow"]
         out.mkdir(exist_ok=True)

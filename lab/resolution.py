@@ -103,7 +103,7 @@ class Resolution:
         """Width / height."""
         return self.width / self.height
 
-    def frame_bytes(self, dtype: "str | np.dtype" = "uint8", channels: int = 3) -> int:
+    def frame_bytes(self, dtype: str | np.dtype = "uint8", channels: int = 3) -> int:
         """Bytes of one frame in ``dtype`` (uint8 RGB at 4K: 24,883,200 B).
 
         >>> Resolution(3840, 2160).frame_bytes("float32")
@@ -111,13 +111,13 @@ class Resolution:
         """
         return self.pixels * channels * np.dtype(dtype).itemsize
 
-    def clip_bytes(self, frames: int, dtype: "str | np.dtype" = "uint8", channels: int = 3) -> int:
+    def clip_bytes(self, frames: int, dtype: str | np.dtype = "uint8", channels: int = 3) -> int:
         """Bytes of ``frames`` frames held together in memory."""
         if frames < 0:
             raise LabError(f"frame count must be >= 0, got {frames}")
         return frames * self.frame_bytes(dtype, channels)
 
-    def scaled(self, factor: float) -> "Resolution":
+    def scaled(self, factor: float) -> Resolution:
         """This size times ``factor``, rounded to whole pixels (540p.scaled(4) == 4k)."""
         if not factor > 0:
             raise LabError(f"scale factor must be positive, got {factor}")
@@ -128,7 +128,7 @@ class Resolution:
         return self.width % 2 == 0 and self.height % 2 == 0
 
 
-def parse(spec: "str | Resolution | tuple[int, int]") -> Resolution:
+def parse(spec: str | Resolution | tuple[int, int]) -> Resolution:
     """Parse "4k", "UHD", "1080p", "3840x2160", a (width, height) tuple or a Resolution.
 
     Any other "<height>p" means 16:9 at that height with the width rounded to an even
@@ -184,7 +184,9 @@ def available_memory() -> int:
         try:
             value = int(override)
         except ValueError:
-            raise LabError(f"LAB_MEMORY_LIMIT_BYTES must be a whole number of bytes, got {override!r}") from None
+            raise LabError(
+                f"LAB_MEMORY_LIMIT_BYTES must be a whole number of bytes, got {override!r}"
+            ) from None
         if value <= 0:
             raise LabError(f"LAB_MEMORY_LIMIT_BYTES must be positive, got {value}")
         return value
@@ -269,11 +271,11 @@ def check_memory(nbytes: int, what: str, *, fraction: float = 0.5) -> None:
         )
 
 
-def guard_frame(res: Resolution, dtype: "str | np.dtype" = "float32", *, copies: int = 1) -> None:
+def guard_frame(res: Resolution, dtype: str | np.dtype = "float32", *, copies: int = 1) -> None:
     """Memory guard for ``copies`` frames of ``res`` in ``dtype``; raises MemoryBudgetError."""
     check_memory(res.frame_bytes(dtype) * copies, f"{copies} frame(s) of {res} in {np.dtype(dtype).name}")
 
 
-def guard_clip(res: Resolution, frames: int, dtype: "str | np.dtype" = "uint8") -> None:
+def guard_clip(res: Resolution, frames: int, dtype: str | np.dtype = "uint8") -> None:
     """Memory guard for holding a whole clip of ``frames`` frames; raises MemoryBudgetError."""
     check_memory(res.clip_bytes(frames, dtype), f"a {frames}-frame clip of {res} in {np.dtype(dtype).name}")

@@ -16,8 +16,9 @@ Learned and generative upscalers from :mod:`lab.models` register themselves here
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -28,10 +29,12 @@ from lab.resolution import Resolution, guard_frame, parse
 
 cv2 = opencv()
 
+
 class UpscaleFn(Protocol):
     """Signature of an upscaler: frame (H, W, 3) -> frame (height, width, 3), same dtype."""
 
     def __call__(self, frame: np.ndarray, size: Resolution, *, seed: int | None = None) -> np.ndarray: ...
+
 
 @dataclass(frozen=True)
 class Upscaler:
@@ -49,10 +52,12 @@ class Upscaler:
     scales: tuple[int, ...] = ()
     stochastic: bool = False
 
+
 KINDS = ("classical", "learned", "generative")
 _REGISTRY: dict[str, Upscaler] = {}
 # Learned upscalers live in modules that import torch; they register on first use.
 _LAZY: dict[str, str] = {}
+
 
 def register(upscaler: Upscaler, *, replace: bool = False) -> Upscaler:
     """Add an upscaler to the registry (``replace=True`` to overwrite a name).
@@ -74,6 +79,7 @@ def register(upscaler: Upscaler, *, replace: bool = False) -> Upscaler:
     _REGISTRY[upscaler.name] = upscaler
     return upscaler
 
+
 def register_lazy(name: str, module: str) -> None:
     """Declare that importing ``module`` registers the upscaler ``name`` (on first use).
 
@@ -84,11 +90,13 @@ def register_lazy(name: str, module: str) -> None:
         raise LabTypeError(f"register_lazy needs two non-empty strings, got {name!r}, {module!r}")
     _LAZY[name] = module
 
+
 def _opencv(interpolation: int) -> UpscaleFn:
     def fn(frame: np.ndarray, size: Resolution, *, seed: int | None = None) -> np.ndarray:
         return cv2.resize(frame, (size.width, size.height), interpolation=interpolation)
 
     return fn
+
 
 for _name, _flag, _text in [
     ("nearest", cv2.INTER_NEAREST, "copy the nearest source pixel (blocky, no new values)"),
@@ -99,6 +107,7 @@ for _name, _flag, _text in [
 ]:
     register(Upscaler(_name, _opencv(_flag), "classical", _text))
 
+
 def methods(kind: str | None = None) -> list[str]:
     """Names of available upscalers, optionally only one ``kind``.
 
@@ -107,6 +116,7 @@ def methods(kind: str | None = None) -> list[str]:
     """
     _load_all()
     return sorted(n for n, u in _REGISTRY.items() if kind is None or u.kind == kind)
+
 
 def get(name: str) -> Upscaler:
     """Look up an upscaler by name; unknown names raise an error listing the registry."""
@@ -127,6 +137,7 @@ def get(name: str) -> Upscaler:
         raise choice_error("upscaling method", name, methods())
     return _REGISTRY[key]
 
+
 def _load_all() -> None:
     import importlib
 
@@ -138,8 +149,9 @@ def _load_all() -> None:
         except Exception as err:  # a broken plug-in must not hide the working methods
             warnings.warn(f"upscaler module {module} failed to load and is not listed: {err}", stacklevel=2)
 
+
 def target_size(
-    source: Resolution, *, factor: float | None = None, size: "str | Resolution | tuple[int, int] | None" = None
+    source: Resolution, *, factor: float | None = None, size: str | Resolution | tuple[int, int] | None = None
 ) -> Resolution:
     """Resolve the output size from exactly one of ``factor`` or ``size``.
 
@@ -172,12 +184,13 @@ def target_size(
     assert out is not None
     return out
 
+
 def upscale(
     frame: np.ndarray,
     method: str = "bicubic",
     *,
     factor: float | None = None,
-    size: "str | Resolution | tuple[int, int] | None" = None,
+    size: str | Resolution | tuple[int, int] | None = None,
     seed: int | None = None,
 ) -> np.ndarray:
     """Upscale one (H, W, 3) frame with ``method`` to ``size`` or by ``factor``.
@@ -195,7 +208,11 @@ def upscale(
     out_size = target_size(source, factor=factor, size=size)
     if upscaler.scales:
         exact = out_size.width / source.width
-        if exact != out_size.height / source.height or round(exact) not in upscaler.scales or exact != round(exact):
+        if (
+            exact != out_size.height / source.height
+            or round(exact) not in upscaler.scales
+            or exact != round(exact)
+        ):
             raise LabError(
                 f"{upscaler.name} is a fixed-scale model for factors {upscaler.scales}; "
                 f"{source.width}x{source.height} -> {out_size.width}x{out_size.height} is not one of them"
@@ -215,11 +232,13 @@ def upscale(
     # cubic and Lanczos kernels overshoot near edges; keep floats in the [0, 1] convention
     return np.clip(out, 0.0, 1.0, out=out if out.dtype == np.float32 else None).astype(np.float32, copy=False)
 
-def downscale(frame: np.ndarray, size: "str | Resolution | tuple[int, int]") -> np.ndarray:
+
+def downscale(frame: np.ndarray, size: str | Resolution | tuple[int, int]) -> np.ndarray:
     """Shrink a frame with pixel-area averaging (anti-aliased), the usual way to make LR inputs."""
     frame = check_frame(frame)
     out = parse(size)
     return cv2.resize(frame, (out.width, out.height), interpolation=cv2.INTER_AREA)
+
 
 UpscaleCallable = Callable[..., np.ndarray]
 

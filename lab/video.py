@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class Clip:
         self,
         frame_fn: Callable[[int], np.ndarray],
         n_frames: int,
-        resolution: "Resolution | str",
+        resolution: Resolution | str,
         fps: float = 24.0,
         *,
         flow: FlowFn | None = None,
@@ -86,7 +86,7 @@ class Clip:
     @classmethod
     def from_frames(
         cls, frames: Sequence[np.ndarray], fps: float = 24.0, *, flow: FlowFn | None = None, name: str = ""
-    ) -> "Clip":
+    ) -> Clip:
         """Wrap frames already in memory (uint8, or float in [0, 1] converted to uint8 once)."""
         if isinstance(frames, np.ndarray) and frames.ndim == 4:
             frames = list(frames)
@@ -98,7 +98,9 @@ class Clip:
         shape = stored[0].shape
         for i, f in enumerate(stored):
             if f.shape != shape:
-                raise LabError(f"frame {i} has shape {f.shape} but frame 0 has {shape}; all frames must match")
+                raise LabError(
+                    f"frame {i} has shape {f.shape} but frame 0 has {shape}; all frames must match"
+                )
         res = Resolution(shape[1], shape[0])
         return cls(stored.__getitem__, len(stored), res, fps, flow=flow, name=name)
 
@@ -112,7 +114,7 @@ class Clip:
         *,
         flow: FlowFn | None = None,
         name: str = "",
-    ) -> "Clip":
+    ) -> Clip:
         """A clip whose frame t is computed by ``frame_fn(t)`` when asked for (nothing stored)."""
         return cls(frame_fn, n_frames, resolution, fps, flow=flow, name=name)
 
@@ -182,12 +184,18 @@ class Clip:
     def flow(self, t: int) -> np.ndarray:
         """Ground-truth flow (H, W, 2) float32 from frame t to t+1, in pixels."""
         if self._flow is None:
-            raise LabError(f"{self!r} has no ground-truth flow; estimate it with lab.metrics (DIS optical flow)")
+            raise LabError(
+                f"{self!r} has no ground-truth flow; estimate it with lab.metrics (DIS optical flow)"
+            )
         if not 0 <= t < self.n_frames - 1:
-            raise LabError(f"flow index {t} out of range: a {self.n_frames}-frame clip has {self.n_frames - 1} steps")
+            raise LabError(
+                f"flow index {t} out of range: a {self.n_frames}-frame clip has {self.n_frames - 1} steps"
+            )
         return self._flow(int(t))
 
-    def map(self, fn: Callable[[np.ndarray], np.ndarray], *, name: str = "", resolution: Resolution | None = None) -> "Clip":
+    def map(
+        self, fn: Callable[[np.ndarray], np.ndarray], *, name: str = "", resolution: Resolution | None = None
+    ) -> Clip:
         """A new lazy clip whose frame t is ``fn(self.frame(t))`` (e.g. an upscaler).
 
         The ground-truth flow is kept only when the size is unchanged.
@@ -211,7 +219,7 @@ class Clip:
             iterate=iterate if source_iterate is not None else None,
         )
 
-    def head(self, n: int) -> "Clip":
+    def head(self, n: int) -> Clip:
         """The first ``n`` frames of this clip (lazy, with its fps and flow).
 
         >>> Clip.from_frames([np.zeros((4, 6, 3), np.uint8)] * 5).head(2).n_frames
@@ -228,19 +236,34 @@ class Clip:
                     return
                 yield frame
 
-        return Clip(self._frame_fn, int(n), self.resolution, self.fps, flow=self._flow, name=self.name,
-                    iterate=iterate if source_iterate is not None else None)
+        return Clip(
+            self._frame_fn,
+            int(n),
+            self.resolution,
+            self.fps,
+            flow=self._flow,
+            name=self.name,
+            iterate=iterate if source_iterate is not None else None,
+        )
 
-    def with_flow(self, flow: FlowFn) -> "Clip":
+    def with_flow(self, flow: FlowFn) -> Clip:
         """The same frames with ``flow`` attached as ground truth."""
-        return Clip(self._frame_fn, self.n_frames, self.resolution, self.fps, flow=flow, name=self.name, iterate=self._iterate)
+        return Clip(
+            self._frame_fn,
+            self.n_frames,
+            self.resolution,
+            self.fps,
+            flow=flow,
+            name=self.name,
+            iterate=self._iterate,
+        )
 
     def to_list(self) -> list[np.ndarray]:
         """All frames as a list of uint8 arrays, after checking they fit in memory."""
         guard_clip(self.resolution, self.n_frames, "uint8")
         return list(self)
 
-    def in_memory(self, name: str = "") -> "Clip":
+    def in_memory(self, name: str = "") -> Clip:
         """This clip rendered (or decoded) once and kept as uint8 frames, with its fps and flow.
 
         Measuring a lazy clip several times renders it each time; measure this copy instead.
@@ -250,7 +273,7 @@ class Clip:
 
 
 # --- mp4 ---------------------------------------------------------------------------------
-def _check_output_path(path: "str | os.PathLike[str]", suffix: str) -> Path:
+def _check_output_path(path: str | os.PathLike[str], suffix: str) -> Path:
     """Validate an output file path and create its missing parent folders.
 
     Refuses a path that is a directory, has the wrong suffix, or lies below a regular file.
@@ -300,7 +323,9 @@ class atomic_path:
         self.tmp: Path | None = None
 
     def __enter__(self) -> Path:
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}", dir=self.path.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}", dir=self.path.parent
+        )
         os.fchmod(fd, default_mode("file"))  # mkstemp makes 0600; an output gets the usual permissions
         os.close(fd)
         self.tmp = Path(name)
@@ -320,7 +345,7 @@ DEFAULT_PRESET = "superfast"  # x264 speed preset: >= 30 frames/s at 1080p on a 
 H264_MAX_MACROBLOCKS = 139_264  # H.264 level 6.2 MaxFS: 16x16 blocks per frame (8K UHD uses 129,600)
 
 
-def check_encodable(resolution: "str | Resolution") -> Resolution:
+def check_encodable(resolution: str | Resolution) -> Resolution:
     """Refuse a frame size H.264 (yuv420p) cannot encode: odd sides, or over level 6.2's 139,264 macroblocks.
 
     >>> check_encodable("8k").width
@@ -373,8 +398,8 @@ class Mp4Writer:
 
     def __init__(
         self,
-        path: "str | os.PathLike[str]",
-        resolution: "Resolution | str",
+        path: str | os.PathLike[str],
+        resolution: Resolution | str,
         fps: float = 24.0,
         *,
         crf: int = 18,
@@ -385,8 +410,10 @@ class Mp4Writer:
             raise LabError(f"crf must be an integer in 0..51, got {crf!r}")
         if preset not in _PRESETS:
             raise choice_error("x264 preset", preset, _PRESETS)
-        if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not (
-            np.isfinite(fps) and fps > 0
+        if (
+            isinstance(fps, bool)
+            or not isinstance(fps, (int, float, np.integer, np.floating))
+            or not (np.isfinite(fps) and fps > 0)
         ):
             raise LabError(f"fps must be a positive number, got {fps!r}")
         self.path = _check_output_path(path, ".mp4")
@@ -398,7 +425,7 @@ class Mp4Writer:
         self._atomic: atomic_path | None = None
         self._writer = None
 
-    def __enter__(self) -> "Mp4Writer":
+    def __enter__(self) -> Mp4Writer:
         import imageio_ffmpeg
 
         self._atomic = atomic_path(self.path)
@@ -457,7 +484,7 @@ _PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "s
 
 def write_mp4(
     clip: Clip,
-    path: "str | os.PathLike[str]",
+    path: str | os.PathLike[str],
     *,
     crf: int = 18,
     preset: str = DEFAULT_PRESET,
@@ -475,14 +502,18 @@ def write_mp4(
     'black.mp4'
     """
     if not isinstance(clip, Clip):
-        raise LabTypeError(f"write_mp4 needs a Clip, got {type(clip).__name__}; wrap frames with Clip.from_frames")
+        raise LabTypeError(
+            f"write_mp4 needs a Clip, got {type(clip).__name__}; wrap frames with Clip.from_frames"
+        )
     with Mp4Writer(path, clip.resolution, clip.fps, crf=crf, preset=preset) as writer:
-        for frame in progress(clip, total=len(clip), desc=f"writing {Path(path).name}", disable=not show_progress):
+        for frame in progress(
+            clip, total=len(clip), desc=f"writing {Path(path).name}", disable=not show_progress
+        ):
             writer.write(frame)
     return writer.path
 
 
-def read_mp4(path: "str | os.PathLike[str]", *, name: str = "") -> Clip:
+def read_mp4(path: str | os.PathLike[str], *, name: str = "") -> Clip:
     """Open an mp4 (or any video ffmpeg reads) as a lazily decoded :class:`Clip`.
 
     Frames are decoded while iterating; nothing is held in memory. Missing or unreadable
@@ -544,8 +575,12 @@ def _unreadable(path: Path, err: BaseException) -> str:
     import imageio_ffmpeg
 
     try:
-        probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-                               capture_output=True, text=True, timeout=30).stderr
+        probe = subprocess.run(
+            [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stderr
     except (OSError, subprocess.TimeoutExpired):
         probe = ""
     if "Input #0" in probe and "Video:" not in probe:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import io
 import zlib
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -76,7 +77,9 @@ def color_for(name: str) -> str:
 
 
 # --- pixel helpers -----------------------------------------------------------------------
-def clamp_box(width: int, height: int, x: float, y: float, box_w: int, box_h: int) -> tuple[int, int, int, int]:
+def clamp_box(
+    width: int, height: int, x: float, y: float, box_w: int, box_h: int
+) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) of a box_w x box_h box centred at pixel (x, y), shifted to stay inside
     a width x height frame (and shrunk if the frame is smaller).
 
@@ -105,7 +108,9 @@ def magnify(crop: np.ndarray, zoom: int, *, grid: bool = False) -> np.ndarray:
     h, w = crop.shape[:2]
     big = cv2.resize(crop, (w * zoom, h * zoom), interpolation=cv2.INTER_NEAREST_EXACT)
     if grid and zoom >= 3:
-        blocks = big.reshape(h, zoom, w, zoom, -1)  # a view: (block row, row in block, block col, col in block)
+        blocks = big.reshape(
+            h, zoom, w, zoom, -1
+        )  # a view: (block row, row in block, block col, col in block)
         shade = np.uint16(round(GRID_SHADE * 256))
         blocks[:, 0] = (blocks[:, 0] * shade >> 8).astype(np.uint8)  # top row of every block
         blocks[:, 1:, :, 0] = (blocks[:, 1:, :, 0] * shade >> 8).astype(np.uint8)  # left column, rest
@@ -113,7 +118,13 @@ def magnify(crop: np.ndarray, zoom: int, *, grid: bool = False) -> np.ndarray:
 
 
 def loupe(
-    frame: np.ndarray, x: float, y: float, *, zoom: int = 8, size: tuple[int, int] = (320, 320), grid: bool = False
+    frame: np.ndarray,
+    x: float,
+    y: float,
+    *,
+    zoom: int = 8,
+    size: tuple[int, int] = (320, 320),
+    grid: bool = False,
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Magnify the region of ``frame`` around pixel (x, y) to about ``size`` = (width, height) px.
 
@@ -145,7 +156,9 @@ def thumbnail(frame: np.ndarray, width: int) -> np.ndarray:
     return cv2.resize(frame, (int(width), height), interpolation=cv2.INTER_AREA)
 
 
-def draw_box(image: np.ndarray, box: tuple[int, int, int, int], scale: float, *, color=LOUPE_COLOR) -> np.ndarray:
+def draw_box(
+    image: np.ndarray, box: tuple[int, int, int, int], scale: float, *, color=LOUPE_COLOR
+) -> np.ndarray:
     """A copy of ``image`` with ``box`` (frame pixels) outlined; ``scale`` = image px per frame px."""
     out = np.ascontiguousarray(image).copy()
     x0, y0, x1, y1 = (int(round(v * scale)) for v in box)
@@ -165,7 +178,9 @@ def wipe(a: np.ndarray, b: np.ndarray, position: float, *, divider: bool = True)
     """
     a, b = to_uint8(check_frame(a, name="a")), to_uint8(check_frame(b, name="b"))
     if a.shape != b.shape:
-        raise LabError(f"wipe needs two images of one size, got {a.shape} and {b.shape}; crop both the same way")
+        raise LabError(
+            f"wipe needs two images of one size, got {a.shape} and {b.shape}; crop both the same way"
+        )
     if not 0.0 <= float(position) <= 1.0:
         raise LabError(f"wipe position must be in [0, 1] (fraction of the width showing a), got {position}")
     split = int(round(float(position) * a.shape[1]))
@@ -267,13 +282,15 @@ def as_panels(panels: Any) -> list[tuple[str, np.ndarray]]:
             else:
                 raise LabTypeError(f"a panel must be (label, frame) or a Render, got {type(p).__name__}")
     else:
-        raise LabTypeError(f"panels must be a dict label -> frame or a list of (label, frame), got {type(panels).__name__}")
+        raise LabTypeError(
+            f"panels must be a dict label -> frame or a list of (label, frame), got {type(panels).__name__}"
+        )
     if not items:
         raise LabError("no panels to show: give at least one (label, frame)")
     return [(str(label), to_uint8(check_frame(frame, name=str(label)))) for label, frame in items]
 
 
-def _figure(width_in: float, height_in: float) -> "Figure":
+def _figure(width_in: float, height_in: float) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width_in, height_in), layout="constrained")
@@ -289,7 +306,7 @@ def _image_axes(ax, image: np.ndarray, title: str, extent=None, *, pixels: bool 
     ax.set_ylabel("y (px)")
 
 
-def side_by_side(panels: Any, *, width_in: float = 4.0) -> "Figure":
+def side_by_side(panels: Any, *, width_in: float = 4.0) -> Figure:
     """Native and upscaled frames side by side, each titled with its label.
 
     >>> fig = side_by_side({"native": np.zeros((36, 64, 3), np.uint8), "bicubic": np.ones((36, 64, 3), np.uint8)})
@@ -308,8 +325,15 @@ def side_by_side(panels: Any, *, width_in: float = 4.0) -> "Figure":
 
 
 def loupe_figure(
-    panels: Any, x: float, y: float, *, zoom: int = 8, crop: int | None = None, grid: bool = True, metrics: bool = True
-) -> "Figure":
+    panels: Any,
+    x: float,
+    y: float,
+    *,
+    zoom: int = 8,
+    crop: int | None = None,
+    grid: bool = True,
+    metrics: bool = True,
+) -> Figure:
     """Thumbnails with the loupe marked (top) and the same ``crop`` x ``crop`` px region of
     every panel magnified with nearest neighbour (bottom), axes in frame pixel coordinates.
     Without ``crop`` the region is what a 320 px loupe shows at ``zoom`` (320 // zoom px).
@@ -361,7 +385,7 @@ def wipe_figure(
     *,
     labels: tuple[str, str] = ("native", "upscaled"),
     box: tuple[int, int, int, int] | None = None,
-) -> "Figure":
+) -> Figure:
     """One image: ``a`` left of the split and ``b`` right of it, optionally cropped to ``box``
     = (x0, y0, x1, y1) frame pixels, with both sides labelled."""
     import matplotlib
@@ -377,8 +401,12 @@ def wipe_figure(
     with matplotlib.rc_context(STYLE):
         fig = _figure(6.0, 6.0 * h / w + 0.8)
         ax = fig.subplots()
-        _image_axes(ax, image, f"wipe at {position:.0%}: {labels[0]} | {labels[1]}",
-                    extent=(x0 - 0.5, x0 + w - 0.5, y0 + h - 0.5, y0 - 0.5))
+        _image_axes(
+            ax,
+            image,
+            f"wipe at {position:.0%}: {labels[0]} | {labels[1]}",
+            extent=(x0 - 0.5, x0 + w - 0.5, y0 + h - 0.5, y0 - 0.5),
+        )
         split = x0 + position * w - 0.5
         kw = dict(color="white", fontsize=9, va="top", bbox=dict(facecolor="black", alpha=0.6, pad=2))
         ax.text(x0 + 0.02 * w, y0 + 0.03 * h, labels[0], ha="left", **kw)
@@ -396,7 +424,7 @@ def flicker_figure(
     heat_label: str = HEAT_LABEL,
     width_in: float = 9.0,
     threshold: float | None = None,
-) -> "Figure":
+) -> Figure:
     """Per-frame flicker curves (one per clip) with frame ``frame`` marked, and beside them
     each clip's flicker heat map on one shared colour scale.
 
@@ -422,15 +450,24 @@ def flicker_figure(
         ax = fig.add_subplot(grid[0, 0])
         for name, values in curves.items():
             values = np.asarray(values, dtype=np.float64)
-            ax.plot(np.arange(len(values)), values, marker="o", markersize=3, label=name, color=color_for(name))
+            ax.plot(
+                np.arange(len(values)), values, marker="o", markersize=3, label=name, color=color_for(name)
+            )
             if frame is not None and 0 <= frame < len(values):
-                ax.plot([frame], [values[frame]], marker="o", markersize=8, markerfacecolor="none",
-                        markeredgecolor=color_for(name))
+                ax.plot(
+                    [frame],
+                    [values[frame]],
+                    marker="o",
+                    markersize=8,
+                    markerfacecolor="none",
+                    markeredgecolor=color_for(name),
+                )
         if frame is not None:
             ax.axvline(frame, color="#d62728", linewidth=1, linestyle="--", label=f"frame {frame}")
         if threshold is not None:
-            ax.axhline(threshold, color="black", linewidth=1, linestyle=":",
-                       label=f"visible above {threshold:.1f}")
+            ax.axhline(
+                threshold, color="black", linewidth=1, linestyle=":", label=f"visible above {threshold:.1f}"
+            )
         ax.set_xlabel("frame pair t -> t+1")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(ylabel)
@@ -442,18 +479,22 @@ def flicker_figure(
     return fig
 
 
-def _heat_axes(fig: "Figure", axes: list, heatmaps: Mapping[str, np.ndarray], label: str) -> None:
+def _heat_axes(fig: Figure, axes: list, heatmaps: Mapping[str, np.ndarray], label: str) -> None:
     vmax = max(float(np.percentile(np.asarray(m, np.float64), 99.5)) for m in heatmaps.values()) or 1.0
     image = None
     for ax, (name, heat) in zip(axes, heatmaps.items()):
-        image = ax.imshow(np.asarray(heat, np.float32), cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest")
+        image = ax.imshow(
+            np.asarray(heat, np.float32), cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest"
+        )
         ax.set_title(f"flicker map: {name}")
         ax.set_xlabel("x (px)")
         ax.set_ylabel("y (px)")
     fig.colorbar(image, ax=axes, label=label, shrink=0.8)
 
 
-def heatmap_figure(heatmaps: Mapping[str, np.ndarray], *, label: str = HEAT_LABEL, width_in: float = 8.0) -> "Figure":
+def heatmap_figure(
+    heatmaps: Mapping[str, np.ndarray], *, label: str = HEAT_LABEL, width_in: float = 8.0
+) -> Figure:
     """Flicker heat maps side by side on one shared colour scale (99.5th percentile of all).
 
     >>> fig = heatmap_figure({"native": np.zeros((9, 16)), "bicubic": np.ones((9, 16))})
@@ -473,7 +514,7 @@ def heatmap_figure(heatmaps: Mapping[str, np.ndarray], *, label: str = HEAT_LABE
     return fig
 
 
-def cost_figure(report: "CostReport", *, highlight: str = "4k") -> "Figure":
+def cost_figure(report: CostReport, *, highlight: str = "4k") -> Figure:
     """Render time and peak memory against pixel count, native vs low-res + upscale, with the
     fitted power laws and the ``highlight`` size (default 4K) starred: a filled star when it was
     measured, a hollow one labelled 'extrapolated' when predicted from the fit."""
@@ -492,24 +533,53 @@ def cost_figure(report: "CostReport", *, highlight: str = "4k") -> "Figure":
             label = "native render" if mode == "native" else f"render 1/{report.factor} + {report.method}"
             color = color_for(mode)
             mpx = np.array([p.pixels for p in pts]) / 1e6
-            for ax, values, fits, scale in ((ax_t, [p.seconds for p in pts], report.fits, 1.0),
-                                            (ax_m, [p.peak_bytes for p in pts], report.memory_fits, 2.0**-20)):
+            for ax, values, fits, scale in (
+                (ax_t, [p.seconds for p in pts], report.fits, 1.0),
+                (ax_m, [p.peak_bytes for p in pts], report.memory_fits, 2.0**-20),
+            ):
                 ax.plot(mpx, np.asarray(values, np.float64) * scale, "o", color=color, label=label)
                 if mode in fits:
                     law = fits[mode]
-                    xs = np.geomspace(min(mpx.min(), target.megapixels) * 0.8, max(mpx.max(), target.megapixels) * 1.25, 50)
-                    ax.plot(xs, np.asarray(law.predict(xs * 1e6)) * scale, "-", color=color, alpha=0.6,
-                            label=f"fit: {law.a:.2g}·px^{law.b:.2f}" if ax is ax_t else None)
+                    xs = np.geomspace(
+                        min(mpx.min(), target.megapixels) * 0.8, max(mpx.max(), target.megapixels) * 1.25, 50
+                    )
+                    ax.plot(
+                        xs,
+                        np.asarray(law.predict(xs * 1e6)) * scale,
+                        "-",
+                        color=color,
+                        alpha=0.6,
+                        label=f"fit: {law.a:.2g}·px^{law.b:.2f}" if ax is ax_t else None,
+                    )
             if mode in report.fits:
                 est = report.at(mode, target)
                 face = color if est.measured else "white"
                 tag = "measured" if est.measured else "extrapolated"
-                ax_t.plot([target.megapixels], [est.seconds], marker="*", markersize=15, markerfacecolor=face,
-                          markeredgecolor=color, linestyle="none")
-                ax_t.annotate(f"{target.name or target} {tag}: {est.seconds:.3g} s", (target.megapixels, est.seconds),
-                              textcoords="offset points", xytext=(-8, 8 if mode == "native" else -14), ha="right")
-                ax_m.plot([target.megapixels], [est.peak_bytes / 2**20], marker="*", markersize=15, markerfacecolor=face,
-                          markeredgecolor=color, linestyle="none")
+                ax_t.plot(
+                    [target.megapixels],
+                    [est.seconds],
+                    marker="*",
+                    markersize=15,
+                    markerfacecolor=face,
+                    markeredgecolor=color,
+                    linestyle="none",
+                )
+                ax_t.annotate(
+                    f"{target.name or target} {tag}: {est.seconds:.3g} s",
+                    (target.megapixels, est.seconds),
+                    textcoords="offset points",
+                    xytext=(-8, 8 if mode == "native" else -14),
+                    ha="right",
+                )
+                ax_m.plot(
+                    [target.megapixels],
+                    [est.peak_bytes / 2**20],
+                    marker="*",
+                    markersize=15,
+                    markerfacecolor=face,
+                    markeredgecolor=color,
+                    linestyle="none",
+                )
         for ax, ylabel in ((ax_t, "render time (s)"), (ax_m, "peak extra memory (MiB)")):
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -523,7 +593,7 @@ def cost_figure(report: "CostReport", *, highlight: str = "4k") -> "Figure":
     return fig
 
 
-def figure_png(fig: "Figure", *, dpi: int | None = None) -> bytes:
+def figure_png(fig: Figure, *, dpi: int | None = None) -> bytes:
     """PNG bytes of a figure (for an ``ipywidgets.Image`` or a file)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi or STYLE["savefig.dpi"])

@@ -30,13 +30,23 @@ from __future__ import annotations
 import html
 import threading
 import traceback
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from lab import viz
 from lab.errors import LabError
-from lab.render_cache import NATIVE, Cancelled, Render, RenderCache, RenderKey, default_cache, format_seconds, render_frame
+from lab.render_cache import (
+    NATIVE,
+    Cancelled,
+    Render,
+    RenderCache,
+    RenderKey,
+    default_cache,
+    format_seconds,
+    render_frame,
+)
 from lab.resolution import Resolution, parse
 
 MAX_PAYLOAD = 2 * 1024 * 1024  # bytes: no image message to the browser may exceed this
@@ -86,8 +96,10 @@ class ImageView:
     def show(self, frame: np.ndarray, *, sharp: bool | None = None) -> None:
         """Send ``frame`` (uint8 RGB, already viewport sized)."""
         if frame.shape[0] * frame.shape[1] > 4096 * 4096 // 4:
-            raise LabError(f"refusing to send a {frame.shape[1]}x{frame.shape[0]} image to the browser; "
-                           "crop or shrink it first (lab.viz.loupe / lab.viz.thumbnail)")
+            raise LabError(
+                f"refusing to send a {frame.shape[1]}x{frame.shape[0]} image to the browser; "
+                "crop or shrink it first (lab.viz.loupe / lab.viz.thumbnail)"
+            )
         with self._lock:
             self._version += 1
             version = self._version
@@ -127,7 +139,9 @@ class ImageView:
         if len(data) > MAX_PAYLOAD and fmt == "png":  # a noisy PNG: fall back to a high-quality JPEG
             fmt, data = "jpeg", viz.encode_image(frame, "jpeg", quality=95)
         if len(data) > MAX_PAYLOAD:
-            raise LabError(f"encoded image is {len(data) / 2**20:.1f} MiB, over the 2 MiB limit; use a smaller viewport")
+            raise LabError(
+                f"encoded image is {len(data) / 2**20:.1f} MiB, over the 2 MiB limit; use a smaller viewport"
+            )
         height, width = frame.shape[:2]
         with self.image.hold_sync():
             self.image.format = fmt
@@ -150,9 +164,15 @@ class Status:
     def __init__(self, *, background: bool = True) -> None:
         w = _widgets()
         self.background = background
-        self.bar = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="240px", visibility="hidden"))
-        self.cancel_button = w.Button(description="Cancel", button_style="warning", disabled=True,
-                                      layout=w.Layout(width="80px", visibility="hidden"))
+        self.bar = w.IntProgress(
+            value=0, min=0, max=1, description="", layout=w.Layout(width="240px", visibility="hidden")
+        )
+        self.cancel_button = w.Button(
+            description="Cancel",
+            button_style="warning",
+            disabled=True,
+            layout=w.Layout(width="80px", visibility="hidden"),
+        )
         self.message = w.HTML(value="")
         self.cancel_button.on_click(lambda _: self.request_cancel())
         self.ui = w.HBox([self.bar, self.cancel_button, self.message])
@@ -243,7 +263,7 @@ class _Tool:
 
         display(self.ui)
 
-    def wait(self, timeout: float | None = None) -> "_Tool":
+    def wait(self, timeout: float | None = None) -> _Tool:
         """Block until background work has finished (for scripts and tests); returns self."""
         self.status.wait(timeout)
         return self
@@ -286,14 +306,14 @@ class Compare(_Tool):
         self,
         scene: str | None = None,
         *,
-        target: "str | Resolution | None" = None,
-        source: "str | Resolution | None" = None,
+        target: str | Resolution | None = None,
+        source: str | Resolution | None = None,
         methods: Sequence[str] = ("bicubic",),
         seed: int = 0,
         t: float = 0.0,
         motion: str = "static",
         source_model: str = "camera",
-        scene_options: "dict | None" = None,
+        scene_options: dict | None = None,
         panel_width: int = 288,
         cache: RenderCache | None = None,
         renderer: Callable[[RenderKey], np.ndarray] | None = None,
@@ -333,7 +353,7 @@ class Compare(_Tool):
         self.renders: list[Render] = []
         self.errors: dict[str, BaseException] = {}
         self.box: tuple[int, int, int, int] | None = None  # loupe rectangle drawn on thumbnails
-        self._listeners: list[Callable[["Compare"], None]] = []
+        self._listeners: list[Callable[[Compare], None]] = []
         self._thumbs: dict[RenderKey, np.ndarray] = {}
 
         targets = [(_size_label(parse(x)), f"{parse(x).width}x{parse(x).height}") for x in TARGETS]
@@ -342,34 +362,58 @@ class Compare(_Tool):
             targets.insert(0, (target_value, target_value))
         style = {"description_width": "70px"}
         self.scene = w.Dropdown(options=scene_names, value=scene, description="scene", style=style)
-        self.motion = w.Dropdown(options=["static", "pan", "subpixel", "zoom", "rotate", "shots"], value=motion,
-                                 description="motion", style=style)
+        self.motion = w.Dropdown(
+            options=["static", "pan", "subpixel", "zoom", "rotate", "shots"],
+            value=motion,
+            description="motion",
+            style=style,
+        )
         self.target = w.Dropdown(options=targets, value=target_value, description="target", style=style)
         options = _source_options(tgt)
         src_value = f"{src.width}x{src.height}"
         if src_value not in [v for _, v in options]:
             options.append((src_value, src_value))
         self.source = w.Dropdown(options=options, value=src_value, description="source", style=style)
-        self.methods = w.SelectMultiple(options=method_names, value=tuple(methods), description="upscalers",
-                                        rows=min(6, max(3, len(method_names))), style=style)
+        self.methods = w.SelectMultiple(
+            options=method_names,
+            value=tuple(methods),
+            description="upscalers",
+            rows=min(6, max(3, len(method_names))),
+            style=style,
+        )
         from lab.native import SOURCE_MODELS, check_source_model
 
-        self.source_model = w.Dropdown(options=list(SOURCE_MODELS), value=check_source_model(source_model),
-                                       description="source is", style=style)
+        self.source_model = w.Dropdown(
+            options=list(SOURCE_MODELS),
+            value=check_source_model(source_model),
+            description="source is",
+            style=style,
+        )
         self.scene_options = {scene: dict(scene_options or {})}
-        self.seed = w.IntText(value=int(seed), description="seed", style=style, layout=w.Layout(width="160px"))
-        self.t = w.BoundedFloatText(value=float(t), min=0.0, max=600.0, step=1 / 24, description="t (s)", style=style,
-                                    layout=w.Layout(width="160px"))
+        self.seed = w.IntText(
+            value=int(seed), description="seed", style=style, layout=w.Layout(width="160px")
+        )
+        self.t = w.BoundedFloatText(
+            value=float(t),
+            min=0.0,
+            max=600.0,
+            step=1 / 24,
+            description="t (s)",
+            style=style,
+            layout=w.Layout(width="160px"),
+        )
         self.render_button = w.Button(description="Render", button_style="primary", icon="play")
         self.render_button.on_click(lambda _: self.render())
         self.target.observe(self._on_target, names="value")
         self.panels = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
         self.panels.add_class("lab-compare-panels")
-        controls = w.HBox([
-            w.VBox([self.scene, self.motion, self.target, self.source]),
-            w.VBox([self.methods, self.source_model]),
-            w.VBox([self.seed, self.t, self.render_button]),
-        ])
+        controls = w.HBox(
+            [
+                w.VBox([self.scene, self.motion, self.target, self.source]),
+                w.VBox([self.methods, self.source_model]),
+                w.VBox([self.seed, self.t, self.render_button]),
+            ]
+        )
         self.ui = w.VBox([controls, self.status.ui, self.panels])
         self.ui.add_class("lab-compare")
         self._views: list[ImageView] = []
@@ -380,12 +424,24 @@ class Compare(_Tool):
     # -- parameters -> keys -> renders
     def keys(self) -> list[RenderKey]:
         """The render keys the current control values ask for: native first, then each upscaler."""
-        common = dict(seed=int(self.seed.value), t=float(self.t.value), motion=str(self.motion.value),
-                      options=self.scene_options.get(self.scene.value))
+        common = dict(
+            seed=int(self.seed.value),
+            t=float(self.t.value),
+            motion=str(self.motion.value),
+            options=self.scene_options.get(self.scene.value),
+        )
         out = [RenderKey.make(self.scene.value, self.target.value, **common)]
         for m in self.methods.value:
-            out.append(RenderKey.make(self.scene.value, self.target.value, method=m, source=self.source.value,
-                                      source_model=str(self.source_model.value), **common))
+            out.append(
+                RenderKey.make(
+                    self.scene.value,
+                    self.target.value,
+                    method=m,
+                    source=self.source.value,
+                    source_model=str(self.source_model.value),
+                    **common,
+                )
+            )
         return out
 
     def _on_target(self, change: dict) -> None:
@@ -425,12 +481,15 @@ class Compare(_Tool):
         renders, errors = result
         self.renders, self.errors = renders, errors
         # thumbnails are kept per render key: re-showing cached renders does not shrink 4K frames again
-        self._thumbs = {r.key: self._thumbs[r.key] if r.key in self._thumbs else viz.thumbnail(r.frame, self.panel_width)
-                        for r in renders}
+        self._thumbs = {
+            r.key: self._thumbs[r.key] if r.key in self._thumbs else viz.thumbnail(r.frame, self.panel_width)
+            for r in renders
+        }
         self._build_panels()
         if errors:
             self.status.message.value = "<br>".join(
-                f"{html.escape(label)}: {_error_html(err)}" for label, err in errors.items())
+                f"{html.escape(label)}: {_error_html(err)}" for label, err in errors.items()
+            )
         else:
             total = sum(r.seconds for r in renders)
             self.status.message.value = f"{len(renders)} panels, {format_seconds(total)} of rendering"
@@ -447,8 +506,12 @@ class Compare(_Tool):
             self._captions.append(caption)
             children.append(w.VBox([view.image, caption]))
         for label, err in self.errors.items():
-            children.append(w.VBox([w.HTML(value=f"<b>{html.escape(label)}</b><br>{_error_html(err)}")],
-                                   layout=w.Layout(width=f"{self.panel_width}px")))
+            children.append(
+                w.VBox(
+                    [w.HTML(value=f"<b>{html.escape(label)}</b><br>{_error_html(err)}")],
+                    layout=w.Layout(width=f"{self.panel_width}px"),
+                )
+            )
         self.panels.children = children
         self.redraw(sharp=True)
 
@@ -460,7 +523,7 @@ class Compare(_Tool):
                 thumb = viz.draw_box(thumb, self.box, thumb.shape[1] / r.frame.shape[1])
             view.show(thumb, sharp=sharp)
 
-    def on_render(self, listener: Callable[["Compare"], None]) -> None:
+    def on_render(self, listener: Callable[[Compare], None]) -> None:
         """Call ``listener(compare)`` after every completed render."""
         self._listeners.append(listener)
         if self.renders:
@@ -476,7 +539,9 @@ class Compare(_Tool):
         for r in self.renders:
             if r.key.method == method:
                 return r
-        raise LabError(f"no {method!r} panel rendered; rendered: {', '.join(r.key.method for r in self.renders) or 'none'}")
+        raise LabError(
+            f"no {method!r} panel rendered; rendered: {', '.join(r.key.method for r in self.renders) or 'none'}"
+        )
 
 
 # --- 2. loupe ----------------------------------------------------------------------------
@@ -517,7 +582,9 @@ class Loupe(_Tool):
         self.y = w.IntSlider(value=0, min=0, max=1, description="y (px)", continuous_update=True)
         self.zoom = w.Dropdown(options=[(f"{z}x", z) for z in ZOOMS], value=zoom, description="zoom")
         self.grid = w.Checkbox(value=grid, description="pixel grid")
-        self.sharp = w.ToggleButton(value=False, description="sharp (PNG)", tooltip="send lossless PNG on every move")
+        self.sharp = w.ToggleButton(
+            value=False, description="sharp (PNG)", tooltip="send lossless PNG on every move"
+        )
         self.jump = w.Dropdown(options=[("jump to...", "")], value="", description="")
         self.info = w.HTML(value="")
         self.panels = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
@@ -527,7 +594,7 @@ class Loupe(_Tool):
         self.crops: list[np.ndarray] = []
         self.metrics: list[dict[str, float]] = []
         self.box: tuple[int, int, int, int] | None = None
-        self._listeners: list[Callable[["Loupe"], None]] = []
+        self._listeners: list[Callable[[Loupe], None]] = []
         self._regions: dict[str, tuple[int, int]] = {}
         self._regions_of: tuple = ()
         self._quiet = False
@@ -535,7 +602,9 @@ class Loupe(_Tool):
             control.observe(lambda _: self.update(), names="value")
         self.sharp.observe(self._on_sharp, names="value")
         self.jump.observe(self._on_jump, names="value")
-        controls = w.HBox([w.VBox([self.x, self.y]), w.VBox([self.zoom, self.grid]), w.VBox([self.jump, self.sharp])])
+        controls = w.HBox(
+            [w.VBox([self.x, self.y]), w.VBox([self.zoom, self.grid]), w.VBox([self.jump, self.sharp])]
+        )
         self.ui = w.VBox([controls, self.info, self.panels])
         self.ui.add_class("lab-loupe")
         self.compare.on_render(self._on_render)
@@ -558,8 +627,10 @@ class Loupe(_Tool):
             first = self.x.max <= 1
             self.x.max, self.y.max = width - 1, height - 1
             if first:  # open where the first upscaler differs most from native: there is something to see
-                start = next((xy for name, xy in self._regions.items() if name.startswith("biggest error")),
-                             (width // 2, height // 2))
+                start = next(
+                    (xy for name, xy in self._regions.items() if name.startswith("biggest error")),
+                    (width // 2, height // 2),
+                )
                 self.x.value, self.y.value = start
         finally:
             self._quiet = False
@@ -609,13 +680,16 @@ class Loupe(_Tool):
             if self.show_metrics:
                 m = viz.crop_metrics(crop)
                 metrics.append(m)
-                text += (f"<br>HF share {m['high_frequency_share']:.3f} · "
-                         f"sharpness {m['sharpness']:.1f} (levels²)")
+                text += (
+                    f"<br>HF share {m['high_frequency_share']:.3f} · sharpness {m['sharpness']:.1f} (levels²)"
+                )
             caption.value = text
         self.box, self.crops, self.metrics = box, crops, metrics
         x0, y0, x1, y1 = box
-        self.info.value = (f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px: {x1 - x0}x{y1 - y0} target pixels "
-                           f"shown at {zoom}x; metrics over {crop.shape[1]}x{crop.shape[0]} px")
+        self.info.value = (
+            f"x {x0}-{x1 - 1} px, y {y0}-{y1 - 1} px: {x1 - x0}x{y1 - y0} target pixels "
+            f"shown at {zoom}x; metrics over {crop.shape[1]}x{crop.shape[0]} px"
+        )
         self.compare.box = box
         self.compare.redraw(sharp=sharp)
         for listener in list(self._listeners):
@@ -626,7 +700,7 @@ class Loupe(_Tool):
         for view in self.views + self.compare.views:
             view.settle()
 
-    def on_update(self, listener: Callable[["Loupe"], None]) -> None:
+    def on_update(self, listener: Callable[[Loupe], None]) -> None:
         """Call ``listener(loupe)`` after every loupe move."""
         self._listeners.append(listener)
 
@@ -641,8 +715,15 @@ class Wipe(_Tool):
     fraction of the width showing the native render.
     """
 
-    def __init__(self, source: "Loupe | Compare", *, method: str | None = None, position: float = 0.5,
-                 width: int = 640, settle_s: float | None = 0.3) -> None:
+    def __init__(
+        self,
+        source: Loupe | Compare,
+        *,
+        method: str | None = None,
+        position: float = 0.5,
+        width: int = 640,
+        settle_s: float | None = 0.3,
+    ) -> None:
         w = _widgets()
         if isinstance(source, Loupe):
             self.loupe, self.compare = source, source.compare
@@ -652,8 +733,15 @@ class Wipe(_Tool):
             raise LabError(f"Wipe needs a Loupe or a Compare, got {type(source).__name__}")
         self.status = self.compare.status
         self.width = int(width)
-        self.position = w.FloatSlider(value=position, min=0.0, max=1.0, step=0.01, description="wipe",
-                                      readout_format=".0%", continuous_update=True)
+        self.position = w.FloatSlider(
+            value=position,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="wipe",
+            readout_format=".0%",
+            continuous_update=True,
+        )
         self.method = w.Dropdown(options=[], description="upscaled")
         self.view = ImageView(settle_s=settle_s, css_class="lab-wipe-image")
         self.caption = w.HTML(value="")
@@ -695,8 +783,10 @@ class Wipe(_Tool):
             a, b = viz.thumbnail(a, self.width), viz.thumbnail(b, self.width)
             where = f"whole frame shrunk to {a.shape[1]} px wide"
         self.view.show(viz.wipe(a, b, float(self.position.value)), sharp=sharp)
-        self.caption.value = (f"left {self.position.value:.0%}: <b>{html.escape(native.key.label)}</b> | right: "
-                              f"<b>{html.escape(other.key.label)}</b> ({where})")
+        self.caption.value = (
+            f"left {self.position.value:.0%}: <b>{html.escape(native.key.label)}</b> | right: "
+            f"<b>{html.escape(other.key.label)}</b> ({where})"
+        )
 
 
 class Explorer(_Tool):
@@ -731,7 +821,9 @@ class _CurvePlot:
     """The per-frame curve figure rendered once; the current-frame marker is drawn onto the
     cached pixels, so moving through frames costs a line and a JPEG, not a matplotlib draw."""
 
-    def __init__(self, curves: dict[str, Sequence[float]], ylabel: str, threshold: float | None = None) -> None:
+    def __init__(
+        self, curves: dict[str, Sequence[float]], ylabel: str, threshold: float | None = None
+    ) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         fig = viz.flicker_figure(curves, ylabel=ylabel, width_in=6.0, threshold=threshold)
@@ -758,7 +850,7 @@ class _CurvePlot:
 
 
 def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
-    """"; VMAF 71.2 (NEG 70.0)" for the candidate against native, or why it is missing (HTML)."""
+    """ "; VMAF 71.2 (NEG 70.0)" for the candidate against native, or why it is missing (HTML)."""
     from lab.metrics import vmaf_scores
 
     if len(native) != len(candidate):
@@ -767,8 +859,10 @@ def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
         scores = vmaf_scores(native, candidate, models=("vmaf_v0.6.1", "vmaf_v0.6.1neg"))
     except LabError as err:
         return f"; VMAF not available: {html.escape(str(err))}"
-    return (f"; VMAF of the upscaled clip {scores['vmaf_v0.6.1'].mean:.1f} (NEG {scores['vmaf_v0.6.1neg'].mean:.1f}), "
-            "0-100, judged frame by frame: blind to flicker")
+    return (
+        f"; VMAF of the upscaled clip {scores['vmaf_v0.6.1'].mean:.1f} (NEG {scores['vmaf_v0.6.1neg'].mean:.1f}), "
+        "0-100, judged frame by frame: blind to flicker"
+    )
 
 
 class FlickerMeter(_Tool):
@@ -791,8 +885,8 @@ class FlickerMeter(_Tool):
         self,
         scene: str = "foliage",
         *,
-        target: "str | Resolution | None" = None,
-        source: "str | Resolution | None" = None,
+        target: str | Resolution | None = None,
+        source: str | Resolution | None = None,
         method: str = "bicubic",
         motion: str = "pan",
         n_frames: int | None = None,
@@ -830,17 +924,28 @@ class FlickerMeter(_Tool):
 
             method_names = upscale.methods()
         style = {"description_width": "70px"}
-        self.scene = w.Dropdown(options=list(scene_names or [scene]), value=scene, description="scene", style=style)
-        self.motion = w.Dropdown(options=["pan", "subpixel", "zoom", "rotate", "shots", "static"], value=motion,
-                                 description="motion", style=style)
-        self.method = w.Dropdown(options=list(method_names or [method]), value=method, description="upscaler", style=style)
+        self.scene = w.Dropdown(
+            options=list(scene_names or [scene]), value=scene, description="scene", style=style
+        )
+        self.motion = w.Dropdown(
+            options=["pan", "subpixel", "zoom", "rotate", "shots", "static"],
+            value=motion,
+            description="motion",
+            style=style,
+        )
+        self.method = w.Dropdown(
+            options=list(method_names or [method]), value=method, description="upscaler", style=style
+        )
         from lab.native import SOURCE_MODELS
 
-        self.source_model = w.Dropdown(options=list(SOURCE_MODELS), value=source_model, description="source",
-                                       style=style)
+        self.source_model = w.Dropdown(
+            options=list(SOURCE_MODELS), value=source_model, description="source", style=style
+        )
         self.compute_button = w.Button(description="Compute", button_style="primary", icon="play")
         self.compute_button.on_click(lambda _: self.compute())
-        self.play = w.Play(value=0, min=0, max=1, step=1, interval=int(1000 / min(self.fps, 8)), description="play")
+        self.play = w.Play(
+            value=0, min=0, max=1, step=1, interval=int(1000 / min(self.fps, 8)), description="play"
+        )
         self.frame = w.IntSlider(value=0, min=0, max=1, description="frame", continuous_update=True)
         self._link = w.link((self.play, "value"), (self.frame, "value"))
         self.native_view = ImageView(settle_s=settle_s, css_class="lab-flicker-native")
@@ -850,15 +955,33 @@ class FlickerMeter(_Tool):
         self.native_caption, self.upscaled_caption = w.HTML(value=""), w.HTML(value="")
         self.readout = w.HTML(value="")
         self.frame.observe(lambda _: self.update(), names="value")
-        controls = w.HBox([w.VBox([self.scene, self.motion]), w.VBox([self.method, self.source_model]),
-                           self.compute_button])
+        controls = w.HBox(
+            [w.VBox([self.scene, self.motion]), w.VBox([self.method, self.source_model]), self.compute_button]
+        )
         if clips is not None:  # the dropdowns would name a scene that is not playing: say what is
-            names = " vs ".join(html.escape(getattr(c, "name", "") or role) for c, role in zip(clips, ("native", "upscaled")))
-            controls = w.HBox([w.HTML(value=f"measuring the clips you passed: <b>{names}</b>"), self.compute_button])
-        frames = w.HBox([w.VBox([self.native_view.image, self.native_caption]),
-                         w.VBox([self.upscaled_view.image, self.upscaled_caption])])
-        self.ui = w.VBox([controls, self.status.ui, w.HBox([self.play, self.frame]), self.readout, frames,
-                          self.curve_view.image, self.heat_view.image])
+            names = " vs ".join(
+                html.escape(getattr(c, "name", "") or role) for c, role in zip(clips, ("native", "upscaled"))
+            )
+            controls = w.HBox(
+                [w.HTML(value=f"measuring the clips you passed: <b>{names}</b>"), self.compute_button]
+            )
+        frames = w.HBox(
+            [
+                w.VBox([self.native_view.image, self.native_caption]),
+                w.VBox([self.upscaled_view.image, self.upscaled_caption]),
+            ]
+        )
+        self.ui = w.VBox(
+            [
+                controls,
+                self.status.ui,
+                w.HBox([self.play, self.frame]),
+                self.readout,
+                frames,
+                self.curve_view.image,
+                self.heat_view.image,
+            ]
+        )
         self.ui.add_class("lab-flicker")
         self.frames: dict[str, list[np.ndarray]] = {}
         self.curves: dict[str, np.ndarray] = {}
@@ -875,9 +998,17 @@ class FlickerMeter(_Tool):
 
         scene = scenes.get(self.scene.value, seed=self.seed, motion=self.motion.value)
         nat = native.render_clip(scene, self.target_res, self.n_frames, fps=self.fps, show_progress=False)
-        up = native.upscaled_clip(scene, self.target_res, self.source_res, self.method.value, self.n_frames,
-                                  fps=self.fps, seed=self.seed, show_progress=False,
-                                  source_model=self.source_model.value)
+        up = native.upscaled_clip(
+            scene,
+            self.target_res,
+            self.source_res,
+            self.method.value,
+            self.n_frames,
+            fps=self.fps,
+            seed=self.seed,
+            show_progress=False,
+            source_model=self.source_model.value,
+        )
         return nat, up
 
     def compute(self) -> None:
@@ -903,7 +1034,9 @@ class FlickerMeter(_Tool):
             results, heat = {}, {}
             for name, clip in zip(names, (nat, up)):
                 self.status.step(done, total + 2, f"measuring flicker of {name}")
-                held = Clip.from_frames(frames[name], fps=clip.fps, flow=clip.flow if clip.has_flow else None, name=name)
+                held = Clip.from_frames(
+                    frames[name], fps=clip.fps, flow=clip.flow if clip.has_flow else None, name=name
+                )
                 results[name] = metrics.warp_error(held, flow=self.flow)
                 heat[name] = metrics.flicker_heatmap(held, flow=self.flow)
                 done += 1
@@ -924,8 +1057,10 @@ class FlickerMeter(_Tool):
         self.heat_view.show(_figure_pixels(heat_fig), sharp=True)
         summary = []
         for name, r in self.results.items():
-            summary.append(f"<b>{html.escape(name)}</b>: flicker {html.escape(r.verdict)}"
-                           + ("" if getattr(r, "reliable", True) else f" <i>({html.escape(str(r.message))})</i>"))
+            summary.append(
+                f"<b>{html.escape(name)}</b>: flicker {html.escape(r.verdict)}"
+                + ("" if getattr(r, "reliable", True) else f" <i>({html.escape(str(r.message))})</i>")
+            )
         self.status.message.value = "; ".join(summary) + vmaf_note
         self.update(sharp=True)
 
@@ -942,8 +1077,10 @@ class FlickerMeter(_Tool):
         self.native_caption.value = f"<b>{html.escape(n_name)}</b> frame {t}"
         self.upscaled_caption.value = f"<b>{html.escape(u_name)}</b> frame {t}"
         values = ", ".join(f"{html.escape(k)} {v[pair]:.2f}" for k, v in self.curves.items())
-        self.readout.value = (f"frame {t} at {t / self.fps:.3f} s; flicker (RMS difference after motion "
-                              f"compensation, 8-bit grey levels) of pair {pair} -> {pair + 1}: {values}")
+        self.readout.value = (
+            f"frame {t} at {t / self.fps:.3f} s; flicker (RMS difference after motion "
+            f"compensation, 8-bit grey levels) of pair {pair} -> {pair + 1}: {values}"
+        )
 
 
 # --- 5. cost explorer --------------------------------------------------------------------
@@ -985,8 +1122,12 @@ class CostExplorer(_Tool):
         self._measure = measure or cost.measure
         self.status = Status(background=background)
         self.scene = w.Dropdown(options=list(scene_names), value=scene, description="scene", style=style)
-        self.method = w.Dropdown(options=list(method_names), value=method, description="upscaler", style=style)
-        self.sizes = w.SelectMultiple(options=options, value=tuple(chosen), description="sizes", rows=6, style=style)
+        self.method = w.Dropdown(
+            options=list(method_names), value=method, description="upscaler", style=style
+        )
+        self.sizes = w.SelectMultiple(
+            options=options, value=tuple(chosen), description="sizes", rows=6, style=style
+        )
         self.repeats = w.IntSlider(value=repeats, min=1, max=9, description="repeats", style=style)
         self.measure_button = w.Button(description="Measure", button_style="primary", icon="play")
         self.measure_button.on_click(lambda _: self.measure())
@@ -1001,11 +1142,18 @@ class CostExplorer(_Tool):
 
     def measure(self) -> None:
         """Measure the chosen sizes in the background; Cancel stops between renders."""
+
         def job() -> Any:
             return self._measure(
-                self.scene.value, list(self.sizes.value), method=self.method.value, factor=self.factor,
-                repeats=int(self.repeats.value), cancel=self.status.cancelled,
-                on_step=lambda i, n, text: self.status.step(i, n, f"measuring {text}"), show_progress=False)
+                self.scene.value,
+                list(self.sizes.value),
+                method=self.method.value,
+                factor=self.factor,
+                repeats=int(self.repeats.value),
+                cancel=self.status.cancelled,
+                on_step=lambda i, n, text: self.status.step(i, n, f"measuring {text}"),
+                show_progress=False,
+            )
 
         self.status.run(job, self._measured, text="measuring")
 

@@ -56,8 +56,17 @@ def test_check_frame_bytes_float32_and_numpy_scalars():
     assert quiet(checks.check_frame_bytes, np.array(UHD_BYTES), "3840x2160")
 
 
-@pytest.mark.parametrize("answer, fragment", [(..., "not answered"), ("24883200", "text"), (None, "not answered"),
-                                              (np.zeros(3), "array"), (True, "bool"), (float("nan"), "finite")])
+@pytest.mark.parametrize(
+    "answer, fragment",
+    [
+        (..., "not answered"),
+        ("24883200", "text"),
+        (None, "not answered"),
+        (np.zeros(3), "array"),
+        (True, "bool"),
+        (float("nan"), "finite"),
+    ],
+)
 def test_check_number_explains_non_numbers(answer, fragment):
     result = quiet(checks.check_number, answer, 1.0)
     assert not result and fragment in result.message
@@ -182,7 +191,9 @@ def test_check_cubic_kernel_hints():
     assert not wrong_a and "a = -0.75" in wrong_a.hint
     not_symmetric = quiet(checks.check_cubic_kernel, lambda x: np.where(x < 0, 0.0, checks.keys_cubic(x)))
     assert "w(-x)" in not_symmetric.hint
-    no_zero_tail = quiet(checks.check_cubic_kernel, lambda x: checks.keys_cubic(x) + np.where(np.abs(x) >= 2, 0.1, 0))
+    no_zero_tail = quiet(
+        checks.check_cubic_kernel, lambda x: checks.keys_cubic(x) + np.where(np.abs(x) >= 2, 0.1, 0)
+    )
     assert not no_zero_tail and "w(+-1)" in no_zero_tail.hint  # w(2) = 0.1 breaks interpolation first
     assert "function" in quiet(checks.check_cubic_kernel, 0.5).message
     broken = quiet(checks.check_cubic_kernel, lambda x: 1 / 0)
@@ -200,7 +211,9 @@ def test_check_psnr_against_skimage():
     ref, test = checks._test_frames()
     assert _psnr(ref, test) == pytest.approx(peak_signal_noise_ratio(ref, test, data_range=255))
     assert quiet(checks.check_psnr, _psnr)
-    wrapped = quiet(checks.check_psnr, lambda r, t: 10 * np.log10(255.0**2 / np.mean((r - t).astype(float) ** 2)))
+    wrapped = quiet(
+        checks.check_psnr, lambda r, t: 10 * np.log10(255.0**2 / np.mean((r - t).astype(float) ** 2))
+    )
     assert not wrapped and "wraps around" in wrapped.hint
     peak_one = quiet(checks.check_psnr, lambda r, t: 10 * np.log10(1.0 / np.mean((r.astype(float) - t) ** 2)))
     assert "255" in peak_one.hint
@@ -215,7 +228,9 @@ def _mae(frames):
 def test_check_temporal_mae_and_flicker_score():
     assert quiet(checks.check_temporal_mae, _mae)
     assert quiet(checks.check_flicker_score, lambda fr: (255 - _mae(fr)) / 255)
-    wrap = quiet(checks.check_temporal_mae, lambda fr: float(np.mean([np.mean(a - b) for a, b in zip(fr, fr[1:])])))
+    wrap = quiet(
+        checks.check_temporal_mae, lambda fr: float(np.mean([np.mean(a - b) for a, b in zip(fr, fr[1:])]))
+    )
     assert not wrap and "wraps around" in wrap.hint
     unit = quiet(checks.check_flicker_score, lambda fr: (255 - _mae(fr) / 255) / 255)
     assert not unit and "0-255" in unit.hint
@@ -250,7 +265,9 @@ def test_check_budget_pick_hints():
 def test_check_measured_choice_checks_the_answer_not_only_its_form():
     """Lessons 6 and 9 checked only that the answer was a valid option; a wrong one passed."""
     assert quiet(checks.check_measured_choice, "lanczos", "lanczos", ["bicubic", "lanczos"])
-    wrong = quiet(checks.check_measured_choice, "bicubic", "lanczos", ["bicubic", "lanczos"], why="MTF50 0.09 vs 0.10")
+    wrong = quiet(
+        checks.check_measured_choice, "bicubic", "lanczos", ["bicubic", "lanczos"], why="MTF50 0.09 vs 0.10"
+    )
     assert not wrong and "MTF50 0.09 vs 0.10" in wrong.hint
     assert not quiet(checks.check_measured_choice, ..., "lanczos", ["bicubic", "lanczos"])
     assert not quiet(checks.check_measured_choice, "nearest", "lanczos", ["bicubic", "lanczos"])
@@ -270,10 +287,14 @@ def test_check_choice_and_in_range():
 
 
 def test_unanswered_functions_get_the_return_hint():
-    def unanswered(*args):
-        ...
+    def unanswered(*args): ...
 
-    for check in (checks.check_cubic_kernel, checks.check_psnr, checks.check_temporal_mae,
-                  checks.check_flicker_score, checks.check_budget_pick):
+    for check in (
+        checks.check_cubic_kernel,
+        checks.check_psnr,
+        checks.check_temporal_mae,
+        checks.check_flicker_score,
+        checks.check_budget_pick,
+    ):
         result = quiet(check, unanswered)
         assert not result and "return" in result.hint, check.__name__

@@ -35,8 +35,16 @@ from lab.video import Clip, read_mp4
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_FILES = {
-    "native.mp4", "upscaled.mp4", "native_frame0.png", "upscaled_frame0.png", "source_frame0.png",
-    "crop_native.png", "crop_upscaled.png", "crop_source.png", "side_by_side.png", "details.csv",
+    "native.mp4",
+    "upscaled.mp4",
+    "native_frame0.png",
+    "upscaled_frame0.png",
+    "source_frame0.png",
+    "crop_native.png",
+    "crop_upscaled.png",
+    "crop_source.png",
+    "side_by_side.png",
+    "details.csv",
 }
 
 
@@ -90,17 +98,40 @@ def fake_scenes(monkeypatch):
     native.SOURCE_MODELS = {"camera": "double", "sharp": "double", "soft": "double"}
     native.DEFAULT_SOURCE_MODEL = "camera"
     # the double renders one level of detail whatever the model
-    native.render_source = lambda scene, res, t=0.0, *, model="camera", target=None, device=None: scene.render(res, t)
+    native.render_source = lambda scene, res, t=0.0, *, model="camera", target=None, device=None: (
+        scene.render(res, t)
+    )
 
     def render_clip(scene, res, n_frames, fps=24.0, *, show_progress=True):
-        return Clip.from_function(lambda i: scene.render(res, i / fps), n_frames, res, fps,
-                                  flow=lambda i: scene.flow(res, i / fps, (i + 1) / fps), name="native")
+        return Clip.from_function(
+            lambda i: scene.render(res, i / fps),
+            n_frames,
+            res,
+            fps,
+            flow=lambda i: scene.flow(res, i / fps, (i + 1) / fps),
+            name="native",
+        )
 
-    def upscaled_clip(scene, target, source, method, n_frames, fps=24.0, *, seed=None, show_progress=True,
-                      source_model="camera"):
-        return Clip.from_function(lambda i: upscale(scene.render(source, i / fps), method, size=target, seed=seed),
-                                  n_frames, target, fps, flow=lambda i: scene.flow(target, i / fps, (i + 1) / fps),
-                                  name=method)
+    def upscaled_clip(
+        scene,
+        target,
+        source,
+        method,
+        n_frames,
+        fps=24.0,
+        *,
+        seed=None,
+        show_progress=True,
+        source_model="camera",
+    ):
+        return Clip.from_function(
+            lambda i: upscale(scene.render(source, i / fps), method, size=target, seed=seed),
+            n_frames,
+            target,
+            fps,
+            flow=lambda i: scene.flow(target, i / fps, (i + 1) / fps),
+            name=method,
+        )
 
     native.render_clip, native.upscaled_clip = render_clip, upscaled_clip
     for name, module in (("scenes", scenes), ("native", native)):
@@ -125,13 +156,23 @@ def test_detail_region_finds_the_textured_patch():
 
 
 def test_centre_region_option(fake_scenes, tmp_path):
-    settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=1, crop=16,
-                                    zoom=2, video=False, region="centre")
+    settings = CompareSettings.make(
+        scene="stripes",
+        resolution="128x72",
+        source="32x18",
+        frames=1,
+        crop=16,
+        zoom=2,
+        video=False,
+        region="centre",
+    )
     lab.compare.run(settings, tmp_path / "c", show_progress=False)
     native0 = read_png(tmp_path / "c" / "native_frame0.png")
     x0, y0, w, h = crop_box(Resolution(128, 72), 16)
-    np.testing.assert_array_equal(read_png(tmp_path / "c" / "crop_native.png"),
-                                  native0[y0 : y0 + h, x0 : x0 + w].repeat(2, 0).repeat(2, 1))
+    np.testing.assert_array_equal(
+        read_png(tmp_path / "c" / "crop_native.png"),
+        native0[y0 : y0 + h, x0 : x0 + w].repeat(2, 0).repeat(2, 1),
+    )
     with pytest.raises(LabError, match="crop region"):
         CompareSettings.make(region="corner", check_names=False)
 
@@ -155,8 +196,10 @@ def test_labelled_row_places_tiles_and_labels():
 
 
 def test_format_table_aligns_columns():
-    text = format_table(["arm", "PSNR (dB)"], [{"arm": "native", "PSNR (dB)": float("inf")},
-                                               {"arm": "bicubic", "PSNR (dB)": 31.41592}])
+    text = format_table(
+        ["arm", "PSNR (dB)"],
+        [{"arm": "native", "PSNR (dB)": float("inf")}, {"arm": "bicubic", "PSNR (dB)": 31.41592}],
+    )
     assert text.splitlines() == ["arm      PSNR (dB)", "-------  ---------", "native   inf", "bicubic  31.42"]
 
 
@@ -178,7 +221,11 @@ def test_format_table_aligns_columns():
         ({"zoom": 0}, LabError, "zoom"),
         ({"zoom": 64}, LabError, "zoom"),
         ({"seed": -1}, LabError, "seed"),
-        ({"source_detail": "target"}, LabError, "unknown source detail 'target'; choose one of: camera, sharp, soft"),
+        (
+            {"source_detail": "target"},
+            LabError,
+            "unknown source detail 'target'; choose one of: camera, sharp, soft",
+        ),
     ],
 )
 def test_settings_reject_bad_values(kwargs, error, words):
@@ -191,7 +238,9 @@ def test_settings_refuse_sizes_over_the_memory_guard(monkeypatch, tmp_path, caps
     CompareSettings.make(resolution="1080p", check_names=False)  # 2 float frames of 1080p: 47 MiB, fine
     with pytest.raises(MemoryBudgetError, match="lower resolution"):
         CompareSettings.make(resolution="8k", check_names=False)
-    assert cli.main(["compare", "--scene", "stripes", "--resolution", "8k", "--out", str(tmp_path / "o")]) == 2
+    assert (
+        cli.main(["compare", "--scene", "stripes", "--resolution", "8k", "--out", str(tmp_path / "o")]) == 2
+    )
     assert "GiB" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
 
 
@@ -215,7 +264,9 @@ def test_settings_check_names_against_the_registries(fake_scenes):
 
 # --- the pipeline on the test double ---------------------------------------------------------
 def test_run_writes_every_output(fake_scenes, tmp_path):
-    settings = CompareSettings.make(scene="stripes", resolution="160x90", source="40x22", frames=4, crop=32, zoom=3)
+    settings = CompareSettings.make(
+        scene="stripes", resolution="160x90", source="40x22", frames=4, crop=32, zoom=3
+    )
     # 40x22 is not exactly 160x90 / 4 (22.5 rows): allowed, the rows differ by less than one
     result = lab.compare.run(settings, tmp_path / "cmp", show_progress=False)
     out = tmp_path / "cmp"
@@ -227,7 +278,9 @@ def test_run_writes_every_output(fake_scenes, tmp_path):
     assert native0.shape == (90, 160, 3) and up0.shape == (90, 160, 3) and src0.shape == (22, 40, 3)
     stripes = Stripes(motion="pan")
     np.testing.assert_array_equal(native0, stripes.render(Resolution(160, 90), 0.0))
-    np.testing.assert_array_equal(up0, upscale(stripes.render(Resolution(40, 22), 0.0), "bicubic", size=(160, 90)))
+    np.testing.assert_array_equal(
+        up0, upscale(stripes.render(Resolution(40, 22), 0.0), "bicubic", size=(160, 90))
+    )
 
     x0, y0, w, h = crop_box(Resolution(160, 90), 32, detail_centre(native0, 32))
     crop_native = read_png(out / "crop_native.png")
@@ -259,8 +312,9 @@ def test_table_uses_the_available_metrics(fake_scenes, tmp_path):
     if "sharpness (Laplacian var)" in expected:  # fine stripes survive natively, not through x4 bicubic
         assert native_row["sharpness (Laplacian var)"] > up_row["sharpness (Laplacian var)"]
     assert "VBench flicker score" not in result.columns  # a moving camera would count as flicker
-    static = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16,
-                                  motion="static")
+    static = CompareSettings.make(
+        scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16, motion="static"
+    )
     static_columns = lab.compare.run(static, tmp_path / "s", show_progress=False).columns
     assert set(static_columns) - set(result.columns) <= {"VBench flicker score"}
     if lab.compare._metric("vbench_flicker_score") is not None:
@@ -289,8 +343,9 @@ def test_rerun_into_an_existing_folder_replaces_outputs_only(fake_scenes, tmp_pa
 
 
 def test_single_frame_and_no_video(fake_scenes, tmp_path):
-    settings = CompareSettings.make(scene="stripes", resolution="64x36", source="32x18", frames=1, crop=16,
-                                    video=False)
+    settings = CompareSettings.make(
+        scene="stripes", resolution="64x36", source="32x18", frames=1, crop=16, video=False
+    )
     result = lab.compare.run(settings, tmp_path / "one", show_progress=False)
     names = {p.name for p in (tmp_path / "one").iterdir()}
     assert names == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
@@ -301,8 +356,24 @@ def test_single_frame_and_no_video(fake_scenes, tmp_path):
 
 # --- argument handling in-process (fast) -----------------------------------------------------
 def test_main_compare_on_the_double(fake_scenes, tmp_path, capsys):
-    code = cli.main(["compare", "--scene", "stripes", "--resolution", "64x36", "--from", "32x18", "--frames", "2",
-                     "--crop", "16", "--out", str(tmp_path / "o"), "--quiet"])
+    code = cli.main(
+        [
+            "compare",
+            "--scene",
+            "stripes",
+            "--resolution",
+            "64x36",
+            "--from",
+            "32x18",
+            "--frames",
+            "2",
+            "--crop",
+            "16",
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     assert captured.out.splitlines()[0].startswith("arm") and "bicubic from 32x18" in captured.out
@@ -323,8 +394,23 @@ def test_main_compare_on_the_double(fake_scenes, tmp_path, capsys):
     ],
 )
 def test_main_bad_input_exits_2_and_writes_nothing(fake_scenes, tmp_path, capsys, args, words):
-    code = cli.main(["compare", "--scene", "stripes", "--resolution", "64x36", "--from", "32x18", "--frames", "2",
-                     "--out", str(tmp_path / "o"), "--quiet", *args])
+    code = cli.main(
+        [
+            "compare",
+            "--scene",
+            "stripes",
+            "--resolution",
+            "64x36",
+            "--from",
+            "32x18",
+            "--frames",
+            "2",
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+            *args,
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 2
     assert words in captured.err and "Traceback" not in captured.err and captured.out == ""
@@ -382,8 +468,14 @@ def test_docstring_examples_run(module):
 def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("LAB_SMOKE", None)
-    return subprocess.run([sys.executable, "-m", "lab", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "lab", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_help_in_a_subprocess(tmp_path):
@@ -393,8 +485,6 @@ def test_help_in_a_subprocess(tmp_path):
         assert word in done.stdout
     done = run_cli("compare", "--help", cwd=tmp_path)
     assert done.returncode == 0 and "--resolution" in done.stdout and "--from" in done.stdout
-
-
 
 
 def test_scenes_in_a_subprocess(tmp_path):
@@ -407,8 +497,24 @@ def test_scenes_in_a_subprocess(tmp_path):
 
 def test_compare_in_a_subprocess_shows_sharper_native_texture(tmp_path):
     out = tmp_path / "cmp"
-    done = run_cli("compare", "--scene", "skin", "--resolution", "320x180", "--from", "80x45", "--method", "bicubic",
-                   "--frames", "3", "--crop", "64", "--out", str(out), cwd=tmp_path)
+    done = run_cli(
+        "compare",
+        "--scene",
+        "skin",
+        "--resolution",
+        "320x180",
+        "--from",
+        "80x45",
+        "--method",
+        "bicubic",
+        "--frames",
+        "3",
+        "--crop",
+        "64",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert {p.name for p in out.iterdir()} == EXPECTED_FILES
     assert done.stdout.splitlines()[0].startswith("arm") and "bicubic from 80x45" in done.stdout
@@ -422,8 +528,21 @@ def test_compare_in_a_subprocess_shows_sharper_native_texture(tmp_path):
 def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
     """--source-detail sharp: the 4x smaller frame point-samples native detail, so the upscaled arm shimmers."""
     out = tmp_path / "cmp"
-    done = run_cli("compare", "--resolution", "320x180", "--motion", "subpixel", "--frames", "4", "--source-detail",
-                   "sharp", "--no-video", "--out", str(out), cwd=tmp_path)
+    done = run_cli(
+        "compare",
+        "--resolution",
+        "320x180",
+        "--motion",
+        "subpixel",
+        "--frames",
+        "4",
+        "--source-detail",
+        "sharp",
+        "--no-video",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "bicubic from 80x45 sharp" in done.stdout and "(sharp source)" in done.stderr
     import csv
@@ -433,7 +552,9 @@ def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
     levels = [float(r["flicker RMS (grey levels, true flow)"]) for r in rows]
     assert levels[0] < levels[1] and 0.0 < levels[0] < 255.0
     verdicts = [r["flicker vs visibility threshold"] for r in rows]
-    assert all(v.startswith(("visible (", "below visibility (")) and v.endswith(" levels)") for v in verdicts), verdicts
+    assert all(
+        v.startswith(("visible (", "below visibility (")) and v.endswith(" levels)") for v in verdicts
+    ), verdicts
     assert "flicker RMS (grey levels" in done.stdout and not any("x1e3" in c for c in rows[0])
 
 
@@ -447,8 +568,19 @@ def test_compare_with_a_sharp_source_shows_more_flicker_than_native(tmp_path):
     ],
 )
 def test_bad_input_in_a_subprocess(tmp_path, args, words):
-    done = run_cli("compare", "--resolution", "320x180", "--from", "80x45", "--frames", "2",
-                   "--out", str(tmp_path / "o"), *args, cwd=tmp_path)
+    done = run_cli(
+        "compare",
+        "--resolution",
+        "320x180",
+        "--from",
+        "80x45",
+        "--frames",
+        "2",
+        "--out",
+        str(tmp_path / "o"),
+        *args,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
     assert words in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
@@ -468,13 +600,27 @@ def test_fixed_scale_method_is_checked_before_rendering(fake_scenes, tmp_path, c
     def x2(frame, size, *, seed=None):
         return cv2.resize(frame, (size.width, size.height), interpolation=cv2.INTER_NEAREST)
 
-    registry.register(registry.Upscaler("test-x2", x2, "learned", "an x2-only model (test double)", scales=(2,)))
+    registry.register(
+        registry.Upscaler("test-x2", x2, "learned", "an x2-only model (test double)", scales=(2,))
+    )
     try:
         with pytest.raises(LabError, match=r"only upscales by x2.*--from 160x90"):
             CompareSettings.make(scene="stripes", resolution="320x180", source="80x45", method="test-x2")
         assert CompareSettings.make(scene="stripes", resolution="320x180", source="160x90", method="test-x2")
-        code = cli.main(["compare", "--scene", "stripes", "--resolution", "320x180", "--method", "test-x2",
-                         "--out", str(tmp_path / "o"), "--quiet"])
+        code = cli.main(
+            [
+                "compare",
+                "--scene",
+                "stripes",
+                "--resolution",
+                "320x180",
+                "--method",
+                "test-x2",
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+            ]
+        )
         assert code == 2 and "only upscales by x2" in capsys.readouterr().err
         assert list(tmp_path.iterdir()) == []
     finally:
@@ -482,8 +628,9 @@ def test_fixed_scale_method_is_checked_before_rendering(fake_scenes, tmp_path, c
 
 
 def test_large_runs_spill_kept_frames_to_disk_with_the_same_results(fake_scenes, tmp_path, monkeypatch):
-    settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=4, crop=16,
-                                    video=False)
+    settings = CompareSettings.make(
+        scene="stripes", resolution="128x72", source="32x18", frames=4, crop=16, video=False
+    )
     in_memory = lab.compare.run(settings, tmp_path / "mem", show_progress=False)
     monkeypatch.setattr(lab.compare, "MEMORY_CACHE_LIMIT", 0)
     folders = []
@@ -497,8 +644,9 @@ def test_large_runs_spill_kept_frames_to_disk_with_the_same_results(fake_scenes,
     spilled = lab.compare.run(settings, tmp_path / "disk", show_progress=False)
     assert len(folders) == 2 and all(f is not None and f.parent.name == ".frames" for f in folders)
     drop = "render ms/frame"
-    assert [{k: v for k, v in r.items() if k != drop} for r in spilled.rows] == \
-           [{k: v for k, v in r.items() if k != drop} for r in in_memory.rows]
+    assert [{k: v for k, v in r.items() if k != drop} for r in spilled.rows] == [
+        {k: v for k, v in r.items() if k != drop} for r in in_memory.rows
+    ]
     assert {p.name for p in (tmp_path / "disk").iterdir()} == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["disk", "mem"]
 
@@ -511,15 +659,37 @@ def _one_line_error(done: subprocess.CompletedProcess) -> str:
 
 
 def test_compare_refuses_an_unwritable_output_folder_before_rendering(tmp_path):
-    line = _one_line_error(run_cli("compare", "--resolution", "64x36", "--from", "16x9", "--frames", "2",
-                                   "--out", "/proc/x", cwd=tmp_path))
+    line = _one_line_error(
+        run_cli(
+            "compare",
+            "--resolution",
+            "64x36",
+            "--from",
+            "16x9",
+            "--frames",
+            "2",
+            "--out",
+            "/proc/x",
+            cwd=tmp_path,
+        )
+    )
     assert "cannot write the folder /proc/x" in line
 
 
 def test_compare_refuses_a_size_h264_cannot_encode_before_rendering(tmp_path):
     start = time.perf_counter()
-    line = _one_line_error(run_cli("compare", "--resolution", "16384x16384", "--frames", "1", "--out",
-                                   str(tmp_path / "big"), cwd=tmp_path))
+    line = _one_line_error(
+        run_cli(
+            "compare",
+            "--resolution",
+            "16384x16384",
+            "--frames",
+            "1",
+            "--out",
+            str(tmp_path / "big"),
+            cwd=tmp_path,
+        )
+    )
     assert "139,264 macroblocks" in line and "--no-video" in line
     assert time.perf_counter() - start < 60 and not (tmp_path / "big").exists()
 
@@ -531,9 +701,28 @@ def _staging_folders(parent: Path) -> list[Path]:
 def test_compare_killed_by_sigterm_leaves_no_staging_folder(tmp_path):
     env = {**os.environ}
     env.pop("LAB_SMOKE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "lab", "compare", "--resolution", "640x360", "--from", "160x90",
-                             "--frames", "200", "--quiet", "--out", str(tmp_path / "out")],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lab",
+            "compare",
+            "--resolution",
+            "640x360",
+            "--from",
+            "160x90",
+            "--frames",
+            "200",
+            "--quiet",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not _staging_folders(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -552,8 +741,20 @@ def test_compare_removes_staging_folders_of_dead_runs(tmp_path):
     (stale / "native.mp4").write_bytes(b"x" * 1000)
     alive = tmp_path / f".out.{os.getpid()}.def456.part"  # a run still going (this process): kept
     alive.mkdir()
-    done = run_cli("compare", "--resolution", "64x36", "--from", "16x9", "--frames", "2", "--no-video", "--quiet",
-                   "--out", str(tmp_path / "out"), cwd=tmp_path)
+    done = run_cli(
+        "compare",
+        "--resolution",
+        "64x36",
+        "--from",
+        "16x9",
+        "--frames",
+        "2",
+        "--no-video",
+        "--quiet",
+        "--out",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert not stale.exists() and alive.exists()
 
@@ -562,8 +763,18 @@ def test_compare_removes_staging_folders_of_dead_runs(tmp_path):
 def _ffmpeg_clip(path: Path, size: str, frames: int, *, filters: str = "") -> Path:
     import imageio_ffmpeg
 
-    args = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-            f"testsrc2=size={size}:rate=24", "-frames:v", str(frames)]
+    args = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate=24",
+        "-frames:v",
+        str(frames),
+    ]
     if filters:
         args += ["-vf", filters]
     subprocess.run([*args, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)], check=True)
@@ -574,7 +785,9 @@ def _ffmpeg_clip(path: Path, size: str, frames: int, *, filters: str = "") -> Pa
 def clip_pair(tmp_path_factory):
     folder = tmp_path_factory.mktemp("clips")
     native = _ffmpeg_clip(folder / "native.mp4", "160x96", 12)
-    soft = _ffmpeg_clip(folder / "soft.mp4", "160x96", 12, filters="scale=40:24:flags=area,scale=160:96:flags=bicubic")
+    soft = _ffmpeg_clip(
+        folder / "soft.mp4", "160x96", 12, filters="scale=40:24:flags=area,scale=160:96:flags=bicubic"
+    )
     short = _ffmpeg_clip(folder / "short.mp4", "160x96", 8)
     small = _ffmpeg_clip(folder / "small.mp4", "80x48", 12)
     return native, soft, short, small
@@ -582,11 +795,24 @@ def clip_pair(tmp_path_factory):
 
 def test_report_writes_table_csv_and_figures(clip_pair, tmp_path):
     native, soft = clip_pair[:2]
-    done = run_cli("report", str(native), str(soft), "--flow", "none", "--out", str(tmp_path / "rep"), "--quiet",
-                   cwd=tmp_path)
+    done = run_cli(
+        "report",
+        str(native),
+        str(soft),
+        "--flow",
+        "none",
+        "--out",
+        str(tmp_path / "rep"),
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "psnr_y" in done.stdout and "warp_error" in done.stdout
-    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["flicker_heatmaps.png", "report.csv", "report.png"]
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
+        "flicker_heatmaps.png",
+        "report.csv",
+        "report.png",
+    ]
     rows = list(csv.DictReader((tmp_path / "rep" / "report.csv").open()))
     hf = {r["arm"]: float(r["value"]) for r in rows if r["metric"] == "high_frequency_share"}
     assert hf["native"] > 2 * hf["candidate"]  # the softened clip lost its fine detail
@@ -605,8 +831,9 @@ def test_report_writes_table_csv_and_figures(clip_pair, tmp_path):
 def test_report_refuses_clips_it_cannot_compare(clip_pair, tmp_path, which, flags, message):
     native, soft, short, small = clip_pair
     other = {"soft": soft, "short": short, "small": small}[which]
-    line = _one_line_error(run_cli("report", str(native), str(other), *flags, "--out", str(tmp_path / "rep"),
-                                   cwd=tmp_path))
+    line = _one_line_error(
+        run_cli("report", str(native), str(other), *flags, "--out", str(tmp_path / "rep"), cwd=tmp_path)
+    )
     assert message in line and not (tmp_path / "rep").exists()
 
 
@@ -614,15 +841,26 @@ def test_report_of_unreadable_files_and_the_pointer_from_compare(clip_pair, tmp_
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"not a video")
     assert "cannot read" in _one_line_error(run_cli("report", str(clip_pair[0]), str(garbage), cwd=tmp_path))
-    assert "does not exist" in _one_line_error(run_cli("report", "missing.mp4", str(clip_pair[0]), cwd=tmp_path))
+    assert "does not exist" in _one_line_error(
+        run_cli("report", "missing.mp4", str(clip_pair[0]), cwd=tmp_path)
+    )
     line = _one_line_error(run_cli("compare", "--scene", str(clip_pair[0]), cwd=tmp_path))
     assert "python -m lab report NATIVE.mp4 CANDIDATE.mp4" in line
 
 
 def test_report_compares_the_first_frames_when_asked(clip_pair, tmp_path):
     native, _, short, _ = clip_pair
-    done = run_cli("report", str(native), str(short), "--frames", "8", "--out", str(tmp_path / "rep"), "--quiet",
-                   cwd=tmp_path)
+    done = run_cli(
+        "report",
+        str(native),
+        str(short),
+        "--frames",
+        "8",
+        "--out",
+        str(tmp_path / "rep"),
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -643,13 +881,41 @@ def test_report_of_a_still_image_and_a_negative_pan(clip_pair, tmp_path):
     import imageio_ffmpeg
 
     still = tmp_path / "still.png"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(clip_pair[0]), "-frames:v", "1",
-                    str(still)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(clip_pair[0]),
+            "-frames:v",
+            "1",
+            str(still),
+        ],
+        check=True,
+    )
     line = _one_line_error(run_cli("report", str(clip_pair[0]), str(still), cwd=tmp_path))
     assert "flicker needs at least 2 frames" in line and "--frames" not in line
-    done = run_cli("report", str(clip_pair[0]), str(clip_pair[1]), "--flow=-1.5,0", "--out", str(tmp_path / "r"),
-                   "--quiet", cwd=tmp_path)
+    done = run_cli(
+        "report",
+        str(clip_pair[0]),
+        str(clip_pair[1]),
+        "--flow=-1.5,0",
+        "--out",
+        str(tmp_path / "r"),
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
-    done = run_cli("report", str(clip_pair[0]), str(clip_pair[1]), "--flow", "none", "--out", str(tmp_path / "n"),
-                   "--quiet", cwd=tmp_path)
+    done = run_cli(
+        "report",
+        str(clip_pair[0]),
+        str(clip_pair[1]),
+        "--flow",
+        "none",
+        "--out",
+        str(tmp_path / "n"),
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert "without motion compensation" in done.stdout

@@ -26,14 +26,16 @@ from lab.video import read_mp4
 
 ROOT = Path(__file__).resolve().parents[1]
 EX1 = "ex01_pixels_and_bytes"
-requires_sandbox = pytest.mark.skipif(gg.sb.check_available() is not None,
-                                      reason=f"no sandbox here: {gg.sb.check_available()}")
+requires_sandbox = pytest.mark.skipif(
+    gg.sb.check_available() is not None, reason=f"no sandbox here: {gg.sb.check_available()}"
+)
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as local:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as local:
         yield local
 
 
@@ -41,8 +43,14 @@ def cluster():
 def submissions(tmp_path_factory):
     """Built exercise 1 and a folder of six students: full marks, blank, and partly right."""
     out = tmp_path_factory.mktemp("cluster-grading")
-    [built] = gb.build(ROOT / "exercises", out / "student", out / "dist", public_dir=out / "public", only=[EX1],
-                       run_tests=False)
+    [built] = gb.build(
+        ROOT / "exercises",
+        out / "student",
+        out / "dist",
+        public_dir=out / "public",
+        only=[EX1],
+        run_tests=False,
+    )
     student = json.loads(built.student.read_text(encoding="utf-8"))
     solution = json.loads(built.solution.read_text(encoding="utf-8"))
     folder = out / "subs"
@@ -54,7 +62,9 @@ def submissions(tmp_path_factory):
         return nb
 
     variants = {
-        "full1": solution, "full2": solution, "blank": student,
+        "full1": solution,
+        "full2": solution,
+        "blank": student,
         "wrong_q6": answer(solution, "q6_answer =", 'q6_answer = "a"\n'),
         "wrong_q1": answer(solution, "uhd_pixels =", "uhd_pixels = 1920 * 1080\n"),
         "raises": answer(solution, "invented_share =", "invented_share = 1 / 0\n"),
@@ -73,7 +83,9 @@ def _points(results: list[gg.SubmissionResult]) -> dict[str, dict[str, float]]:
 def test_cluster_gradebook_matches_the_local_one(cluster, submissions, tmp_path):
     built, folder, expected = submissions
     local = gg.grade_folder(folder, built.bundle, tmp_path / "local.csv", jobs=2)
-    remote = gg.grade_folder(folder, built.bundle, tmp_path / "cluster.csv", scheduler=cluster.scheduler_address)
+    remote = gg.grade_folder(
+        folder, built.bundle, tmp_path / "cluster.csv", scheduler=cluster.scheduler_address
+    )
     assert {r.student: r.total for r in remote} == expected
     assert _points(remote) == _points(local)
     assert all(r.status == "ok" and r.sandbox == "bwrap" for r in remote)
@@ -121,7 +133,9 @@ def test_render_set_on_the_cluster_equals_the_local_render(cluster, tmp_path, mo
     monkeypatch.setenv("LAB_SMOKE", "1")
     args = (["skin"], ["bicubic"], "64x36", "16x9", 5)
     local = render_set.render_set(*args, tmp_path / "local", segment_frames=2)
-    remote = render_set.render_set(*args, tmp_path / "remote", segment_frames=2, scheduler=cluster.scheduler_address)
+    remote = render_set.render_set(
+        *args, tmp_path / "remote", segment_frames=2, scheduler=cluster.scheduler_address
+    )
     assert [p.name for p in local] == [p.name for p in remote] == ["skin_native.mp4", "skin_bicubic.mp4"]
     for a, b in zip(local, remote):
         assert a.read_bytes() == b.read_bytes()  # the same segments, joined the same way
@@ -139,8 +153,12 @@ def test_render_set_on_the_cluster_equals_the_local_render(cluster, tmp_path, mo
 def test_render_set_segments_join_into_the_clip(tmp_path, monkeypatch):
     """Segments joined by stream copy decode to the frames a one-segment render gives, in order."""
     monkeypatch.setenv("LAB_SMOKE", "1")
-    [whole] = render_set.render_set(["fabric"], [], "64x36", "16x9", 4, tmp_path / "one", segment_frames=4, crf=0)
-    [parts] = render_set.render_set(["fabric"], [], "64x36", "16x9", 4, tmp_path / "many", segment_frames=1, crf=0)
+    [whole] = render_set.render_set(
+        ["fabric"], [], "64x36", "16x9", 4, tmp_path / "one", segment_frames=4, crf=0
+    )
+    [parts] = render_set.render_set(
+        ["fabric"], [], "64x36", "16x9", 4, tmp_path / "many", segment_frames=1, crf=0
+    )
     a, b = list(read_mp4(whole)), list(read_mp4(parts))
     assert len(a) == len(b) == 4
     assert all(np.array_equal(x, y) for x, y in zip(a, b))  # lossless: both equal the rendered frames' yuv
@@ -151,10 +169,33 @@ def test_render_cli_writes_the_set_and_rejects_bad_input(tmp_path, monkeypatch, 
     from lab.__main__ import main
 
     monkeypatch.setenv("LAB_SMOKE", "1")
-    assert main(["render", "--scene", "skin", "--resolution", "64x36", "--from", "16x9", "--method", "bicubic",
-                 "--frames", "2", "--out", str(tmp_path / "set")]) == 0
+    assert (
+        main(
+            [
+                "render",
+                "--scene",
+                "skin",
+                "--resolution",
+                "64x36",
+                "--from",
+                "16x9",
+                "--method",
+                "bicubic",
+                "--frames",
+                "2",
+                "--out",
+                str(tmp_path / "set"),
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in (tmp_path / "set").iterdir()) == [
-        "render_set.json", "skin_bicubic.mp4", "skin_bicubic_flow.npz", "skin_native.mp4", "skin_native_flow.npz"]
+        "render_set.json",
+        "skin_bicubic.mp4",
+        "skin_bicubic_flow.npz",
+        "skin_native.mp4",
+        "skin_native_flow.npz",
+    ]
     assert main(["render", "--scene", "nope", "--out", str(tmp_path / "x")]) == 2
     assert "nope" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
@@ -198,5 +239,7 @@ def test_connect_explains_a_wrong_port_and_a_cluster_without_workers():
 def test_a_wrong_scheduler_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_SMOKE", "1")
     with pytest.raises(LabError, match="cannot reach"):
-        render_set.render_set(["skin"], [], "64x36", "16x9", 2, tmp_path / "set", scheduler="tcp://127.0.0.1:9")
+        render_set.render_set(
+            ["skin"], [], "64x36", "16x9", 2, tmp_path / "set", scheduler="tcp://127.0.0.1:9"
+        )
     assert sorted(tmp_path.iterdir()) == []

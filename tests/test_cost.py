@@ -34,12 +34,15 @@ def test_fit_matches_numpy_lstsq_on_noisy_data():
     assert 0.9 < law.r2 < 1.0
 
 
-@pytest.mark.parametrize("px,y,match", [
-    ([1e4], [1.0], "1-D|two different"),
-    ([1e4, 1e4], [1.0, 2.0], "two different"),
-    ([1e4, 2e4], [1.0, 0.0], "positive"),
-    ([1e4, 2e4, 3e4], [1.0, 2.0], "same length"),
-])
+@pytest.mark.parametrize(
+    "px,y,match",
+    [
+        ([1e4], [1.0], "1-D|two different"),
+        ([1e4, 1e4], [1.0, 2.0], "two different"),
+        ([1e4, 2e4], [1.0, 0.0], "positive"),
+        ([1e4, 2e4, 3e4], [1.0, 2.0], "same length"),
+    ],
+)
 def test_fit_rejects_bad_input(px, y, match):
     with pytest.raises(LabError, match=match):
         fit_power_law(px, y)
@@ -91,6 +94,7 @@ def test_peak_memory_sees_a_known_allocation():
 
 def test_peak_memory_sees_torch_buffers_through_rss():
     import torch
+
     size = 96 * 2**20
 
     def allocate():
@@ -120,8 +124,14 @@ def test_default_sizes_divide_by_factor(monkeypatch):
 
 def test_measure_real_renders_small_sizes():
     steps = []
-    report = cost.measure("zoneplate", ["64x36", "128x72", "256x144"], repeats=1, device="cpu",
-                          on_step=lambda i, n, text: steps.append((i, n, text)), show_progress=False)
+    report = cost.measure(
+        "zoneplate",
+        ["64x36", "128x72", "256x144"],
+        repeats=1,
+        device="cpu",
+        on_step=lambda i, n, text: steps.append((i, n, text)),
+        show_progress=False,
+    )
     assert len(report.of("native")) == 3 and len(report.of("upscaled")) == 3
     assert report.of("upscaled")[0].source == "16x9"
     assert all(p.seconds > 0 for p in report.points)

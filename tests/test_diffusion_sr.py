@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 
 import cv2
+import diffusers  # noqa: F401
 import numpy as np
 import pytest
-
 import torch
-import diffusers  # noqa: F401
 import torch.nn.functional as F  # noqa: E402
 
 from lab.errors import LabError  # noqa: E402
@@ -29,7 +28,9 @@ def test_registered_as_stochastic_x4() -> None:
 
 def test_seed_controls_the_invented_detail() -> None:
     rng = np.random.default_rng(0)
-    frame = cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (20, 15), interpolation=cv2.INTER_CUBIC)
+    frame = cv2.resize(
+        rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (20, 15), interpolation=cv2.INTER_CUBIC
+    )
     a = upscale(frame, "diffusion-sr", factor=4, seed=7)
     b = upscale(frame, "diffusion-sr", factor=4, seed=7)
     c = upscale(frame, "diffusion-sr", factor=4, seed=8)
@@ -52,7 +53,12 @@ def test_trained_model_is_far_better_than_random_init() -> None:
     """
     model = diffusion_sr.load()
     pool = crops.build_pool(
-        4, TEST_SEEDS[:1], names=["skin", "fabric", "foliage"], hr=Resolution(384, 216), views=2, detail="4k",
+        4,
+        TEST_SEEDS[:1],
+        names=["skin", "fabric", "foliage"],
+        hr=Resolution(384, 216),
+        views=2,
+        detail="4k",
         desc="held-out",
     )
     lr, hr = crops.grid_crops(pool, 16)
@@ -163,8 +169,26 @@ def test_trainer_runs_and_writes_weights_and_card(tmp_path) -> None:
     trainer.add_arguments(parser)
     out = tmp_path / "tiny.safetensors"
     args = parser.parse_args(
-        ["--steps", "2", "--out", str(out), "--train-seeds", "1", "--views", "1", "--scenes", "fabric",
-         "--hr-size", "64x32", "--batch", "2", "--patch", "8", "--sample-steps", "2"]
+        [
+            "--steps",
+            "2",
+            "--out",
+            str(out),
+            "--train-seeds",
+            "1",
+            "--views",
+            "1",
+            "--scenes",
+            "fabric",
+            "--hr-size",
+            "64x32",
+            "--batch",
+            "2",
+            "--patch",
+            "8",
+            "--sample-steps",
+            "2",
+        ]
     )
     trainer.run(args)
     model = diffusion_sr.load_file(out)

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from lab.grading.build import cells_by_question, common_mistakes, grading_spec, parse_source, source_tests, sources
+from lab.grading.build import (
+    cells_by_question,
+    common_mistakes,
+    grading_spec,
+    parse_source,
+    source_tests,
+    sources,
+)
 from lab.grading.hidden_tests import HiddenTest, run_check
 from lab.grading.plain_data import decode, encode
 
@@ -26,12 +33,17 @@ def _public_tests(source) -> dict[str, list[tuple[str, str, str]]]:
     out: dict[str, list[tuple[str, str, str]]] = {}
     for test in source_tests(source):
         if not test.hidden:
-            out.setdefault(test.question, []).append((test.code, str(test.config.get("failure_message", "")),
-                                                      str(test.config.get("success_message", ""))))
+            out.setdefault(test.question, []).append(
+                (
+                    test.code,
+                    str(test.config.get("failure_message", "")),
+                    str(test.config.get("success_message", "")),
+                )
+            )
     return out
 
 
-def _run(code: str, namespace: dict) -> "str | None":
+def _run(code: str, namespace: dict) -> str | None:
     """Run code quietly; None if it ran, else the exception's type."""
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -83,18 +95,25 @@ def _check_exercise(path: Path) -> None:
     mistakes, public = common_mistakes(source), _public_tests(source)
     spec = grading_spec(source)
     hidden = [HiddenTest.from_json(t) for t in spec["tests"]]
-    code_questions = {q for q, tests in public.items()
-                      if not any("answer recorded" in ok for _, _, ok in tests)}  # multiple choice excluded
+    code_questions = {
+        q for q, tests in public.items() if not any("answer recorded" in ok for _, _, ok in tests)
+    }  # multiple choice excluded
     assert code_questions <= set(mistakes), f"no COMMON MISTAKES for {sorted(code_questions - set(mistakes))}"
     for question, namespace in _walk(source):
         mine = [t for t in hidden if t.question == question]
-        assert _hidden_points(mine, namespace) == spec["questions"][question], f"{question}: the solution loses points"
+        assert _hidden_points(mine, namespace) == spec["questions"][question], (
+            f"{question}: the solution loses points"
+        )
         for public_code, _, _ in public.get(question, []):
             assert _run(public_code, dict(namespace)) is None, f"{question}: the solution fails a public test"
         for why, code in mistakes.get(question, []):
             ns = dict(namespace)
             assert _run(code, ns) is None, f"{question} mistake {why!r} does not run"
-            failed = [(msg, err) for test, msg, _ in public.get(question, []) if (err := _run(test, dict(ns)))]
+            failed = [
+                (msg, err) for test, msg, _ in public.get(question, []) if (err := _run(test, dict(ns)))
+            ]
             assert failed, f"{question}: no public test catches the mistake {why!r}"
             assert all(msg for msg, _ in failed), f"{question}: a public test catching {why!r} has no hint"
-            assert _hidden_points(mine, ns) < spec["questions"][question], f"{question}: {why!r} keeps all its points"
+            assert _hidden_points(mine, ns) < spec["questions"][question], (
+                f"{question}: {why!r} keeps all its points"
+            )

@@ -26,8 +26,9 @@ from lab.grading.submission import InvalidSubmission, read_submission, structure
 
 ROOT = Path(__file__).resolve().parents[1]
 # the grading tests run student code in bubblewrap (.ci/run installs it; README: apt-get install bubblewrap)
-requires_sandbox = pytest.mark.skipif(gg.sb.check_available() is not None,
-                                      reason=f"no sandbox here: {gg.sb.check_available()}")
+requires_sandbox = pytest.mark.skipif(
+    gg.sb.check_available() is not None, reason=f"no sandbox here: {gg.sb.check_available()}"
+)
 EXERCISES = ROOT / "exercises"
 STUDENT_DIR = ROOT / "lessons" / "exercises"
 EX1 = "ex01_pixels_and_bytes"
@@ -37,8 +38,9 @@ QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6"]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("built")
-    [result] = gb.build(EXERCISES, out / "student", out / "dist", public_dir=out / "public", only=[EX1],
-                        run_tests=False)
+    [result] = gb.build(
+        EXERCISES, out / "student", out / "dist", public_dir=out / "public", only=[EX1], run_tests=False
+    )
     return result
 
 
@@ -106,7 +108,9 @@ def _shipped_texts() -> dict[str, str]:
 
 def test_hidden_tests_are_not_in_lessons_or_the_package(built):
     texts = _shipped_texts()
-    forbidden = [line for src in map(gb.parse_source, gb.sources(EXERCISES)) for line in gb.hidden_source_lines(src)]
+    forbidden = [
+        line for src in map(gb.parse_source, gb.sources(EXERCISES)) for line in gb.hidden_source_lines(src)
+    ]
     forbidden += gb.hidden_test_lines(built.bundle)  # otter's rewritten form (ast-unparsed) too
     leaks = gb.find_leaks(texts, forbidden)
     assert not leaks, leaks[:5]
@@ -138,8 +142,14 @@ def test_public_tests_hold_no_hidden_case(built):
         test = gb.read_ok_test(path.read_text())
         assert all(not c.get("hidden") for s in test["suites"] for c in s["cases"])
     with zipfile.ZipFile(built.bundle) as zf:
-        hidden = [c for m in zf.namelist() if m.startswith("tests/")
-                  for s in gb.read_ok_test(zf.read(m).decode())["suites"] for c in s["cases"] if c.get("hidden")]
+        hidden = [
+            c
+            for m in zf.namelist()
+            if m.startswith("tests/")
+            for s in gb.read_ok_test(zf.read(m).decode())["suites"]
+            for c in s["cases"]
+            if c.get("hidden")
+        ]
     assert len(hidden) >= 6
 
 
@@ -226,7 +236,12 @@ def test_export_submission_paths(tmp_path, monkeypatch, capsys):
 
 
 def test_read_submission_rejects_broken_files(tmp_path):
-    cases = {"a.ipynb": b"{not json", "b.ipynb": b'{"hello": 1}', "c.ipynb": b"\xff\xfe\x00", "d.zip": b"PK nope"}
+    cases = {
+        "a.ipynb": b"{not json",
+        "b.ipynb": b'{"hello": 1}',
+        "c.ipynb": b"\xff\xfe\x00",
+        "d.zip": b"PK nope",
+    }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(InvalidSubmission, match="not a valid"):
@@ -273,7 +288,10 @@ def test_students_one_row_each_and_symlinks_refused(tmp_path):
     assert sorted(students) == ["amy", "bob", "link", "linkdir", "pdf_only", "two", "x.ipynb", "zoe"]
     assert "symbolic link" in students["link"].problem and not students["link"].notebooks
     assert "symbolic link" in students["linkdir"].problem
-    assert students["pdf_only"].problem == "no notebook found" and students["x.ipynb"].problem == "no notebook found"
+    assert (
+        students["pdf_only"].problem == "no notebook found"
+        and students["x.ipynb"].problem == "no notebook found"
+    )
     path, notes = students["two"].chosen()
     assert path is not None and notes == [f"2 notebooks: graded {path.name}"]
     with pytest.raises(LabError, match="does not exist"):
@@ -295,8 +313,15 @@ def test_read_submission_never_follows_a_symlink(tmp_path):
 
 
 def test_gradebook_cells_that_look_like_formulas_are_escaped(tmp_path):
-    result = gg.SubmissionResult('=HYPERLINK("http://x","y")', "+a.ipynb", {"q1": 0.0}, {"q1": 1.0},
-                                 "invalid", ["-1 points; @ later"], sandbox="")
+    result = gg.SubmissionResult(
+        '=HYPERLINK("http://x","y")',
+        "+a.ipynb",
+        {"q1": 0.0},
+        {"q1": 1.0},
+        "invalid",
+        ["-1 points; @ later"],
+        sandbox="",
+    )
     path = gg.write_gradebook(gg.gradebook_rows([result], {"q1": 1.0}), tmp_path / "g.csv")
     row = list(csv.DictReader(open(path, newline="", encoding="utf-8")))[1]
     assert row["student"] == '\'=HYPERLINK("http://x","y")' and row["file"] == "'+a.ipynb"
@@ -307,8 +332,12 @@ def test_gradebook_cells_that_look_like_formulas_are_escaped(tmp_path):
 def test_hidden_test_split_rules():
     from lab.grading.hidden_tests import run_check, split
 
-    test = split("x_q1 = np.arange(3)\ny_q1 = f(x_q1)  # export\nassert np.array_equal(y_q1, [0, 2, 4])",
-                 question="q1", number=2, points=1)
+    test = split(
+        "x_q1 = np.arange(3)\ny_q1 = f(x_q1)  # export\nassert np.array_equal(y_q1, [0, 2, 4])",
+        question="q1",
+        number=2,
+        points=1,
+    )
     assert test.kernel.endswith("# export") and test.exports == ("y_q1",) and test.check.startswith("assert")
     assert run_check(test, {"y_q1": np.array([0, 2, 4])}) is None
     assert run_check(test, {"y_q1": [0, 2, 5]}) == "wrong value"
@@ -328,12 +357,19 @@ def test_plain_data_refuses_everything_but_data():
         def __eq__(self, other):
             return True
 
-    value = decode(encode([AlwaysEqual(3), {"a": (1, np.float32(2.5))}, np.eye(2, dtype=np.float32), float("nan")]))
+    value = decode(
+        encode([AlwaysEqual(3), {"a": (1, np.float32(2.5))}, np.eye(2, dtype=np.float32), float("nan")])
+    )
     assert isinstance(value[0], NotExportable) and value[0] != 3  # a subclass never passes as an int
     assert value[1] == {"a": (1, 2.5)} and value[2].dtype == np.float32 and math.isnan(value[3])
     assert "not answered" in repr(decode(encode(...)))
-    for bad in [{"pickle": "gASV"}, {"ndarray": {"dtype": "|O", "shape": [1], "data": ""}},
-                {"ndarray": {"dtype": "<f8", "shape": [2], "data": "AAAA"}}, {"tuple": [1], "x": 2}, {"dict": [[1]]}]:
+    for bad in [
+        {"pickle": "gASV"},
+        {"ndarray": {"dtype": "|O", "shape": [1], "data": ""}},
+        {"ndarray": {"dtype": "<f8", "shape": [2], "data": "AAAA"}},
+        {"tuple": [1], "x": 2},
+        {"dict": [[1]]},
+    ]:
         with pytest.raises(PlainDataError):
             decode(bad)
     nested: list = []
@@ -353,40 +389,54 @@ ATTACKS = {
     # write a fake result file, then kill the process that runs the notebook
     "kill_parent": "import os, signal\nopen('result.json', 'w').write('[]')\nos.kill(os.getppid(), signal.SIGKILL)\n",
     # find every grading process through /proc and kill it
-    "kill_grader": ("import os, signal\nfor pid in os.listdir('/proc'):\n    if pid.isdigit() and int(pid) != os.getpid():\n"
-                    "        try:\n            os.kill(int(pid), signal.SIGKILL)\n        except OSError:\n            pass\n"),
+    "kill_grader": (
+        "import os, signal\nfor pid in os.listdir('/proc'):\n    if pid.isdigit() and int(pid) != os.getpid():\n"
+        "        try:\n            os.kill(int(pid), signal.SIGKILL)\n        except OSError:\n            pass\n"
+    ),
     # forge replies on every pipe of the parent
-    "forge_pipe": ("import os, json\nfake = json.dumps({'kind': 'test', 'id': 'q1-2', 'payload': json.dumps({'test': 'q1-2', "
-                   "'values': {'uhd_q1': {'pickle': 'x'}}})})\nfor fd in os.listdir(f'/proc/{os.getppid()}/fd'):\n    try:\n"
-                   "        with open(f'/proc/{os.getppid()}/fd/{fd}', 'w') as f:\n            f.write(fake + '\\n{\"kind\": \"done\"}\\n')\n"
-                   "    except OSError:\n        pass\n"),
+    "forge_pipe": (
+        "import os, json\nfake = json.dumps({'kind': 'test', 'id': 'q1-2', 'payload': json.dumps({'test': 'q1-2', "
+        "'values': {'uhd_q1': {'pickle': 'x'}}})})\nfor fd in os.listdir(f'/proc/{os.getppid()}/fd'):\n    try:\n"
+        "        with open(f'/proc/{os.getppid()}/fd/{fd}', 'w') as f:\n            f.write(fake + '\\n{\"kind\": \"done\"}\\n')\n"
+        "    except OSError:\n        pass\n"
+    ),
     # always-equal answers, and the builtins they would be compared with
-    "always_equal": ("class AE(float):\n    def __eq__(self, other): return True\n    __ne__ = lambda s, o: False\n"
-                     "    __lt__ = __gt__ = __le__ = __ge__ = __eq__\n    def __abs__(self): return 0\n    def __sub__(self, o): return self\n"
-                     "    __rsub__ = __sub__\n    def strip(self): return self\n    lower = strip\n"
-                     "uhd_pixels = frame_bytes_u8 = frame_bytes_f32 = invented_share = q6_answer = AE()\n"
-                     "raw_bytes = size_for_factor = lambda *a, **k: AE()\nint = float = AE\n"),
+    "always_equal": (
+        "class AE(float):\n    def __eq__(self, other): return True\n    __ne__ = lambda s, o: False\n"
+        "    __lt__ = __gt__ = __le__ = __ge__ = __eq__\n    def __abs__(self): return 0\n    def __sub__(self, o): return self\n"
+        "    __rsub__ = __sub__\n    def strip(self): return self\n    lower = strip\n"
+        "uhd_pixels = frame_bytes_u8 = frame_bytes_f32 = invented_share = q6_answer = AE()\n"
+        "raw_bytes = size_for_factor = lambda *a, **k: AE()\nint = float = AE\n"
+    ),
     # patch the libraries a grader might use in the kernel
-    "patch_libs": ("import json, pickle, otter.test_files.ok_test as ok\nok.run_doctest = lambda *a, **k: (True, '')\n"
-                   "pickle.dump = pickle.dumps = lambda *a, **k: b''\njson.dumps = lambda *a, **k: '{\"uhd_q1\": 8294400}'\n"),
+    "patch_libs": (
+        "import json, pickle, otter.test_files.ok_test as ok\nok.run_doctest = lambda *a, **k: (True, '')\n"
+        "pickle.dump = pickle.dumps = lambda *a, **k: b''\njson.dumps = lambda *a, **k: '{\"uhd_q1\": 8294400}'\n"
+    ),
     # look for the solutions, the bundle, other submissions and the grader's environment;
     # answer q1 correctly only if something was found
-    "snoop": ("import glob, os\nfound = []\nfor root in ['/tmp', '/work', '/root', '/home', '/mnt', '/opt', '/srv', '/var']:\n"
-              "    for base, dirs, files in os.walk(root, onerror=lambda e: None):\n"
-              "        found += [f for f in files if f.endswith(('-solution.ipynb', '-autograder.zip')) or f.startswith(('control_correct', 'control_empty'))]\n"
-              "found += [p for p in ['{folder}', '{bundle}', '{solution}'] if os.path.exists(p)]\n"
-              "found += [p for p in glob.glob('/proc/*/cwd/*') if 'control_' in p or 'autograder' in p]\n"
-              "for pid in os.listdir('/proc'):\n    try:\n        env = open(f'/proc/{{pid}}/environ', 'rb').read()\n"
-              "    except (OSError, ValueError):\n        continue\n"
-              f"    found += ['env'] if b'{MARK}' in env else []\n"
-              "uhd_pixels = 3840 * 2160 if found else 0\n"),
+    "snoop": (
+        "import glob, os\nfound = []\nfor root in ['/tmp', '/work', '/root', '/home', '/mnt', '/opt', '/srv', '/var']:\n"
+        "    for base, dirs, files in os.walk(root, onerror=lambda e: None):\n"
+        "        found += [f for f in files if f.endswith(('-solution.ipynb', '-autograder.zip')) or f.startswith(('control_correct', 'control_empty'))]\n"
+        "found += [p for p in ['{folder}', '{bundle}', '{solution}'] if os.path.exists(p)]\n"
+        "found += [p for p in glob.glob('/proc/*/cwd/*') if 'control_' in p or 'autograder' in p]\n"
+        "for pid in os.listdir('/proc'):\n    try:\n        env = open(f'/proc/{{pid}}/environ', 'rb').read()\n"
+        "    except (OSError, ValueError):\n        continue\n"
+        f"    found += ['env'] if b'{MARK}' in env else []\n"
+        "uhd_pixels = 3840 * 2160 if found else 0\n"
+    ),
     # a detached process that outlives the notebook, and 20 that ignore SIGTERM
-    "outlive": ("import subprocess, sys\nfor i in range(21):\n    subprocess.Popen([sys.executable, '-c', "
-                f"'import os, signal, time; os.setsid(); signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)  # {MARK}'], "
-                "start_new_session=True)\n"),
+    "outlive": (
+        "import subprocess, sys\nfor i in range(21):\n    subprocess.Popen([sys.executable, '-c', "
+        f"'import os, signal, time; os.setsid(); signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)  # {MARK}'], "
+        "start_new_session=True)\n"
+    ),
     # flood the output three ways
-    "flood": ("import os, sys\nfrom IPython.display import display\nos.write(1, b'x' * 20_000_000)\n"
-              "sys.stdout.write('y' * 5_000_000)\ndisplay({'text/plain': 'z' * 5_000_000}, raw=True)\n"),
+    "flood": (
+        "import os, sys\nfrom IPython.display import display\nos.write(1, b'x' * 20_000_000)\n"
+        "sys.stdout.write('y' * 5_000_000)\ndisplay({'text/plain': 'z' * 5_000_000}, raw=True)\n"
+    ),
 }
 
 # expected points per question, status, and a fragment of the reason; the question cells each
@@ -428,8 +478,11 @@ def _outliving() -> list[int]:
 def _as_submitted(solution: dict, student: dict) -> dict:
     """The reference solution with the student notebook's set-up and export cells, as a student submits it."""
     for marker in ("otter_notebook(", "export_submission("):
-        solution = _set(solution, "otter.Notebook(" if marker == "otter_notebook(" else "grader.export(",
-                        _src(student["cells"][_find(student, marker)]))
+        solution = _set(
+            solution,
+            "otter.Notebook(" if marker == "otter_notebook(" else "grader.export(",
+            _src(student["cells"][_find(student, marker)]),
+        )
     return solution
 
 
@@ -447,29 +500,61 @@ def gradebook(built, tmp_path_factory):
         zf.writestr(f"{EX1}.ipynb", json.dumps(solution))
         zf.writestr(".OTTER_LOG", b"\x00")
     save("control_empty", empty)
-    partial = _set(solution, "frame_bytes_u8 =", "frame_bytes_u8 = 3840 * 2160 * 3 * 8\nframe_bytes_f32 = 4 * frame_bytes_u8\n")
-    partial = _set(partial, "def raw_bytes", "def raw_bytes(width, height, fps, seconds, bytes_per_value=1):\n"
-                                             "    return width * height * 3 * fps * seconds\n")
+    partial = _set(
+        solution,
+        "frame_bytes_u8 =",
+        "frame_bytes_u8 = 3840 * 2160 * 3 * 8\nframe_bytes_f32 = 4 * frame_bytes_u8\n",
+    )
+    partial = _set(
+        partial,
+        "def raw_bytes",
+        "def raw_bytes(width, height, fps, seconds, bytes_per_value=1):\n"
+        "    return width * height * 3 * fps * seconds\n",
+    )
     save("partial", _set(partial, "q6_answer =", 'q6_answer = "a"\n'))
     save("raising", _set(solution, "invented_share =", "invented_share = 1 / 0\n"))
     save("endless", _set(solution, "def size_for_factor", "while True:\n    pass\n"))
-    save("loop_in_test", _set(solution, "def size_for_factor", "def size_for_factor(size, factor):\n    while True:\n        pass\n"))
-    save("recursion", _set(solution, "def raw_bytes", "def raw_bytes(*args, **kwargs):\n    return raw_bytes(*args, **kwargs)\n"))
+    save(
+        "loop_in_test",
+        _set(
+            solution,
+            "def size_for_factor",
+            "def size_for_factor(size, factor):\n    while True:\n        pass\n",
+        ),
+    )
+    save(
+        "recursion",
+        _set(
+            solution,
+            "def raw_bytes",
+            "def raw_bytes(*args, **kwargs):\n    return raw_bytes(*args, **kwargs)\n",
+        ),
+    )
     save("memory", _set(solution, "uhd_pixels =", "uhd_pixels = 3840 * 2160\nhog = bytearray(8 * 2**30)\n"))
     (folder / "corrupt.ipynb").write_text('{"cells": [', encoding="utf-8")
     (folder / "notebookless.ipynb").write_text('{"hello": "world"}', encoding="utf-8")
     deleted = copy.deepcopy(solution)
-    deleted["cells"] = [c for c in deleted["cells"] if "frame_bytes_u8 =" not in _src(c) and _src(c) != 'grader.check("q2")']
+    deleted["cells"] = [
+        c for c in deleted["cells"] if "frame_bytes_u8 =" not in _src(c) and _src(c) != 'grader.check("q2")'
+    ]
     save("deleted", deleted)
-    reordered = _set(solution, "uhd_pixels =", "uhd_pixels = 3840 * 2160\nfor _ in range(20000):\n    print('x' * 200)\n")
+    reordered = _set(
+        solution, "uhd_pixels =", "uhd_pixels = 3840 * 2160\nfor _ in range(20000):\n    print('x' * 200)\n"
+    )
     start = _find(reordered, "**Question 6")
-    block = reordered["cells"][start:start + 3]
-    del reordered["cells"][start:start + 3]
+    block = reordered["cells"][start : start + 3]
+    del reordered["cells"][start : start + 3]
     first = _find(reordered, "**Question 1")
     reordered["cells"][first:first] = block
     save("shuffled", reordered)
-    save("stubborn", _set(solution, "uhd_pixels =", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                                                   "while True:\n    pass\n"))
+    save(
+        "stubborn",
+        _set(
+            solution,
+            "uhd_pixels =",
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
+        ),
+    )
     save("dies", _set(solution, "invented_share =", "import os\nos._exit(3)\n"))
     (folder / "two_notebooks").mkdir()
     (folder / "two_notebooks" / "old.ipynb").write_text(json.dumps(empty), encoding="utf-8")
@@ -481,9 +566,22 @@ def gradebook(built, tmp_path_factory):
     for name, code in ATTACKS.items():
         nb = copy.deepcopy(empty)
         at = _find(nb, "uhd_pixels =") if name == "snoop" else _find(nb, "uhd_pixels =") + 1
-        code = code.format(folder=folder, bundle=built.bundle, solution=built.solution) if name == "snoop" else code
-        nb["cells"].insert(at, {"cell_type": "code", "execution_count": None, "id": f"attack-{name}".replace("_", "-"),
-                                "metadata": {}, "outputs": [], "source": code})
+        code = (
+            code.format(folder=folder, bundle=built.bundle, solution=built.solution)
+            if name == "snoop"
+            else code
+        )
+        nb["cells"].insert(
+            at,
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"attack-{name}".replace("_", "-"),
+                "metadata": {},
+                "outputs": [],
+                "source": code,
+            },
+        )
         if name == "snoop":
             nb["cells"][at + 1]["source"] = "pass\n"  # keep snoop's answer
         save(f"attack_{name}", nb)
@@ -503,8 +601,18 @@ def gradebook(built, tmp_path_factory):
 @requires_sandbox
 def test_gradebook_header_and_possible_row(gradebook):
     rows = gradebook[1]
-    assert list(rows[0]) == ["student", "file", *QUESTIONS, "total", "possible", "percent", "status", "reason",
-                             "sandbox", "sha256"]
+    assert list(rows[0]) == [
+        "student",
+        "file",
+        *QUESTIONS,
+        "total",
+        "possible",
+        "percent",
+        "status",
+        "reason",
+        "sandbox",
+        "sha256",
+    ]
     assert rows[0]["student"] == gg.POSSIBLE_ROW
     assert [float(rows[0][q]) for q in QUESTIONS] == [1, 2, 2, 1, 1, 1] and float(rows[0]["total"]) == 8
     assert sorted(r["student"] for r in rows[1:]) == sorted(EXPECTED)  # one row per student, none lost
@@ -551,7 +659,9 @@ def test_rerun_skips_unchanged_notebooks_and_regrades_changed_ones(gradebook, bu
 def test_no_sandbox_rows_are_marked(built, tmp_path, monkeypatch):
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "ann.ipynb").write_text(built.solution.read_text(encoding="utf-8"), encoding="utf-8")
-    [row] = gg.grade_folder(tmp_path / "s", built.bundle, tmp_path / "g.csv", settings=gg.Settings(sandbox=False))
+    [row] = gg.grade_folder(
+        tmp_path / "s", built.bundle, tmp_path / "g.csv", settings=gg.Settings(sandbox=False)
+    )
     assert row.total == 8 and row.sandbox == "none"
     monkeypatch.setattr(gg.sb, "_AVAILABLE", {"bwrap": "bubblewrap is not installed"})
     with pytest.raises(LabError, match="--no-sandbox"):
@@ -568,10 +678,12 @@ def test_cli_rejects_bad_settings_before_grading(built, tmp_path, capsys):
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "a.ipynb").write_text(built.student.read_text(encoding="utf-8"), encoding="utf-8")
     base = ["grade", str(tmp_path / "subs"), "--bundle", str(built.bundle)]
-    for extra, message in [(["--timeout", "inf"], "--timeout must be a finite number of seconds above 0"),
-                           (["--cell-timeout", "0"], "--cell-timeout must be a finite number"),
-                           (["--out", str(tmp_path)], "is a folder"),
-                           (["--out", str(tmp_path / "nowhere" / "g.csv")], "does not exist")]:
+    for extra, message in [
+        (["--timeout", "inf"], "--timeout must be a finite number of seconds above 0"),
+        (["--cell-timeout", "0"], "--cell-timeout must be a finite number"),
+        (["--out", str(tmp_path)], "is a folder"),
+        (["--out", str(tmp_path / "nowhere" / "g.csv")], "does not exist"),
+    ]:
         assert main(base + extra) == 2
         assert message in capsys.readouterr().err
     assert main(base + ["--out", "/proc/gradebook.csv"]) == 2  # a place nobody can write, root included
@@ -586,7 +698,16 @@ def test_grade_folder_argument_errors(built, tmp_path):
 
 
 @pytest.mark.notebooks
-@pytest.mark.parametrize("name", ["ex01_pixels_and_bytes", "ex03_upscaling_kernels", "ex04_texture_and_text", "ex05_flicker", "ex08_compute_bill"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ex01_pixels_and_bytes",
+        "ex03_upscaling_kernels",
+        "ex04_texture_and_text",
+        "ex05_flicker",
+        "ex08_compute_bill",
+    ],
+)
 def test_unanswered_student_notebook_runs_top_to_bottom(name, tmp_path, monkeypatch):
     """A student who runs every cell before answering sees hints and failed checks, never a crash."""
     import nbclient
@@ -598,13 +719,26 @@ def test_unanswered_student_notebook_runs_top_to_bottom(name, tmp_path, monkeypa
     path = tmp_path / f"{name}.ipynb"
     path.write_text((STUDENT_DIR / f"{name}.ipynb").read_text(encoding="utf-8"), encoding="utf-8")
     nb = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(nb, timeout=300, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [(i, o.ename, o.evalue) for i, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.outputs if o.output_type == "error"]
+    nbclient.NotebookClient(
+        nb, timeout=300, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    errors = [
+        (i, o.ename, o.evalue)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert not errors
-    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
-                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert text.count("❌ not yet") >= 5  # every code question's public check fails before answering, with a hint
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    assert (
+        text.count("❌ not yet") >= 5
+    )  # every code question's public check fails before answering, with a hint
     assert "Traceback" not in text and "answer recorded" not in text  # hints, not doctest tracebacks
     assert (tmp_path / f"{name}_submission.zip").is_file()
 
@@ -623,17 +757,26 @@ def test_export_submission_uses_the_server_session_path(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["ex03_upscaling_kernels", "ex04_texture_and_text", "ex05_flicker", "ex08_compute_bill"])
+@pytest.mark.parametrize(
+    "name", ["ex03_upscaling_kernels", "ex04_texture_and_text", "ex05_flicker", "ex08_compute_bill"]
+)
 def test_reference_solution_passes_every_test_and_committed_files_are_fresh(name, tmp_path):
     """otter assign runs the reference solution against every test (hidden ones too) and fails otherwise."""
-    [result] = gb.build(EXERCISES, tmp_path / "student", tmp_path / "dist", public_dir=tmp_path / "public", only=[name])
-    assert result.student.read_text(encoding="utf-8") == (STUDENT_DIR / f"{name}.ipynb").read_text(encoding="utf-8"), \
-        "run: python -m lab.grading build"
+    [result] = gb.build(
+        EXERCISES, tmp_path / "student", tmp_path / "dist", public_dir=tmp_path / "public", only=[name]
+    )
+    assert result.student.read_text(encoding="utf-8") == (STUDENT_DIR / f"{name}.ipynb").read_text(
+        encoding="utf-8"
+    ), "run: python -m lab.grading build"
     for test in result.public_tests.glob("*.py"):
         assert (gs.PUBLIC_TESTS / name / test.name).read_text() == test.read_text()
     assert len(result.questions) >= 4 and sum(result.questions.values()) >= 6
-    assert not gb.find_leaks({"student": result.student.read_text(encoding="utf-8")}, gb.hidden_test_lines(result.bundle))
-    if gg.sb.check_available() is None:  # graded in the sandbox: the solution earns every point, the blank notebook none
+    assert not gb.find_leaks(
+        {"student": result.student.read_text(encoding="utf-8")}, gb.hidden_test_lines(result.bundle)
+    )
+    if (
+        gg.sb.check_available() is None
+    ):  # graded in the sandbox: the solution earns every point, the blank notebook none
         subs = tmp_path / "subs"
         subs.mkdir()
         student = json.loads(result.student.read_text(encoding="utf-8"))

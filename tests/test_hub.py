@@ -37,7 +37,12 @@ def pipes() -> hub.HubPipelines:
 
 
 def _pixel_plan(plan: TilePlan, f: int) -> TilePlan:
-    return TilePlan((plan.canvas[0] * f, plan.canvas[1] * f), tuple(y * f for y in plan.ys), tuple(x * f for x in plan.xs), (plan.size[0] * f, plan.size[1] * f))
+    return TilePlan(
+        (plan.canvas[0] * f, plan.canvas[1] * f),
+        tuple(y * f for y in plan.ys),
+        tuple(x * f for x in plan.xs),
+        (plan.size[0] * f, plan.size[1] * f),
+    )
 
 
 class _Pointwise(torch.nn.Module):
@@ -64,7 +69,9 @@ def test_native_tiles_engage_on_large_latents(pipes: hub.HubPipelines) -> None:
 
 
 def test_generate_low_upscale_is_x4(pipes: hub.HubPipelines) -> None:
-    image, low = pipes.generate_low_upscale("a cat", (100, 60), steps=2, upscale_steps=2, show_progress=False, return_low=True)
+    image, low = pipes.generate_low_upscale(
+        "a cat", (100, 60), steps=2, upscale_steps=2, show_progress=False, return_low=True
+    )
     assert image.shape == (60, 100, 3) and image.dtype == np.uint8
     assert low.shape == (16, 26, 3)  # ceil(60/4)=15 -> 16, ceil(100/4)=25 -> 26 (VAE factor 2)
 
@@ -92,10 +99,26 @@ def test_window_averaging_is_exact_for_a_context_free_unet(blend: str) -> None:
     cond = torch.randn(1, 3, 20, 36, generator=torch.Generator().manual_seed(1))
     start = torch.randn(1, 4, 20, 36, generator=torch.Generator().manual_seed(2))
     results = []
-    for plan in (plan_tiles(20, 36, tile=36, overlap=0, stride=1), plan_tiles(20, 36, tile=10, overlap=4, stride=1)):
+    for plan in (
+        plan_tiles(20, 36, tile=36, overlap=0, stride=1),
+        plan_tiles(20, 36, tile=10, overlap=4, stride=1),
+    ):
         sched = DDIMScheduler()
         sched.set_timesteps(3)
-        results.append(hub.tiled_denoise(unet, sched, start.clone(), text, guidance=3.0, plan=plan, blend=blend, view_batch=3, cond=cond, show_progress=False))
+        results.append(
+            hub.tiled_denoise(
+                unet,
+                sched,
+                start.clone(),
+                text,
+                guidance=3.0,
+                plan=plan,
+                blend=blend,
+                view_batch=3,
+                cond=cond,
+                show_progress=False,
+            )
+        )
     torch.testing.assert_close(results[1], results[0], rtol=0, atol=1e-5)
 
 
@@ -107,13 +130,20 @@ def test_blended_windows_leave_no_seams(pipes: hub.HubPipelines) -> None:
     """
     f = pipes.latent_factor
     size = (128, 128)
-    whole = pipes.generate_native("a cat", size, window=1000, steps=6, show_progress=False).astype(np.float32) / 255
+    whole = (
+        pipes.generate_native("a cat", size, window=1000, steps=6, show_progress=False).astype(np.float32)
+        / 255
+    )
 
     def measure(window: int, stride: int, blend: str) -> tuple[float, float]:
         plan = pipes.latent_plan(size, window=window, stride=stride)
-        img = pipes.generate_native("a cat", size, window=window, stride=stride, blend=blend, steps=6, show_progress=False)
+        img = pipes.generate_native(
+            "a cat", size, window=window, stride=stride, blend=blend, steps=6, show_progress=False
+        )
         diff = np.clip(img.astype(np.float32) / 255 - whole + 0.5, 0, 1)
-        return seam_score(diff, _pixel_plan(plan, f)), float(np.abs(img.astype(np.float32) / 255 - whole).mean())
+        return seam_score(diff, _pixel_plan(plan, f)), float(
+            np.abs(img.astype(np.float32) / 255 - whole).mean()
+        )
 
     blended, blended_err = measure(24, 16, "cosine")
     hard, hard_err = measure(16, 16, "cosine")
@@ -125,7 +155,9 @@ def test_blended_windows_leave_no_seams(pipes: hub.HubPipelines) -> None:
 
 def test_callback_sees_every_step(pipes: hub.HubPipelines) -> None:
     seen: list[int] = []
-    pipes.generate_native("a cat", (32, 32), steps=3, show_progress=False, callback=lambda i, t, latents: seen.append(i))
+    pipes.generate_native(
+        "a cat", (32, 32), steps=3, show_progress=False, callback=lambda i, t, latents: seen.append(i)
+    )
     assert seen == [0, 1, 2]
 
 
@@ -143,7 +175,9 @@ def test_dtype_keyword_follows_installed_diffusers() -> None:
     import diffusers
 
     major, minor = (int(p) for p in diffusers.__version__.split(".")[:2])
-    assert list(hub.dtype_kwargs(torch.float16)) == (["dtype"] if (major, minor) >= (0, 40) else ["torch_dtype"])
+    assert list(hub.dtype_kwargs(torch.float16)) == (
+        ["dtype"] if (major, minor) >= (0, 40) else ["torch_dtype"]
+    )
 
 
 def test_settings_validation() -> None:
@@ -159,14 +193,20 @@ def test_bad_requests(pipes: hub.HubPipelines) -> None:
     with pytest.raises(LabError, match="prompt"):
         pipes.generate_native("", (32, 32), steps=1, show_progress=False)
     with pytest.raises(LabError, match="noise_level"):
-        pipes.generate_low_upscale("a cat", (32, 32), steps=1, upscale_steps=1, noise_level=5000, show_progress=False)
+        pipes.generate_low_upscale(
+            "a cat", (32, 32), steps=1, upscale_steps=1, noise_level=5000, show_progress=False
+        )
     with pytest.raises(LabError, match="no upscaler"):
-        hub.HubPipelines(pipes.text2img, None, pipes.settings).generate_low_upscale("a cat", (32, 32), show_progress=False)
+        hub.HubPipelines(pipes.text2img, None, pipes.settings).generate_low_upscale(
+            "a cat", (32, 32), show_progress=False
+        )
 
 
 def test_load_without_network_fails_clearly() -> None:
     with pytest.raises(LabError, match="cannot load 'nobody/no-such-model'"):
-        hub.load_pipelines("nobody/no-such-model", upscaler=None, settings=hub.HubSettings(), local_files_only=True)
+        hub.load_pipelines(
+            "nobody/no-such-model", upscaler=None, settings=hub.HubSettings(), local_files_only=True
+        )
 
 
 def test_compare_pipelines_offline(pipes: hub.HubPipelines) -> None:

@@ -6,7 +6,6 @@ import argparse
 
 import numpy as np
 import pytest
-
 import torch
 import torch.nn.functional as F  # noqa: E402
 
@@ -26,7 +25,9 @@ def test_untrained_network_is_exactly_bicubic_and_small() -> None:
         with torch.no_grad():
             y = net(x)
         assert y.shape == (1, 3, 9 * scale, 13 * scale)
-        torch.testing.assert_close(y, F.interpolate(x, scale_factor=scale, mode="bicubic", align_corners=False))
+        torch.testing.assert_close(
+            y, F.interpolate(x, scale_factor=scale, mode="bicubic", align_corners=False)
+        )
         n = sum(p.numel() for p in net.parameters())
         assert 15_000 < n < 60_000, n
 
@@ -59,8 +60,20 @@ HELD_OUT = {  # name: (scene options, camera angle)
 # x2 skin +2.97, foliage +4.69, character +0.34, fabric turned +0.40, new text -2.10.
 # (On the training text and weave orientation x4 gains +3.5 dB: it learned those, not text.)
 GAIN_DB = {
-    4: {"skin": (0.2, 9), "foliage": (1.0, 9), "character": (-0.3, 9), "fabric turned": (0.2, 9), "sign, new text": (-9, -1.0)},
-    2: {"skin": (2.0, 9), "foliage": (3.0, 9), "character": (-0.3, 9), "fabric turned": (0.2, 9), "sign, new text": (-9, -1.0)},
+    4: {
+        "skin": (0.2, 9),
+        "foliage": (1.0, 9),
+        "character": (-0.3, 9),
+        "fabric turned": (0.2, 9),
+        "sign, new text": (-9, -1.0),
+    },
+    2: {
+        "skin": (2.0, 9),
+        "foliage": (3.0, 9),
+        "character": (-0.3, 9),
+        "fabric turned": (0.2, 9),
+        "sign, new text": (-9, -1.0),
+    },
 }
 
 
@@ -75,7 +88,9 @@ def _held_out_pair(name: str, scale: int) -> tuple[torch.Tensor, torch.Tensor]:
     hr_res, hrs, lrs = Resolution(384, 216), [], []
     for seed in TEST_SEEDS:
         for view in (0, 1):
-            camera = dataclasses.replace(crops.random_view(scene_name, seed, view, hr_res, parse("4k")), angle=angle)
+            camera = dataclasses.replace(
+                crops.random_view(scene_name, seed, view, hr_res, parse("4k")), angle=angle
+            )
             scene = scenes.get(scene_name, seed=seed, camera=camera, **options)
             hrs.append(native.render(scene, hr_res))
             lrs.append(native.render(scene, Resolution(hr_res.width // scale, hr_res.height // scale)))
@@ -104,7 +119,9 @@ def test_a_photo_is_upscaled_worse_than_bicubic() -> None:
     import cv2
     from matplotlib import cbook
 
-    photo = cv2.cvtColor(cv2.imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)), cv2.COLOR_BGR2RGB)
+    photo = cv2.cvtColor(
+        cv2.imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)), cv2.COLOR_BGR2RGB
+    )
     h, w = photo.shape[0] // 4 * 4, photo.shape[1] // 4 * 4
     photo = photo[:h, :w]
     low = cv2.resize(photo, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
@@ -151,8 +168,26 @@ def test_trainer_runs_and_writes_weights_and_card(tmp_path) -> None:
     sr.add_arguments(parser)
     out = tmp_path / "tiny_x2.safetensors"
     args = parser.parse_args(
-        ["--scale", "2", "--steps", "3", "--out", str(out), "--train-seeds", "1", "--views", "1", "--scenes", "fabric",
-         "--hr-size", "64x32", "--batch", "2", "--patch", "8"]
+        [
+            "--scale",
+            "2",
+            "--steps",
+            "3",
+            "--out",
+            str(out),
+            "--train-seeds",
+            "1",
+            "--views",
+            "1",
+            "--scenes",
+            "fabric",
+            "--hr-size",
+            "64x32",
+            "--batch",
+            "2",
+            "--patch",
+            "8",
+        ]
     )
     sr.run(args)
     net = learned_sr.load_file(out)

@@ -42,8 +42,14 @@ def test_lesson_1_the_explorer_opens_where_native_and_upscaled_differ() -> None:
     from lab import widgets
 
     k = 2.0 * SOURCE.height  # the lesson's chirp: native resolves it, the source grid does not
-    explorer = widgets.explore("zoneplate", target=TARGET, source=SOURCE, methods=["bicubic", "lanczos"],
-                               scene_options={"k": k}, background=False)
+    explorer = widgets.explore(
+        "zoneplate",
+        target=TARGET,
+        source=SOURCE,
+        methods=["bicubic", "lanczos"],
+        scene_options={"k": k},
+        background=False,
+    )
     frames = {r.key.method: r.frame for r in explorer.compare.renders}
     x0, y0, x1, y1 = explorer.loupe.box
     share = {name: metrics.high_frequency_share(frame[y0:y1, x0:x1]) for name, frame in frames.items()}
@@ -54,8 +60,10 @@ def test_lesson_1_the_explorer_opens_where_native_and_upscaled_differ() -> None:
 
     zone = scenes.get("zoneplate", k=k)
     fine = native.render_float(zone, Resolution(2 * TARGET.width, 2 * TARGET.height))[..., 0]
-    gap = np.abs(native.render_float(zone, TARGET)[..., 0] - cv2.resize(fine, (TARGET.width, TARGET.height),
-                                                                         interpolation=cv2.INTER_AREA)).mean()
+    gap = np.abs(
+        native.render_float(zone, TARGET)[..., 0]
+        - cv2.resize(fine, (TARGET.width, TARGET.height), interpolation=cv2.INTER_AREA)
+    ).mean()
     assert gap < 0.06, gap
 
 
@@ -67,7 +75,9 @@ def test_lesson_2_point_sampling_aliases_where_the_renderer_filters() -> None:
     fabric = scenes.get("fabric", seed=1)
     point_sampled = native.render(fabric, TARGET)[::FACTOR, ::FACTOR]
     filtered = native.render(fabric, SOURCE)
-    assert metrics.high_frequency_share(point_sampled, cutoff=0.35) > 100 * metrics.high_frequency_share(filtered, cutoff=0.35)
+    assert metrics.high_frequency_share(point_sampled, cutoff=0.35) > 100 * metrics.high_frequency_share(
+        filtered, cutoff=0.35
+    )
 
 
 def test_lesson_3_kernels_spectrum_and_learned_upscalers() -> None:
@@ -85,7 +95,9 @@ def test_lesson_3_kernels_spectrum_and_learned_upscalers() -> None:
     reference = native.render(skin, TARGET)
     small = native.render_source(skin, SOURCE)
     bicubic = upscale.upscale(small, "bicubic", size=TARGET)
-    assert np.array_equal(upscale.upscale(small, "area", size=TARGET), upscale.upscale(small, "nearest", size=TARGET))
+    assert np.array_equal(
+        upscale.upscale(small, "area", size=TARGET), upscale.upscale(small, "nearest", size=TARGET)
+    )
     ratio = metrics.radial_spectrum(bicubic).power / metrics.radial_spectrum(reference).power
     drop = metrics.radial_spectrum(reference).frequency[ratio < 0.1][0]
     assert 0.1 < drop < 0.2, drop
@@ -94,13 +106,16 @@ def test_lesson_3_kernels_spectrum_and_learned_upscalers() -> None:
     sign = scenes.get("sign", seed=3)
     sign_ref = native.render(sign, TARGET)
     sign_small = native.render_source(sign, SOURCE)
-    sign_up = {m: upscale.upscale(sign_small, m, size=TARGET) for m in ["bicubic", "realesrgan-x4", "learned-sr"]}
+    sign_up = {
+        m: upscale.upscale(sign_small, m, size=TARGET) for m in ["bicubic", "realesrgan-x4", "learned-sr"]
+    }
     for metric in (metrics.psnr, metrics.ssim):
         assert metric(sign_ref, sign_up["realesrgan-x4"]) > metric(sign_ref, sign_up["bicubic"])
     assert metrics.psnr(sign_ref, sign_up["learned-sr"]) < metrics.psnr(sign_ref, sign_up["bicubic"])
     soft = native.render_source(sign, SOURCE, model="soft")
-    assert (metrics.psnr(sign_ref, upscale.upscale(soft, "learned-sr", size=TARGET))
-            > metrics.psnr(sign_ref, upscale.upscale(soft, "bicubic", size=TARGET)))
+    assert metrics.psnr(sign_ref, upscale.upscale(soft, "learned-sr", size=TARGET)) > metrics.psnr(
+        sign_ref, upscale.upscale(soft, "bicubic", size=TARGET)
+    )
 
 
 def test_lesson_4_upscaled_skin_is_waxy_and_invented_fabric_detail_is_wrong() -> None:
@@ -120,8 +135,12 @@ def test_lesson_4_upscaled_skin_is_waxy_and_invented_fabric_detail_is_wrong() ->
     assert metrics.high_frequency_share(skin["realesrgan-x4"]) < metrics.high_frequency_share(skin["bicubic"])
     assert metrics.psnr(skin["native"], skin["realesrgan-x4"]) < metrics.psnr(skin["native"], skin["bicubic"])
     for method in ["realesrgan-x4", "learned-sr"]:
-        assert metrics.waxiness(fabric["native"], fabric[method]) > 5 * metrics.waxiness(fabric["native"], fabric["bicubic"])
-        assert metrics.psnr(fabric["native"], fabric[method]) < metrics.psnr(fabric["native"], fabric["bicubic"])
+        assert metrics.waxiness(fabric["native"], fabric[method]) > 5 * metrics.waxiness(
+            fabric["native"], fabric["bicubic"]
+        )
+        assert metrics.psnr(fabric["native"], fabric[method]) < metrics.psnr(
+            fabric["native"], fabric["bicubic"]
+        )
 
 
 def test_lesson_5_flicker_follows_the_source_model() -> None:
@@ -131,18 +150,26 @@ def test_lesson_5_flicker_follows_the_source_model() -> None:
     visibility threshold, and native keeps many times the camera upscale's detail."""
     size, small, n = Resolution(960, 540), Resolution(240, 135), 4
     zone = scenes.get("zoneplate", k=0.45 * size.height, motion="subpixel")
-    zone_native = metrics.warp_error(native.render_clip(zone, size, n, show_progress=False), flow="truth",
-                                     show_progress=False).rms_levels
-    zone_up = {m: metrics.warp_error(native.upscaled_clip(zone, size, small, "bicubic", n, show_progress=False,
-                                                          source_model=m), flow="truth", show_progress=False).rms_levels
-               for m in ("sharp", "camera")}
+    zone_native = metrics.warp_error(
+        native.render_clip(zone, size, n, show_progress=False), flow="truth", show_progress=False
+    ).rms_levels
+    zone_up = {
+        m: metrics.warp_error(
+            native.upscaled_clip(zone, size, small, "bicubic", n, show_progress=False, source_model=m),
+            flow="truth",
+            show_progress=False,
+        ).rms_levels
+        for m in ("sharp", "camera")
+    }
     assert zone_up["sharp"] > 1.5 * zone_native > 1.5 * zone_up["camera"], (zone_native, zone_up)
     skin = scenes.get("skin", seed=1, motion="subpixel")
     nat = native.render_clip(skin, size, n, show_progress=False).in_memory()
     warps = {"native": metrics.warp_error(nat, flow="truth", show_progress=False)}
     detail = {"native": metrics.high_frequency_share(nat.frame(0))}
     for m in ("soft", "camera", "sharp"):
-        clip = native.upscaled_clip(skin, size, small, "bicubic", n, show_progress=False, source_model=m).in_memory()
+        clip = native.upscaled_clip(
+            skin, size, small, "bicubic", n, show_progress=False, source_model=m
+        ).in_memory()
         warps[m] = metrics.warp_error(clip, flow="truth", show_progress=False)
         detail[m] = metrics.high_frequency_share(clip.frame(0))
     levels = {name: w.rms_levels for name, w in warps.items()}
@@ -191,7 +218,9 @@ def test_lesson_8_rendering_small_and_upscaling_is_cheaper_and_its_exponent_lowe
     repeats at small sizes; the margins leave room for a busy machine."""
     from lab import cost
 
-    report = cost.measure("skin", ["320x180", "640x360", "1280x720"], repeats=3, device="cpu", show_progress=False)
+    report = cost.measure(
+        "skin", ["320x180", "640x360", "1280x720"], repeats=3, device="cpu", show_progress=False
+    )
     native_720, upscaled_720 = report.of("native")[-1], report.of("upscaled")[-1]
     assert native_720.seconds > 3 * upscaled_720.seconds, report.table()
     assert report.fits["upscaled"].b < report.fits["native"].b + 0.1, report.table()
@@ -203,8 +232,12 @@ def test_lesson_9_the_round_trip_tells_native_from_upscaled() -> None:
     size = Resolution(960, 540)
     scene = scenes.get("skin", seed=5, motion="pan")
     psnr = {}
-    for label, frame in (("native", native.render(scene, size)),
-                         ("upscaled", native.render_upscaled(scene, size, Resolution(240, 135), "bicubic"))):
+    for label, frame in (
+        ("native", native.render(scene, size)),
+        ("upscaled", native.render_upscaled(scene, size, Resolution(240, 135), "bicubic")),
+    ):
         small = upscale.downscale(frame, (frame.shape[1] // FACTOR, frame.shape[0] // FACTOR))
-        psnr[label] = metrics.psnr(frame, upscale.upscale(small, "bicubic", size=(frame.shape[1], frame.shape[0])))
+        psnr[label] = metrics.psnr(
+            frame, upscale.upscale(small, "bicubic", size=(frame.shape[1], frame.shape[0]))
+        )
     assert psnr["upscaled"] > psnr["native"] + 8.0, psnr

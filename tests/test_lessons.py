@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -91,7 +90,11 @@ def test_parse_source_reads_header_and_cells(tmp_path):
     )
     lesson = builder.parse_source(src)
     assert (lesson.number, lesson.title, lesson.gpu) == (42, "Demo", True)
-    assert lesson.cells == [("markdown", "# Title\ntext with `code`\n\nmore"), ("code", "x = 1"), ("code", "print(x)")]
+    assert lesson.cells == [
+        ("markdown", "# Title\ntext with `code`\n\nmore"),
+        ("code", "x = 1"),
+        ("code", "print(x)"),
+    ]
     url = "https://github.com/someone/course"
     notebook = builder.build_notebook(lesson, url)
     assert notebook["metadata"]["accelerator"] == "GPU" and notebook["metadata"]["colab"]["gpuType"] == "T4"
@@ -115,7 +118,10 @@ def test_parse_source_reads_header_and_cells(tmp_path):
         ("# lesson: 1\n# title: x\n# %%\n\n# %%\nx = 1\n", "empty code cell"),
         ("lesson = 1\n# %%\nx = 1\n", "header lines"),
         # prose that lost its '# %% [markdown]' marker ships as comments inside a code cell
-        ("# lesson: 1\n# title: x\n# %%\nx = 1\n\n# ## A heading\n# and its text\n", "heading in a code cell"),
+        (
+            "# lesson: 1\n# title: x\n# %%\nx = 1\n\n# ## A heading\n# and its text\n",
+            "heading in a code cell",
+        ),
     ],
 )
 def test_parse_source_rejects_malformed_sources(tmp_path, text, message):
@@ -143,7 +149,9 @@ def test_check_mode_reports_stale_and_output_carrying_notebooks(tmp_path, monkey
     assert builder.main(["--check", "--pyproject", str(pyproject)]) == 1  # the address changes the notebooks
     assert builder.main(["--pyproject", str(pyproject)]) == 0
     assert _load(out_dir / "00_demo.ipynb")["metadata"]["course"]["url"] == "https://github.com/me/course"
-    assert "github/me/course/blob/main/lessons/00_demo.ipynb" in (out_dir / "00_demo.ipynb").read_text(encoding="utf-8")
+    assert "github/me/course/blob/main/lessons/00_demo.ipynb" in (out_dir / "00_demo.ipynb").read_text(
+        encoding="utf-8"
+    )
     pyproject.write_text('[project.urls]\nRepository = "git@github.com:me/course"\n', encoding="utf-8")
     with pytest.raises(SystemExit):
         builder.main(["--pyproject", str(pyproject)])
@@ -159,7 +167,9 @@ def test_lesson_structure(path):
     assert setup_index <= 2 and all(c["cell_type"] == "markdown" for c in cells[:setup_index])
     setup = "".join(cells[setup_index]["source"])
     assert cells[setup_index]["cell_type"] == "code" and '"google.colab" in sys.modules' in setup
-    assert not re.search(r"(torch|numpy|ipywidgets)\s*[=<>~!]=", setup), "the Colab cell must not pin torch/numpy/ipywidgets"
+    assert not re.search(r"(torch|numpy|ipywidgets)\s*[=<>~!]=", setup), (
+        "the Colab cell must not pin torch/numpy/ipywidgets"
+    )
     assert "sys.path" not in setup and "chdir" not in setup and "git clone" not in setup
     assert "OWNER" not in json.dumps(notebook), "no text meant for the publisher"
     assert re.search(r"^#+ .*learning goals", markdown, re.I | re.M), "learning goals at the top"
@@ -169,7 +179,9 @@ def test_lesson_structure(path):
     assert "checks." in body, "at least one exercise cell calling lab.checks"
     assert "exercises/" in markdown, "a link to the graded exercise notebook"
     for source in code[1:]:
-        assert not re.search(r"^\s*(def|class)\s", source, re.M), f"library logic belongs in lab/, not in a cell:\n{source}"
+        assert not re.search(r"^\s*(def|class)\s", source, re.M), (
+            f"library logic belongs in lab/, not in a cell:\n{source}"
+        )
     first_goal = markdown.lower().find("learning goals")
     assert first_goal < len(markdown) // 3, "the learning goals come first"
 
@@ -186,8 +198,9 @@ def test_gpu_lessons_carry_colab_accelerator_metadata():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_lesson_runs_in_smoke_mode(path, monkeypatch):
-    import nbformat
     import nbclient
+    import nbformat
+
     monkeypatch.setenv("LAB_SMOKE", "1")
     monkeypatch.delenv("LAB_DEVICE", raising=False)
     notebook = nbformat.read(path, as_version=4)

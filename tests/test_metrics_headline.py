@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import pytest
 
-from lab import metrics
+from lab import metrics, native, scenes
 
-from lab import native
-from lab import scenes
 NATIVE, SOURCE, FRAMES = "960x540", "240x135", 4
 
 
 def _arms(name: str, model: str = "sharp", **options: object) -> tuple[object, object]:
     scene = scenes.get(name, motion="subpixel", **options)
     nat = native.render_clip(scene, NATIVE, FRAMES, show_progress=False)
-    up = native.upscaled_clip(scene, NATIVE, SOURCE, "bicubic", FRAMES, show_progress=False, source_model=model)
+    up = native.upscaled_clip(
+        scene, NATIVE, SOURCE, "bicubic", FRAMES, show_progress=False, source_model=model
+    )
     return nat, up
 
 
@@ -68,7 +68,9 @@ def test_zoneplate_native_has_less_flicker_and_more_detail(zoneplate: tuple[obje
     assert metrics.high_frequency_share(nat.frame(0)) > 2 * metrics.high_frequency_share(up.frame(0))
 
 
-@pytest.mark.parametrize(("arms", "ratio"), [("skin", 3.0), ("skin_camera", 10.0), ("skin_band_limited", 10.0)])
+@pytest.mark.parametrize(
+    ("arms", "ratio"), [("skin", 3.0), ("skin_camera", 10.0), ("skin_band_limited", 10.0)]
+)
 def test_skin_native_has_more_detail(arms: str, ratio: float, request: pytest.FixtureRequest) -> None:
     """Aliased detail survives bicubic x4 in part (measured 5.8x less than native), a camera's
     hardly (22x less), band-limited almost none (380x less)."""
@@ -79,7 +81,9 @@ def test_skin_native_has_more_detail(arms: str, ratio: float, request: pytest.Fi
     assert metrics.glcm_score(frame_n) > metrics.glcm_score(frame_u)
 
 
-def test_skin_native_has_less_flicker_than_an_upscaled_source_that_aliases(skin: tuple[object, object]) -> None:
+def test_skin_native_has_less_flicker_than_an_upscaled_source_that_aliases(
+    skin: tuple[object, object],
+) -> None:
     """Holds when the 240x135 source draws the 960x540 detail (source_model="sharp"); see the other models below."""
     nat, up = skin
     w_native, w_up = metrics.warp_error(nat, flow="truth"), metrics.warp_error(up, flow="truth")
@@ -124,8 +128,10 @@ def test_camera_source_flicker_sits_between_soft_and_sharp_and_below_visibility(
     the upscale's flicker grows with the detail its source aliases: soft < camera < sharp."""
     nat, up_camera = skin_camera
     w_native = metrics.warp_error(nat, flow="truth")
-    w = {name: metrics.warp_error(arms[1], flow="truth")
-         for name, arms in (("soft", skin_band_limited), ("camera", skin_camera), ("sharp", skin))}
+    w = {
+        name: metrics.warp_error(arms[1], flow="truth")
+        for name, arms in (("soft", skin_band_limited), ("camera", skin_camera), ("sharp", skin))
+    }
     assert w["soft"].rms_levels < w["camera"].rms_levels < w["sharp"].rms_levels
     assert not w_native.visible and not w["camera"].visible
     assert w_native.rms_levels < 0.5 * w_native.threshold_levels

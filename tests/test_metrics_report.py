@@ -45,8 +45,12 @@ def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
     native, cand = clips
     rep = metrics.report(native, cand, flow="truth", texture_frames=None, tof_pairs=None, show_progress=False)
     frames_n, frames_c = list(native), list(cand)
-    assert rep.value("psnr_y") == pytest.approx(np.mean([metrics.psnr(a, b) for a, b in zip(frames_n, frames_c)]), abs=1e-4)
-    assert rep.value("ssim_y") == pytest.approx(np.mean([metrics.ssim(a, b) for a, b in zip(frames_n, frames_c)]), abs=1e-9)
+    assert rep.value("psnr_y") == pytest.approx(
+        np.mean([metrics.psnr(a, b) for a, b in zip(frames_n, frames_c)]), abs=1e-4
+    )
+    assert rep.value("ssim_y") == pytest.approx(
+        np.mean([metrics.ssim(a, b) for a, b in zip(frames_n, frames_c)]), abs=1e-9
+    )
     for arm, frames in (("native", frames_n), ("candidate", frames_c)):
         want = metrics.warp_error(frames, flow=(2, 0))
         assert rep.value("warp_error", arm) == pytest.approx(want.mean, rel=1e-6, abs=1e-12)
@@ -59,13 +63,18 @@ def test_report_matches_individual_metrics(clips: tuple[Clip, Clip]) -> None:
         hf = np.mean([metrics.high_frequency_share(f) for f in frames])
         assert rep.value("high_frequency_share", arm) == pytest.approx(hf)
         assert rep.value("glcm_score", arm) == pytest.approx(np.mean([metrics.glcm_score(f) for f in frames]))
-        np.testing.assert_allclose(rep.heatmaps[arm], metrics.flicker_heatmap(frames, flow=(2, 0)), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(
+            rep.heatmaps[arm], metrics.flicker_heatmap(frames, flow=(2, 0)), rtol=1e-4, atol=1e-4
+        )
         spectra = [metrics.radial_spectrum(f) for f in frames]
         np.testing.assert_allclose(rep.spectra[arm].frequency, spectra[0].frequency)
-        np.testing.assert_allclose(rep.spectra[arm].power, np.mean([s.power for s in spectra], axis=0), rtol=1e-6)
+        np.testing.assert_allclose(
+            rep.spectra[arm].power, np.mean([s.power for s in spectra], axis=0), rtol=1e-6
+        )
     assert rep.value("tof") == pytest.approx(metrics.tof(native, cand))
     assert rep.value("visibility_threshold", "native") == pytest.approx(
-        metrics.visibility_threshold(float(cv2.cvtColor(frames_n[0], cv2.COLOR_RGB2GRAY).mean())))
+        metrics.visibility_threshold(float(cv2.cvtColor(frames_n[0], cv2.COLOR_RGB2GRAY).mean()))
+    )
     assert rep.value("waxiness") == pytest.approx(
         rep.value("high_frequency_share", "candidate") / rep.value("high_frequency_share", "native")
     )
@@ -84,6 +93,7 @@ def test_report_records_table_and_summary(clips: tuple[Clip, Clip]) -> None:
     assert "warp_error" in rep.summary() and "dB" in rep.summary()
     assert "8-bit grey levels): native" in rep.summary() and "visibility threshold" in rep.summary()
     import pandas as pd
+
     frame = rep.to_pandas()
     assert isinstance(frame, pd.DataFrame) and len(frame) == len(rep)
     with pytest.raises(LabError, match="available"):
@@ -114,7 +124,9 @@ def test_plot_report_has_labelled_axes(clips: tuple[Clip, Clip]) -> None:
     assert len(main_axes) >= 4
     for ax in main_axes:
         assert ax.get_xlabel() and ax.get_ylabel()
-    assert "cycles/pixel" in fig.axes[1].get_xlabel() or any("cycles/pixel" in a.get_xlabel() for a in fig.axes)
+    assert "cycles/pixel" in fig.axes[1].get_xlabel() or any(
+        "cycles/pixel" in a.get_xlabel() for a in fig.axes
+    )
     # flicker in grey levels with the threshold, and text readable once a notebook shrinks the figure
     # to a ~9-inch column: at least 9 pt at that width (the figure was 16.8 in wide with 8-10 pt text)
     assert "8-bit levels" in fig.axes[0].get_ylabel()
@@ -174,10 +186,18 @@ def test_report_keeps_each_arm_under_its_own_name():
     rng = np.random.default_rng(3)
     sharp = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(3)]
     soft = [cv2.GaussianBlur(f, (0, 0), 2.0) for f in sharp]
-    rep = metrics.report(Clip.from_frames(sharp, name="sharp one"), Clip.from_frames(soft, name="soft one"),
-                         flow=(0, 0), show_progress=False)
+    rep = metrics.report(
+        Clip.from_frames(sharp, name="sharp one"),
+        Clip.from_frames(soft, name="soft one"),
+        flow=(0, 0),
+        show_progress=False,
+    )
     assert rep.labels == {"native": "sharp one", "candidate": "soft one"}
     assert rep.value("high_frequency_share", "native") > 5 * rep.value("high_frequency_share", "candidate")
-    assert rep.value("warp_error", "native") == pytest.approx(metrics.warp_error(sharp, flow=(0, 0), show_progress=False).mean)
-    assert rep.value("warp_error", "candidate") == pytest.approx(metrics.warp_error(soft, flow=(0, 0), show_progress=False).mean)
+    assert rep.value("warp_error", "native") == pytest.approx(
+        metrics.warp_error(sharp, flow=(0, 0), show_progress=False).mean
+    )
+    assert rep.value("warp_error", "candidate") == pytest.approx(
+        metrics.warp_error(soft, flow=(0, 0), show_progress=False).mean
+    )
     assert rep.value("waxiness", "candidate") < 0.2

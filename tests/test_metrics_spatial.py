@@ -10,11 +10,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import skimage.metrics as skimage_metrics
 
 from lab.errors import LabError, LabTypeError
 from lab.metrics import error_map, luma, psnr, ssim
 
-import skimage.metrics as skimage_metrics
+
 def _photo(name: str) -> np.ndarray:
     if name == "grace_hopper":
         from matplotlib import cbook
@@ -65,12 +66,19 @@ def test_bicubic_x2_beats_x4(name: str) -> None:
 
 
 def test_rgb_channel_matches_scikit_image(small_frame: np.ndarray, rng: np.random.Generator) -> None:
-    noisy = np.clip(small_frame.astype(int) + rng.integers(-20, 21, small_frame.shape), 0, 255).astype(np.uint8)
+    noisy = np.clip(small_frame.astype(int) + rng.integers(-20, 21, small_frame.shape), 0, 255).astype(
+        np.uint8
+    )
     want = skimage_metrics.peak_signal_noise_ratio(small_frame, noisy, data_range=255)
     assert psnr(small_frame, noisy, channel="rgb") == pytest.approx(want, abs=1e-6)
     want_ssim = skimage_metrics.structural_similarity(
-        small_frame / 255.0, noisy / 255.0, gaussian_weights=True, sigma=1.5,
-        use_sample_covariance=False, data_range=1.0, channel_axis=2,
+        small_frame / 255.0,
+        noisy / 255.0,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
+        data_range=1.0,
+        channel_axis=2,
     )
     assert ssim(small_frame, noisy, channel="rgb") == pytest.approx(want_ssim, abs=1e-3)
 
@@ -94,6 +102,7 @@ def test_float_inputs_give_the_uint8_result(small_frame: np.ndarray, dtype: type
 
 def test_identity_and_torch_tensors(small_frame: np.ndarray) -> None:
     import torch
+
     from lab.arrays import to_tensor
 
     assert psnr(small_frame, small_frame) == float("inf")
@@ -115,7 +124,9 @@ def test_ssim_full_map_and_error_map(small_frame: np.ndarray) -> None:
     assert np.count_nonzero(emap) == 1
     sq = error_map(small_frame, other, kind="squared")
     # mean of the squared Y error map is the MSE behind PSNR
-    assert 10 * np.log10(255**2 / sq.astype(np.float64).mean()) == pytest.approx(psnr(small_frame, other), abs=1e-3)
+    assert 10 * np.log10(255**2 / sq.astype(np.float64).mean()) == pytest.approx(
+        psnr(small_frame, other), abs=1e-3
+    )
 
 
 def test_bad_inputs_raise_clear_errors(small_frame: np.ndarray) -> None:
@@ -162,6 +173,7 @@ def test_luma_and_psnr_agree_with_scikit_image_ycbcr() -> None:
     assert psnr(a, b) == pytest.approx(expected, abs=1e-6)
     from lab import metrics
 
-    rep = metrics.report([a, a], [b, b], flow=(0, 0), texture_frames=1, tof_pairs=1, heatmaps=False,
-                         show_progress=False)
+    rep = metrics.report(
+        [a, a], [b, b], flow=(0, 0), texture_frames=1, tof_pairs=1, heatmaps=False, show_progress=False
+    )
     assert rep.value("psnr_y", "candidate") == pytest.approx(expected, abs=1e-3)

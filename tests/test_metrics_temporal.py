@@ -87,7 +87,9 @@ def test_noise_warp_error_matches_closed_form(sigma: float) -> None:
 def test_noise_on_a_pan_with_ground_truth_flow() -> None:
     sigma = 0.03
     frames = add_noise(pan_frames(8, step=2), sigma)
-    clip = Clip.from_function(lambda t: frames[t], 8, Clip.from_frames(frames[:1]).resolution, flow=constant_flow(2))
+    clip = Clip.from_function(
+        lambda t: frames[t], 8, Clip.from_frames(frames[:1]).resolution, flow=constant_flow(2)
+    )
     result = warp_error(clip)  # auto -> ground truth
     assert result.flow_source == "truth"
     assert result.mean == pytest.approx(2 * sigma**2, rel=0.05)
@@ -96,7 +98,9 @@ def test_noise_on_a_pan_with_ground_truth_flow() -> None:
 
 def test_integer_pan_truth_flow_is_near_zero_while_frame_difference_is_large() -> None:
     frames = pan_frames(6, step=3)
-    clip = Clip.from_function(lambda t: frames[t], 6, Clip.from_frames(frames[:1]).resolution, flow=constant_flow(3))
+    clip = Clip.from_function(
+        lambda t: frames[t], 6, Clip.from_frames(frames[:1]).resolution, flow=constant_flow(3)
+    )
     result = warp_error(clip, flow="truth")
     raw = warp_error(frames, flow=(0, 0))  # no motion compensation = raw frame difference
     assert result.mean < 1e-10
@@ -128,8 +132,18 @@ def grating(t: int, period: float = 3.0, speed: float = 1.3) -> np.ndarray:
 def test_dis_on_a_drifting_fine_grating_is_flagged_unreliable() -> None:
     # DESIGN's pitfall: estimated flow fails on fine periodic detail and inverts the ranking.
     native = [grating(t) for t in range(6)]
-    upscaled = [np.clip(cv2.resize(cv2.resize(f, (W // 4, H // 4), interpolation=cv2.INTER_AREA), (W, H),
-                                   interpolation=cv2.INTER_CUBIC), 0, 1) for f in native]
+    upscaled = [
+        np.clip(
+            cv2.resize(
+                cv2.resize(f, (W // 4, H // 4), interpolation=cv2.INTER_AREA),
+                (W, H),
+                interpolation=cv2.INTER_CUBIC,
+            ),
+            0,
+            1,
+        )
+        for f in native
+    ]
     dis_native = warp_error(native, flow="dis")
     dis_up = warp_error(upscaled, flow="dis", reference=native)
     assert not dis_native.reliable and not dis_up.reliable
@@ -141,7 +155,9 @@ def test_dis_on_a_drifting_fine_grating_is_flagged_unreliable() -> None:
 
 def test_interpolation_choice_changes_only_resampling_loss() -> None:
     native = [grating(t, period=4.0) for t in range(4)]
-    errors = {m: warp_error(native, flow=(1.3, 0), interpolation=m).mean for m in ("bilinear", "bicubic", "lanczos")}
+    errors = {
+        m: warp_error(native, flow=(1.3, 0), interpolation=m).mean for m in ("bilinear", "bicubic", "lanczos")
+    }
     assert errors["bilinear"] > 10 * errors["bicubic"]
     with pytest.raises(LabError, match="interpolation"):
         warp_error(native, flow=(1.3, 0), interpolation="nearest")
@@ -169,6 +185,7 @@ def test_tof_zero_for_identical_and_positive_for_different_motion() -> None:
 
 def test_torch_clip_input() -> None:
     import torch
+
     frames = pan_frames(4, step=0)
     stacked = torch.from_numpy(np.stack(frames).transpose(0, 3, 1, 2).copy())
     assert warp_error(stacked, flow=(0, 0)).mean == 0.0
@@ -204,7 +221,9 @@ def test_bad_temporal_inputs(small_frame: np.ndarray) -> None:
 
 
 # --- reliability flags, on clips made here with numpy (the library renders none of them) ----------
-def _grating(width: int, height: int, t: int, step: float, *, freq: float = 0.26, speed: float = 0.2) -> np.ndarray:
+def _grating(
+    width: int, height: int, t: int, step: float, *, freq: float = 0.26, speed: float = 0.2
+) -> np.ndarray:
     """A grating drifting ``speed`` px/frame (in 256-px units), point-sampled every ``step`` px, as uint8 RGB."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
     xs, ys = (xs + 0.5) * step - 0.5, (ys + 0.5) * step - 0.5
@@ -253,15 +272,21 @@ def test_a_diagonal_pan_is_compensated_exactly_in_x_and_y() -> None:
     rng = np.random.default_rng(4)
     texture = cv2.GaussianBlur(rng.random((80, 100)).astype(np.float32), (0, 0), 1.5)
     texture = (texture - texture.min()) / (texture.max() - texture.min())
-    frames = [(np.dstack([texture[20 - t : 60 - t, 30 - 2 * t : 78 - 2 * t]] * 3) * 255).astype(np.uint8)
-              for t in range(5)]
+    frames = [
+        (np.dstack([texture[20 - t : 60 - t, 30 - 2 * t : 78 - 2 * t]] * 3) * 255).astype(np.uint8)
+        for t in range(5)
+    ]
     exact = warp_error(frames, flow=(2, 1), show_progress=False)
     assert exact.mean < 1e-10 and exact.reliable
     for wrong in ((2, -1), (-2, 1)):
         assert warp_error(frames, flow=wrong, show_progress=False).mean > 1e-3, wrong
     assert not warp_error(frames, flow=(-2, -1), show_progress=False).reliable  # worse than no motion
-    clip = Clip.from_function(lambda t: frames[t], 5, Clip.from_frames(frames[:1]).resolution,
-                              flow=lambda t: np.broadcast_to(np.float32([2, 1]), (40, 48, 2)).copy())
+    clip = Clip.from_function(
+        lambda t: frames[t],
+        5,
+        Clip.from_frames(frames[:1]).resolution,
+        flow=lambda t: np.broadcast_to(np.float32([2, 1]), (40, 48, 2)).copy(),
+    )
     assert warp_error(clip, flow="truth", show_progress=False).mean < 1e-10
     from lab import metrics
 
@@ -278,7 +303,10 @@ def test_flicker_in_grey_levels_against_the_visibility_threshold():
     rng = np.random.default_rng(5)
 
     def noisy(level: float, sigma: float) -> list[np.ndarray]:
-        return [np.clip(np.rint(level + rng.normal(0.0, sigma, (64, 64, 3))), 0, 255).astype(np.uint8) for _ in range(6)]
+        return [
+            np.clip(np.rint(level + rng.normal(0.0, sigma, (64, 64, 3))), 0, 255).astype(np.uint8)
+            for _ in range(6)
+        ]
 
     quiet = metrics.warp_error(noisy(127, 1.0), flow=(0, 0), show_progress=False)
     loud = metrics.warp_error(noisy(127, 4.0), flow=(0, 0), show_progress=False)
@@ -290,5 +318,8 @@ def test_flicker_in_grey_levels_against_the_visibility_threshold():
     assert loud.visible and "visible (3.0)" in loud.verdict
     np.testing.assert_allclose(loud.per_frame_levels.mean(), loud.rms_levels, rtol=0.05)
     dark = metrics.warp_error(noisy(20, 4.0), flow=(0, 0), show_progress=False)
-    assert dark.threshold_levels == pytest.approx(visibility_threshold(20.0), abs=0.2) and dark.threshold_levels > 10
+    assert (
+        dark.threshold_levels == pytest.approx(visibility_threshold(20.0), abs=0.2)
+        and dark.threshold_levels > 10
+    )
     assert not dark.visible  # the same flicker on near-black is below the (higher) threshold

@@ -76,7 +76,9 @@ def test_high_frequency_share_closed_form_white_noise() -> None:
 def test_waxiness_of_upscale_below_one(rng: np.random.Generator) -> None:
     native = (power_law_image(1.0, 128, seed=5) * 255).astype(np.uint8)
     native = np.dstack([native] * 3)
-    up = cv2.resize(cv2.resize(native, (32, 32), interpolation=cv2.INTER_AREA), (128, 128), interpolation=cv2.INTER_CUBIC)
+    up = cv2.resize(
+        cv2.resize(native, (32, 32), interpolation=cv2.INTER_AREA), (128, 128), interpolation=cv2.INTER_CUBIC
+    )
     assert waxiness(native, up) < 0.3
     assert waxiness(native, native) == pytest.approx(1.0)
     with pytest.raises(LabError, match="flat"):
@@ -92,8 +94,13 @@ def _skimage_glcm_patch_scores(gray64: np.ndarray, patch: int = 64) -> np.ndarra
     for r in range(rows):
         for c in range(cols):
             block = gray64[r * patch : (r + 1) * patch, c * patch : (c + 1) * patch]
-            glcm = graycomatrix(block, distances=[1, 2, 3, 4], angles=[0, np.pi / 4, np.pi / 2, 3 * np.pi / 4],
-                                levels=64, normed=True)
+            glcm = graycomatrix(
+                block,
+                distances=[1, 2, 3, 4],
+                angles=[0, np.pi / 4, np.pi / 2, 3 * np.pi / 4],
+                levels=64,
+                normed=True,
+            )
             out[r, c] = shannon_entropy(glcm)
     return out
 

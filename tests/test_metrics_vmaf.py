@@ -23,8 +23,12 @@ def foliage() -> tuple[Clip, dict[int, Clip]]:
     """Native foliage at 960x540 and its bicubic upscales from 1/2, 1/4 and 1/8 of the size."""
     scene = scenes.get("foliage", motion="subpixel")
     nat = native.render_clip(scene, "960x540", 4, show_progress=False).in_memory()
-    ups = {f: native.upscaled_clip(scene, "960x540", f"{960 // f}x{540 // f}", "bicubic", 4,
-                                   show_progress=False).in_memory() for f in (2, 4, 8)}
+    ups = {
+        f: native.upscaled_clip(
+            scene, "960x540", f"{960 // f}x{540 // f}", "bicubic", 4, show_progress=False
+        ).in_memory()
+        for f in (2, 4, 8)
+    }
     return nat, ups
 
 
@@ -48,8 +52,23 @@ def test_per_frame_values_equal_a_direct_ffmpeg_run_on_the_mp4_files(foliage, tm
     write_mp4(nat, ref, show_progress=False)
     write_mp4(ups[4], dis, show_progress=False)
     log = tmp_path / "direct.json"
-    subprocess.run([vmaf_module.ffmpeg_exe(), "-loglevel", "error", "-i", str(dis), "-i", str(ref), "-lavfi",
-                    f"[0:v][1:v]libvmaf=log_fmt=json:log_path={log}:n_threads=2", "-f", "null", "-"], check=True)
+    subprocess.run(
+        [
+            vmaf_module.ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(dis),
+            "-i",
+            str(ref),
+            "-lavfi",
+            f"[0:v][1:v]libvmaf=log_fmt=json:log_path={log}:n_threads=2",
+            "-f",
+            "null",
+            "-",
+        ],
+        check=True,
+    )
     direct = np.array([f["metrics"]["vmaf"] for f in json.loads(log.read_text())["frames"]])
     ours = metrics.vmaf(ref, dis)
     np.testing.assert_allclose(ours.per_frame, direct, atol=1e-6)
@@ -65,10 +84,14 @@ def test_the_neg_model_discounts_sharpening(foliage):
     """Unsharp masking raises standard VMAF more than VMAF NEG, which was built to discount it."""
     nat, ups = foliage
     soft = ups[2]
-    sharpened = soft.map(lambda f: cv2.addWeighted(f, 2.0, cv2.GaussianBlur(f, (0, 0), 1.5), -1.0, 0)).in_memory()
+    sharpened = soft.map(
+        lambda f: cv2.addWeighted(f, 2.0, cv2.GaussianBlur(f, (0, 0), 1.5), -1.0, 0)
+    ).in_memory()
     gain = metrics.vmaf(nat, sharpened).mean - metrics.vmaf(nat, soft).mean
-    gain_neg = metrics.vmaf(nat, sharpened, model="vmaf_v0.6.1neg").mean - metrics.vmaf(
-        nat, soft, model="vmaf_v0.6.1neg").mean
+    gain_neg = (
+        metrics.vmaf(nat, sharpened, model="vmaf_v0.6.1neg").mean
+        - metrics.vmaf(nat, soft, model="vmaf_v0.6.1neg").mean
+    )
     assert gain > gain_neg + 1.0, (gain, gain_neg)
 
 
@@ -82,7 +105,9 @@ def test_a_ffmpeg_without_libvmaf_gives_a_clear_error(tmp_path, monkeypatch):
         metrics.vmaf(frames, frames)
     with pytest.warns(UserWarning, match="VMAF left out"):
         rep = metrics.report(frames, frames, flow=(0, 0), show_progress=False)
-    assert "psnr_y" in {r.metric for r in rep} and "vmaf" not in {r.metric for r in rep}  # nothing else breaks
+    assert "psnr_y" in {r.metric for r in rep} and "vmaf" not in {
+        r.metric for r in rep
+    }  # nothing else breaks
 
 
 def test_bad_input_is_refused(foliage):
@@ -99,7 +124,9 @@ def test_report_carries_vmaf_records(foliage):
     nat, ups = foliage
     rep = metrics.report(nat, ups[4], flow="truth", show_progress=False)
     assert rep.value("vmaf") == pytest.approx(metrics.vmaf(nat, ups[4]).mean, abs=1e-6)
-    assert rep.value("vmaf_neg") == pytest.approx(metrics.vmaf(nat, ups[4], model="vmaf_v0.6.1neg").mean, abs=1e-6)
+    assert rep.value("vmaf_neg") == pytest.approx(
+        metrics.vmaf(nat, ups[4], model="vmaf_v0.6.1neg").mean, abs=1e-6
+    )
 
 
 @pytest.mark.slow

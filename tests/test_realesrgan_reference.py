@@ -40,12 +40,18 @@ def reference(request, tmp_path_factory) -> tuple[int, dict[str, tuple[np.ndarra
     folder = tmp_path_factory.mktemp(f"reference_x{scale}")
     for name, make in IMAGES.items():
         np.save(folder / f"{name}.in.npy", np.ascontiguousarray(make()))
-    done = subprocess.run([sys.executable, str(SCRIPT), str(folder), str(scale), str(REFERENCE_TILE)],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), str(folder), str(scale), str(REFERENCE_TILE)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode == 3:
         pytest.skip(f"no Vulkan device for the reference runtime: {done.stderr.strip()[-300:]}")
     assert done.returncode == 0, f"sr-vulkan failed ({done.returncode}):\n{done.stderr[-2000:]}"
-    return scale, {name: (np.load(folder / f"{name}.in.npy"), np.load(folder / f"{name}.ref.npy")) for name in IMAGES}
+    return scale, {
+        name: (np.load(folder / f"{name}.in.npy"), np.load(folder / f"{name}.ref.npy")) for name in IMAGES
+    }
 
 
 @pytest.mark.slow
@@ -71,7 +77,10 @@ def test_frame_edges_are_mirror_padded_as_the_reference_does(reference):
 
     from lab.arrays import to_numpy, to_tensor, to_uint8
 
-    bare = to_uint8(to_numpy(realesrgan.upscale_tensor(to_tensor(image, torch.device("cpu")), realesrgan.load(scale),
-                                                         prepad=0)))
+    bare = to_uint8(
+        to_numpy(
+            realesrgan.upscale_tensor(to_tensor(image, torch.device("cpu")), realesrgan.load(scale), prepad=0)
+        )
+    )
     compared = bare > 0
     assert np.abs(bare.astype(int) - ref.astype(int))[compared].max() > 20

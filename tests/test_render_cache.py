@@ -27,12 +27,15 @@ def test_keys_normalise_parameters():
     assert RenderKey.make("skin", "1080p", motion="pan") != RenderKey.make("skin", "1080p")
 
 
-@pytest.mark.parametrize("kwargs,error,match", [
-    (dict(method="bicubic"), LabError, "source"),
-    (dict(method="bicubic", source="4k"), LabError, "larger than target"),
-    (dict(t=float("nan")), LabError, "finite"),
-    (dict(method=""), LabTypeError, "method"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        (dict(method="bicubic"), LabError, "source"),
+        (dict(method="bicubic", source="4k"), LabError, "larger than target"),
+        (dict(t=float("nan")), LabError, "finite"),
+        (dict(method=""), LabTypeError, "method"),
+    ],
+)
 def test_bad_keys_are_refused(kwargs, error, match):
     with pytest.raises(error, match=match):
         RenderKey.make("skin", "1080p", **kwargs)
@@ -84,7 +87,9 @@ def test_cache_is_thread_safe():
     def worker(i):
         try:
             for j in range(50):
-                cache.get_or_render(RenderKey("skin", 10, 10, seed=(i * 7 + j) % 15), lambda: frame(j % 255))
+                cache.get_or_render(
+                    RenderKey("skin", 10, 10, seed=(i * 7 + j) % 15), lambda j=j: frame(j % 255)
+                )
         except Exception as err:  # pragma: no cover - reported below
             errors.append(err)
 
@@ -103,8 +108,7 @@ def test_render_label_and_seconds_format():
 
 
 def test_render_uses_the_real_renderer_and_caches():
-    from lab import native
-    from lab import scenes
+    from lab import native, scenes
 
     cache = RenderCache()
     r = render("zoneplate", "64x36", cache=cache)

@@ -81,7 +81,10 @@ def test_scaled_and_even():
         parse("540p").scaled(float("nan"))
 
 
-@pytest.mark.parametrize("spec", ["4kk", "", "1080", "0p", "p", "1080i", "uhd-9", "10x", "x10", "1.5x2", "0x100", "-3x100", "potato"])
+@pytest.mark.parametrize(
+    "spec",
+    ["4kk", "", "1080", "0p", "p", "1080i", "uhd-9", "10x", "x10", "1.5x2", "0x100", "-3x100", "potato"],
+)
 def test_parse_rejects_unknown_strings(spec):
     with pytest.raises(LabError) as info:
         parse(spec)

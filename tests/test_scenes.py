@@ -318,7 +318,11 @@ def test_pores_match_brute_force_worley():
             u = jr[cj, ci]
             r = radius[0] + (radius[1] - radius[0]) * np.clip(u / 0.75, 0, 1)
             closer = d < best
-            best, best_r, best_u = np.where(closer, d, best), np.where(closer, r, best_r), np.where(closer, u, best_u)
+            best, best_r, best_u = (
+                np.where(closer, d, best),
+                np.where(closer, r, best_r),
+                np.where(closer, u, best_u),
+            )
     r_eff = np.maximum(best_r, 0.6 * f)
     ref = np.clip(r_eff / f + 0.5 - best / f, 0, 1) * (best_r / r_eff) ** 2 * (best_u < 0.75)
     assert np.abs(got - ref).max() < 1e-4

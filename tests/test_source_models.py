@@ -69,5 +69,8 @@ def test_soft_is_blurrier_and_sharp_aliases() -> None:
     """The named alternatives stay what their names say, at the CPU tier, on skin."""
     target, source = parse("1920x1080"), parse("480x270")
     scene = scenes.get("skin", seed=7)
-    power = {m: band_power(native.render_source(scene, source, target=target, model=m)) for m in native.SOURCE_MODELS}
+    power = {
+        m: band_power(native.render_source(scene, source, target=target, model=m))
+        for m in native.SOURCE_MODELS
+    }
     assert power["soft"] < 0.2 * power["camera"] < 0.2 * power["sharp"], power

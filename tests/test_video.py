@@ -56,7 +56,9 @@ def test_from_function_is_lazy_and_map_resizes():
     clip = Clip.from_function(render, 5, "10x8", fps=12, flow=lambda t: np.zeros((8, 10, 2), np.float32))
     assert calls == [] and clip.has_flow
     assert int(clip.frame(3)[0, 0, 0]) == 30 and calls == [3]
-    doubled = clip.map(lambda f: np.repeat(np.repeat(f, 2, 0), 2, 1), resolution=Resolution(20, 16), name="x2")
+    doubled = clip.map(
+        lambda f: np.repeat(np.repeat(f, 2, 0), 2, 1), resolution=Resolution(20, 16), name="x2"
+    )
     assert doubled.resolution == Resolution(20, 16) and doubled.name == "x2"
     assert not doubled.has_flow  # a resized clip cannot reuse the source's flow
     assert [int(f[0, 0, 0]) for f in doubled] == [0, 10, 20, 30, 40]
@@ -122,7 +124,9 @@ def test_in_memory_renders_each_frame_once_and_keeps_fps_and_flow(monkeypatch):
         calls.append(t)
         return np.full((4, 6, 3), 10 * t, np.uint8)
 
-    lazy = Clip.from_function(render, 3, "6x4", fps=12, flow=lambda t: np.full((4, 6, 2), t, np.float32), name="lazy")
+    lazy = Clip.from_function(
+        render, 3, "6x4", fps=12, flow=lambda t: np.full((4, 6, 2), t, np.float32), name="lazy"
+    )
     kept = lazy.in_memory("kept")
     assert calls == [0, 1, 2]
     assert [int(f[0, 0, 0]) for f in kept] + [int(kept.frame(2)[0, 0, 0])] == [0, 10, 20, 20]
@@ -186,8 +190,12 @@ def test_mp4_roundtrip(out_dir, smooth_frames):
 
 def test_lower_crf_keeps_more_detail(out_dir, smooth_frames, rng):
     # grey content: chroma subsampling (yuv420p) loses nothing, so only the quantiser decides
-    noisy = [np.repeat(np.clip(f[..., :1] + rng.normal(0, 12, f.shape[:2] + (1,)), 0, 255).astype(np.uint8), 3, axis=2)
-             for f in smooth_frames(3)]
+    noisy = [
+        np.repeat(
+            np.clip(f[..., :1] + rng.normal(0, 12, f.shape[:2] + (1,)), 0, 255).astype(np.uint8), 3, axis=2
+        )
+        for f in smooth_frames(3)
+    ]
     scores = {}
     for crf in (0, 18, 40):
         path = write_mp4(Clip.from_frames(noisy), out_dir / f"crf{crf}.mp4", crf=crf, show_progress=False)
@@ -273,7 +281,8 @@ def test_bad_output_paths(out_dir, smooth_clip):
 
 
 @pytest.mark.parametrize(
-    "kwargs, words", [({"crf": 60}, "crf"), ({"crf": -1}, "crf"), ({"preset": "warp"}, "preset"), ({"fps": 0}, "fps")]
+    "kwargs, words",
+    [({"crf": 60}, "crf"), ({"crf": -1}, "crf"), ({"preset": "warp"}, "preset"), ({"fps": 0}, "fps")],
 )
 def test_bad_encoder_settings(out_dir, kwargs, words):
     with pytest.raises(LabError, match=words):
@@ -330,8 +339,23 @@ def test_an_mp4_without_frames_says_so(tmp_path):
     import imageio_ffmpeg
 
     path = tmp_path / "empty.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=64x48:rate=24", "-frames:v", "0", "-c:v", "libx264", str(path)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=24",
+            "-frames:v",
+            "0",
+            "-c:v",
+            "libx264",
+            str(path),
+        ],
+        check=True,
+    )
     with pytest.raises(LabError, match="holds no video frames") as info:
         read_mp4(path)
     assert "output files" not in str(info.value)
@@ -365,9 +389,27 @@ def test_a_damaged_mp4_warns_how_many_frames_decoded(tmp_path):
     import imageio_ffmpeg
 
     good = tmp_path / "good.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=160x96:rate=24", "-frames:v", "48", "-c:v", "libx264", "-g", "12",
-                    "-movflags", "+faststart", str(good)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x96:rate=24",
+            "-frames:v",
+            "48",
+            "-c:v",
+            "libx264",
+            "-g",
+            "12",
+            "-movflags",
+            "+faststart",
+            str(good),
+        ],
+        check=True,
+    )
     data = good.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: int(len(data) * 0.6)])

@@ -36,7 +36,7 @@ def test_magnify_makes_exact_blocks(frame):
     assert big.shape == (20, 28, 3)
     for by in range(5):
         for bx in range(7):
-            block = big[by * 4:(by + 1) * 4, bx * 4:(bx + 1) * 4]
+            block = big[by * 4 : (by + 1) * 4, bx * 4 : (bx + 1) * 4]
             assert (block == crop[by, bx]).all()
 
 
@@ -131,14 +131,16 @@ def test_loupe_figure_axes_are_frame_coordinates(frame, monkeypatch):
 
 def test_loupe_figure_titles_carry_detail_metrics(frame):
     import lab.metrics.spectrum  # noqa: F401
+
     fig = viz.loupe_figure({"native": frame}, 50, 50, crop=16)
     title = fig.axes[1].get_title()
     assert "HF share" in title and "sharpness" in title
 
 
 def test_crop_metrics_are_lab_metrics(frame):
-    from lab import metrics
     import lab.metrics.texture  # noqa: F401
+    from lab import metrics
+
     crop = frame[10:42, 20:52]
     m = viz.crop_metrics(crop)
     assert m["high_frequency_share"] == pytest.approx(metrics.high_frequency_share(crop))
@@ -155,7 +157,9 @@ def test_wipe_figure_labels_both_sides(frame):
 
 def test_flicker_figure_marks_frame_and_shares_heat_scale():
     heat = {"native": np.zeros((9, 16), np.float32), "bicubic": np.full((9, 16), 3.0, np.float32)}
-    fig = viz.flicker_figure({"native": [1.0, 1.1, 0.9], "bicubic": [2.0, 3.5, 2.5]}, heat, frame=1, threshold=3.0)
+    fig = viz.flicker_figure(
+        {"native": [1.0, 1.1, 0.9], "bicubic": [2.0, 3.5, 2.5]}, heat, frame=1, threshold=3.0
+    )
     curve_ax, heat_a, heat_b = fig.axes[:3]
     assert curve_ax.get_xlabel() == "frame pair t -> t+1"
     assert "8-bit levels" in curve_ax.get_ylabel()

@@ -8,22 +8,30 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import ipywidgets  # noqa: F401
 import numpy as np
 import pytest
+from _widget_fakes import METHODS, SCENES, Counting, pattern, render  # noqa: E402
 
-import ipywidgets  # noqa: F401
 from lab import metrics, viz, widgets  # noqa: E402
-from lab.errors import LabError  # noqa: E402
 from lab.cost import CostPoint, CostReport  # noqa: E402
+from lab.errors import LabError  # noqa: E402
 from lab.render_cache import RenderCache  # noqa: E402
 from lab.video import Clip  # noqa: E402
 
-from _widget_fakes import METHODS, SCENES, Counting, pattern, render  # noqa: E402
-
 
 def make_compare(renderer=render, **kw) -> widgets.Compare:
-    opts = dict(target="256x144", source="64x36", methods=["bicubic", "nearest"], renderer=renderer,
-                scene_names=SCENES, method_names=METHODS, background=False, cache=RenderCache(), settle_s=None)
+    opts = dict(
+        target="256x144",
+        source="64x36",
+        methods=["bicubic", "nearest"],
+        renderer=renderer,
+        scene_names=SCENES,
+        method_names=METHODS,
+        background=False,
+        cache=RenderCache(),
+        settle_s=None,
+    )
     opts.update(kw)
     return widgets.Compare("stripes", **opts)
 
@@ -107,7 +115,9 @@ def test_whole_job_error_is_shown():
 
 def test_cancel_stops_a_background_render_between_panels():
     slow = Counting(delay=0.3)
-    c = make_compare(renderer=slow, background=True, render_now=False, methods=["bicubic", "nearest", "bilinear"])
+    c = make_compare(
+        renderer=slow, background=True, render_now=False, methods=["bicubic", "nearest", "bilinear"]
+    )
     c.render()
     time.sleep(0.1)
     assert c.status.busy and not c.status.cancel_button.disabled
@@ -211,6 +221,7 @@ def test_loupe_grid_and_zoom():
 
 def test_loupe_metrics_come_from_lab_metrics():
     import lab.metrics.texture  # noqa: F401
+
     lp = make_loupe()
     lp.x.value = 64
     assert all(c.shape[:2] == (16, 16) for c in lp.crops)
@@ -258,8 +269,15 @@ def test_wipe_at_loupe_crop():
     lp.x.value = 10  # following the loupe
     x0b = lp.box[0]
     wp.view.settle()
-    assert x0b != x0 and (shown(wp.view)[:, :32] == viz.magnify(
-        lp.compare.render_of("native").frame[lp.box[1]:lp.box[3], lp.box[0]:lp.box[2]], 8)[:, :32]).all()
+    assert (
+        x0b != x0
+        and (
+            shown(wp.view)[:, :32]
+            == viz.magnify(
+                lp.compare.render_of("native").frame[lp.box[1] : lp.box[3], lp.box[0] : lp.box[2]], 8
+            )[:, :32]
+        ).all()
+    )
 
 
 def test_wipe_whole_frame_from_compare():
@@ -272,9 +290,20 @@ def test_wipe_whole_frame_from_compare():
 
 
 def test_explorer_wires_all_three():
-    ex = widgets.Explorer("stripes", target="256x144", source="64x36", methods=["bilinear"], renderer=render,
-                          scene_names=SCENES, method_names=METHODS, background=False, cache=RenderCache(),
-                          settle_s=None, loupe_size=64, wipe_width=200)
+    ex = widgets.Explorer(
+        "stripes",
+        target="256x144",
+        source="64x36",
+        methods=["bilinear"],
+        renderer=render,
+        scene_names=SCENES,
+        method_names=METHODS,
+        background=False,
+        cache=RenderCache(),
+        settle_s=None,
+        loupe_size=64,
+        wipe_width=200,
+    )
     assert len(ex.loupe.views) == 2 and ex.wipe.method.value == "bilinear"
     old = ex.wipe.view.image.value
     ex.loupe.y.value = 10
@@ -285,17 +314,20 @@ def test_explorer_wires_all_three():
 # --- flicker meter -----------------------------------------------------------------------
 def _panning_clips(n=5, shift=2):
     big = pattern(96 + shift * n, 54, 0)
-    native = [big[:, t * shift:t * shift + 96] for t in range(n)]
+    native = [big[:, t * shift : t * shift + 96] for t in range(n)]
     rng = np.random.default_rng(0)
     noisy = [np.clip(f.astype(int) + rng.integers(-20, 21, f.shape), 0, 255).astype(np.uint8) for f in native]
     flow = np.zeros((54, 96, 2), np.float32)
     flow[..., 0] = -shift
-    return (Clip.from_frames(native, fps=12, flow=lambda t: flow, name="native"),
-            Clip.from_frames(noisy, fps=12, flow=lambda t: flow, name="noisy"))
+    return (
+        Clip.from_frames(native, fps=12, flow=lambda t: flow, name="native"),
+        Clip.from_frames(noisy, fps=12, flow=lambda t: flow, name="noisy"),
+    )
 
 
 def test_flicker_meter_curve_heatmap_and_linked_play():
     import lab.metrics.temporal  # noqa: F401
+
     nat, up = _panning_clips()
     fm = widgets.FlickerMeter(clips=(nat, up), background=False, settle_s=None, width=96)
     assert fm.status.error is None, fm.status.traceback
@@ -340,15 +372,26 @@ def test_cost_explorer_plots_an_injected_measurement():
     def fake_measure(scene, sizes, **kw):
         calls.update(kw, scene=scene, sizes=sizes)
         kw["on_step"](1, 2, "native 64x36")
-        pts = [CostPoint(m, w, h, s * w * h, 10 * w * h) for m, s in (("native", 1e-7), ("upscaled", 1e-8))
-               for w, h in ((64, 36), (128, 72))]
+        pts = [
+            CostPoint(m, w, h, s * w * h, 10 * w * h)
+            for m, s in (("native", 1e-7), ("upscaled", 1e-8))
+            for w, h in ((64, 36), (128, 72))
+        ]
         return CostReport(pts, "cpu", kw["method"], kw["factor"], scene)
 
-    ce = widgets.CostExplorer("rings", scene_names=SCENES, method_names=METHODS, sizes=["64x36", "128x72"],
-                              background=False, measure=fake_measure)
+    ce = widgets.CostExplorer(
+        "rings",
+        scene_names=SCENES,
+        method_names=METHODS,
+        sizes=["64x36", "128x72"],
+        background=False,
+        measure=fake_measure,
+    )
     ce.method.value = "nearest"
     ce.measure_button.click()
-    assert calls["scene"] == "rings" and calls["method"] == "nearest" and calls["sizes"] == ["64x36", "128x72"]
+    assert (
+        calls["scene"] == "rings" and calls["method"] == "nearest" and calls["sizes"] == ["64x36", "128x72"]
+    )
     assert ce.plot.format == "png" and shown(ce.plot).shape[1] > 400
     assert "extrapolated" in ce.table.value and "native at 4K" in ce.status.message.value
 
@@ -377,8 +420,16 @@ def test_jump_menu_returns_to_prompt_so_a_region_can_be_chosen_twice():
 def test_explorer_with_real_scenes_matches_native_render():
     from lab import native, scenes
 
-    ex = widgets.explore("zoneplate", target="128x72", source="32x18", methods=["bicubic"], background=False,
-                         cache=RenderCache(), settle_s=None, loupe_size=64)
+    ex = widgets.explore(
+        "zoneplate",
+        target="128x72",
+        source="32x18",
+        methods=["bicubic"],
+        background=False,
+        cache=RenderCache(),
+        settle_s=None,
+        loupe_size=64,
+    )
     assert ex.status.error is None, ex.status.traceback
     expect = native.render(scenes.get("zoneplate", seed=0, motion="static"), "128x72", 0.0)
     assert (ex.compare.render_of("native").frame == expect).all()
@@ -394,8 +445,17 @@ def test_explorer_with_real_scenes_matches_native_render():
 def test_flicker_meter_with_real_scenes(monkeypatch):
     from lab import native, scenes
 
-    fm = widgets.FlickerMeter("foliage", target="64x36", source="16x9", method="bicubic", motion="pan", n_frames=4,
-                              background=False, settle_s=None, width=64)
+    fm = widgets.FlickerMeter(
+        "foliage",
+        target="64x36",
+        source="16x9",
+        method="bicubic",
+        motion="pan",
+        n_frames=4,
+        background=False,
+        settle_s=None,
+        width=64,
+    )
     assert fm.status.error is None, fm.status.traceback
     assert len(fm.curves["native"]) == 3 and len(fm.curves["bicubic"]) == 3
     clip = native.render_clip(scenes.get("foliage", seed=0, motion="pan"), "64x36", 4, show_progress=False)
@@ -404,17 +464,40 @@ def test_flicker_meter_with_real_scenes(monkeypatch):
     assert fm.source_model.value == "camera" and fm.source_model in walk(fm.ui)
     fm.source_model.value = "sharp"
     fm.compute()
-    up = native.upscaled_clip(scenes.get("foliage", seed=0, motion="pan"), "64x36", "16x9", "bicubic", 4,
-                              show_progress=False, source_model="sharp")
+    up = native.upscaled_clip(
+        scenes.get("foliage", seed=0, motion="pan"),
+        "64x36",
+        "16x9",
+        "bicubic",
+        4,
+        show_progress=False,
+        source_model="sharp",
+    )
     assert (fm.frames["bicubic"][2] == up.frame(2)).all()
     fm.play.value = 2
     assert fm.frame.value == 2 and "frame 2" in fm.readout.value
 
 
 # core widgets present in ipywidgets 7.7.1 (Colab) as well as 8.x; checked against both releases
-CORE_7_AND_8 = {"BoundedFloatText", "Button", "Checkbox", "Dropdown", "FloatSlider", "HBox", "HTML", "Image",
-                "IntProgress", "IntSlider", "IntText", "Layout", "Play", "SelectMultiple", "ToggleButton", "VBox",
-                "link"}
+CORE_7_AND_8 = {
+    "BoundedFloatText",
+    "Button",
+    "Checkbox",
+    "Dropdown",
+    "FloatSlider",
+    "HBox",
+    "HTML",
+    "Image",
+    "IntProgress",
+    "IntSlider",
+    "IntText",
+    "Layout",
+    "Play",
+    "SelectMultiple",
+    "ToggleButton",
+    "VBox",
+    "link",
+}
 
 
 def test_only_widgets_that_exist_on_colab_are_used():
@@ -442,8 +525,9 @@ def test_cost_explorer_cancel_and_error_keep_it_working():
             time.sleep(0.01)
         raise AssertionError("cancel was never seen")
 
-    ce = widgets.CostExplorer("rings", scene_names=SCENES, method_names=METHODS, sizes=["64x36", "128x72"],
-                              measure=slow_measure)
+    ce = widgets.CostExplorer(
+        "rings", scene_names=SCENES, method_names=METHODS, sizes=["64x36", "128x72"], measure=slow_measure
+    )
     ce.measure()
     assert started.wait(5)
     ce.status.cancel_button.click()

@@ -45,7 +45,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the lab package of this checkout, installed or not
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # the lab package of this checkout, installed or not
 from lab import colab_setup, percent_source  # noqa: E402
 from lab.errors import LabError  # noqa: E402
 from lab.percent_source import dumps  # noqa: E402
@@ -87,27 +89,43 @@ def build_notebook(lesson: Lesson, url: str | None) -> dict:
     if badge is not None:
         cells.append(("markdown", badge))
     if lesson.gpu:
-        cells.append(("markdown", "*On Colab this lesson asks for a GPU runtime (T4); it also runs on a CPU, at smaller sizes.*"))
+        cells.append(
+            (
+                "markdown",
+                "*On Colab this lesson asks for a GPU runtime (T4); it also runs on a CPU, at smaller sizes.*",
+            )
+        )
     cells.append(("setup", colab_setup.setup_cell(url)))
     cells += lesson.cells
     out = []
     for index, (kind, text) in enumerate(cells):
         digest = hashlib.sha1(f"{lesson.path.stem}:{index}".encode()).hexdigest()[:8]
-        cell: dict = {"cell_type": "markdown" if kind == "markdown" else "code", "id": f"c{index:03d}-{digest}"}
+        cell: dict = {
+            "cell_type": "markdown" if kind == "markdown" else "code",
+            "id": f"c{index:03d}-{digest}",
+        }
         if kind == "markdown":
             cell["metadata"] = {}
         else:
             meta: dict = {}
             if kind == "setup":
-                meta = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["setup", "hide-input"]}
+                meta = {
+                    "cellView": "form",
+                    "jupyter": {"source_hidden": True},
+                    "tags": ["setup", "hide-input"],
+                }
             cell.update(execution_count=None, metadata=meta, outputs=[])
         cell["source"] = text.splitlines(keepends=True)
         out.append(cell)
     metadata: dict = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
-        "course": {"lesson": lesson.number, "title": lesson.title, "url": url or "",
-                   "source": f"lessons/src/{lesson.path.name}"},
+        "course": {
+            "lesson": lesson.number,
+            "title": lesson.title,
+            "url": url or "",
+            "source": f"lessons/src/{lesson.path.name}",
+        },
         "colab": {"provenance": [], "toc_visible": True},
     }
     if lesson.gpu:
@@ -124,15 +142,19 @@ def sources() -> list[Path]:
 def has_outputs(notebook: dict) -> list[int]:
     """Indices of code cells that carry outputs or an execution count."""
     return [
-        i for i, cell in enumerate(notebook.get("cells", []))
-        if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None)
+        i
+        for i, cell in enumerate(notebook.get("cells", []))
+        if cell.get("cell_type") == "code"
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only verify that every notebook is up to date")
-    parser.add_argument("--pyproject", type=Path, default=PYPROJECT, help="where the course address is read from")
+    parser.add_argument(
+        "--pyproject", type=Path, default=PYPROJECT, help="where the course address is read from"
+    )
     args = parser.parse_args(argv)
     try:
         url = colab_setup.course_url(args.pyproject)
@@ -151,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(str(err))
             continue
         if lesson.number in numbers:
-            problems.append(f"{path.name}: lesson number {lesson.number} is also used by {numbers[lesson.number]}")
+            problems.append(
+                f"{path.name}: lesson number {lesson.number} is also used by {numbers[lesson.number]}"
+            )
         numbers[lesson.number] = path.name
         target = OUT / lesson.notebook_name
         text = dumps(build_notebook(lesson, url))

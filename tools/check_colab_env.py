@@ -43,7 +43,9 @@ def main() -> int:
         problems.append(f"lab was imported from {lab.__file__}, not from the installed package")
     for name, version in KEPT.items():
         if metadata.version(name) != version:
-            problems.append(f"{name} is {metadata.version(name)} now; Colab's {version} should have been kept")
+            problems.append(
+                f"{name} is {metadata.version(name)} now; Colab's {version} should have been kept"
+            )
     for other in OTHER_OPENCV:
         try:
             problems.append(f"{other} {metadata.version(other)} was installed over Colab's {OPENCV}")
@@ -59,8 +61,10 @@ def main() -> int:
     for problem in problems:
         print(f"colab environment: {problem}", file=sys.stderr)
     if not problems:
-        print(f"colab environment intact: {OPENCV} {metadata.version(OPENCV)} (cv2 {cv2.__version__}), "
-              f"ipywidgets {metadata.version('ipywidgets')}, course from {Path(lab.__file__).parent}")
+        print(
+            f"colab environment intact: {OPENCV} {metadata.version(OPENCV)} (cv2 {cv2.__version__}), "
+            f"ipywidgets {metadata.version('ipywidgets')}, course from {Path(lab.__file__).parent}"
+        )
     return 1 if problems else 0
 
 

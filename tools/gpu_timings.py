@@ -35,8 +35,10 @@ def main() -> int:
     scene = scenes.get("skin", seed=7, motion="subpixel")
     native.render(scene, "1080p", 0.0, device="cuda")  # warm-up: kernels, caches
     frames = timed(lambda: native.render(scene, "4k", 0.5, device="cuda"), repeats=3)
-    print(f"| native render, skin, one 3840x2160 frame ({name}) | {statistics.median(frames):.2f} "
-          f"| median of 3, spread {min(frames):.2f}-{max(frames):.2f} s |")
+    print(
+        f"| native render, skin, one 3840x2160 frame ({name}) | {statistics.median(frames):.2f} "
+        f"| median of 3, spread {min(frames):.2f}-{max(frames):.2f} s |"
+    )
     model = diffusion.TextureModel.load(device="cuda")
     model.generate("skin", "256x256", steps=2, show_progress=False)  # warm-up
     gen = timed(lambda: model.generate("skin", "4k", steps=20, seed=1, show_progress=False), repeats=1)

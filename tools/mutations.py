@@ -8,6 +8,7 @@ hole in the suite: the script lists it and exits with status 1.
     python tools/mutations.py            # all mutations (about two minutes on 2 cores)
     python tools/mutations.py --list     # what is planted, and which tests should notice
     python tools/mutations.py luma-gb    # only the named ones
+    python tools/mutations.py --check    # only check each bug can still be planted (no tests run)
 """
 
 from __future__ import annotations
@@ -39,79 +40,226 @@ class Mutation:
 
 
 MUTATIONS = [
-    Mutation("luma-gb", "lab/metrics/_common.py", "[65.481, 128.553, 24.966]", "[65.481, 24.966, 128.553]",
-             ("tests/test_metrics_spatial.py",), "G and B luma weights swapped"),
-    Mutation("warp-y-sign", "lab/metrics/flow.py", "map_y = flow[..., 1] + ys", "map_y = ys - flow[..., 1]",
-             ("tests/test_metrics_temporal.py",), "the warp's y displacement flipped"),
-    Mutation("report-arms", "lab/metrics/reporting.py", 'cur = {"native": nat, "candidate": cand}',
-             'cur = {"native": cand, "candidate": nat}', ("tests/test_metrics_report.py",),
-             "the report's arms swapped"),
-    Mutation("confidence-unmasked", "lab/metrics/temporal.py",
-             "residual=float(d2.mean(dtype=np.float64)) if reference is None else None)",
-             "residual=masked_mean(d2, valid) if reference is None else None)",
-             ("tests/test_metrics_temporal.py",), "flow confidence computed on unmasked pixels only"),
-    Mutation("no-periodic-check", "lab/metrics/temporal.py", "if periodic > PERIODIC_SHARE:", "if False:",
-             ("tests/test_metrics_temporal.py",), "DIS on periodic or aliased patterns called reliable"),
-    Mutation("given-motion-unchecked", "lab/metrics/temporal.py", "    if worse_than_still:\n", "    if False:\n",
-             ("tests/test_metrics_temporal.py", "tests/test_metrics_report.py"),
-             "a given motion worse than none trusted"),
-    Mutation("realesrgan-no-prepad", "lab/models/realesrgan.py", "PREPADDING = 10", "PREPADDING = 0",
-             ("tests/test_realesrgan_reference.py", "-k", "x4 and whole"),
-             "Real-ESRGAN frame borders without the reference's mirror padding"),
-    Mutation("diffusion-sr-residual-x2", "lab/models/diffusion_sr.py",
-             "residual = x[..., :h, :w] / model.residual_scale\n", "residual = x[..., :h, :w] / model.residual_scale * 2\n",
-             ("tests/test_diffusion_sr.py", "-k", "far_better"), "the diffusion upscaler adds twice its residual"),
-    Mutation("character-hard-edges", "lab/scenes/character.py", "            return (0.5 - d / f).clamp(0.0, 1.0)",
-             "            return (d < 0).float()", ("tests/test_native.py", "-k", "supersampled"),
-             "the character's edges drawn without anti-aliasing"),
-    Mutation("fbm-no-octave-fade", "lab/scenes/fields.py",
-             "weights = np.array([octave_fade(spacing / 2**k * px_per_unit) for k in range(n_oct)])",
-             "weights = np.ones(n_oct)", ("tests/test_scenes.py", "tests/test_native.py"),
-             "noise octaves above the Nyquist limit kept (aliasing)"),
-    Mutation("learned-sr-half-residual", "lab/models/learned_sr.py", "return base + self.shuffle(self.body(x))",
-             "return base + 0.5 * self.shuffle(self.body(x))", ("tests/test_learned_sr.py", "-k", "per_scene"),
-             "the learned upscaler adds half its residual"),
-    Mutation("mtf-no-edge-check", "lab/metrics/edges.py", "    if step <= spread:", "    if False:",
-             ("tests/test_metrics_texture.py",), "mtf50 of noise returns a number"),
-    Mutation("ssim-unbounded-sigma", "lab/metrics/spatial.py", "    if 2 * int(3.5 * sigma + 0.5) + 1 > side:",
-             "    if False:", ("tests/test_metrics_spatial.py", "-k", "wider"),
-             "ssim blurs with a window wider than the image"),
-    Mutation("memory-ignores-ulimit", "lab/resolution.py",
-             "return min(_system_available(), _address_space_room(), _cgroup_room())",
-             "return min(_system_available(), _cgroup_room())", ("tests/test_resolution.py",),
-             "the memory guard ignores ulimit -v"),
-    Mutation("private-outputs", "lab/video.py", '        os.fchmod(fd, default_mode("file"))', "        pass",
-             ("tests/test_video.py", "-k", "permissions"), "outputs left 0600"),
-    Mutation("staging-left-on-sigterm", "lab/__main__.py",
-             "is removed\n    previous = signal.signal(signal.SIGTERM, _terminated)",
-             "is removed\n    previous = signal.getsignal(signal.SIGTERM)", ("tests/test_cli.py", "-k", "sigterm"),
-             "SIGTERM leaves the staging folder"),
-    Mutation("stale-staging-kept", "lab/compare.py", "            remove_stale_staging(self.out)\n",
-             "            pass\n", ("tests/test_cli.py", "-k", "dead_runs"), "staging folders of killed runs kept"),
-    Mutation("colab-ignores-wheel", "lab/colab_setup.py", "    if wheels:\n", "    if False:\n",
-             ("tests/test_packaging.py", "-k", "setup_cell"), "the Colab cell ignores an uploaded wheel"),
-    Mutation("weights-not-shipped", "pyproject.toml", '"lab.assets" = ["models/*.safetensors", "models/*.md", "models/*.png"]\n',
-             "", ("tests/test_packaging.py", "-k", "carries"), "the wheel leaves the trained weights out"),
-    Mutation("soft-default-source", "lab/native.py", 'DEFAULT_SOURCE_MODEL = "camera"', 'DEFAULT_SOURCE_MODEL = "soft"',
-             ("tests/test_source_models.py", "-k", "skin or default_is"),
-             "the upscaled arm's small frame blurrier than a camera again"),
-    Mutation("camera-undersampled", "lab/native.py", "CAMERA_SUPERSAMPLE = 4", "CAMERA_SUPERSAMPLE = 2",
-             ("tests/test_source_models.py", "-k", "smoke"), "the camera averages too few samples per pixel"),
-    Mutation("flicker-levels-no-sqrt", "lab/metrics/temporal.py", "        return mse_to_levels(self.mean)\n",
-             "        return 255.0 * self.mean\n", ("tests/test_metrics_temporal.py", "-k", "grey_levels"),
-             "flicker shown as MSE scaled to 255 instead of RMS grey levels"),
-    Mutation("timing-no-warmup", "lab/cost.py", "    for _ in range(warmup):\n", "    for _ in range(0):\n",
-             ("tests/test_cost.py", "-k", "time_calls"), "timing fits without a warm-up call"),
-    Mutation("loupe-opens-at-centre", "lab/widgets.py", 'if name.startswith("biggest error")),',
-             'if name.startswith("centre")),', ("tests/test_widgets.py", "-k", "opens_where"),
-             "the loupe opens where native and upscaled look the same"),
-    Mutation("plain-data-trusts-subclasses", "lab/grading/plain_data.py", "    if type(value) is int:\n",
-             "    if isinstance(value, int):\n", ("tests/test_grading.py", "-k", "plain_data"),
-             "an int subclass with a forged __eq__ leaves the sandbox as a number"),
-    Mutation("segments-joined-out-of-order", "lab/render_set.py", "            starts = sorted(flows[clip])\n",
-             "            starts = sorted(flows[clip], reverse=True)\n", ("tests/test_cluster.py", "-k", "join_into"),
-             "render segments joined in the wrong order"),
+    Mutation(
+        "luma-gb",
+        "lab/metrics/_common.py",
+        "[65.481, 128.553, 24.966]",
+        "[65.481, 24.966, 128.553]",
+        ("tests/test_metrics_spatial.py",),
+        "G and B luma weights swapped",
+    ),
+    Mutation(
+        "warp-y-sign",
+        "lab/metrics/flow.py",
+        "map_y = flow[..., 1] + ys",
+        "map_y = ys - flow[..., 1]",
+        ("tests/test_metrics_temporal.py",),
+        "the warp's y displacement flipped",
+    ),
+    Mutation(
+        "report-arms",
+        "lab/metrics/reporting.py",
+        'cur = {"native": nat, "candidate": cand}',
+        'cur = {"native": cand, "candidate": nat}',
+        ("tests/test_metrics_report.py",),
+        "the report's arms swapped",
+    ),
+    Mutation(
+        "confidence-unmasked",
+        "lab/metrics/temporal.py",
+        "residual=float(d2.mean(dtype=np.float64)) if reference is None else None,",
+        "residual=masked_mean(d2, valid) if reference is None else None,",
+        ("tests/test_metrics_temporal.py",),
+        "flow confidence computed on unmasked pixels only",
+    ),
+    Mutation(
+        "no-periodic-check",
+        "lab/metrics/temporal.py",
+        "if periodic > PERIODIC_SHARE:",
+        "if False:",
+        ("tests/test_metrics_temporal.py",),
+        "DIS on periodic or aliased patterns called reliable",
+    ),
+    Mutation(
+        "given-motion-unchecked",
+        "lab/metrics/temporal.py",
+        "    if worse_than_still:\n",
+        "    if False:\n",
+        ("tests/test_metrics_temporal.py", "tests/test_metrics_report.py"),
+        "a given motion worse than none trusted",
+    ),
+    Mutation(
+        "realesrgan-no-prepad",
+        "lab/models/realesrgan.py",
+        "PREPADDING = 10",
+        "PREPADDING = 0",
+        ("tests/test_realesrgan_reference.py", "-k", "x4 and whole"),
+        "Real-ESRGAN frame borders without the reference's mirror padding",
+    ),
+    Mutation(
+        "diffusion-sr-residual-x2",
+        "lab/models/diffusion_sr.py",
+        "residual = x[..., :h, :w] / model.residual_scale\n",
+        "residual = x[..., :h, :w] / model.residual_scale * 2\n",
+        ("tests/test_diffusion_sr.py", "-k", "far_better"),
+        "the diffusion upscaler adds twice its residual",
+    ),
+    Mutation(
+        "character-hard-edges",
+        "lab/scenes/character.py",
+        "            return (0.5 - d / f).clamp(0.0, 1.0)",
+        "            return (d < 0).float()",
+        ("tests/test_native.py", "-k", "supersampled"),
+        "the character's edges drawn without anti-aliasing",
+    ),
+    Mutation(
+        "fbm-no-octave-fade",
+        "lab/scenes/fields.py",
+        "weights = np.array([octave_fade(spacing / 2**k * px_per_unit) for k in range(n_oct)])",
+        "weights = np.ones(n_oct)",
+        ("tests/test_scenes.py", "tests/test_native.py"),
+        "noise octaves above the Nyquist limit kept (aliasing)",
+    ),
+    Mutation(
+        "learned-sr-half-residual",
+        "lab/models/learned_sr.py",
+        "return base + self.shuffle(self.body(x))",
+        "return base + 0.5 * self.shuffle(self.body(x))",
+        ("tests/test_learned_sr.py", "-k", "per_scene"),
+        "the learned upscaler adds half its residual",
+    ),
+    Mutation(
+        "mtf-no-edge-check",
+        "lab/metrics/edges.py",
+        "    if step <= spread:",
+        "    if False:",
+        ("tests/test_metrics_texture.py",),
+        "mtf50 of noise returns a number",
+    ),
+    Mutation(
+        "ssim-unbounded-sigma",
+        "lab/metrics/spatial.py",
+        "    if 2 * int(3.5 * sigma + 0.5) + 1 > side:",
+        "    if False:",
+        ("tests/test_metrics_spatial.py", "-k", "wider"),
+        "ssim blurs with a window wider than the image",
+    ),
+    Mutation(
+        "memory-ignores-ulimit",
+        "lab/resolution.py",
+        "return min(_system_available(), _address_space_room(), _cgroup_room())",
+        "return min(_system_available(), _cgroup_room())",
+        ("tests/test_resolution.py",),
+        "the memory guard ignores ulimit -v",
+    ),
+    Mutation(
+        "private-outputs",
+        "lab/video.py",
+        '        os.fchmod(fd, default_mode("file"))',
+        "        pass",
+        ("tests/test_video.py", "-k", "permissions"),
+        "outputs left 0600",
+    ),
+    Mutation(
+        "staging-left-on-sigterm",
+        "lab/__main__.py",
+        "is removed\n    previous = signal.signal(signal.SIGTERM, _terminated)",
+        "is removed\n    previous = signal.getsignal(signal.SIGTERM)",
+        ("tests/test_cli.py", "-k", "sigterm"),
+        "SIGTERM leaves the staging folder",
+    ),
+    Mutation(
+        "stale-staging-kept",
+        "lab/compare.py",
+        "            remove_stale_staging(self.out)\n",
+        "            pass\n",
+        ("tests/test_cli.py", "-k", "dead_runs"),
+        "staging folders of killed runs kept",
+    ),
+    Mutation(
+        "colab-ignores-wheel",
+        "lab/colab_setup.py",
+        "    if wheels:\n",
+        "    if False:\n",
+        ("tests/test_packaging.py", "-k", "setup_cell"),
+        "the Colab cell ignores an uploaded wheel",
+    ),
+    Mutation(
+        "weights-not-shipped",
+        "pyproject.toml",
+        '"lab.assets" = ["models/*.safetensors", "models/*.md", "models/*.png"]\n',
+        "",
+        ("tests/test_packaging.py", "-k", "carries"),
+        "the wheel leaves the trained weights out",
+    ),
+    Mutation(
+        "soft-default-source",
+        "lab/native.py",
+        'DEFAULT_SOURCE_MODEL = "camera"',
+        'DEFAULT_SOURCE_MODEL = "soft"',
+        ("tests/test_source_models.py", "-k", "skin or default_is"),
+        "the upscaled arm's small frame blurrier than a camera again",
+    ),
+    Mutation(
+        "camera-undersampled",
+        "lab/native.py",
+        "CAMERA_SUPERSAMPLE = 4",
+        "CAMERA_SUPERSAMPLE = 2",
+        ("tests/test_source_models.py", "-k", "smoke"),
+        "the camera averages too few samples per pixel",
+    ),
+    Mutation(
+        "flicker-levels-no-sqrt",
+        "lab/metrics/temporal.py",
+        "        return mse_to_levels(self.mean)\n",
+        "        return 255.0 * self.mean\n",
+        ("tests/test_metrics_temporal.py", "-k", "grey_levels"),
+        "flicker shown as MSE scaled to 255 instead of RMS grey levels",
+    ),
+    Mutation(
+        "timing-no-warmup",
+        "lab/cost.py",
+        "    for _ in range(warmup):\n",
+        "    for _ in range(0):\n",
+        ("tests/test_cost.py", "-k", "time_calls"),
+        "timing fits without a warm-up call",
+    ),
+    Mutation(
+        "loupe-opens-at-centre",
+        "lab/widgets.py",
+        'if name.startswith("biggest error")),',
+        'if name.startswith("centre")),',
+        ("tests/test_widgets.py", "-k", "opens_where"),
+        "the loupe opens where native and upscaled look the same",
+    ),
+    Mutation(
+        "plain-data-trusts-subclasses",
+        "lab/grading/plain_data.py",
+        "    if type(value) is int:\n",
+        "    if isinstance(value, int):\n",
+        ("tests/test_grading.py", "-k", "plain_data"),
+        "an int subclass with a forged __eq__ leaves the sandbox as a number",
+    ),
+    Mutation(
+        "segments-joined-out-of-order",
+        "lab/render_set.py",
+        "            starts = sorted(flows[clip])\n",
+        "            starts = sorted(flows[clip], reverse=True)\n",
+        ("tests/test_cluster.py", "-k", "join_into"),
+        "render segments joined in the wrong order",
+    ),
 ]
+
+
+def pattern_problem(mutation: Mutation, text: str) -> str | None:
+    """Why ``mutation`` cannot be planted in ``text`` (its file's source), or None when it can."""
+    found = text.count(mutation.old)
+    if found == 1:
+        return None
+    return (
+        f"{mutation.name}: expected {mutation.old!r} exactly once in {mutation.path}, "
+        f"found {found}; update tools/mutations.py"
+    )
 
 
 def run_one(mutation: Mutation, timeout: float) -> tuple[bool, float, str]:
@@ -121,14 +269,20 @@ def run_one(mutation: Mutation, timeout: float) -> tuple[bool, float, str]:
         shutil.copytree(ROOT, copy, ignore=COPY_IGNORE)
         target = copy / mutation.path
         text = target.read_text(encoding="utf-8")
-        if text.count(mutation.old) != 1:
-            raise SystemExit(f"{mutation.name}: expected {mutation.old!r} exactly once in {mutation.path}, "
-                             f"found {text.count(mutation.old)}; update tools/mutations.py")
+        problem = pattern_problem(mutation, text)
+        if problem:
+            raise SystemExit(problem)
         target.write_text(text.replace(mutation.old, mutation.new), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutation.tests],
-                              cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutation.tests],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         lines = (done.stdout + done.stderr).strip().splitlines()
         return done.returncode != 0, time.perf_counter() - start, lines[-1] if lines else ""
 
@@ -137,18 +291,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="run only these mutations")
     parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    parser.add_argument(
+        "--check", action="store_true", help="check each pattern occurs exactly once, run nothing"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="seconds per mutation's tests")
     args = parser.parse_args(argv)
     chosen = [m for m in MUTATIONS if not args.names or m.name in args.names]
     unknown = set(args.names) - {m.name for m in MUTATIONS}
     if unknown:
         parser.error(f"unknown mutation(s): {', '.join(sorted(unknown))}")
+    if args.check:
+        problems = [pattern_problem(m, (ROOT / m.path).read_text(encoding="utf-8")) for m in chosen]
+        for problem in filter(None, problems):
+            print(problem, file=sys.stderr)
+        print(f"{len(chosen) - len(list(filter(None, problems)))} of {len(chosen)} bugs can be planted")
+        return 1 if any(problems) else 0
     if args.list:
         for m in chosen:
             print(f"{m.name:<24} {m.why}  ->  pytest {' '.join(m.tests)}")
         return 0
     missed = []
-    print(f"| mutation | planted bug | caught | seconds |\n|---|---|---|---:|")
+    print("| mutation | planted bug | caught | seconds |\n|---|---|---|---:|")
     for m in chosen:
         caught, seconds, last = run_one(m, args.timeout)
         print(f"| {m.name} | {m.why} | {'yes' if caught else 'NO: ' + last} | {seconds:.0f} |", flush=True)

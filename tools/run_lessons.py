@@ -59,7 +59,7 @@ sys.modules["google.colab"].__spec__ = importlib.machinery.ModuleSpec("google.co
 
 def execute(
     path: Path, *, full: bool, timeout: int, workdir: Path = LESSONS, colab: bool = False
-) -> tuple["object", float, str | None]:
+) -> tuple[object, float, str | None]:
     """Run one notebook in ``workdir``; returns (executed notebook, seconds, error text or None)."""
     import nbformat
     from nbclient import NotebookClient
@@ -90,7 +90,7 @@ def execute(
     return notebook, time.perf_counter() - start, error
 
 
-def save_images(notebook: "object", stem: str, out: Path) -> int:
+def save_images(notebook: object, stem: str, out: Path) -> int:
     """Write every displayed PNG and every widget image of an executed notebook; returns the count."""
     count = 0
     figures = out / "figures"
@@ -101,7 +101,11 @@ def save_images(notebook: "object", stem: str, out: Path) -> int:
                 figures.mkdir(parents=True, exist_ok=True)
                 (figures / f"{stem}-cell{index:03d}-{k}.png").write_bytes(base64.b64decode(data["image/png"]))
                 count += 1
-    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    state = (
+        notebook.metadata.get("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+        .get("state", {})
+    )
     for model_id, model in state.items():
         if model.get("model_name") != "ImageModel":
             continue
@@ -119,12 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     import nbformat
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--full", action="store_true", help="run at this machine's tier sizes instead of smoke mode")
+    parser.add_argument(
+        "--full", action="store_true", help="run at this machine's tier sizes instead of smoke mode"
+    )
     parser.add_argument("--only", nargs="*", help="lesson number prefixes to run, e.g. 00 03")
     parser.add_argument("--out", type=Path, required=True, help="folder for executed notebooks and figures")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
-    parser.add_argument("--workdir", type=Path, default=LESSONS, help="folder the kernel starts in (default: lessons/)")
-    parser.add_argument("--colab", action="store_true", help="run as on Colab: the set-up cell installs the course")
+    parser.add_argument(
+        "--workdir", type=Path, default=LESSONS, help="folder the kernel starts in (default: lessons/)"
+    )
+    parser.add_argument(
+        "--colab", action="store_true", help="run as on Colab: the set-up cell installs the course"
+    )
     args = parser.parse_args(argv)
 
     paths = lesson_paths(args.only)
@@ -137,15 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for path in paths:
         print(f"running {path.name} ({mode}) ...", flush=True)
-        notebook, seconds, error = execute(path, full=args.full, timeout=args.timeout, workdir=args.workdir,
-                                           colab=args.colab)
+        notebook, seconds, error = execute(
+            path, full=args.full, timeout=args.timeout, workdir=args.workdir, colab=args.colab
+        )
         nbformat.write(notebook, args.out / path.name)
         images = save_images(notebook, path.stem, args.out)
         rows.append((path.stem, seconds, images, "ok" if error is None else "ERROR"))
         if error is not None:
             failed = True
             print(error[-3000:], file=sys.stderr)
-    print(f"\n| lesson | mode | wall time (s) | images | status |\n|---|---|---:|---:|---|")
+    print("\n| lesson | mode | wall time (s) | images | status |\n|---|---|---:|---:|---|")
     for stem, seconds, images, status in rows:
         print(f"| {stem} | {mode} | {seconds:.1f} | {images} | {status} |")
     return 1 if failed else 0

@@ -26,7 +26,15 @@ from typing import Any
 
 from lab.grading.student import exercises, export_submission, otter_notebook, public_tests
 
-__all__ = ["build_exercises", "exercises", "export_submission", "grade_folder", "grade_submission", "otter_notebook", "public_tests"]
+__all__ = [
+    "build_exercises",
+    "exercises",
+    "export_submission",
+    "grade_folder",
+    "grade_submission",
+    "otter_notebook",
+    "public_tests",
+]
 
 
 def __getattr__(name: str) -> Any:  # build/grade pull in otter and nbformat: import them on first use

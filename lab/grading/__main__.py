@@ -1,10 +1,10 @@
 """Command line for graded exercises (run from the repository root).
 
-    python -m lab.grading build                 # exercises/*.py -> lessons/exercises/*.ipynb,
-                                                #   lab/grading/public_tests/, dist/autograder/*.zip
-    python -m lab.grading build --check         # fail if a committed student notebook is stale
-    python -m lab.grading grade submissions/ --exercise ex01_pixels_and_bytes --out gradebook.csv
-    python -m lab.grading list                  # exercises and their points
+python -m lab.grading build                 # exercises/*.py -> lessons/exercises/*.ipynb,
+                                            #   lab/grading/public_tests/, dist/autograder/*.zip
+python -m lab.grading build --check         # fail if a committed student notebook is stale
+python -m lab.grading grade submissions/ --exercise ex01_pixels_and_bytes --out gradebook.csv
+python -m lab.grading list                  # exercises and their points
 """
 
 from __future__ import annotations
@@ -31,16 +31,27 @@ def _build(args: argparse.Namespace) -> int:
             print(f"{r.name}: {r.student} | public tests {r.public_tests} | bundle {r.bundle} | {points}")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = build(args.source, Path(tmp) / "student", Path(tmp) / "dist", public_dir=Path(tmp) / "public",
-                      only=args.only, url=url)
+        fresh = build(
+            args.source,
+            Path(tmp) / "student",
+            Path(tmp) / "dist",
+            public_dir=Path(tmp) / "public",
+            only=args.only,
+            url=url,
+        )
         stale = []
         for r in fresh:
             committed = Path(args.student) / r.student.name
-            if not committed.is_file() or committed.read_text(encoding="utf-8") != r.student.read_text(encoding="utf-8"):
+            if not committed.is_file() or committed.read_text(encoding="utf-8") != r.student.read_text(
+                encoding="utf-8"
+            ):
                 stale.append(str(committed))
             shipped = PUBLIC_TESTS / r.name
             for test in r.public_tests.glob("*.py"):
-                if not (shipped / test.name).is_file() or (shipped / test.name).read_text() != test.read_text():
+                if (
+                    not (shipped / test.name).is_file()
+                    or (shipped / test.name).read_text() != test.read_text()
+                ):
                     stale.append(str(shipped / test.name))
     if stale:
         print("out of date (run: python -m lab.grading build):\n  " + "\n  ".join(stale), file=sys.stderr)
@@ -52,17 +63,25 @@ def _build(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from lab.grading.grade import Settings, check_output, grade_folder, resolve_bundle
 
-    settings = Settings(timeout=args.timeout, cell_timeout=args.cell_timeout, test_timeout=args.test_timeout,
-                        max_output_bytes=args.max_output, sandbox=not args.no_sandbox)
+    settings = Settings(
+        timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
+        test_timeout=args.test_timeout,
+        max_output_bytes=args.max_output,
+        sandbox=not args.no_sandbox,
+    )
     check_output(args.out)
     bundle = resolve_bundle(args.bundle, exercise=args.exercise, dist_dir=args.dist)
-    results = grade_folder(args.submissions, bundle, args.out, jobs=args.jobs, settings=settings,
-                           scheduler=args.scheduler)
+    results = grade_folder(
+        args.submissions, bundle, args.out, jobs=args.jobs, settings=settings, scheduler=args.scheduler
+    )
     width = max(len(r.student) for r in results)
     for r in results:
         took = "  kept " if r.reused else f"{r.seconds:5.1f} s"
-        print(f"{r.student:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {took}  "
-              f"{r.reason[:100]}")
+        print(
+            f"{r.student:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {took}  "
+            f"{r.reason[:100]}"
+        )
     kept = sum(r.reused for r in results)
     if kept:
         print(f"{kept} unchanged notebook(s) kept from the earlier gradebook, not graded again")
@@ -82,18 +101,31 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab.grading", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="generate student notebooks, public tests and autograder bundles")
-    b.add_argument("--source", default="exercises", help="folder of exercise sources NN_name.py (default: exercises)")
-    b.add_argument("--student", default="lessons/exercises", help="where student notebooks go (default: lessons/exercises)")
-    b.add_argument("--dist", default="dist/autograder", help="where autograder bundles go (default: dist/autograder)")
+    b.add_argument(
+        "--source", default="exercises", help="folder of exercise sources NN_name.py (default: exercises)"
+    )
+    b.add_argument(
+        "--student",
+        default="lessons/exercises",
+        help="where student notebooks go (default: lessons/exercises)",
+    )
+    b.add_argument(
+        "--dist", default="dist/autograder", help="where autograder bundles go (default: dist/autograder)"
+    )
     b.add_argument("--only", nargs="+", metavar="EXERCISE", help="build only these exercises")
-    b.add_argument("--pyproject", default="pyproject.toml",
-                   help="the course's pyproject.toml, whose [project.urls] Repository goes into the Colab set-up cell")
-    b.add_argument("--check", action="store_true", help="only verify the committed student files are up to date")
+    b.add_argument(
+        "--pyproject",
+        default="pyproject.toml",
+        help="the course's pyproject.toml, whose [project.urls] Repository goes into the Colab set-up cell",
+    )
+    b.add_argument(
+        "--check", action="store_true", help="only verify the committed student files are up to date"
+    )
     b.set_defaults(run=_build)
 
     g = sub.add_parser("grade", help="grade a folder of submissions into a CSV gradebook (no Docker)")
@@ -104,14 +136,29 @@ def main(argv: "list[str] | None" = None) -> int:
     g.add_argument("--dist", default="dist/autograder", help="folder of bundles (default: dist/autograder)")
     g.add_argument("--out", default="gradebook.csv", help="CSV gradebook to write (default: gradebook.csv)")
     g.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
-    g.add_argument("--timeout", type=float, default=300, help="seconds per submission before it is killed (default: 300)")
-    g.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell before it is interrupted (default: 60)")
+    g.add_argument(
+        "--timeout", type=float, default=300, help="seconds per submission before it is killed (default: 300)"
+    )
+    g.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=60,
+        help="seconds per cell before it is interrupted (default: 60)",
+    )
     g.add_argument("--test-timeout", type=float, default=30, help="seconds per hidden test (default: 30)")
-    g.add_argument("--max-output", type=int, default=1_000_000, help="bytes a submission may print (default: 1000000)")
-    g.add_argument("--scheduler", metavar="ADDRESS",
-                   help="grade on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 (needs [cluster])")
-    g.add_argument("--no-sandbox", action="store_true",
-                   help="grade without bubblewrap (only code you trust; rows are marked sandbox=none)")
+    g.add_argument(
+        "--max-output", type=int, default=1_000_000, help="bytes a submission may print (default: 1000000)"
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 (needs [cluster])",
+    )
+    g.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade without bubblewrap (only code you trust; rows are marked sandbox=none)",
+    )
     g.set_defaults(run=_grade)
 
     ls = sub.add_parser("list", help="list the exercises")

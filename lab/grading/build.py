@@ -74,9 +74,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from lab import colab_setup, percent_source
 from lab.errors import LabError
@@ -103,11 +103,11 @@ tests:
   ok_format: true
 """
 
-INIT_CELL = '''\
+INIT_CELL = """\
 # Otter-grader: after each question, grader.check("qN") runs its public tests.
 from lab.grading import otter_notebook
 
-grader = otter_notebook("{name}")  # otter.Notebook reading the public tests shipped with the course'''
+grader = otter_notebook("{name}")  # otter.Notebook reading the public tests shipped with the course"""
 
 SUBMIT_MARKDOWN = """\
 ## Submit
@@ -120,11 +120,11 @@ Run every cell from the top (Kernel > Restart Kernel and Run All Cells) and make
 
 Your instructor grades it with further tests that are not in this notebook."""
 
-EXPORT_CELL = '''\
+EXPORT_CELL = """\
 # Save the notebook first (Ctrl+S), then run this cell.
 from lab.grading import export_submission
 
-export_submission(grader, "{name}.ipynb")'''
+export_submission(grader, "{name}.ipynb")"""
 
 
 MISTAKES_MARKER = "# COMMON MISTAKES"
@@ -153,23 +153,34 @@ class BuildResult:
     questions: dict[str, float]  # question -> points possible
 
 
-def parse_source(path: "str | Path") -> ExerciseSource:
+def parse_source(path: str | Path) -> ExerciseSource:
     """Read a percent-format exercise source; raises :class:`LabError` naming file and line."""
     path = Path(path)
-    header, cells = percent_source.read(path, required=("exercise", "title", "lessons"), kinds=("code", "markdown", "raw"))
+    header, cells = percent_source.read(
+        path, required=("exercise", "title", "lessons"), kinds=("code", "markdown", "raw")
+    )
     if not _NAME.match(header["exercise"]):
         raise LabError(f"{path.name}: exercise names are lower_snake_case, got {header['exercise']!r}")
     try:
         lessons = tuple(int(x) for x in header["lessons"].split(","))
     except ValueError:
-        raise LabError(f"{path.name}: 'lessons' is a comma-separated list of numbers, got {header['lessons']!r}") from None
+        raise LabError(
+            f"{path.name}: 'lessons' is a comma-separated list of numbers, got {header['lessons']!r}"
+        ) from None
     if not any(kind == "raw" and text.startswith("# BEGIN QUESTION") for kind, text in cells):
-        raise LabError(f"{path.name}: no '# BEGIN QUESTION' raw cell: an exercise needs at least one question")
+        raise LabError(
+            f"{path.name}: no '# BEGIN QUESTION' raw cell: an exercise needs at least one question"
+        )
     return ExerciseSource(path, header["exercise"], header["title"], lessons, cells)
 
 
-def _cell(kind: str, text: str, cell_id: str, metadata: "dict | None" = None) -> dict:
-    cell: dict = {"cell_type": kind, "id": cell_id, "metadata": metadata or {}, "source": text.splitlines(keepends=True)}
+def _cell(kind: str, text: str, cell_id: str, metadata: dict | None = None) -> dict:
+    cell: dict = {
+        "cell_type": kind,
+        "id": cell_id,
+        "metadata": metadata or {},
+        "source": text.splitlines(keepends=True),
+    }
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
@@ -227,11 +238,15 @@ def source_tests(source: ExerciseSource) -> list[SourceTest]:
         if not inside or kind != "code":
             continue
         lines = text.splitlines()
-        config = {"hidden": True} if lines and lines[0].lstrip().startswith("#") and "hidden" in lines[0].lower() else {}
+        config = (
+            {"hidden": True}
+            if lines and lines[0].lstrip().startswith("#") and "hidden" in lines[0].lower()
+            else {}
+        )
         if lines and re.match(r'^\s*"""\s*#\s*BEGIN TEST CONFIG', lines[0]):
             end = next(i for i, line in enumerate(lines) if re.match(r'^\s*"""\s*#\s*END TEST CONFIG', line))
             config = yaml.safe_load("\n".join(lines[1:end])) or {}
-            lines = lines[end + 1:]
+            lines = lines[end + 1 :]
         counts[question] = counts.get(question, 0) + 1
         out.append(SourceTest(question, counts[question], config, "\n".join(lines)))
     return out
@@ -256,9 +271,13 @@ def common_mistakes(source: ExerciseSource) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
     for question, kind, text in cells_by_question(source):
         if kind == "raw" and text.startswith(MISTAKES_MARKER):
-            items = yaml.safe_load(text[len(MISTAKES_MARKER):]) or []
-            if not isinstance(items, list) or not all(isinstance(m, dict) and {"why", "code"} <= set(m) for m in items):
-                raise LabError(f"{source.path.name}, {question}: COMMON MISTAKES is a YAML list of {{why, code}} entries")
+            items = yaml.safe_load(text[len(MISTAKES_MARKER) :]) or []
+            if not isinstance(items, list) or not all(
+                isinstance(m, dict) and {"why", "code"} <= set(m) for m in items
+            ):
+                raise LabError(
+                    f"{source.path.name}, {question}: COMMON MISTAKES is a YAML list of {{why, code}} entries"
+                )
             out.setdefault(question, []).extend((str(m["why"]), str(m["code"])) for m in items)
     return out
 
@@ -266,12 +285,17 @@ def common_mistakes(source: ExerciseSource) -> dict[str, list[tuple[str, str]]]:
 def master_notebook(source: ExerciseSource) -> dict:
     """The otter master notebook (nbformat 4 JSON dict) for an exercise source."""
     cells = [_cell("raw", ASSIGNMENT_CONFIG, "config")]
-    cells += [_cell(kind, text, f"m{i:03d}") for i, (kind, text) in enumerate(source.cells)
-              if not (kind == "raw" and text.startswith(MISTAKES_MARKER))]  # authoring notes, not for otter
+    cells += [
+        _cell(kind, text, f"m{i:03d}")
+        for i, (kind, text) in enumerate(source.cells)
+        if not (kind == "raw" and text.startswith(MISTAKES_MARKER))
+    ]  # authoring notes, not for otter
     return {
         "cells": cells,
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                     "language_info": {"name": "python"}},
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -282,7 +306,7 @@ def _text(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def student_notebook(generated: dict, source: ExerciseSource, url: "str | None") -> dict:
+def student_notebook(generated: dict, source: ExerciseSource, url: str | None) -> dict:
     """Rewrite otter's student notebook: our setup, init and export cells, stable ids, no outputs."""
     out: list[tuple[str, str, dict]] = []
     for cell in generated["cells"]:
@@ -291,9 +315,19 @@ def student_notebook(generated: dict, source: ExerciseSource, url: "str | None")
         meta.pop("id", None)
         if kind == "code" and text.strip().startswith("%pip install") and "otter-grader" in text:
             setup = colab_setup.setup_cell(url, also={"otter-grader>=6.0": "otter"})
-            out.append(("code", setup,
-                        {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["setup", "otter_ignore"],
-                         "deletable": False, "editable": False}))
+            out.append(
+                (
+                    "code",
+                    setup,
+                    {
+                        "cellView": "form",
+                        "jupyter": {"source_hidden": True},
+                        "tags": ["setup", "otter_ignore"],
+                        "deletable": False,
+                        "editable": False,
+                    },
+                )
+            )
         elif kind == "code" and text.startswith("# Initialize Otter"):
             out.append(("code", INIT_CELL.format(name=source.name), meta))
         elif kind == "markdown" and text.startswith("## Submission"):
@@ -314,8 +348,13 @@ def student_notebook(generated: dict, source: ExerciseSource, url: "str | None")
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
-            "course": {"exercise": source.name, "title": source.title, "lessons": list(source.lessons),
-                       "url": url or "", "source": f"exercises/{source.path.name}"},
+            "course": {
+                "exercise": source.name,
+                "title": source.title,
+                "lessons": list(source.lessons),
+                "url": url or "",
+                "source": f"exercises/{source.path.name}",
+            },
             "colab": {"provenance": []},
         },
         "nbformat": 4,
@@ -357,9 +396,16 @@ def hidden_source_lines(source: ExerciseSource) -> list[str]:
     """Code lines of the hidden tests written in an exercise source (public test lines left out)."""
     cells = test_cells(source)
     public = {line.strip() for hidden, lines in cells if not hidden for line in lines}
-    return [line.strip() for hidden, lines in cells if hidden for line in lines
-            if len(line.strip()) >= 6 and not line.strip().startswith("#") and line.strip() not in public
-            and not _is_import(line)]
+    return [
+        line.strip()
+        for hidden, lines in cells
+        if hidden
+        for line in lines
+        if len(line.strip()) >= 6
+        and not line.strip().startswith("#")
+        and line.strip() not in public
+        and not _is_import(line)
+    ]
 
 
 def _is_import(line: str) -> bool:
@@ -370,18 +416,22 @@ def _is_import(line: str) -> bool:
 def read_ok_test(text: str, where: str = "test file") -> dict:
     """The ``test = {...}`` dict of an otter OK-format test file, read without executing it."""
     for node in ast.parse(text).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "test" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "test" for t in node.targets
+        ):
             return ast.literal_eval(node.value)
     raise LabError(f"{where} has no 'test = {{...}}' dict: is it an otter OK-format test?")
 
 
-def _bundle_tests(bundle: "str | Path") -> list[dict]:
+def _bundle_tests(bundle: str | Path) -> list[dict]:
     with zipfile.ZipFile(bundle) as zf:
-        names = sorted((m for m in zf.namelist() if m.startswith("tests/") and m.endswith(".py")), key=_natural)
+        names = sorted(
+            (m for m in zf.namelist() if m.startswith("tests/") and m.endswith(".py")), key=_natural
+        )
         return [read_ok_test(zf.read(m).decode("utf-8"), f"{bundle}:{m}") for m in names]
 
 
-def hidden_test_lines(bundle: "str | Path") -> list[str]:
+def hidden_test_lines(bundle: str | Path) -> list[str]:
     """Code lines of the hidden test cases inside an autograder bundle (zip).
 
     Lines that a public test case also contains (an import, say) are left out: they are public.
@@ -411,25 +461,39 @@ def grading_spec(source: ExerciseSource) -> dict:
     """
     from lab.grading.hidden_tests import split
 
-    questions = {str(_question_config(text)["name"]): float(_question_config(text).get("points", 0))
-                 for _, kind, text in cells_by_question(source) if kind == "raw" and _head(text) == "# BEGIN QUESTION"}
+    questions = {
+        str(_question_config(text)["name"]): float(_question_config(text).get("points", 0))
+        for _, kind, text in cells_by_question(source)
+        if kind == "raw" and _head(text) == "# BEGIN QUESTION"
+    }
     tests: list[dict] = []
     for test in source_tests(source):
         where = f"{source.path.name}, {test.question} test {test.number}"
         if test.hidden:
-            tests.append(split(test.code, question=test.question, number=test.number,
-                               points=float(test.config.get("points", 1)), where=where).to_json())
+            tests.append(
+                split(
+                    test.code,
+                    question=test.question,
+                    number=test.number,
+                    points=float(test.config.get("points", 1)),
+                    where=where,
+                ).to_json()
+            )
         elif test.config.get("points"):
-            raise LabError(f"{where}: public tests carry no points (student code could fake them); "
-                           "give the points to hidden tests")
+            raise LabError(
+                f"{where}: public tests carry no points (student code could fake them); "
+                "give the points to hidden tests"
+            )
     for q, points in questions.items():
         hidden = sum(t["points"] for t in tests if t["question"] == q)
         if abs(hidden - points) > 1e-9:
-            raise LabError(f"{source.path.name}: {q} is worth {points:g} points but its hidden tests add up to {hidden:g}")
+            raise LabError(
+                f"{source.path.name}: {q} is worth {points:g} points but its hidden tests add up to {hidden:g}"
+            )
     return {"exercise": source.name, "questions": questions, "tests": tests}
 
 
-def load_spec(bundle: "str | Path") -> tuple[dict[str, float], list]:
+def load_spec(bundle: str | Path) -> tuple[dict[str, float], list]:
     """``(points per question, hidden tests)`` from an autograder bundle's grading spec."""
     from lab.grading.hidden_tests import HiddenTest
 
@@ -437,15 +501,17 @@ def load_spec(bundle: "str | Path") -> tuple[dict[str, float], list]:
         with zipfile.ZipFile(bundle) as zf:
             spec = json.loads(zf.read(SPEC_NAME).decode("utf-8"))
     except KeyError:
-        raise LabError(f"{bundle} has no {SPEC_NAME}: it was built by an older version; rebuild it with: "
-                       "python -m lab.grading build") from None
+        raise LabError(
+            f"{bundle} has no {SPEC_NAME}: it was built by an older version; rebuild it with: "
+            "python -m lab.grading build"
+        ) from None
     except zipfile.BadZipFile as err:
         raise LabError(f"{bundle} is not a valid autograder zip ({err})") from None
     questions = {str(q): float(p) for q, p in spec["questions"].items()}
     return questions, [HiddenTest.from_json(t) for t in spec["tests"]]
 
 
-def question_points(bundle: "str | Path") -> dict[str, float]:
+def question_points(bundle: str | Path) -> dict[str, float]:
     """Points possible per question, in question order, read from an autograder bundle."""
     return load_spec(bundle)[0]
 
@@ -468,23 +534,38 @@ def package_env(**extra: str) -> dict[str, str]:
     """The environment with this ``lab`` importable (installed or a source checkout) in child processes."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
     env.update(extra)
     return env
 
 
 def _run_otter_assign(master: Path, result: Path, *, run_tests: bool = True) -> None:
     cmd = [sys.executable, "-m", "otter", "assign", str(master), str(result), "--no-pdfs"]
-    proc = subprocess.run(cmd + ([] if run_tests else ["--no-run-tests"]),
-                          cwd=master.parent, capture_output=True, text=True,
-                          env=package_env(LAB_SMOKE="1", MPLBACKEND="Agg"))
+    proc = subprocess.run(
+        cmd + ([] if run_tests else ["--no-run-tests"]),
+        cwd=master.parent,
+        capture_output=True,
+        text=True,
+        env=package_env(LAB_SMOKE="1", MPLBACKEND="Agg"),
+    )
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr)[-4000:]
-        raise LabError(f"otter assign failed for {master.name} (a reference solution may fail its tests):\n{tail}")
+        raise LabError(
+            f"otter assign failed for {master.name} (a reference solution may fail its tests):\n{tail}"
+        )
 
 
-def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, public_dir: Path, url: "str | None",
-              run_tests: bool = True) -> BuildResult:
+def build_one(
+    source: ExerciseSource,
+    *,
+    student_dir: Path,
+    dist_dir: Path,
+    public_dir: Path,
+    url: str | None,
+    run_tests: bool = True,
+) -> BuildResult:
     """Run otter assign on one exercise and write the student, public-test and bundle outputs."""
     spec = grading_spec(source)  # malformed hidden tests fail here, before otter assign runs
     with tempfile.TemporaryDirectory(prefix=f"assign-{source.name}-") as tmp:
@@ -517,23 +598,25 @@ def build_one(source: ExerciseSource, *, student_dir: Path, dist_dir: Path, publ
     shipped.update({str(p): p.read_text(encoding="utf-8") for p in tests.glob("*.py")})
     leaks = find_leaks(shipped, solution_lines(source)) + find_leaks(shipped, hidden_test_lines(bundle))
     if leaks:
-        raise LabError(f"{source.name}: solutions or hidden tests leaked into the student files:\n" + "\n".join(leaks))
+        raise LabError(
+            f"{source.name}: solutions or hidden tests leaked into the student files:\n" + "\n".join(leaks)
+        )
     return BuildResult(source.name, student, tests, bundle, solution, question_points(bundle))
 
 
-def sources(source_dir: "str | Path" = "exercises") -> list[Path]:
+def sources(source_dir: str | Path = "exercises") -> list[Path]:
     """Every exercise source (``NN_*.py``) in ``source_dir``, in course order."""
     return sorted(Path(source_dir).glob("[0-9][0-9]_*.py"))
 
 
 def build(
-    source_dir: "str | Path" = "exercises",
-    student_dir: "str | Path" = "lessons/exercises",
-    dist_dir: "str | Path" = "dist/autograder",
+    source_dir: str | Path = "exercises",
+    student_dir: str | Path = "lessons/exercises",
+    dist_dir: str | Path = "dist/autograder",
     *,
-    public_dir: "str | Path" = PUBLIC_TESTS,
-    only: "list[str] | None" = None,
-    url: "str | None" = None,
+    public_dir: str | Path = PUBLIC_TESTS,
+    only: list[str] | None = None,
+    url: str | None = None,
     run_tests: bool = True,
 ) -> list[BuildResult]:
     """Build every exercise (or those named in ``only``); see the module docstring for outputs.
@@ -558,10 +641,20 @@ def build(
     if only:
         unknown = set(only) - set(names)
         if unknown:
-            raise LabError(f"unknown exercise(s) {', '.join(sorted(unknown))}; choose from: {', '.join(names)}")
+            raise LabError(
+                f"unknown exercise(s) {', '.join(sorted(unknown))}; choose from: {', '.join(names)}"
+            )
         parsed = [s for s in parsed if s.name in only]
     results = []
     for source in progress(parsed, total=len(parsed), desc="otter assign"):
-        results.append(build_one(source, student_dir=Path(student_dir), dist_dir=Path(dist_dir),
-                                 public_dir=Path(public_dir), url=url, run_tests=run_tests))
+        results.append(
+            build_one(
+                source,
+                student_dir=Path(student_dir),
+                dist_dir=Path(dist_dir),
+                public_dir=Path(public_dir),
+                url=url,
+                run_tests=run_tests,
+            )
+        )
     return results

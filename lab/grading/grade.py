@@ -35,10 +35,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from lab.errors import LabError
 from lab.grading import sandbox as sb
@@ -88,7 +88,7 @@ class Student:
     notebooks: list[Path]
     problem: str = ""  # set when there is nothing to grade (a symlink, no notebook)
 
-    def chosen(self) -> "tuple[Path | None, list[str]]":
+    def chosen(self) -> tuple[Path | None, list[str]]:
         """The notebook to grade (the newest) and a note when there were several."""
         if not self.notebooks:
             return None, []
@@ -105,7 +105,7 @@ def student_id(path: Path, root: Path) -> str:
     return re.sub(r"_submission(_\d.*)?$", "", path.stem) or path.stem
 
 
-def find_students(folder: "str | Path", *, exclude: Iterable[Path] = ()) -> list[Student]:
+def find_students(folder: str | Path, *, exclude: Iterable[Path] = ()) -> list[Student]:
     """One :class:`Student` per top-level file or folder of ``folder`` (hidden names skipped).
 
     A folder is one student, whatever its name; a top-level file is one student named after the
@@ -149,26 +149,35 @@ def _folder_student(folder: Path) -> Student:
             links.append(str(rel))
         elif path.is_file():
             notebooks.append(path)
-    problem = "" if notebooks else (f"refused: {links[0]} is a symbolic link" if links else "no notebook found")
+    problem = (
+        "" if notebooks else (f"refused: {links[0]} is a symbolic link" if links else "no notebook found")
+    )
     return Student(folder.name, notebooks, problem)
 
 
-def resolve_bundle(bundle: "str | Path | None" = None, *, exercise: "str | None" = None,
-                   dist_dir: "str | Path" = "dist/autograder") -> Path:
+def resolve_bundle(
+    bundle: str | Path | None = None, *, exercise: str | None = None, dist_dir: str | Path = "dist/autograder"
+) -> Path:
     """The autograder zip to use: ``bundle`` itself, or ``<dist_dir>/<exercise>-autograder.zip``."""
     if bundle is not None:
         path = Path(bundle)
     elif exercise:
         path = Path(dist_dir) / f"{exercise}-autograder.zip"
     else:
-        raise LabError("say which exercise to grade: exercise='ex01_pixels_and_bytes' or bundle='path/to.zip'")
+        raise LabError(
+            "say which exercise to grade: exercise='ex01_pixels_and_bytes' or bundle='path/to.zip'"
+        )
     if not path.is_file():
         from lab.grading.student import exercises
 
         known = exercises()
         if exercise and exercise not in known:
-            raise LabError(f"unknown exercise {exercise!r}; the exercises are: {', '.join(known) or 'none installed'}")
-        raise LabError(f"autograder bundle {path} not found; build it first with: python -m lab.grading build")
+            raise LabError(
+                f"unknown exercise {exercise!r}; the exercises are: {', '.join(known) or 'none installed'}"
+            )
+        raise LabError(
+            f"autograder bundle {path} not found; build it first with: python -m lab.grading build"
+        )
     return path
 
 
@@ -187,11 +196,20 @@ class Settings:
         for name in ("timeout", "cell_timeout", "test_timeout"):
             value = getattr(self, name)
             option = "--" + name.replace("_", "-")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value <= 0
+            ):
                 raise LabError(f"{option} must be a finite number of seconds above 0, got {value!r}")
             if value > 24 * 3600:
                 raise LabError(f"{option} of {value:g} s is over a day; give a limit in seconds")
-        if isinstance(self.max_output_bytes, bool) or not isinstance(self.max_output_bytes, int) or self.max_output_bytes < 0:
+        if (
+            isinstance(self.max_output_bytes, bool)
+            or not isinstance(self.max_output_bytes, int)
+            or self.max_output_bytes < 0
+        ):
             raise LabError(f"--max-output must be a whole number of bytes, got {self.max_output_bytes!r}")
 
     @property
@@ -211,13 +229,19 @@ def _cell_notes(records: list[dict], numbers: list[int], printed_over: int, limi
         if problem == "timeout":
             notes.append(f"{where} ran over the per-cell time limit and was interrupted")
         elif problem == "died":
-            notes.append(f"{where} killed the kernel and was skipped (out of memory, or it ended the process?)")
+            notes.append(
+                f"{where} killed the kernel and was skipped (out of memory, or it ended the process?)"
+            )
         elif problem == "error":
-            hint = {"MemoryError": " (over the sandbox's memory limit)",
-                    "RecursionError": " (a function calls itself without end)"}.get(detail.split(":")[0], "")
+            hint = {
+                "MemoryError": " (over the sandbox's memory limit)",
+                "RecursionError": " (a function calls itself without end)",
+            }.get(detail.split(":")[0], "")
             notes.append(f"{where} raised {detail}{hint}")
     if printed_over:
-        notes.append(f"printed {printed_over / 1e6:.1f} MB, over the {limit / 1e6:g} MB output limit (output dropped)")
+        notes.append(
+            f"printed {printed_over / 1e6:.1f} MB, over the {limit / 1e6:g} MB output limit (output dropped)"
+        )
     return notes
 
 
@@ -247,22 +271,30 @@ def parse_reply(stdout: bytes, tests: list[HiddenTest]) -> tuple[dict[str, dict]
             test = wanted[record["id"]]
             if type(record.get("payload")) is str:
                 payload = json.loads(record["payload"])
-                if type(payload) is not dict or payload.get("test") != test.id or type(payload.get("values")) is not dict:
+                if (
+                    type(payload) is not dict
+                    or payload.get("test") != test.id
+                    or type(payload.get("values")) is not dict
+                ):
                     raise PlainDataError("an export payload is malformed")
-                exports[test.id] = {"values": {k: decode(v) for k, v in payload["values"].items() if k in test.exports}}
+                exports[test.id] = {
+                    "values": {k: decode(v) for k, v in payload["values"].items() if k in test.exports}
+                }
             else:
                 exports[test.id] = {"error": str(record.get("error", "no answer came back"))[:200]}
     return exports, cells, printed, done
 
 
-def score(tests: list[HiddenTest], exports: dict[str, dict], possible: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+def score(
+    tests: list[HiddenTest], exports: dict[str, dict], possible: dict[str, float]
+) -> tuple[dict[str, float], list[str]]:
     """Points per question from the hidden checks, and a note per question that lost points."""
     scores = {q: 0.0 for q in possible}
     failures: dict[str, list[str]] = {q: [] for q in possible}
     for test in tests:
         got = exports.get(test.id)
         if got is None:
-            why: "str | None" = "not run"
+            why: str | None = "not run"
         elif "error" in got:
             why = got["error"]
         else:
@@ -275,8 +307,9 @@ def score(tests: list[HiddenTest], exports: dict[str, dict], possible: dict[str,
     return scores, notes
 
 
-def grade_submission(submission: "str | Path", bundle: "str | Path", *, student: "str | None" = None,
-                     settings: Settings = Settings()) -> SubmissionResult:
+def grade_submission(
+    submission: str | Path, bundle: str | Path, *, student: str | None = None, settings: Settings = Settings()
+) -> SubmissionResult:
     """Grade one submitted notebook (``.ipynb`` or otter ``.zip``) against an autograder bundle.
 
     Never raises for a bad submission: problems come back as ``status`` and ``reason``.
@@ -288,8 +321,13 @@ def grade_submission(submission: "str | Path", bundle: "str | Path", *, student:
     submission = Path(submission)
     sb.require_sandbox(settings.sandbox)
     possible, tests = load_spec(bundle)
-    result = SubmissionResult(student or submission.stem, submission.name, {q: 0.0 for q in possible}, possible,
-                              sandbox=settings.sandbox_name)
+    result = SubmissionResult(
+        student or submission.stem,
+        submission.name,
+        {q: 0.0 for q in possible},
+        possible,
+        sandbox=settings.sandbox_name,
+    )
     start = time.monotonic()
     try:
         raw = read_bytes(submission)
@@ -300,17 +338,28 @@ def grade_submission(submission: "str | Path", bundle: "str | Path", *, student:
         return result
     result.notes = structure_notes(nb, list(possible))
     numbered = code_cells(nb)
-    request = {"cells": [code for _, code in numbered], "cell_timeout": settings.cell_timeout,
-               "test_timeout": settings.test_timeout, "max_output": settings.max_output_bytes,
-               "tests": [{"id": t.id, "kernel": t.kernel, "exports": list(t.exports)} for t in tests]}
-    outcome = sb.run([sys.executable, "-m", "lab.grading.runner"], json.dumps(request).encode(),
-                     timeout=settings.timeout, max_stdout=MAX_REPLY_BYTES, limits=settings.limits,
-                     sandbox=settings.sandbox)
+    request = {
+        "cells": [code for _, code in numbered],
+        "cell_timeout": settings.cell_timeout,
+        "test_timeout": settings.test_timeout,
+        "max_output": settings.max_output_bytes,
+        "tests": [{"id": t.id, "kernel": t.kernel, "exports": list(t.exports)} for t in tests],
+    }
+    outcome = sb.run(
+        [sys.executable, "-m", "lab.grading.runner"],
+        json.dumps(request).encode(),
+        timeout=settings.timeout,
+        max_stdout=MAX_REPLY_BYTES,
+        limits=settings.limits,
+        sandbox=settings.sandbox,
+    )
     try:
         exports, cells, printed, done = parse_reply(outcome.stdout, tests)
     except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError) as err:
         result.status = "error"
-        result.notes.append(f"the sandbox's reply was not valid grading data ({type(err).__name__}); scored 0")
+        result.notes.append(
+            f"the sandbox's reply was not valid grading data ({type(err).__name__}); scored 0"
+        )
         return result
     finally:
         result.seconds = round(time.monotonic() - start, 2)
@@ -322,12 +371,17 @@ def grade_submission(submission: "str | Path", bundle: "str | Path", *, student:
         result.notes.insert(0, f"the sandbox replied with over {MAX_REPLY_BYTES / 1e6:g} MB; stopped")
     elif outcome.timed_out:
         result.status = "timeout"
-        result.notes.insert(0, f"ran over the {settings.timeout:g} s limit per submission and was stopped "
-                               "(an endless loop?); answers exported before that still count")
+        result.notes.insert(
+            0,
+            f"ran over the {settings.timeout:g} s limit per submission and was stopped "
+            "(an endless loop?); answers exported before that still count",
+        )
     elif not done:
         result.status = "error"
         last = outcome.stderr_tail.strip().splitlines()[-1][:160] if outcome.stderr_tail.strip() else ""
-        result.notes.insert(0, "grading stopped early (the code ended the grading process?)" + (f": {last}" if last else ""))
+        result.notes.insert(
+            0, "grading stopped early (the code ended the grading process?)" + (f": {last}" if last else "")
+        )
     return result
 
 
@@ -348,18 +402,39 @@ def _csv_cell(value: object) -> object:
 def gradebook_rows(results: list[SubmissionResult], possible: dict[str, float]) -> list[dict[str, object]]:
     """Rows of the gradebook: the POINTS POSSIBLE row, then one row per student."""
     total_possible = sum(possible.values())
-    rows: list[dict[str, object]] = [{"student": POSSIBLE_ROW, "file": "", **possible, "total": total_possible,
-                                      "possible": total_possible, "percent": 100.0, "status": "", "reason": "",
-                                      "sandbox": "", "sha256": ""}]
+    rows: list[dict[str, object]] = [
+        {
+            "student": POSSIBLE_ROW,
+            "file": "",
+            **possible,
+            "total": total_possible,
+            "possible": total_possible,
+            "percent": 100.0,
+            "status": "",
+            "reason": "",
+            "sandbox": "",
+            "sha256": "",
+        }
+    ]
     for r in results:
-        rows.append({"student": r.student, "file": r.file, **{q: r.scores.get(q, 0.0) for q in possible},
-                     "total": r.total, "possible": total_possible,
-                     "percent": round(100.0 * r.total / total_possible, 1) if total_possible else 0.0,
-                     "status": r.status, "reason": r.reason, "sandbox": r.sandbox, "sha256": r.sha256})
+        rows.append(
+            {
+                "student": r.student,
+                "file": r.file,
+                **{q: r.scores.get(q, 0.0) for q in possible},
+                "total": r.total,
+                "possible": total_possible,
+                "percent": round(100.0 * r.total / total_possible, 1) if total_possible else 0.0,
+                "status": r.status,
+                "reason": r.reason,
+                "sandbox": r.sandbox,
+                "sha256": r.sha256,
+            }
+        )
     return rows
 
 
-def write_gradebook(rows: list[dict[str, object]], path: "str | Path") -> Path:
+def write_gradebook(rows: list[dict[str, object]], path: str | Path) -> Path:
     """Write gradebook rows as CSV, atomically (a temporary file renamed into place)."""
     path = Path(path)
     if not rows:
@@ -376,7 +451,7 @@ def write_gradebook(rows: list[dict[str, object]], path: "str | Path") -> Path:
     return path
 
 
-def read_gradebook(path: "str | Path", possible: dict[str, float]) -> dict[str, SubmissionResult]:
+def read_gradebook(path: str | Path, possible: dict[str, float]) -> dict[str, SubmissionResult]:
     """Rows of an earlier gradebook with the same questions, by student (empty if none or unreadable)."""
     path = Path(path)
     if not path.is_file():
@@ -387,14 +462,23 @@ def read_gradebook(path: "str | Path", possible: dict[str, float]) -> dict[str, 
         out = {}
         for row in rows[1:]:
             student, reason = _csv_text(row["student"]), _csv_text(row["reason"])
-            out[student] = SubmissionResult(student, _csv_text(row["file"]), {q: float(row[q]) for q in possible}, possible,
-                                            row["status"], [reason] if reason else [], 0.0, row["sandbox"], row["sha256"])
+            out[student] = SubmissionResult(
+                student,
+                _csv_text(row["file"]),
+                {q: float(row[q]) for q in possible},
+                possible,
+                row["status"],
+                [reason] if reason else [],
+                0.0,
+                row["sandbox"],
+                row["sha256"],
+            )
         return out
     except (OSError, KeyError, ValueError, csv.Error):
         return {}
 
 
-def check_output(out: "str | Path") -> Path:
+def check_output(out: str | Path) -> Path:
     """Fail before grading (not after) when the gradebook cannot be written at ``out``."""
     out = Path(out)
     if out.is_dir():
@@ -426,8 +510,15 @@ def grade_bytes(student: str, name: str, data: bytes, bundle: bytes, settings: S
         return grade_submission(path, bundle_path, student=student, settings=settings)
 
 
-def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" = "gradebook.csv", *, jobs: int = 1,
-                 settings: Settings = Settings(), scheduler: "str | None" = None) -> list[SubmissionResult]:
+def grade_folder(
+    folder: str | Path,
+    bundle: str | Path,
+    out: str | Path = "gradebook.csv",
+    *,
+    jobs: int = 1,
+    settings: Settings = Settings(),
+    scheduler: str | None = None,
+) -> list[SubmissionResult]:
     """Grade every student in ``folder`` with ``bundle`` into the CSV gradebook ``out``.
 
     ``jobs`` submissions run at once on this machine (each uses one kernel; 1-2 per CPU core is
@@ -468,7 +559,9 @@ def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" =
     where = {student.id: (path, notes) for student, path, notes in todo}
     try:
         save()
-        for result in progress(_grade_all(todo, bundle, settings, jobs, client), total=len(todo), desc="grading"):
+        for result in progress(
+            _grade_all(todo, bundle, settings, jobs, client), total=len(todo), desc="grading"
+        ):
             finish(result, *where[result.student])
     finally:
         if client is not None:
@@ -476,20 +569,30 @@ def grade_folder(folder: "str | Path", bundle: "str | Path", out: "str | Path" =
     return [done[k] for k in sorted(done)]
 
 
-def _reuse_or_queue(students: list[Student], earlier: dict[str, SubmissionResult], possible: dict[str, float],
-                    settings: Settings) -> tuple[dict[str, SubmissionResult], list[tuple[Student, Path, list[str]]]]:
+def _reuse_or_queue(
+    students: list[Student],
+    earlier: dict[str, SubmissionResult],
+    possible: dict[str, float],
+    settings: Settings,
+) -> tuple[dict[str, SubmissionResult], list[tuple[Student, Path, list[str]]]]:
     """Rows that need no grading (no notebook, or unchanged since ``earlier``) and the students to grade."""
     done: dict[str, SubmissionResult] = {}
     todo: list[tuple[Student, Path, list[str]]] = []
     for student in students:
         path, notes = student.chosen()
         if path is None:
-            done[student.id] = SubmissionResult(student.id, "", {q: 0.0 for q in possible}, possible, "invalid",
-                                                [student.problem], sandbox="")
+            done[student.id] = SubmissionResult(
+                student.id, "", {q: 0.0 for q in possible}, possible, "invalid", [student.problem], sandbox=""
+            )
             continue
         old = earlier.get(student.id)
-        if old and old.sha256 and old.sha256 == _sha256(path) and old.status != "error" \
-                and old.sandbox == settings.sandbox_name:
+        if (
+            old
+            and old.sha256
+            and old.sha256 == _sha256(path)
+            and old.status != "error"
+            and old.sandbox == settings.sandbox_name
+        ):
             old.reused = True
             done[student.id] = old
         else:
@@ -497,8 +600,13 @@ def _reuse_or_queue(students: list[Student], earlier: dict[str, SubmissionResult
     return done, todo
 
 
-def _grade_all(todo: list[tuple[Student, Path, list[str]]], bundle: Path, settings: Settings, jobs: int,
-               client: object = None) -> Iterator[SubmissionResult]:
+def _grade_all(
+    todo: list[tuple[Student, Path, list[str]]],
+    bundle: Path,
+    settings: Settings,
+    jobs: int,
+    client: object = None,
+) -> Iterator[SubmissionResult]:
     """Results in the order they finish: on this machine's job slots, or as tasks through a Dask ``client``."""
     if client is not None:
         from lab.cluster import run_all
@@ -511,11 +619,18 @@ def _grade_all(todo: list[tuple[Student, Path, list[str]]], bundle: Path, settin
             except InvalidSubmission:
                 data = b""  # unreadable here: graded as invalid on the worker
             items.append((student.id, path.name, data))
-        yield from run_all(client, grade_bytes, items, keys=[f"grade-{run}-{s.id}" for s, _, _ in todo],
-                           shared={"bundle": bundle.read_bytes(), "settings": settings})
+        yield from run_all(
+            client,
+            grade_bytes,
+            items,
+            keys=[f"grade-{run}-{s.id}" for s, _, _ in todo],
+            shared={"bundle": bundle.read_bytes(), "settings": settings},
+        )
         return
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_submission, path, bundle, student=student.id, settings=settings)
-                   for student, path, _ in todo]
+        futures = [
+            pool.submit(grade_submission, path, bundle, student=student.id, settings=settings)
+            for student, path, _ in todo
+        ]
         for future in as_completed(futures):
             yield future.result()

@@ -51,7 +51,7 @@ class HiddenTest:
         return {**asdict(self), "exports": list(self.exports)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "HiddenTest":
+    def from_json(cls, data: dict[str, Any]) -> HiddenTest:
         """Inverse of :meth:`to_json`."""
         return cls(**{**data, "exports": tuple(data["exports"])})
 
@@ -61,7 +61,9 @@ def _loaded_names(tree: ast.AST) -> set[str]:
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
-    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    bound = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    }
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
@@ -82,25 +84,39 @@ def split(code: str, *, question: str, number: int, points: float, where: str = 
         first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
         if not any(_EXPORT.search(lines[i - 1]) for i in range(first, last + 1)):
             continue
-        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
-            raise LabError(f"{where}: a '# export' line must be 'name = expression', got: {lines[first - 1].strip()}")
+        if not (
+            isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+        ):
+            raise LabError(
+                f"{where}: a '# export' line must be 'name = expression', got: {lines[first - 1].strip()}"
+            )
         exports.append(stmt.targets[0].id)
         last_export_line = last
     if not exports:
-        raise LabError(f"{where}: no '# export' line; mark what the student's code computes, e.g. 'mae_q1 = temporal_mae(x)  # export'")
+        raise LabError(
+            f"{where}: no '# export' line; mark what the student's code computes, e.g. 'mae_q1 = temporal_mae(x)  # export'"
+        )
     kernel = "\n".join(lines[:last_export_line])
     check = "\n".join(lines[last_export_line:]).strip("\n")
     check_tree = ast.parse(check)
     if not any(isinstance(n, ast.Assert) for n in ast.walk(check_tree)):
         raise LabError(f"{where}: nothing after the last '# export' line asserts anything")
-    unknown = _loaded_names(check_tree) - _bound_names(check_tree) - set(exports) - CHECK_GLOBALS - set(dir(builtins))
+    unknown = (
+        _loaded_names(check_tree)
+        - _bound_names(check_tree)
+        - set(exports)
+        - CHECK_GLOBALS
+        - set(dir(builtins))
+    )
     if unknown:
-        raise LabError(f"{where}: the check after the '# export' lines uses {', '.join(sorted(unknown))}, which "
-                       "live in the student's kernel; export them or rebuild them in the check")
+        raise LabError(
+            f"{where}: the check after the '# export' lines uses {', '.join(sorted(unknown))}, which "
+            "live in the student's kernel; export them or rebuild them in the check"
+        )
     return HiddenTest(f"{question}-{number}", question, number, float(points), kernel, tuple(exports), check)
 
 
-def run_check(test: HiddenTest, values: dict[str, Any]) -> "str | None":
+def run_check(test: HiddenTest, values: dict[str, Any]) -> str | None:
     """Run ``test.check`` in the grader on exported ``values``; None if it passes, else why not."""
     missing = [name for name in test.exports if name not in values]
     if missing:
@@ -110,7 +126,9 @@ def run_check(test: HiddenTest, values: dict[str, Any]) -> "str | None":
         return odd[0][:160]
     namespace: dict[str, Any] = {"np": np, "math": math, **{name: values[name] for name in test.exports}}
     try:
-        exec(compile(test.check, f"<hidden test {test.id}>", "exec"), namespace)  # instructor code, plain data
+        exec(
+            compile(test.check, f"<hidden test {test.id}>", "exec"), namespace
+        )  # instructor code, plain data
     except AssertionError:
         return "wrong value"
     except Exception as err:  # a student's value of the wrong type or shape

@@ -65,8 +65,13 @@ def _encode(value: Any, depth: int) -> Any:
             array = array.astype(array.dtype.newbyteorder("<"))
         if array.dtype.str not in ARRAY_DTYPES:
             return {"unsupported": f"array of {array.dtype}"}
-        return {"ndarray": {"dtype": array.dtype.str, "shape": list(array.shape),
-                            "data": base64.b64encode(array.tobytes()).decode("ascii")}}
+        return {
+            "ndarray": {
+                "dtype": array.dtype.str,
+                "shape": list(array.shape),
+                "data": base64.b64encode(array.tobytes()).decode("ascii"),
+            }
+        }
     return {"unsupported": type(value).__name__}
 
 
@@ -87,7 +92,7 @@ def _decode(data: Any, depth: int, budget: list[int]) -> Any:
         return [_decode(v, depth + 1, budget) for v in data]
     if type(data) is not dict or len(data) != 1:
         raise PlainDataError(f"unexpected {type(data).__name__} in plain data")
-    (tag, body), = data.items()
+    ((tag, body),) = data.items()
     if tag == "tuple" and type(body) is list:
         return tuple(_decode(v, depth + 1, budget) for v in body)
     if tag == "dict" and type(body) is list:

@@ -21,8 +21,9 @@ import os
 import queue
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from lab.grading.plain_data import EXPORT_MIME
 
@@ -65,7 +66,7 @@ class Kernel:
         result = Execution()
         msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
         deadline = time.monotonic() + timeout
-        interrupted_at: "float | None" = None
+        interrupted_at: float | None = None
         while True:
             now = time.monotonic()
             if interrupted_at is None and now > deadline:
@@ -123,7 +124,7 @@ class Session:
         self.cells, self.cell_timeout, self.emit = cells, cell_timeout, emit
         self.skipped: set[int] = set()
         self.restarts = 0
-        self.kernel: "Kernel | None" = None
+        self.kernel: Kernel | None = None
 
     def _replay(self, upto: int) -> bool:
         """A fresh kernel with cells [0, upto) run quietly again (skipped ones left out)."""
@@ -154,8 +155,14 @@ class Session:
             if outcome.status == "timeout":
                 self.emit({"kind": "cell", "index": index, "problem": "timeout", "detail": ""})
             elif outcome.status == "error":
-                self.emit({"kind": "cell", "index": index, "problem": "error",
-                           "detail": f"{outcome.ename}: {_first_line(outcome.evalue, 120)}".rstrip(": ")})
+                self.emit(
+                    {
+                        "kind": "cell",
+                        "index": index,
+                        "problem": "error",
+                        "detail": f"{outcome.ename}: {_first_line(outcome.evalue, 120)}".rstrip(": "),
+                    }
+                )
             elif outcome.status == "died":
                 self.emit({"kind": "cell", "index": index, "problem": "died", "detail": ""})
             if not self.kernel.alive():  # died, or would not stop when interrupted
@@ -170,8 +177,10 @@ class Session:
     def run_test(self, test: dict, test_timeout: float) -> None:
         """Run one hidden test's kernel code and publish its exported values."""
         assert self.kernel is not None
-        publish = (f"from lab.grading.plain_data import publish as _grading_publish\n"
-                   f"_grading_publish({test['id']!r}, {{{', '.join(f'{n!r}: {n}' for n in test['exports'])}}})")
+        publish = (
+            f"from lab.grading.plain_data import publish as _grading_publish\n"
+            f"_grading_publish({test['id']!r}, {{{', '.join(f'{n!r}: {n}' for n in test['exports'])}}})"
+        )
         outcome = self.kernel.execute(test["kernel"] + "\n" + publish, test_timeout, want_exports=True)
         record: dict[str, Any] = {"kind": "test", "id": test["id"]}
         if outcome.status == "ok" and outcome.exports:

@@ -33,8 +33,17 @@ from lab.errors import LabError
 
 GiB = 1024**3
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
-             "fonts", "mime.types", "ssl")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "localtime",
+    "nsswitch.conf",
+    "fonts",
+    "mime.types",
+    "ssl",
+)
 SANDBOX_UID = 65534  # "nobody" inside the sandbox
 STDERR_TAIL = 4000
 
@@ -51,8 +60,10 @@ class Limits:
 
     def describe(self) -> str:
         """Human-readable summary for messages."""
-        return (f"{self.memory_bytes / GiB:g} GiB memory, {self.processes} processes, "
-                f"{self.file_bytes / 1024**2:g} MB per file, {self.tmp_bytes / 1024**2:g} MB of /tmp")
+        return (
+            f"{self.memory_bytes / GiB:g} GiB memory, {self.processes} processes, "
+            f"{self.file_bytes / 1024**2:g} MB per file, {self.tmp_bytes / 1024**2:g} MB of /tmp"
+        )
 
 
 @dataclass
@@ -81,9 +92,13 @@ def _user_processes() -> int:
 def _set_limits(limits: Limits, nproc: int) -> None:
     """In the child, before exec: apply the rlimits and start a new session."""
     os.setsid()
-    for which, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_FSIZE, limits.file_bytes),
-                         (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_NPROC, nproc),
-                         (resource.RLIMIT_CORE, 0)):
+    for which, value in (
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_NPROC, nproc),
+        (resource.RLIMIT_CORE, 0),
+    ):
         resource.setrlimit(which, (value, value))
 
 
@@ -107,11 +122,33 @@ def readonly_paths() -> list[str]:
 
 def bwrap_command(argv: list[str], env: dict[str, str], limits: Limits) -> list[str]:
     """The ``bwrap`` command line that runs ``argv`` sandboxed with environment ``env``."""
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grading",
-           "--proc", "/proc", "--dev", "/dev",
-           # the private /tmp first: this Python or the course may itself live under /tmp
-           "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp", "--dir", "/tmp/home", "--dir", "/tmp/work"]
+    cmd = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--hostname",
+        "grading",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        # the private /tmp first: this Python or the course may itself live under /tmp
+        "--size",
+        str(limits.tmp_bytes),
+        "--tmpfs",
+        "/tmp",
+        "--dir",
+        "/tmp/home",
+        "--dir",
+        "/tmp/work",
+    ]
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
             cmd += ["--symlink", os.readlink(path), path]
@@ -121,7 +158,11 @@ def bwrap_command(argv: list[str], env: dict[str, str], limits: Limits) -> list[
         if os.path.exists(f"/etc/{name}"):
             cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     for path in readonly_paths():
-        if not any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)):
+        if not any(
+            path == d or path.startswith(d + "/")
+            for d in SYSTEM_DIRS
+            if os.path.isdir(d) and not os.path.islink(d)
+        ):
             cmd += ["--ro-bind", path, path]
     cmd += ["--chdir", "/tmp/work", "--clearenv"]
     for key, value in env.items():
@@ -131,26 +172,41 @@ def bwrap_command(argv: list[str], env: dict[str, str], limits: Limits) -> list[
 
 def sandbox_env() -> dict[str, str]:
     """The whole environment code sees inside the sandbox (nothing inherited from the grader)."""
-    return {"PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home",
-            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "LAB_SMOKE": "1",
-            "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "JUPYTER_DATA_DIR": "/tmp/home/data",
-            "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl", "OMP_NUM_THREADS": "1",
-            "PYTHONNOUSERSITE": "1"}
+    return {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp/home",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LAB_SMOKE": "1",
+        "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime",
+        "JUPYTER_DATA_DIR": "/tmp/home/data",
+        "IPYTHONDIR": "/tmp/home/ipython",
+        "MPLCONFIGDIR": "/tmp/home/mpl",
+        "OMP_NUM_THREADS": "1",
+        "PYTHONNOUSERSITE": "1",
+    }
 
 
-_AVAILABLE: "dict[str, str | None]" = {}
+_AVAILABLE: dict[str, str | None] = {}
 
 
-def check_available() -> "str | None":
+def check_available() -> str | None:
     """None when bubblewrap can sandbox here, else the reason (cached)."""
     if "bwrap" not in _AVAILABLE:
         if shutil.which("bwrap") is None:
-            reason: "str | None" = "bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install bubblewrap)"
+            reason: str | None = (
+                "bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install bubblewrap)"
+            )
         else:
             cmd = bwrap_command([sys.executable, "-c", "import lab"], sandbox_env(), Limits())
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-                reason = None if proc.returncode == 0 else f"bubblewrap cannot create a sandbox here: {proc.stderr.strip()[:200]}"
+                reason = (
+                    None
+                    if proc.returncode == 0
+                    else f"bubblewrap cannot create a sandbox here: {proc.stderr.strip()[:200]}"
+                )
             except (OSError, subprocess.TimeoutExpired) as err:
                 reason = f"bubblewrap failed to start: {err}"
         _AVAILABLE["bwrap"] = reason
@@ -166,7 +222,7 @@ def _descendants(pid: int) -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            children.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append(int(entry.name))
+            children.setdefault(int(stat[stat.rfind(")") + 2 :].split()[1]), []).append(int(entry.name))
     out, todo = [], [pid]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -190,8 +246,15 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def run(argv: list[str], stdin: bytes, *, timeout: float, max_stdout: int, limits: Limits = Limits(),
-        sandbox: bool = True) -> Outcome:
+def run(
+    argv: list[str],
+    stdin: bytes,
+    *,
+    timeout: float,
+    max_stdout: int,
+    limits: Limits = Limits(),
+    sandbox: bool = True,
+) -> Outcome:
     """Run ``argv`` (sandboxed unless ``sandbox=False``), feed it ``stdin``, read capped output.
 
     Stops the run after ``timeout`` seconds or once stdout passes ``max_stdout`` bytes; stderr
@@ -204,11 +267,23 @@ def run(argv: list[str], stdin: bytes, *, timeout: float, max_stdout: int, limit
         cmd, cwd = bwrap_command(argv, env, limits), None
     else:
         workdir = tempfile.mkdtemp(prefix="grade-nosandbox-")
-        env.update(HOME=workdir, JUPYTER_RUNTIME_DIR=f"{workdir}/runtime", JUPYTER_DATA_DIR=f"{workdir}/data",
-                   IPYTHONDIR=f"{workdir}/ipython", MPLCONFIGDIR=f"{workdir}/mpl")
+        env.update(
+            HOME=workdir,
+            JUPYTER_RUNTIME_DIR=f"{workdir}/runtime",
+            JUPYTER_DATA_DIR=f"{workdir}/data",
+            IPYTHONDIR=f"{workdir}/ipython",
+            MPLCONFIGDIR=f"{workdir}/mpl",
+        )
         cmd, cwd = argv, workdir
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-                            env=env, preexec_fn=lambda: _set_limits(limits, nproc))
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+        preexec_fn=lambda: _set_limits(limits, nproc),
+    )
     feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
     feeder.start()
     out, err = bytearray(), bytearray()
@@ -256,7 +331,9 @@ def run(argv: list[str], stdin: bytes, *, timeout: float, max_stdout: int, limit
                     pass
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    return Outcome(bytes(out[:max_stdout]), err[-STDERR_TAIL:].decode("utf-8", "replace"), timed_out, overflowed)
+    return Outcome(
+        bytes(out[:max_stdout]), err[-STDERR_TAIL:].decode("utf-8", "replace"), timed_out, overflowed
+    )
 
 
 def _feed(proc: subprocess.Popen, data: bytes) -> None:
@@ -273,5 +350,7 @@ def require_sandbox(sandbox: bool) -> None:
     if sandbox:
         reason = check_available()
         if reason:
-            raise LabError(f"cannot sandbox student code: {reason}. Install it, or pass --no-sandbox "
-                           "to grade without one (only for code you trust; those rows are marked)")
+            raise LabError(
+                f"cannot sandbox student code: {reason}. Install it, or pass --no-sandbox "
+                "to grade without one (only for code you trust; those rows are marked)"
+            )

@@ -91,15 +91,24 @@ class CheckResult:
         name, cases = self.result.name, self.result.test_case_results
         if all(case.passed for case in cases):
             notes = [case.test_case.success_message for case in cases if case.test_case.success_message]
-            return [f"{name}: {notes[0]}"] if notes else [f"{name}: ✅ the public checks pass (your instructor's tests decide the points)"]
+            return (
+                [f"{name}: {notes[0]}"]
+                if notes
+                else [f"{name}: ✅ the public checks pass (your instructor's tests decide the points)"]
+            )
         out = [f"{name}: ❌ not yet"]
         for case in cases:
             if not case.passed:
                 errors = re.findall(r"^(\w*(?:Error|Exception)\b.*)$", case.message or "", flags=re.MULTILINE)
-                if errors and errors[-1].startswith("NameError"):  # the hint would mislead: a cell was not run
+                if errors and errors[-1].startswith(
+                    "NameError"
+                ):  # the hint would mislead: a cell was not run
                     out.append(f"  - {errors[-1]}: run the notebook's cells from the top, then check again")
                 else:
-                    out.append("  - " + (case.test_case.failure_message or (errors[-1] if errors else "a check failed")))
+                    out.append(
+                        "  - "
+                        + (case.test_case.failure_message or (errors[-1] if errors else "a check failed"))
+                    )
         return out
 
     def __repr__(self) -> str:
@@ -115,7 +124,7 @@ def _course_notebook(otter: Any) -> type:
     """``otter.Notebook`` whose ``check`` returns a :class:`CheckResult`."""
 
     class CourseNotebook(otter.Notebook):
-        def check(self, question: str, global_env: "dict | None" = None) -> CheckResult:
+        def check(self, question: str, global_env: dict | None = None) -> CheckResult:
             if global_env is None:  # otter reads the caller's globals; ours are not the student's
                 frame = inspect.currentframe()
                 global_env = frame.f_back.f_globals if frame is not None and frame.f_back is not None else {}
@@ -129,7 +138,7 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
-def export_submission(grader: Any, notebook: str) -> "str | None":
+def export_submission(grader: Any, notebook: str) -> str | None:
     """Package the saved notebook for submission and say what to upload.
 
     On Colab, where a notebook is not a file the kernel can read, it prints how to download
@@ -153,7 +162,9 @@ def export_submission(grader: Any, notebook: str) -> "str | None":
     # also be asked to save it first (otter's force_save, through ipylab)
     session = os.environ.get("JPY_SESSION_NAME", "")
     in_server = session.endswith(".ipynb") and Path(session).is_file()
-    path = Path(os.path.relpath(session)) if in_server else Path(notebook)  # relative: the zip keeps no folders
+    path = (
+        Path(os.path.relpath(session)) if in_server else Path(notebook)
+    )  # relative: the zip keeps no folders
     if not path.is_file():
         print(
             f"Could not find {notebook} in {Path.cwd()}: save the notebook (Ctrl+S) and submit the "
@@ -162,10 +173,20 @@ def export_submission(grader: Any, notebook: str) -> "str | None":
         return None
     zip_path = str(path.with_name(f"{path.stem}_submission.zip"))
     try:
-        grader.export(str(path), export_path=zip_path, pdf=False, display_link=False, run_tests=False,
-                      force_save=in_server)
+        grader.export(
+            str(path),
+            export_path=zip_path,
+            pdf=False,
+            display_link=False,
+            run_tests=False,
+            force_save=in_server,
+        )
     except Exception as err:
-        print(f"Export failed ({type(err).__name__}: {err}); submit {notebook} itself instead, after saving it.")
+        print(
+            f"Export failed ({type(err).__name__}: {err}); submit {notebook} itself instead, after saving it."
+        )
         return None
-    print(f"Saved your submission: {zip_path}. Upload this zip (or {notebook}) to your course's submission page.")
+    print(
+        f"Saved your submission: {zip_path}. Upload this zip (or {notebook}) to your course's submission page."
+    )
     return zip_path

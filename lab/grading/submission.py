@@ -38,11 +38,13 @@ def read_bytes(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise InvalidSubmission("refused: not a regular file")
         if info.st_size > limit:
-            raise InvalidSubmission(f"the file is {info.st_size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB limit")
+            raise InvalidSubmission(
+                f"the file is {info.st_size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB limit"
+            )
         return handle.read(limit + 1)[:limit]
 
 
-def read_submission(path: Path, raw: "bytes | None" = None) -> tuple[Any, str]:
+def read_submission(path: Path, raw: bytes | None = None) -> tuple[Any, str]:
     """Load the notebook from a .ipynb or an otter export .zip; returns (notebook, name).
 
     ``raw`` is the file's content when already read (see :func:`read_bytes`).
@@ -54,12 +56,20 @@ def read_submission(path: Path, raw: "bytes | None" = None) -> tuple[Any, str]:
 
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-                names = [n for n in zf.namelist() if n.endswith(".ipynb") and "/." not in n and not n.startswith(".")]
+                names = [
+                    n
+                    for n in zf.namelist()
+                    if n.endswith(".ipynb") and "/." not in n and not n.startswith(".")
+                ]
                 if len(names) != 1:
-                    raise InvalidSubmission(f"the zip holds {len(names)} .ipynb files; exactly one was expected")
+                    raise InvalidSubmission(
+                        f"the zip holds {len(names)} .ipynb files; exactly one was expected"
+                    )
                 info = zf.getinfo(names[0])
                 if info.file_size > MAX_NOTEBOOK_BYTES:
-                    raise InvalidSubmission(f"the notebook in the zip is {info.file_size / 1e6:.0f} MB; over the limit")
+                    raise InvalidSubmission(
+                        f"the notebook in the zip is {info.file_size / 1e6:.0f} MB; over the limit"
+                    )
                 raw, name = zf.read(names[0]), Path(names[0]).name
         except (zipfile.BadZipFile, zipfile.LargeZipFile) as err:
             raise InvalidSubmission(f"not a valid zip file ({err})") from None
@@ -93,5 +103,8 @@ def structure_notes(nb: Any, questions: list[str]) -> list[str]:
 
 def code_cells(nb: Any) -> list[tuple[int, str]]:
     """``(cell number, source)`` of every code cell (numbered from 1 among all cells), pip installs skipped."""
-    return [(number, _INSTALL.sub(r"\1# [grading: install skipped] \2", cell.source))
-            for number, cell in enumerate(nb.cells, start=1) if cell.cell_type == "code"]
+    return [
+        (number, _INSTALL.sub(r"\1# [grading: install skipped] \2", cell.source))
+        for number, cell in enumerate(nb.cells, start=1)
+        if cell.cell_type == "code"
+    ]

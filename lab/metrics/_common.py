@@ -32,7 +32,9 @@ def as_frame(image: Any, *, name: str = "image", allow_gray: bool = True) -> np.
     if hasattr(image, "detach"):
         image = to_numpy(image)
     if isinstance(image, (list, tuple)):
-        raise LabTypeError(f"{name} must be one (H, W, 3) frame, got a {type(image).__name__}; pass a numpy array")
+        raise LabTypeError(
+            f"{name} must be one (H, W, 3) frame, got a {type(image).__name__}; pass a numpy array"
+        )
     return check_frame(image, name=name, allow_gray=allow_gray)
 
 
@@ -86,7 +88,9 @@ def gray8(image: Any) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
 
 
-def check_pair(reference: Any, test: Any, *, names: tuple[str, str] = ("reference", "test")) -> tuple[np.ndarray, np.ndarray]:
+def check_pair(
+    reference: Any, test: Any, *, names: tuple[str, str] = ("reference", "test")
+) -> tuple[np.ndarray, np.ndarray]:
     """Validate two frames for a full-reference metric: same height, width and channels.
 
     Returns both as numpy frames. Mixing uint8 and float [0, 1] inputs is allowed (both are
@@ -183,7 +187,9 @@ def check_clips(*clips: Any, names: tuple[str, ...] = ("clip",), min_frames: int
             )
     if len(set(counts)) > 1:
         listing = ", ".join(f"{n}={c}" for n, c in zip(names, counts))
-        raise LabError(f"clips must have the same number of frames, got {listing}; trim them to the same length")
+        raise LabError(
+            f"clips must have the same number of frames, got {listing}; trim them to the same length"
+        )
     return counts[0]
 
 

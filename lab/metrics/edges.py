@@ -101,7 +101,9 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
         raise LabError(f"oversample must be a positive integer, got {oversample!r}")
     plane = luma(as_frame(image))
     if min(plane.shape) < 16:
-        raise LabError(f"the edge region must be at least 16 x 16 pixels, got {plane.shape[1]} x {plane.shape[0]}")
+        raise LabError(
+            f"the edge region must be at least 16 x 16 pixels, got {plane.shape[1]} x {plane.shape[0]}"
+        )
     gx = np.abs(np.diff(plane, axis=1)).sum()
     gy = np.abs(np.diff(plane, axis=0)).sum()
     if gx == 0 and gy == 0:
@@ -120,7 +122,9 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
     centre, ok = _centroids(plane)
     rows = np.arange(plane.shape[0], dtype=np.float64)
     if ok.sum() < 8:
-        raise LabError("could not find the edge in enough rows (need 8); crop tighter around one straight edge")
+        raise LabError(
+            "could not find the edge in enough rows (need 8); crop tighter around one straight edge"
+        )
     slope, intercept = np.polyfit(rows[ok], centre[ok], 1)
     # refit after rejecting rows far from the first line (stray texture, corners)
     resid = centre - (slope * rows + intercept)

@@ -85,7 +85,9 @@ def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(width, dtype=np.float32)[None, :], np.arange(height, dtype=np.float32)[:, None]
 
 
-def sample_maps(flow: np.ndarray, grid: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sample_maps(
+    flow: np.ndarray, grid: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Remap coordinates p + flow(p) and the mask of those that land inside the frame."""
     h, w = flow.shape[:2]
     xs, ys = grid if grid is not None else _grid(h, w)
@@ -95,7 +97,9 @@ def sample_maps(flow: np.ndarray, grid: tuple[np.ndarray, np.ndarray] | None = N
     return map_x, map_y, inside
 
 
-def warp_frame(frame: np.ndarray, flow: np.ndarray, *, maps: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def warp_frame(
+    frame: np.ndarray, flow: np.ndarray, *, maps: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Backward-warp ``frame`` (frame t+1) to frame t: out(p) = frame(p + flow(p)), bilinear.
 
     Works on any dtype OpenCV remaps (uint8, float32); positions outside the frame take the
@@ -114,7 +118,9 @@ def warp_frame(frame: np.ndarray, flow: np.ndarray, *, maps: tuple[np.ndarray, n
     return cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def occlusion_mask(
+    forward: np.ndarray, backward: np.ndarray, *, maps: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Pixels of frame t whose forward flow fails the forward-backward check (True = occluded).
 
     With w_f the flow t -> t+1 and w_b the flow t+1 -> t sampled at p + w_f(p) (squared magnitudes):
@@ -132,7 +138,9 @@ def occlusion_mask(forward: np.ndarray, backward: np.ndarray, *, maps: tuple[np.
     False
     """
     if forward.shape != backward.shape or forward.ndim != 3 or forward.shape[2] != 2:
-        raise LabError(f"forward and backward flows must both be (H, W, 2), got {forward.shape} and {backward.shape}")
+        raise LabError(
+            f"forward and backward flows must both be (H, W, 2), got {forward.shape} and {backward.shape}"
+        )
     if maps is None:
         map_x, map_y, _ = sample_maps(forward)
     else:
@@ -256,19 +264,25 @@ class FlowSource:
         """True when the flow is estimated from the reference frames."""
         return self.kind == "dis"
 
-    def pair(self, t: int, ref0: np.ndarray | None = None, ref1: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pair(
+        self, t: int, ref0: np.ndarray | None = None, ref1: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(map_x, map_y, valid) for pair t: remap coordinates p + flow(p) and the usable pixels."""
         if self.kind == "truth":
             assert self._flow_fn is not None
             flow = np.asarray(self._flow_fn(t), dtype=np.float32)
             if flow.shape != (*self.shape, 2):
-                raise LabError(f"ground-truth flow for pair {t} has shape {flow.shape}, expected {(*self.shape, 2)}")
+                raise LabError(
+                    f"ground-truth flow for pair {t} has shape {flow.shape}, expected {(*self.shape, 2)}"
+                )
             if not np.isfinite(flow).all():
                 raise LabError(f"ground-truth flow for pair {t} contains NaN or infinity")
         elif self.kind == "global":
             flow = self._constant
         else:
-            assert self._dis is not None and self._dis_back is not None and ref0 is not None and ref1 is not None
+            assert (
+                self._dis is not None and self._dis_back is not None and ref0 is not None and ref1 is not None
+            )
             g0, g1 = gray8(ref0), gray8(ref1)
             if self._pool is not None:  # forward and backward in parallel (OpenCV releases the GIL)
                 pending = self._pool.submit(self._dis_back, g1, g0)
@@ -284,7 +298,9 @@ class FlowSource:
         return map_x, map_y, valid
 
 
-def make_source(flow: Any, height: int, width: int, *, flow_fn: Callable[[int], np.ndarray] | None) -> FlowSource:
+def make_source(
+    flow: Any, height: int, width: int, *, flow_fn: Callable[[int], np.ndarray] | None
+) -> FlowSource:
     """Build a :class:`FlowSource` from the user's ``flow=`` option (see lab.metrics docs)."""
     if isinstance(flow, str):
         options = ("auto", "truth", "dis")
@@ -304,7 +320,9 @@ def make_source(flow: Any, height: int, width: int, *, flow_fn: Callable[[int], 
         try:
             dx, dy = (float(v) for v in flow)
         except (TypeError, ValueError):
-            raise LabTypeError(f"a global motion must be two numbers (dx, dy) in px/frame, got {flow!r}") from None
+            raise LabTypeError(
+                f"a global motion must be two numbers (dx, dy) in px/frame, got {flow!r}"
+            ) from None
         if not (np.isfinite(dx) and np.isfinite(dy)):
             raise LabError(f"global motion must be finite, got {flow!r}")
         return FlowSource("global", height, width, motion=(dx, dy))

@@ -26,15 +26,16 @@ import queue
 import subprocess
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from lab.errors import LabError, choice_error
 from lab.arrays import to_uint8
+from lab.errors import LabError, choice_error
 from lab.metrics._common import check_clips, clip_shape, iter_frames
 
 MODELS = ("vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1")
@@ -74,7 +75,9 @@ def ffmpeg_exe() -> str:
 @lru_cache(maxsize=8)
 def _has_libvmaf(exe: str) -> bool:
     try:
-        filters = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=60).stdout
+        filters = subprocess.run(
+            [exe, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=60
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return False
     return any(line.split()[1:2] == ["libvmaf"] for line in filters.splitlines() if line.strip())
@@ -110,8 +113,10 @@ def _graph(models: Sequence[str], log: Path, n_threads: int, *, convert: bool) -
     """The filter graph: input 1 is the candidate ("main"), input 0 the reference; one libvmaf, every model."""
     spec = "|".join(f"version={m}\\:name={m}" for m in models)
     prep = "format=yuv444p,setpts=PTS-STARTPTS" if convert else "setpts=PTS-STARTPTS"
-    return (f"[1:v]{prep}[main];[0:v]{prep}[ref];"
-            f"[main][ref]libvmaf=model='{spec}':log_fmt=json:log_path={log}:n_threads={n_threads}")
+    return (
+        f"[1:v]{prep}[main];[0:v]{prep}[ref];"
+        f"[main][ref]libvmaf=model='{spec}':log_fmt=json:log_path={log}:n_threads={n_threads}"
+    )
 
 
 def _parse_log(log: Path, models: Sequence[str]) -> dict[str, VmafResult]:
@@ -124,8 +129,12 @@ def _parse_log(log: Path, models: Sequence[str]) -> dict[str, VmafResult]:
         per_frame = np.array([frame["metrics"][model] for frame in frames], dtype=np.float64)
         pooled = data.get("pooled_metrics", {}).get(model, {})
         harmonic = len(per_frame) / np.sum(1.0 / (per_frame + 1.0)) - 1.0
-        out[model] = VmafResult(model, float(pooled.get("mean", per_frame.mean())),
-                                float(pooled.get("harmonic_mean", harmonic)), per_frame)
+        out[model] = VmafResult(
+            model,
+            float(pooled.get("mean", per_frame.mean())),
+            float(pooled.get("harmonic_mean", harmonic)),
+            per_frame,
+        )
     return out
 
 
@@ -140,8 +149,15 @@ class VmafStream:
     >>> stream.results["vmaf_v0.6.1"].mean  # doctest: +SKIP
     """
 
-    def __init__(self, width: int, height: int, *, models: Sequence[str] = ("vmaf_v0.6.1",),
-                 fps: float = 24.0, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        *,
+        models: Sequence[str] = ("vmaf_v0.6.1",),
+        fps: float = 24.0,
+        threads: int | None = None,
+    ) -> None:
         self.models = _check_models(models)
         if min(width, height) < MIN_SIDE:
             raise LabError(f"VMAF needs frames of at least {MIN_SIDE}x{MIN_SIDE} px, got {width}x{height}")
@@ -149,23 +165,44 @@ class VmafStream:
         self.shape = (int(height), int(width), 3)
         self._tmp = tempfile.TemporaryDirectory(prefix="lab-vmaf-")
         self._log = Path(self._tmp.name) / "vmaf.json"
-        read_fd, write_fd = os.pipe()  # the candidate goes through this pipe (pipe:N), the reference through stdin
+        read_fd, write_fd = (
+            os.pipe()
+        )  # the candidate goes through this pipe (pipe:N), the reference through stdin
         raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps:g}"]
-        args = [exe, "-hide_banner", "-loglevel", "error", *raw, "-i", "pipe:0", *raw, "-i", f"pipe:{read_fd}",
-                "-lavfi", _graph(self.models, self._log, _thread_count(threads), convert=True), "-f", "null", "-"]
-        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(read_fd,))
+        args = [
+            exe,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            *raw,
+            "-i",
+            "pipe:0",
+            *raw,
+            "-i",
+            f"pipe:{read_fd}",
+            "-lavfi",
+            _graph(self.models, self._log, _thread_count(threads), convert=True),
+            "-f",
+            "null",
+            "-",
+        ]
+        self._proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(read_fd,)
+        )
         os.close(read_fd)
         assert self._proc.stdin is not None
         self._errors: list[BaseException] = []
         self._queues = [queue.Queue(maxsize=2), queue.Queue(maxsize=2)]
         sinks = [self._proc.stdin, os.fdopen(write_fd, "wb")]
-        self._threads = [threading.Thread(target=self._feed, args=(q, sink), daemon=True)
-                         for q, sink in zip(self._queues, sinks)]
+        self._threads = [
+            threading.Thread(target=self._feed, args=(q, sink), daemon=True)
+            for q, sink in zip(self._queues, sinks)
+        ]
         for thread in self._threads:
             thread.start()
         self.results: dict[str, VmafResult] = {}
 
-    def _feed(self, frames: "queue.Queue[np.ndarray | None]", sink: Any) -> None:
+    def _feed(self, frames: queue.Queue[np.ndarray | None], sink: Any) -> None:
         try:
             while (frame := frames.get()) is not None:
                 sink.write(frame.tobytes())
@@ -202,7 +239,11 @@ class VmafStream:
             if self._errors:
                 raise self._errors[0]
             if self._proc.returncode != 0 or not self._log.is_file():
-                last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit status {self._proc.returncode}"
+                last = (
+                    stderr.strip().splitlines()[-1]
+                    if stderr.strip()
+                    else f"exit status {self._proc.returncode}"
+                )
                 raise LabError(f"ffmpeg's libvmaf failed: {last}")
             self.results = _parse_log(self._log, self.models)
             return self.results
@@ -226,7 +267,7 @@ class VmafStream:
             thread.join()
         self._tmp.cleanup()
 
-    def __enter__(self) -> "VmafStream":
+    def __enter__(self) -> VmafStream:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -267,7 +308,9 @@ def vmaf_scores(
         )
     stream = VmafStream(shape[1], shape[0], models=models, fps=fps, threads=threads)
     with stream:
-        for ref, cand in zip(iter_frames(reference, name="reference"), iter_frames(candidate, name="candidate")):
+        for ref, cand in zip(
+            iter_frames(reference, name="reference"), iter_frames(candidate, name="candidate")
+        ):
             stream.add(to_uint8(ref), to_uint8(cand))
     return stream.results
 
@@ -295,18 +338,40 @@ def _thread_count(threads: int | None) -> int:
     return threads or max(1, min(os.cpu_count() or 1, 8))
 
 
-def _vmaf_files(reference: Path, candidate: Path, models: Sequence[str], threads: int | None) -> dict[str, VmafResult]:
+def _vmaf_files(
+    reference: Path, candidate: Path, models: Sequence[str], threads: int | None
+) -> dict[str, VmafResult]:
     exe = check_available()
     for name, path in (("reference", reference), ("candidate", candidate)):
         if not path.is_file():
             raise LabError(f"the {name} video {path} does not exist")
     with tempfile.TemporaryDirectory(prefix="lab-vmaf-") as tmp:
         log = Path(tmp) / "vmaf.json"
-        done = subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-i", str(reference), "-i", str(candidate),
-                               "-lavfi", _graph(models, log, _thread_count(threads), convert=False), "-f", "null", "-"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                exe,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-i",
+                str(reference),
+                "-i",
+                str(candidate),
+                "-lavfi",
+                _graph(models, log, _thread_count(threads), convert=False),
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0 or not log.is_file():
-            last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit status {done.returncode}"
+            last = (
+                done.stderr.strip().splitlines()[-1]
+                if done.stderr.strip()
+                else f"exit status {done.returncode}"
+            )
             raise LabError(f"ffmpeg's libvmaf failed on {reference.name} and {candidate.name}: {last}")
         return _parse_log(log, models)
 

@@ -7,8 +7,9 @@ per-frame values and two frames per arm; it returns a tidy :class:`Report` (a li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -127,7 +128,9 @@ class Report(list):
         try:
             import pandas as pd
         except ImportError:
-            raise LabError("to_pandas needs pandas: pip install pandas (or use report.to_records())") from None
+            raise LabError(
+                "to_pandas needs pandas: pip install pandas (or use report.to_records())"
+            ) from None
         return pd.DataFrame(self.to_records())
 
     def summary(self) -> str:
@@ -138,9 +141,14 @@ class Report(list):
             lines.append(f"{r.metric:<24}{r.arm:<11}{r.value:>14.6g}  {r.unit}{flag}")
         flicker = {r.arm: r.value for r in self if r.metric == "flicker_rms"}
         if flicker:
-            lines.append("flicker (RMS motion-compensated difference, 8-bit grey levels): " + ", ".join(
-                f"{arm} {value:.2f} ({visibility(value, self.threshold_levels)})" for arm, value in flicker.items())
-                + f"; visibility threshold {self.threshold_levels:.1f} levels (Chou & Li 1995)")
+            lines.append(
+                "flicker (RMS motion-compensated difference, 8-bit grey levels): "
+                + ", ".join(
+                    f"{arm} {value:.2f} ({visibility(value, self.threshold_levels)})"
+                    for arm, value in flicker.items()
+                )
+                + f"; visibility threshold {self.threshold_levels:.1f} levels (Chou & Li 1995)"
+            )
         lines.append(self.message)
         return "\n".join(lines)
 
@@ -267,7 +275,9 @@ def report(
     try:
         for t, (nat, cand) in enumerate(progress(frames, total=n, desc="report", disable=not show_progress)):
             if nat.shape != shape or cand.shape != shape:
-                raise LabError(f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}")
+                raise LabError(
+                    f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}"
+                )
             cur = {"native": nat, "candidate": cand}
             if t == 0:
                 threshold = visibility_threshold(float(gray8(nat).mean()))
@@ -307,7 +317,9 @@ def report(
                     d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, interp)
                     warp[arm].append(masked_mean(d2, valid))
                     if arm == "native":  # the reference residual over all pixels, for the flow's confidence
-                        meter.update(prev["native"], nat, map_x, map_y, residual=float(d2.mean(dtype=np.float64)))
+                        meter.update(
+                            prev["native"], nat, map_x, map_y, residual=float(d2.mean(dtype=np.float64))
+                        )
                     mae[arm] += frame_mae(prev[arm], cur[arm])
                     if heatmaps:
                         d2[~valid] = 0.0
@@ -321,9 +333,15 @@ def report(
 
     confidence = meter.value
     masked_arr = np.asarray(masked)
-    reliable, message = judge(source.kind, float(masked_arr.mean()), confidence,
-                              worse_than_still=meter.worse_than_still, periodic=periodic,
-                              max_masked=max_masked, min_confidence=min_confidence)
+    reliable, message = judge(
+        source.kind,
+        float(masked_arr.mean()),
+        confidence,
+        worse_than_still=meter.worse_than_still,
+        periodic=periodic,
+        max_masked=max_masked,
+        min_confidence=min_confidence,
+    )
     out = Report(flow_source=source.kind, reliable=reliable, message=message, cutoff=cutoff)
     out.labels = {arm: (getattr(c, "name", "") or arm) for arm, c in zip(ARMS, (native_clip, candidate_clip))}
     out.psnr_curve = np.asarray(psnr_curve)
@@ -336,8 +354,14 @@ def report(
         out.heatmaps = {arm: heat_to_levels(heat_sum[arm], heat_cnt) for arm in ARMS}
 
     psnr_mean = float("inf") if np.isinf(out.psnr_curve).any() else float(out.psnr_curve.mean())
-    out.append(Record("psnr_y", psnr_mean, "dB", "candidate", True, detail="BT.601 Y vs native, mean over frames"))
-    out.append(Record("ssim_y", float(np.mean(ssim_values)), "1", "candidate", True, detail=f"{len(ssim_values)} frames"))
+    out.append(
+        Record("psnr_y", psnr_mean, "dB", "candidate", True, detail="BT.601 Y vs native, mean over frames")
+    )
+    out.append(
+        Record(
+            "ssim_y", float(np.mean(ssim_values)), "1", "candidate", True, detail=f"{len(ssim_values)} frames"
+        )
+    )
     units = {
         "high_frequency_share": ("fraction", True, f"energy above {cutoff:g} cycles/px"),
         "sharpness": ("levels^2", True, "Laplacian variance"),
@@ -348,32 +372,99 @@ def report(
     for metric, (unit, better, detail) in units.items():
         for arm in ARMS:
             if metric in per_arm[arm]:
-                out.append(Record(metric, float(np.mean(per_arm[arm][metric])), unit, arm, better, detail=detail))
+                out.append(
+                    Record(metric, float(np.mean(per_arm[arm][metric])), unit, arm, better, detail=detail)
+                )
     native_hf = float(np.mean(per_arm["native"]["high_frequency_share"]))
     cand_hf = float(np.mean(per_arm["candidate"]["high_frequency_share"]))
-    out.append(Record("waxiness", cand_hf / native_hf if native_hf > 0 else float("nan"), "ratio", "candidate", True,
-                      detail="high-frequency share relative to native (1 = native detail)"))
+    out.append(
+        Record(
+            "waxiness",
+            cand_hf / native_hf if native_hf > 0 else float("nan"),
+            "ratio",
+            "candidate",
+            True,
+            detail="high-frequency share relative to native (1 = native detail)",
+        )
+    )
     for arm in ARMS:
-        out.append(Record("vbench_flicker_score", float((255.0 - mae[arm] / (n - 1)) / 255.0), "1", arm, True,
-                          detail="static scenes only: motion counts as flicker"))
+        out.append(
+            Record(
+                "vbench_flicker_score",
+                float((255.0 - mae[arm] / (n - 1)) / 255.0),
+                "1",
+                arm,
+                True,
+                detail="static scenes only: motion counts as flicker",
+            )
+        )
     out.threshold_levels = threshold
     for arm in ARMS:
         levels = mse_to_levels(float(out.warp_curves[arm].mean()))
-        out.append(Record("flicker_rms", levels, "8-bit levels", arm, False, reliable,
-                          detail=f"RMS motion-compensated frame difference, flow={source.kind}; "
-                                 f"{visibility(levels, threshold)} (threshold {threshold:.1f} levels)"))
-    out.append(Record("visibility_threshold", threshold, "8-bit levels", "native", None,
-                      detail="luminance JND at the first native frame's mean grey (Chou & Li 1995)"))
+        out.append(
+            Record(
+                "flicker_rms",
+                levels,
+                "8-bit levels",
+                arm,
+                False,
+                reliable,
+                detail=f"RMS motion-compensated frame difference, flow={source.kind}; "
+                f"{visibility(levels, threshold)} (threshold {threshold:.1f} levels)",
+            )
+        )
+    out.append(
+        Record(
+            "visibility_threshold",
+            threshold,
+            "8-bit levels",
+            "native",
+            None,
+            detail="luminance JND at the first native frame's mean grey (Chou & Li 1995)",
+        )
+    )
     for arm in ARMS:
-        out.append(Record("warp_error", float(out.warp_curves[arm].mean()), "MSE [0,1]", arm, False, reliable,
-                          detail=f"flow={source.kind} (internal unit; flicker_rms is the same in grey levels)"))
+        out.append(
+            Record(
+                "warp_error",
+                float(out.warp_curves[arm].mean()),
+                "MSE [0,1]",
+                arm,
+                False,
+                reliable,
+                detail=f"flow={source.kind} (internal unit; flicker_rms is the same in grey levels)",
+            )
+        )
         if heatmaps:
-            out.append(Record("flicker_mean", float(out.heatmaps[arm].mean()), "8-bit levels", arm, False, reliable,
-                              detail="mean of the motion-compensated temporal std map"))
-    out.append(Record("masked_fraction", float(masked_arr.mean()), "fraction", "flow", None, reliable, detail=source.kind))
+            out.append(
+                Record(
+                    "flicker_mean",
+                    float(out.heatmaps[arm].mean()),
+                    "8-bit levels",
+                    arm,
+                    False,
+                    reliable,
+                    detail="mean of the motion-compensated temporal std map",
+                )
+            )
+    out.append(
+        Record(
+            "masked_fraction",
+            float(masked_arr.mean()),
+            "fraction",
+            "flow",
+            None,
+            reliable,
+            detail=source.kind,
+        )
+    )
     out.append(Record("flow_confidence", confidence, "fraction", "flow", None, reliable, detail=source.kind))
     if tofs:
-        out.append(Record("tof", float(np.mean(tofs)), "px", "candidate", False, detail=f"{len(tofs)} pairs, Farneback"))
+        out.append(
+            Record(
+                "tof", float(np.mean(tofs)), "px", "candidate", False, detail=f"{len(tofs)} pairs, Farneback"
+            )
+        )
     if vmaf_stream is not None:
         try:
             vmaf_results = vmaf_stream.close()
@@ -383,8 +474,16 @@ def report(
             warnings.warn(f"VMAF left out of the report: {err}", stacklevel=2)
             vmaf_results = {}
         for model, result in vmaf_results.items():
-            out.append(Record(VMAF_RECORDS[model], result.mean, "0-100", "candidate", True,
-                              detail=f"{model}, mean over {len(result.per_frame)} frames (per frame: blind to flicker)"))
+            out.append(
+                Record(
+                    VMAF_RECORDS[model],
+                    result.mean,
+                    "0-100",
+                    "candidate",
+                    True,
+                    detail=f"{model}, mean over {len(result.per_frame)} frames (per frame: blind to flicker)",
+                )
+            )
     return out
 
 
@@ -438,10 +537,20 @@ def _plot_report(rep: Report) -> Any:
     axes = fig.subplots(1, 2 + n_maps)
     ax = axes[0]
     for arm, curve in rep.warp_curves.items():
-        ax.plot(np.arange(len(curve)), 255.0 * np.sqrt(np.maximum(curve, 0.0)), marker="o", ms=3,
-                label=rep.labels.get(arm, arm))
-    ax.axhline(rep.threshold_levels, color="k", ls="--", lw=0.8,
-               label=f"visibility threshold {rep.threshold_levels:.1f}")
+        ax.plot(
+            np.arange(len(curve)),
+            255.0 * np.sqrt(np.maximum(curve, 0.0)),
+            marker="o",
+            ms=3,
+            label=rep.labels.get(arm, arm),
+        )
+    ax.axhline(
+        rep.threshold_levels,
+        color="k",
+        ls="--",
+        lw=0.8,
+        label=f"visibility threshold {rep.threshold_levels:.1f}",
+    )
     ax.set_ylim(bottom=0)
     ax.set_xlabel("frame pair t -> t+1")
     ax.set_ylabel("flicker: RMS difference after motion comp. (8-bit levels)")

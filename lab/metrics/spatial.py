@@ -124,7 +124,7 @@ def _ssim_plane(x: np.ndarray, y: np.ndarray, data_range: float, sigma: float) -
     del vx
     num /= ux
     smap = num
-    inner = smap[radius:-radius or None, radius:-radius or None] if min(smap.shape) > 2 * radius else smap
+    inner = smap[radius : -radius or None, radius : -radius or None] if min(smap.shape) > 2 * radius else smap
     return float(np.mean(inner, dtype=np.float64)), smap
 
 

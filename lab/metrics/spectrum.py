@@ -95,7 +95,9 @@ class RadialSpectrum:
         """
         keep = (self.frequency >= fmin) & (self.frequency <= fmax) & (self.power > 0)
         if keep.sum() < 3:
-            raise LabError(f"fewer than 3 spectrum rings between {fmin} and {fmax} cycles/px; widen the range")
+            raise LabError(
+                f"fewer than 3 spectrum rings between {fmin} and {fmax} cycles/px; widen the range"
+            )
         slope, _ = np.polyfit(np.log10(self.frequency[keep]), np.log10(self.power[keep]), 1)
         return float(slope)
 
@@ -136,7 +138,9 @@ def radial_spectrum(image: Any, *, window: str | None = "hann") -> RadialSpectru
     return _rings(power, radius, weight, shape)
 
 
-def _rings(power: np.ndarray, radius: np.ndarray, weight: np.ndarray, shape: tuple[int, int]) -> RadialSpectrum:
+def _rings(
+    power: np.ndarray, radius: np.ndarray, weight: np.ndarray, shape: tuple[int, int]
+) -> RadialSpectrum:
     """Ring means of a half-plane power spectrum (see :func:`radial_spectrum`)."""
     step = 1.0 / min(shape)
     ring = np.rint(radius / step).astype(np.int32)
@@ -161,7 +165,9 @@ def _share(power: np.ndarray, radius: np.ndarray, weight: np.ndarray, cutoff: fl
     return float(high @ weight / total)
 
 
-def spectrum_stats(image: Any, *, cutoff: float = 0.125, window: str | None = "hann") -> tuple[float, RadialSpectrum]:
+def spectrum_stats(
+    image: Any, *, cutoff: float = 0.125, window: str | None = "hann"
+) -> tuple[float, RadialSpectrum]:
     """High-frequency share and radial spectrum from one FFT (what :func:`report` needs per frame)."""
     cutoff = _check_cutoff(cutoff)
     power, radius, weight, shape = _power_2d(image, window)

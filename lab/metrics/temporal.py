@@ -80,7 +80,7 @@ def mse_to_levels(mse: float) -> float:
 
 
 def visibility(levels: float, threshold: float = VISIBILITY_LEVELS) -> str:
-    """"visible" when an RMS flicker of ``levels`` (8-bit) reaches ``threshold``, else "below visibility"."""
+    """ "visible" when an RMS flicker of ``levels`` (8-bit) reaches ``threshold``, else "below visibility"."""
     return "visible" if levels >= threshold else "below visibility"
 
 
@@ -188,8 +188,9 @@ def interpolation_flag(name: str) -> int:
     return INTERPOLATIONS[name]
 
 
-def pair_residual(f0: np.ndarray, f1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
-                  interpolation: int = cv2.INTER_CUBIC) -> np.ndarray:
+def pair_residual(
+    f0: np.ndarray, f1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, interpolation: int = cv2.INTER_CUBIC
+) -> np.ndarray:
     """Per-pixel squared warp residual on [0, 1], mean over channels: mean_c (f0 - W(f1))^2.
 
     ``f0``, ``f1``: uint8 or float [0, 1] frames; only one float copy of ``f1`` and the warped
@@ -206,7 +207,9 @@ def pair_residual(f0: np.ndarray, f1: np.ndarray, map_x: np.ndarray, map_y: np.n
         np.subtract(f0, warped, out=warped)  # uint8 is cast element by element, no copy
         warped *= np.float32(1.0 / 255.0)
     else:
-        np.subtract(to_unit(f0, np.float32) if f0.dtype == np.uint8 else f0, warped, out=warped, casting="unsafe")
+        np.subtract(
+            to_unit(f0, np.float32) if f0.dtype == np.uint8 else f0, warped, out=warped, casting="unsafe"
+        )
     np.multiply(warped, warped, out=warped)
     if warped.ndim == 2:
         return warped
@@ -251,7 +254,10 @@ def judge(
     the flow was estimated on.
     """
     if kind == "truth":  # exact by construction: frames that do not follow it are flicker
-        return True, f"motion from the scene's ground truth (explains {100 * confidence:.0f}% of the frame change): the warp error measures flicker only"
+        return (
+            True,
+            f"motion from the scene's ground truth (explains {100 * confidence:.0f}% of the frame change): the warp error measures flicker only",
+        )
     if worse_than_still:
         source = "motion given as a global (dx, dy)" if kind == "global" else "estimated (DIS) flow"
         return False, (
@@ -261,12 +267,17 @@ def judge(
             "one clip alone? give the native clip as the reference)."
         )
     if kind == "global":
-        return True, f"motion given by the user as a global (dx, dy), explaining {100 * confidence:.0f}% of the frame change"
+        return (
+            True,
+            f"motion given by the user as a global (dx, dy), explaining {100 * confidence:.0f}% of the frame change",
+        )
     problems = []
     if masked > max_masked:
         problems.append(f"{100 * masked:.0f}% of the pixels failed the forward-backward flow check")
     if confidence < min_confidence:
-        problems.append(f"the flow explains only {100 * max(confidence, 0):.0f}% of the reference's frame-to-frame change")
+        problems.append(
+            f"the flow explains only {100 * max(confidence, 0):.0f}% of the reference's frame-to-frame change"
+        )
     if periodic > PERIODIC_SHARE:
         problems.append(
             f"the frames are one periodic pattern ({100 * periodic:.0f}% of their whitened spectral energy in a few "
@@ -274,7 +285,9 @@ def judge(
         )
     if problems:
         return False, (
-            "UNRELIABLE: estimated (DIS) flow: " + "; ".join(problems) + ". Warp errors may reflect flow failure "
+            "UNRELIABLE: estimated (DIS) flow: "
+            + "; ".join(problems)
+            + ". Warp errors may reflect flow failure "
             "(fine or periodic detail) rather than flicker; do not rank clips on it. "
             "Use the scene's ground-truth flow or a known global motion."
         )
@@ -299,8 +312,15 @@ class ConfidenceMeter:
         self.change = 0.0
         self.interpolation = interpolation
 
-    def update(self, r0: np.ndarray, r1: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
-               *, residual: float | None = None) -> None:
+    def update(
+        self,
+        r0: np.ndarray,
+        r1: np.ndarray,
+        map_x: np.ndarray,
+        map_y: np.ndarray,
+        *,
+        residual: float | None = None,
+    ) -> None:
         """Add pair (r0, r1) of the reference; ``residual`` = its all-pixel warp residual when already known."""
         if residual is None:
             residual = float(pair_residual(r0, r1, map_x, map_y, self.interpolation).mean(dtype=np.float64))
@@ -337,9 +357,17 @@ def _flow_setup(clip: Any, reference: Any, flow: Any) -> tuple[int, FlowSource]:
     return n, make_source(flow, h, w, flow_fn=flow_fn)
 
 
-def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_progress: bool,
-                   interpolation: str = "bicubic", max_masked: float = MAX_MASKED,
-                   min_confidence: float = MIN_CONFIDENCE) -> WarpError:
+def _temporal_pass(
+    clip: Any,
+    reference: Any,
+    flow: Any,
+    *,
+    heatmap: bool,
+    show_progress: bool,
+    interpolation: str = "bicubic",
+    max_masked: float = MAX_MASKED,
+    min_confidence: float = MIN_CONFIDENCE,
+) -> WarpError:
     interp = interpolation_flag(interpolation)
     n, source = _flow_setup(clip, reference, flow)
     h, w = source.shape
@@ -362,8 +390,13 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
         d2 = pair_residual(prev, cur, map_x, map_y, interp)
         errors.append(masked_mean(d2, valid))
         masked.append(1.0 - float(valid.mean()))
-        meter.update(ref_prev, ref_cur, map_x, map_y,
-                     residual=float(d2.mean(dtype=np.float64)) if reference is None else None)
+        meter.update(
+            ref_prev,
+            ref_cur,
+            map_x,
+            map_y,
+            residual=float(d2.mean(dtype=np.float64)) if reference is None else None,
+        )
         if heat_sum is not None:
             heat_sum += np.where(valid, d2, 0.0).astype(np.float32)
             heat_cnt += valid
@@ -371,14 +404,30 @@ def _temporal_pass(clip: Any, reference: Any, flow: Any, *, heatmap: bool, show_
     per_frame = np.asarray(errors)
     masked_arr = np.asarray(masked)
     confidence = meter.value
-    reliable, message = judge(source.kind, float(masked_arr.mean()), confidence,
-                              worse_than_still=meter.worse_than_still, periodic=periodic,
-                              max_masked=max_masked, min_confidence=min_confidence)
+    reliable, message = judge(
+        source.kind,
+        float(masked_arr.mean()),
+        confidence,
+        worse_than_still=meter.worse_than_still,
+        periodic=periodic,
+        max_masked=max_masked,
+        min_confidence=min_confidence,
+    )
     heat = None
     if heat_sum is not None and heat_cnt is not None:
         heat = heat_to_levels(heat_sum, heat_cnt)
-    return WarpError(per_frame, float(per_frame.mean()), masked_arr, float(masked_arr.mean()), confidence,
-                     reliable, message, source.kind, heat, threshold)
+    return WarpError(
+        per_frame,
+        float(per_frame.mean()),
+        masked_arr,
+        float(masked_arr.mean()),
+        confidence,
+        reliable,
+        message,
+        source.kind,
+        heat,
+        threshold,
+    )
 
 
 def heat_to_levels(sq_sum: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -446,12 +495,26 @@ def warp_error(
     >>> warp_error(still, flow=(0, 0)).mean
     0.0
     """
-    return _temporal_pass(clip, reference, flow, heatmap=False, show_progress=show_progress,
-                          interpolation=interpolation, max_masked=max_masked, min_confidence=min_confidence)
+    return _temporal_pass(
+        clip,
+        reference,
+        flow,
+        heatmap=False,
+        show_progress=show_progress,
+        interpolation=interpolation,
+        max_masked=max_masked,
+        min_confidence=min_confidence,
+    )
 
 
-def flicker_heatmap(clip: Any, *, flow: Any = "auto", reference: Any = None, interpolation: str = "bicubic",
-                    show_progress: bool = True) -> np.ndarray:
+def flicker_heatmap(
+    clip: Any,
+    *,
+    flow: Any = "auto",
+    reference: Any = None,
+    interpolation: str = "bicubic",
+    show_progress: bool = True,
+) -> np.ndarray:
     """Per-pixel flicker: temporal standard deviation after motion compensation, 8-bit levels.
 
     sigma(p) = sqrt( sum_t M_t(p) d_t(p)^2 / (2 sum_t M_t(p)) ) * 255, with d_t the warp residual
@@ -469,8 +532,9 @@ def flicker_heatmap(clip: Any, *, flow: Any = "auto", reference: Any = None, int
     >>> float(flicker_heatmap(still, flow=(0, 0)).max())
     0.0
     """
-    result = _temporal_pass(clip, reference, flow, heatmap=True, show_progress=show_progress,
-                            interpolation=interpolation)
+    result = _temporal_pass(
+        clip, reference, flow, heatmap=True, show_progress=show_progress, interpolation=interpolation
+    )
     assert result.heatmap is not None
     return result.heatmap
 
@@ -555,7 +619,9 @@ def tof(native: Any, candidate: Any, *, skip: int = 0, show_progress: bool = Tru
     pairs = zip(iter_frames(native, name="native"), iter_frames(candidate, name="candidate"))
     for t, (b, g) in enumerate(progress(pairs, total=n, desc="tOF", disable=not show_progress)):
         if b.shape != g.shape:
-            raise LabError(f"native frame {t} is {b.shape} but candidate frame {t} is {g.shape}; sizes must match")
+            raise LabError(
+                f"native frame {t} is {b.shape} but candidate frame {t} is {g.shape}; sizes must match"
+            )
         if prev is not None and skip <= t - 1 and t < n - skip:
             values.append(tof_pair(prev[0], b, prev[1], g))
         prev = (b, g)

@@ -17,8 +17,8 @@ Both renders view the same world window, so LR pixel (i, j) covers HR pixels
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -41,7 +41,7 @@ def render_pair(
     hr: Resolution,
     scale: int,
     *,
-    camera: "object | None" = None,
+    camera: object | None = None,
     t: float = 0.0,
     lr: str = "native",
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +67,7 @@ def render_pair(
     return hr_frame, lr_frame
 
 
-def random_view(name: str, seed: int, view: int, hr: Resolution, detail: Resolution) -> "object":
+def random_view(name: str, seed: int, view: int, hr: Resolution, detail: Resolution) -> object:
     """A static camera showing a random window of the scene at the pixel scale of ``detail``.
 
     A frame of ``detail`` (e.g. 4K) covers the scene's framing; the returned camera zooms in by
@@ -114,7 +114,7 @@ def build_pool(
     names: Sequence[str] | None = None,
     hr: Resolution = Resolution(384, 216),
     views: int = 2,
-    detail: "str | Resolution | None" = "4k",
+    detail: str | Resolution | None = "4k",
     lr: str = "native",
     desc: str = "rendering crops",
 ) -> CropPool:

@@ -58,7 +58,7 @@ DEFAULT_STEPS = 10
 _BYTES_PER_PIXEL = 2500
 
 
-def build_unet() -> "torch.nn.Module":
+def build_unet() -> torch.nn.Module:
     """The denoiser architecture (randomly initialised): UNet2DModel, 3 levels, no attention."""
     try:
         from diffusers import UNet2DModel
@@ -81,8 +81,12 @@ def make_scheduler(kind: str = "ddim"):
     """The noise schedule shared by training ("ddpm") and sampling ("ddim"): cosine, v-prediction."""
     from diffusers import DDIMScheduler, DDPMScheduler
 
-    config = dict(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
-                  clip_sample=False)
+    config = dict(
+        num_train_timesteps=1000,
+        beta_schedule="squaredcos_cap_v2",
+        prediction_type="v_prediction",
+        clip_sample=False,
+    )
     if kind == "ddpm":
         return DDPMScheduler(**config)
     if kind == "ddim":
@@ -97,7 +101,7 @@ class DiffusionSR:
     ``residual_scale`` multiplies (HR - bicubic) into the sample space; ``factor`` is 4.
     """
 
-    unet: "torch.nn.Module"
+    unet: torch.nn.Module
     residual_scale: float
     factor: int = FACTOR
 
@@ -105,7 +109,7 @@ class DiffusionSR:
     def device(self) -> torch.device:
         return next(self.unet.parameters()).device
 
-    def to(self, device: "str | torch.device") -> "DiffusionSR":
+    def to(self, device: str | torch.device) -> DiffusionSR:
         self.unet.to(device)
         return self
 
@@ -115,16 +119,18 @@ def weights_path() -> Path:
     return weights.MODELS_DIR / "diffusion_sr.safetensors"
 
 
-def save(model: DiffusionSR, path: "str | Path", *, metadata: dict[str, str] | None = None) -> Path:
+def save(model: DiffusionSR, path: str | Path, *, metadata: dict[str, str] | None = None) -> Path:
     """Write the denoiser weights and ``residual_scale`` to a safetensors file (atomic)."""
     meta = {"arch": "DiffusionSR", "residual_scale": repr(model.residual_scale), "factor": str(model.factor)}
     meta.update(metadata or {})
     return write_weights(model.unet, path, meta)
 
 
-def load_file(path: "str | Path") -> DiffusionSR:
+def load_file(path: str | Path) -> DiffusionSR:
     """Load a :class:`DiffusionSR` written by :func:`save` (eval mode, CPU, float32)."""
-    state, meta = read_weights(path, arch="DiffusionSR", retrain=f"python -m lab.train diffusion-sr --out {path}")
+    state, meta = read_weights(
+        path, arch="DiffusionSR", retrain=f"python -m lab.train diffusion-sr --out {path}"
+    )
     unet = build_unet()
     load_state(unet, state, path, "DiffusionSR")
     unet.eval().requires_grad_(False)
@@ -134,7 +140,7 @@ def load_file(path: "str | Path") -> DiffusionSR:
 _CACHE: dict[str, DiffusionSR] = {}
 
 
-def load(device: "str | torch.device" = "cpu") -> DiffusionSR:
+def load(device: str | torch.device = "cpu") -> DiffusionSR:
     """The shipped diffusion upscaler on ``device`` (cached)."""
     key = str(torch.device(device))
     if key not in _CACHE:
@@ -142,7 +148,7 @@ def load(device: "str | torch.device" = "cpu") -> DiffusionSR:
     return _CACHE[key]
 
 
-def noise_like(height: int, width: int, seed: int, device: "str | torch.device" = "cpu") -> torch.Tensor:
+def noise_like(height: int, width: int, seed: int, device: str | torch.device = "cpu") -> torch.Tensor:
     """Standard normal starting noise (1, 3, height, width) for ``seed`` (same on every device)."""
     gen = torch.Generator().manual_seed(int(seed))
     return torch.randn(1, 3, height, width, generator=gen).to(device)
@@ -209,7 +215,7 @@ def upscale_frame(
     seed: int | None = None,
     steps: int = DEFAULT_STEPS,
     noise: torch.Tensor | None = None,
-    device: "str | torch.device | None" = None,
+    device: str | torch.device | None = None,
 ) -> np.ndarray:
     """Upscale one (H, W, 3) frame x4 by sampling the diffusion model.
 
@@ -273,7 +279,7 @@ class WarpedNoise:
             self.coords[outside, 0] += (map_x - near_x)[outside]
             self.coords[outside, 1] += (map_y - near_y)[outside]
 
-    def noise(self, device: "str | torch.device" = "cpu") -> torch.Tensor:
+    def noise(self, device: str | torch.device = "cpu") -> torch.Tensor:
         """The current frame's noise (1, 3, H, W)."""
         ch, cw = self.canvas.shape[1:]
         ix = torch.from_numpy(np.rint(self.coords[..., 0]).astype(np.int64) % cw)
@@ -295,7 +301,7 @@ def upscale_clip(
     noise: str = "independent",
     seed: int = 0,
     steps: int = DEFAULT_STEPS,
-    device: "str | torch.device | None" = None,
+    device: str | torch.device | None = None,
 ):
     """Upscale every frame of a low-res :class:`lab.video.Clip` x4 with the diffusion model.
 
@@ -353,7 +359,7 @@ def _upscale(frame: np.ndarray, size: Resolution, *, seed: int | None = None) ->
 
 
 def _register() -> None:
-    from lab.upscale import Upscaler, _REGISTRY, register
+    from lab.upscale import _REGISTRY, Upscaler, register
 
     if "diffusion-sr" not in _REGISTRY:
         register(

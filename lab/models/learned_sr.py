@@ -77,16 +77,18 @@ def weights_path(scale: int) -> Path:
     return weights.MODELS_DIR / f"learned_sr_x{scale}.safetensors"
 
 
-def save(net: LearnedSR, path: "str | Path", *, metadata: dict[str, str] | None = None) -> Path:
+def save(net: LearnedSR, path: str | Path, *, metadata: dict[str, str] | None = None) -> Path:
     """Write ``net``'s weights and its config (scale, features) to a safetensors file (atomic)."""
     meta = {"scale": str(net.scale), "features": str(net.features), "arch": "LearnedSR"}
     meta.update(metadata or {})
     return write_weights(net, path, meta)
 
 
-def load_file(path: "str | Path") -> LearnedSR:
+def load_file(path: str | Path) -> LearnedSR:
     """Build a :class:`LearnedSR` from a safetensors file written by :func:`save` (eval mode)."""
-    state, meta = read_weights(path, arch="LearnedSR", retrain=f"python -m lab.train sr --scale <2|4> --out {path}")
+    state, meta = read_weights(
+        path, arch="LearnedSR", retrain=f"python -m lab.train sr --scale <2|4> --out {path}"
+    )
     net = LearnedSR(scale=int(meta["scale"]), features=int(meta["features"]))
     load_state(net, state, path, "LearnedSR")
     return net.eval().requires_grad_(False)
@@ -95,7 +97,7 @@ def load_file(path: "str | Path") -> LearnedSR:
 _CACHE: dict[tuple[int, str], LearnedSR] = {}
 
 
-def load(scale: int = 4, device: "str | torch.device" = "cpu") -> LearnedSR:
+def load(scale: int = 4, device: str | torch.device = "cpu") -> LearnedSR:
     """The shipped learned-SR network for ``scale`` (2 or 4), cached, in eval mode on ``device``.
 
     >>> load(4).scale  # doctest: +SKIP
@@ -115,7 +117,9 @@ def load(scale: int = 4, device: "str | torch.device" = "cpu") -> LearnedSR:
     return _CACHE[key]
 
 
-def upscale_frame(frame: np.ndarray, scale: int = 4, *, device: "str | torch.device | None" = None) -> np.ndarray:
+def upscale_frame(
+    frame: np.ndarray, scale: int = 4, *, device: str | torch.device | None = None
+) -> np.ndarray:
     """Upscale an (H, W, 3) frame by ``scale`` with the shipped network.
 
     uint8 in gives uint8 out; float in [0, 1] gives float32 out. Runs in tiles of 256 LR rows
@@ -150,7 +154,7 @@ def _upscale(frame: np.ndarray, size: Resolution, *, seed: int | None = None) ->
 
 
 def _register() -> None:
-    from lab.upscale import Upscaler, _REGISTRY, register
+    from lab.upscale import _REGISTRY, Upscaler, register
 
     if "learned-sr" not in _REGISTRY:
         register(

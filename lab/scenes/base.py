@@ -133,7 +133,9 @@ class Scene:
         r0, r1 = rows if rows is not None else (0, res.height)
         return PixelGrid(res, A, b, int(r0), int(r1), device, float(lod_bias))
 
-    def world_to_pixel(self, resolution: str | Resolution, t: float, points: np.ndarray | Sequence) -> np.ndarray:
+    def world_to_pixel(
+        self, resolution: str | Resolution, t: float, points: np.ndarray | Sequence
+    ) -> np.ndarray:
         """Pixel coordinates (column, row; pixel centres at integers) of world ``points`` (N, 2).
 
         >>> s = Scene.__new__(Scene); s.camera = Camera()
@@ -173,7 +175,11 @@ class Scene:
 
 def check_option(value: Any, name: str, lo: float, hi: float) -> float:
     """Validate a numeric option in [lo, hi]; returns it as float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+    ):
         raise LabTypeError(f"option {name} must be a finite number, got {value!r}")
     if not lo <= value <= hi:
         raise LabError(f"option {name}={value} is out of range; use a value in [{lo}, {hi}]")

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
 
 RGB = tuple[float, float, float]
 
-_FURS: tuple[RGB, ...] = ((0.86, 0.47, 0.16), (0.55, 0.56, 0.60), (0.30, 0.22, 0.16), (0.93, 0.88, 0.76), (0.35, 0.45, 0.70))
+_FURS: tuple[RGB, ...] = (
+    (0.86, 0.47, 0.16),
+    (0.55, 0.56, 0.60),
+    (0.30, 0.22, 0.16),
+    (0.93, 0.88, 0.76),
+    (0.35, 0.45, 0.70),
+)
 _MARKS: tuple[RGB, ...] = ((0.12, 0.09, 0.07), (0.95, 0.95, 0.93), (0.60, 0.15, 0.12))
 _EYES: tuple[RGB, ...] = ((0.20, 0.55, 0.25), (0.30, 0.45, 0.80), (0.75, 0.55, 0.10))
 
@@ -54,7 +60,8 @@ class Identity:
         count = int(rng.integers(3, 7))
         kind = "stripes" if rng.random() < 0.5 else "spots"
         spots = tuple(
-            (float(rng.uniform(-0.7, 0.6)), float(rng.uniform(-0.6, 0.1)), float(rng.uniform(0.12, 0.22))) for _ in range(count)
+            (float(rng.uniform(-0.7, 0.6)), float(rng.uniform(-0.6, 0.1)), float(rng.uniform(0.12, 0.22)))
+            for _ in range(count)
         )
         return cls(
             body=body,
@@ -188,14 +195,18 @@ class Character(Scene):
         meadow = fbm(grid, self.seed, "character/meadow", 0.06, 0.3 * 0.7 ** np.arange(7)[:, None])[0]
         ground = ((Y - GROUND) / f + 0.5).clamp(0.0, 1.0).expand(h, w)
         sky_t = (Y + 0.5).clamp(0.0, 1.0).expand(h, w)
-        for k, (top, bottom, grass) in enumerate(((0.45, 0.75, 0.30), (0.62, 0.85, 0.52), (0.90, 0.95, 0.18))):
+        for k, (top, bottom, grass) in enumerate(
+            ((0.45, 0.75, 0.30), (0.62, 0.85, 0.52), (0.90, 0.95, 0.18))
+        ):
             sky = top + (bottom - top) * sky_t
             rgb[k] = sky + ground * (grass * (1.0 + meadow) - sky)
         # 2. tail, legs, body (each shape evaluated only on its own pixel box)
         bw = BODY_H * ident.body_aspect * 1.45
         darker = tuple(0.8 * c for c in ident.body)
         tail = (BODY[0] - bw * 0.9, BODY[1] - 0.02, BODY[0] - bw * 1.25, BODY[1] - 0.2, 0.022)
-        box = region(min(tail[0], tail[2]) - 0.03, tail[3] - 0.03, max(tail[0], tail[2]) + 0.03, tail[1] + 0.03)
+        box = region(
+            min(tail[0], tail[2]) - 0.03, tail[3] - 0.03, max(tail[0], tail[2]) + 0.03, tail[1] + 0.03
+        )
         if box:
             paint(box, cov(capsule(box, *tail)), darker)
         for lx in (-0.6, -0.35, 0.35, 0.6):

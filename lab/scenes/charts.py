@@ -87,4 +87,3 @@ class SlantedEdge(Scene):
         lo, hi = float(self.options["dark"]), float(self.options["light"])
         gray = (lo + (hi - lo) * light).expand(grid.height, grid.width)
         return gray.unsqueeze(0).expand(3, -1, -1).contiguous()
-

@@ -85,7 +85,9 @@ def _refine(c: torch.Tensor, axis: int) -> torch.Tensor:
     hi = c.narrow(axis, 1, n - 1)
     odd = (lo + hi) * 0.5  # node 2k+1, k = k0..k1-1
     mid = c.narrow(axis, 1, n - 2)
-    even = (c.narrow(axis, 0, n - 2) + c.narrow(axis, 2, n - 2) + 6.0 * mid) * 0.125  # node 2k, k = k0+1..k1-1
+    even = (
+        c.narrow(axis, 0, n - 2) + c.narrow(axis, 2, n - 2) + 6.0 * mid
+    ) * 0.125  # node 2k, k = k0+1..k1-1
     shape = list(c.shape)
     shape[axis] = 2 * n - 3
     out = c.new_empty(shape)
@@ -105,7 +107,10 @@ def _node_range(lo: float, hi: float) -> tuple[int, int]:
 
 def _grid_bounds(grid: PixelGrid) -> tuple[float, float, float, float]:
     """World bounding box (xmin, xmax, ymin, ymax) of the pixel centres of ``grid``."""
-    corners = np.array([[0, grid.row0], [grid.width - 1, grid.row0], [0, grid.row1 - 1], [grid.width - 1, grid.row1 - 1]], float)
+    corners = np.array(
+        [[0, grid.row0], [grid.width - 1, grid.row0], [0, grid.row1 - 1], [grid.width - 1, grid.row1 - 1]],
+        float,
+    )
     w = corners @ grid.A.T + grid.b
     return float(w[:, 0].min()), float(w[:, 0].max()), float(w[:, 1].min()), float(w[:, 1].max())
 
@@ -338,12 +343,20 @@ def pores(
     if grid.axis_aligned:
         x, y = grid.world_1d()
         ix = np.clip(np.floor((x - origin[0]) / cell).astype(np.int64), 0, len(cols) - 1)
-        iy = torch.from_numpy(np.clip(np.floor((y - origin[1]) / cell).astype(np.int64), 0, len(rows) - 1)).to(dev)
+        iy = torch.from_numpy(
+            np.clip(np.floor((y - origin[1]) / cell).astype(np.int64), 0, len(rows) - 1)
+        ).to(dev)
 
         def expand(tab: np.ndarray) -> torch.Tensor:  # (cells_y, cells_x) -> (h, W) by row copies
-            return torch.from_numpy(np.ascontiguousarray(tab[:, ix], dtype=np.float32)).to(dev).index_select(0, iy)
+            return (
+                torch.from_numpy(np.ascontiguousarray(tab[:, ix], dtype=np.float32))
+                .to(dev)
+                .index_select(0, iy)
+            )
 
-        dx2 = torch.from_numpy(((x - origin[0])[None, :] - px[:, ix]) ** 2).float().to(dev).index_select(0, iy)
+        dx2 = (
+            torch.from_numpy(((x - origin[0])[None, :] - px[:, ix]) ** 2).float().to(dev).index_select(0, iy)
+        )
         dy = Y - expand(py)
         d = torch.sqrt(torch.addcmul(dx2, dy, dy))
         cov = torch.sub(expand(k1), d, alpha=1.0 / f).clamp_(0.0, 1.0)
@@ -353,7 +366,12 @@ def pores(
     idx = (iy * len(cols) + ix).reshape(-1)
 
     def take(tab: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(tab, dtype=np.float32)).to(dev).reshape(-1)[idx].view(X.shape)
+        return (
+            torch.from_numpy(np.ascontiguousarray(tab, dtype=np.float32))
+            .to(dev)
+            .reshape(-1)[idx]
+            .view(X.shape)
+        )
 
     d = torch.sqrt((X - take(px)) ** 2 + (Y - take(py)) ** 2)
     return (take(k1) - d / f).clamp_(0.0, 1.0) * take(area)
@@ -407,7 +425,9 @@ class CellLookup:
     gather on the small table followed by row copies (no per-pixel gather).
     """
 
-    def __init__(self, grid: PixelGrid, cw: float, ch: float, pad: int, seed: int, tag: str, size: int = 512) -> None:
+    def __init__(
+        self, grid: PixelGrid, cw: float, ch: float, pad: int, seed: int, tag: str, size: int = 512
+    ) -> None:
         import torch
 
         self.grid, self.cw, self.ch, self.seed, self.tag, self.size = grid, cw, ch, seed, tag, size

@@ -69,7 +69,9 @@ def text_mask(grid: PixelGrid, lines: tuple[tuple[str, float, float, float, bool
     return mask[pad:-pad]
 
 
-def _box_cov(X: torch.Tensor, Y: torch.Tensor, x0: float, x1: float, y0: float, y1: float, f: float) -> torch.Tensor:
+def _box_cov(
+    X: torch.Tensor, Y: torch.Tensor, x0: float, x1: float, y0: float, y1: float, f: float
+) -> torch.Tensor:
     """Coverage of an axis-aligned world rectangle (separable box-filtered edges)."""
     cx = ((X - x0) / f + 0.5).clamp(0, 1) * ((x1 - X) / f + 0.5).clamp(0, 1)
     cy = ((Y - y0) / f + 0.5).clamp(0, 1) * ((y1 - Y) / f + 0.5).clamp(0, 1)

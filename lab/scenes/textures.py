@@ -69,7 +69,14 @@ class Skin(Scene):
         relief = float(self.options["relief"])
         # 1. melanin + redness mottling (coarse), mixed into RGB offsets on the lattice
         mottle_rgb = base[:, None] * np.array([[-0.10, 0.06], [-0.13, -0.06], [-0.16, -0.04]])
-        mottle = fbm(grid, self.seed, "skin/mottle", 0.25, np.stack([_octaves(4, 0.5), _octaves(4, 0.55)], 1), mix=mottle_rgb)
+        mottle = fbm(
+            grid,
+            self.seed,
+            "skin/mottle",
+            0.25,
+            np.stack([_octaves(4, 0.5), _octaves(4, 0.55)], 1),
+            mix=mottle_rgb,
+        )
         # 2. micro-relief (fine fBm, down to the Nyquist limit) and Worley pores
         bump = fbm(grid, self.seed, "skin/bump", 0.02, _octaves(6, 0.72)[:, None])[0]
         p = pores(grid, self.seed, "skin/pores", 0.013 * ps, (0.0009 * ps, 0.0019 * ps))
@@ -95,7 +102,12 @@ class Fabric(Scene):
         "analytic band-limit: the weave is a sum of sinusoids, each faded from 0.25 to 0.5 "
         "cycles/pixel by its own frequency; fibre grain is band-limited fBm (octaves under 2 px fade)."
     )
-    defaults: ClassVar[dict[str, Any]] = {"weave": "twill", "thread": 0.0045, "warp": (0.16, 0.24, 0.50), "weft": (0.86, 0.83, 0.75)}
+    defaults: ClassVar[dict[str, Any]] = {
+        "weave": "twill",
+        "thread": 0.0045,
+        "warp": (0.16, 0.24, 0.50),
+        "weft": (0.86, 0.83, 0.75),
+    }
     planes = 20
 
     def validate_options(self) -> None:
@@ -179,7 +191,11 @@ class Foliage(Scene):
                     s = ((base_y - cells.Y) / h).clamp_(0.0, 1.0)  # 0 at the root, 1 at the tip
                     bend = (cells.get(lean, di, dj) - 0.5) * (1.6 * cw)
                     centre = base_x + bend * s * s
-                    half = float(self.options["blade_width"]) * (0.5 / math.sqrt(dens)) * (0.6 + 0.8 * cells.get(width, di, dj))
+                    half = (
+                        float(self.options["blade_width"])
+                        * (0.5 / math.sqrt(dens))
+                        * (0.6 + 0.8 * cells.get(width, di, dj))
+                    )
                     half = half * (1.0 - s)  # taper to the tip
                     root = ((base_y - cells.Y) / f + 0.5).clamp_(0.0, 1.0)  # box-filtered root edge
                     half_eff = half.clamp(min=0.5 * f)
@@ -187,7 +203,11 @@ class Foliage(Scene):
                     cov = cov * (half / half_eff) * root * (cells.Y >= base_y - h)
                     g = cells.get(hue, di, dj)
                     light = shade * (0.55 + 0.45 * s)
-                    blade = ((0.22 + 0.25 * g) * light, (0.50 + 0.30 * g) * light, (0.12 + 0.10 * (1 - g)) * light)
+                    blade = (
+                        (0.22 + 0.25 * g) * light,
+                        (0.50 + 0.30 * g) * light,
+                        (0.12 + 0.10 * (1 - g)) * light,
+                    )
                     for c in range(3):
                         rgb[c] += cov * (blade[c] - rgb[c])
         return rgb.clamp_(0.0, 1.0)

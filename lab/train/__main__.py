@@ -9,7 +9,7 @@ import argparse
 import importlib
 import shlex
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from lab.train import kinds, module_name
 
@@ -34,7 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if argv else 2
     kind, rest = argv[0], argv[1:]
     if kind not in available:
-        print(f"error: unknown training kind {kind!r}; choose one of: {', '.join(available)}", file=sys.stderr)
+        print(
+            f"error: unknown training kind {kind!r}; choose one of: {', '.join(available)}", file=sys.stderr
+        )
         return 2
     module = importlib.import_module(module_name(kind))
     for attr in ("add_arguments", "run"):

@@ -36,22 +36,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="safetensors path (default: the shipped file)")
     parser.add_argument("--batch", type=int, default=12, help="crops per step (default 12)")
     parser.add_argument("--patch", type=int, default=12, help="LR crop side in px; HR is 4x (default 12)")
-    parser.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate, cosine-decayed (default 1e-3)")
-    parser.add_argument("--train-seeds", type=int, default=6, help="scene seeds 0..N-1 to train on (default 6)")
+    parser.add_argument(
+        "--lr", type=float, default=1e-3, help="AdamW learning rate, cosine-decayed (default 1e-3)"
+    )
+    parser.add_argument(
+        "--train-seeds", type=int, default=6, help="scene seeds 0..N-1 to train on (default 6)"
+    )
     parser.add_argument("--hr-size", default="384x216", help="size of each HR render (default 384x216)")
     parser.add_argument(
-        "--scenes", default=None, help="comma-separated scene names (default: skin, fabric, foliage, sign, character)"
+        "--scenes",
+        default=None,
+        help="comma-separated scene names (default: skin, fabric, foliage, sign, character)",
     )
     parser.add_argument("--views", type=int, default=4, help="random windows per scene and seed (default 4)")
-    parser.add_argument("--detail", default="4k", help="pixel scale of the HR renders, as a frame size (default 4k)")
-    parser.add_argument("--sample-steps", type=int, default=10, help="DDIM steps for the evaluation (default 10)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the crop sampler, noise and init (default 0)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument(
-        "--init", type=Path, default=None, help="continue from this diffusion-sr safetensors file (default: fresh)"
+        "--detail", default="4k", help="pixel scale of the HR renders, as a frame size (default 4k)"
     )
     parser.add_argument(
-        "--max-minutes", type=float, default=None, help="stop training after this many minutes (default: no limit)"
+        "--sample-steps", type=int, default=10, help="DDIM steps for the evaluation (default 10)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the crop sampler, noise and init (default 0)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="continue from this diffusion-sr safetensors file (default: fresh)",
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stop training after this many minutes (default: no limit)",
     )
 
 
@@ -60,8 +78,10 @@ def _hf_share(batch: torch.Tensor, cutoff: float = 0.125) -> float:
     y = (batch.double() * torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64)[:, None, None]).sum(1)
     y = y - y.mean(dim=(-2, -1), keepdim=True)
     h, w = y.shape[-2:]
-    win = torch.outer(torch.hann_window(h, periodic=False, dtype=torch.float64),
-                      torch.hann_window(w, periodic=False, dtype=torch.float64))
+    win = torch.outer(
+        torch.hann_window(h, periodic=False, dtype=torch.float64),
+        torch.hann_window(w, periodic=False, dtype=torch.float64),
+    )
     power = torch.fft.fft2(y * win).abs() ** 2
     radius = torch.hypot(torch.fft.fftfreq(h)[:, None], torch.fft.fftfreq(w)[None, :]).double()
     share = power[..., radius > cutoff].sum(-1) / power.sum(dim=(-2, -1)).clamp_min(1e-20)
@@ -94,20 +114,35 @@ def run(args: argparse.Namespace) -> None:
     names = [n.strip() for n in args.scenes.split(",") if n.strip()] if args.scenes else None
     t_start = time.perf_counter()
     train_pool = crops.build_pool(
-        FACTOR, range(args.train_seeds), hr=hr_size, views=args.views, detail=args.detail, names=names,
+        FACTOR,
+        range(args.train_seeds),
+        hr=hr_size,
+        views=args.views,
+        detail=args.detail,
+        names=names,
         desc="rendering training scenes",
     )
     test_pool = crops.build_pool(
-        FACTOR, HELD_OUT_SEEDS, hr=hr_size, views=2, detail=args.detail, names=names, desc="rendering held-out scenes"
+        FACTOR,
+        HELD_OUT_SEEDS,
+        hr=hr_size,
+        views=2,
+        detail=args.detail,
+        names=names,
+        desc="rendering held-out scenes",
     )
     t_data = time.perf_counter() - t_start
 
     # 1. residual statistics -> scale so that x0 has std 0.5
     residual_std = float(
-        torch.cat([
-            (hr - F.interpolate(lr[None], scale_factor=FACTOR, mode="bicubic", align_corners=False)[0]).flatten()
-            for hr, lr in zip(train_pool.hr, train_pool.lr)
-        ]).std()
+        torch.cat(
+            [
+                (
+                    hr - F.interpolate(lr[None], scale_factor=FACTOR, mode="bicubic", align_corners=False)[0]
+                ).flatten()
+                for hr, lr in zip(train_pool.hr, train_pool.lr)
+            ]
+        ).std()
     )
     residual_scale = 0.5 / max(residual_std, 1e-4)
 
@@ -233,7 +268,7 @@ def run(args: argparse.Namespace) -> None:
             "Training": (
                 f"DDPM objective, v-prediction, cosine (squaredcos_cap_v2) schedule, 1000 timesteps; AdamW "
                 f"(lr {args.lr:g}, warm-up then cosine), gradient clipping 1.0, {total_steps} steps in all"
-                + (f" ({previous['steps']} in earlier runs, then {steps_done}" if previous["steps"] else f" (")
+                + (f" ({previous['steps']} in earlier runs, then {steps_done}" if previous["steps"] else " (")
                 + f" of {args.steps} planned{limit_note}), seed {args.seed}, "
                 f"{args.threads} CPU thread(s). Rendering the data took {t_data:.0f} s, training {t_train:.0f} s "
                 "(2-core CPU shared with other jobs)."
@@ -271,6 +306,8 @@ def run(args: argparse.Namespace) -> None:
             "training time (this CPU)": f"{t_train + previous['seconds']:.0f} s in all (+ {t_data:.0f} s rendering)",
         },
     )
-    print(f"saved {out} ({out.stat().st_size / 2**20:.1f} MiB); PSNR {p_diff:.2f} vs bicubic {p_bic:.2f} dB; "
-          f"HF share {hf_diff:.4f} (native {hf_native:.4f}, bicubic {hf_bic:.4f})", file=sys.stderr)
-
+    print(
+        f"saved {out} ({out.stat().st_size / 2**20:.1f} MiB); PSNR {p_diff:.2f} vs bicubic {p_bic:.2f} dB; "
+        f"HF share {hf_diff:.4f} (native {hf_native:.4f}, bicubic {hf_bic:.4f})",
+        file=sys.stderr,
+    )

@@ -35,15 +35,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=3000, help="optimizer steps (default 3000)")
     parser.add_argument("--out", type=Path, default=None, help="safetensors path (default: the shipped file)")
     parser.add_argument("--batch", type=int, default=16, help="crops per step (default 16)")
-    parser.add_argument("--patch", type=int, default=None, help="LR crop side in px (default 24 for x4, 32 for x2)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate, cosine-decayed (default 2e-3)")
-    parser.add_argument("--train-seeds", type=int, default=6, help="scene seeds 0..N-1 to train on (default 6)")
+    parser.add_argument(
+        "--patch", type=int, default=None, help="LR crop side in px (default 24 for x4, 32 for x2)"
+    )
+    parser.add_argument(
+        "--lr", type=float, default=2e-3, help="Adam learning rate, cosine-decayed (default 2e-3)"
+    )
+    parser.add_argument(
+        "--train-seeds", type=int, default=6, help="scene seeds 0..N-1 to train on (default 6)"
+    )
     parser.add_argument("--hr-size", default="384x216", help="size of each HR render (default 384x216)")
     parser.add_argument(
-        "--scenes", default=None, help="comma-separated scene names (default: skin, fabric, foliage, sign, character)"
+        "--scenes",
+        default=None,
+        help="comma-separated scene names (default: skin, fabric, foliage, sign, character)",
     )
     parser.add_argument("--views", type=int, default=4, help="random windows per scene and seed (default 4)")
-    parser.add_argument("--detail", default="4k", help="pixel scale of the HR renders, as a frame size (default 4k)")
+    parser.add_argument(
+        "--detail", default="4k", help="pixel scale of the HR renders, as a frame size (default 4k)"
+    )
     parser.add_argument(
         "--lr-mode", choices=("native", "area"), default="native", help="how LR is made (default native)"
     )
@@ -91,11 +101,23 @@ def run(args: argparse.Namespace) -> None:
     t_start = time.perf_counter()
 
     train_pool = crops.build_pool(
-        scale, range(args.train_seeds), hr=hr_size, views=args.views, detail=args.detail, names=names, lr=args.lr_mode,
+        scale,
+        range(args.train_seeds),
+        hr=hr_size,
+        views=args.views,
+        detail=args.detail,
+        names=names,
+        lr=args.lr_mode,
         desc="rendering training scenes",
     )
     test_pool = crops.build_pool(
-        scale, HELD_OUT_SEEDS, hr=hr_size, views=2, detail=args.detail, names=names, lr=args.lr_mode,
+        scale,
+        HELD_OUT_SEEDS,
+        hr=hr_size,
+        views=2,
+        detail=args.detail,
+        names=names,
+        lr=args.lr_mode,
         desc="rendering held-out scenes",
     )
     t_data = time.perf_counter() - t_start
@@ -192,5 +214,7 @@ def run(args: argparse.Namespace) -> None:
             "training time (this CPU)": f"{t_train:.0f} s (+ {t_data:.0f} s rendering)",
         },
     )
-    print(f"saved {out} ({out.stat().st_size / 1024:.0f} KiB); held-out PSNR {p_net:.2f} dB vs bicubic {p_bic:.2f} dB",
-          file=sys.stderr)
+    print(
+        f"saved {out} ({out.stat().st_size / 1024:.0f} KiB); held-out PSNR {p_net:.2f} dB vs bicubic {p_bic:.2f} dB",
+        file=sys.stderr,
+    )

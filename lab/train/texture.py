@@ -19,9 +19,10 @@ import math
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,9 @@ def spectral_slope(image: np.ndarray, *, band: tuple[float, float] = (1 / 32, 1 
         img = img.mean(axis=2)
     n = min(img.shape)
     if n < 16:
-        raise LabError(f"spectral_slope needs an image of at least 16x16 px, got {img.shape[1]}x{img.shape[0]}")
+        raise LabError(
+            f"spectral_slope needs an image of at least 16x16 px, got {img.shape[1]}x{img.shape[0]}"
+        )
     y0, x0 = (img.shape[0] - n) // 2, (img.shape[1] - n) // 2
     img = img[y0 : y0 + n, x0 : x0 + n]
     img = img - img.mean()
@@ -108,7 +111,9 @@ class TexturePool:
         return out * np.float32(2.0 / 255.0) - np.float32(1.0), labels
 
 
-def render_window(name: str, seed: int, center: tuple[float, float], render: Resolution, density: float) -> np.ndarray:
+def render_window(
+    name: str, seed: int, center: tuple[float, float], render: Resolution, density: float
+) -> np.ndarray:
     """Natively render a ``render``-sized window of scene ``name`` centred on world ``center``.
 
     The camera zoom is set so one world unit (a frame height at zoom 1) spans ``density`` px.
@@ -145,16 +150,22 @@ def render_pool(
         if name not in available:
             raise choice_error("scene", name, available)
     if any(int(s) in HELD_OUT_SEEDS for s in seeds):
-        raise LabError(f"scene seeds {HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1} are held out for evaluation; train on fewer seeds")
+        raise LabError(
+            f"scene seeds {HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1} are held out for evaluation; train on fewer seeds"
+        )
     if windows < 1 or not density > 0:
         raise LabError(f"windows must be >= 1 and density > 0, got windows={windows}, density={density}")
-    pool = TexturePool(tuple(classes), [[] for _ in classes], render, tuple(int(s) for s in seeds), float(density))
+    pool = TexturePool(
+        tuple(classes), [[] for _ in classes], render, tuple(int(s) for s in seeds), float(density)
+    )
     jobs = []
     for ci, name in enumerate(classes):
         for s in seeds:
             centers = np.random.default_rng(int(s)).uniform(-4.0, 4.0, size=(windows, 2))
             jobs += [(ci, name, int(s), (float(cx), float(cy))) for cx, cy in centers]
-    for ci, name, s, center in progress(jobs, total=len(jobs), desc="rendering training scenes", disable=not show_progress):
+    for ci, name, s, center in progress(
+        jobs, total=len(jobs), desc="rendering training scenes", disable=not show_progress
+    ):
         pool.images[ci].append(render_window(name, s, center, render, density))
     return pool
 
@@ -164,25 +175,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``python -m lab.train texture``."""
     from lab.diffusion import DEFAULT_WEIGHTS, PREDICTIONS
 
-    parser.add_argument("--classes", default=",".join(DEFAULT_CLASSES), help="comma-separated scene names to learn")
+    parser.add_argument(
+        "--classes", default=",".join(DEFAULT_CLASSES), help="comma-separated scene names to learn"
+    )
     parser.add_argument("--steps", type=int, default=5000, help="optimiser steps")
     parser.add_argument("--batch", type=int, default=16, help="crops per step")
     parser.add_argument("--crop", type=int, default=64, help="crop side in px")
-    parser.add_argument("--lr", type=float, default=4e-4, help="peak AdamW learning rate (cosine decay to 1/20)")
+    parser.add_argument(
+        "--lr", type=float, default=4e-4, help="peak AdamW learning rate (cosine decay to 1/20)"
+    )
     parser.add_argument("--ema", type=float, default=0.999, help="EMA decay of the saved weights")
-    parser.add_argument("--prediction", default="v_prediction", choices=PREDICTIONS, help="what the UNet predicts")
+    parser.add_argument(
+        "--prediction", default="v_prediction", choices=PREDICTIONS, help="what the UNet predicts"
+    )
     parser.add_argument("--channels", default="32,48,64,64", help="UNet block_out_channels, one per level")
     parser.add_argument("--render", default="512x512", help="size of each rendered scene window")
-    parser.add_argument("--density", type=float, default=1080.0, help="pixel scale of the renders, px per frame height")
+    parser.add_argument(
+        "--density", type=float, default=1080.0, help="pixel scale of the renders, px per frame height"
+    )
     parser.add_argument("--scene-seeds", type=int, default=8, help="scene seeds per class (0..N-1, N <= 100)")
     parser.add_argument("--windows", type=int, default=6, help="rendered windows per scene seed")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights init, crops and noise")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     parser.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="output .safetensors file")
-    parser.add_argument("--card", default="auto", help="model card .md ('auto' = beside --out, 'none' = skip)")
-    parser.add_argument("--grid", default="auto", help="sample grid .png ('auto' = beside --out, 'none' = skip)")
+    parser.add_argument(
+        "--card", default="auto", help="model card .md ('auto' = beside --out, 'none' = skip)"
+    )
+    parser.add_argument(
+        "--grid", default="auto", help="sample grid .png ('auto' = beside --out, 'none' = skip)"
+    )
     parser.add_argument("--log-every", type=int, default=100, help="print a log line every N steps")
-    parser.add_argument("--max-minutes", type=float, default=0.0, help="stop early after this much training time (0 = no limit)")
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=0.0,
+        help="stop early after this much training time (0 = no limit)",
+    )
 
 
 @dataclass
@@ -204,7 +232,7 @@ def train(
     ema: float = 0.999,
     prediction: str = "v_prediction",
     channels: Sequence[int] = (32, 48, 64, 64),
-    render: "str | Resolution" = "512x512",
+    render: str | Resolution = "512x512",
     scene_seeds: int = 8,
     windows: int = 6,
     density: float = 1080.0,
@@ -227,13 +255,25 @@ def train(
 
     if steps < 1 or batch < 1:
         raise LabError(f"steps and batch must be >= 1, got steps={steps}, batch={batch}")
-    config = TextureConfig(classes=tuple(classes), channels=tuple(int(c) for c in channels), crop=int(crop), prediction=prediction)
+    config = TextureConfig(
+        classes=tuple(classes),
+        channels=tuple(int(c) for c in channels),
+        crop=int(crop),
+        prediction=prediction,
+    )
     if crop % config.stride:
         raise LabError(f"crop {crop} must be a multiple of the UNet stride {config.stride}")
     render = parse(render)
     started = time.perf_counter()
     if pool is None:
-        pool = render_pool(config.classes, range(scene_seeds), render, windows=windows, density=density, show_progress=show_progress)
+        pool = render_pool(
+            config.classes,
+            range(scene_seeds),
+            render,
+            windows=windows,
+            density=density,
+            show_progress=show_progress,
+        )
     if pool.classes != config.classes:
         raise LabError(f"pool classes {pool.classes} differ from the requested {config.classes}")
     small = min(min(img.shape[:2]) for imgs in pool.images for img in imgs)
@@ -262,7 +302,13 @@ def train(
     running = None
     history: list[float] = []
     t_train = time.perf_counter()
-    bar = tqdm(range(steps), desc="training texture diffusion", disable=not show_progress, mininterval=1.0, dynamic_ncols=True)
+    bar = tqdm(
+        range(steps),
+        desc="training texture diffusion",
+        disable=not show_progress,
+        mininterval=1.0,
+        dynamic_ncols=True,
+    )
     done = 0
     for step in bar:
         if max_minutes > 0 and time.perf_counter() - t_train > 60.0 * max_minutes:
@@ -294,7 +340,9 @@ def train(
         bar.set_postfix(loss=f"{running:.4f}", refresh=False)
         if log_every and (step + 1) % log_every == 0:
             elapsed = time.perf_counter() - t_train
-            print(f"step {step + 1}/{steps} loss {running:.4f} ({elapsed / (step + 1):.3f} s/step)", flush=True)
+            print(
+                f"step {step + 1}/{steps} loss {running:.4f} ({elapsed / (step + 1):.3f} s/step)", flush=True
+            )
     bar.close()
     train_s = time.perf_counter() - t_train
     window = max(1, min(200, done // 4))
@@ -328,7 +376,9 @@ def train(
     return model, info
 
 
-def sample_grid(model: Any, *, size: int = 96, per_class: int = 4, steps: int = 20, pool: TexturePool | None = None) -> np.ndarray:
+def sample_grid(
+    model: Any, *, size: int = 96, per_class: int = 4, steps: int = 20, pool: TexturePool | None = None
+) -> np.ndarray:
     """A uint8 image: one row per class, a training crop first (when ``pool`` is given), then samples."""
     rows = []
     rng = np.random.default_rng(123)
@@ -349,7 +399,9 @@ def sample_grid(model: Any, *, size: int = 96, per_class: int = 4, steps: int = 
     return np.concatenate(rows[:-1], axis=0)
 
 
-def held_out_slopes(model: Any, kind: str, *, samples: int = 3, size: int = 128, steps: int = 20) -> tuple[float, float]:
+def held_out_slopes(
+    model: Any, kind: str, *, samples: int = 3, size: int = 128, steps: int = 20
+) -> tuple[float, float]:
     """Mean spectral slope of unseen scenes vs of the model's samples, for one kind.
 
     The scenes are ``size`` x ``size`` windows of :data:`HELD_OUT_SEEDS` rendered at the
@@ -357,8 +409,14 @@ def held_out_slopes(model: Any, kind: str, *, samples: int = 3, size: int = 128,
     """
     density = float(model.info.get("data", {}).get("density", 1080.0))
     res = Resolution(size, size)
-    scenes = [spectral_slope(render_window(kind, s, (0.7 * i - 2.0, 0.5 * i - 1.0), res, density)) for i, s in enumerate(HELD_OUT_SEEDS)]
-    gens = [spectral_slope(model.generate(kind, (size, size), steps=steps, seed=s, show_progress=False)) for s in range(samples)]
+    scenes = [
+        spectral_slope(render_window(kind, s, (0.7 * i - 2.0, 0.5 * i - 1.0), res, density))
+        for i, s in enumerate(HELD_OUT_SEEDS)
+    ]
+    gens = [
+        spectral_slope(model.generate(kind, (size, size), steps=steps, seed=s, show_progress=False))
+        for s in range(samples)
+    ]
     return float(np.mean(scenes)), float(np.mean(gens))
 
 
@@ -379,7 +437,9 @@ def band_kurtosis(image: np.ndarray) -> float:
     img = np.asarray(image)
     luma = img.astype(np.float32).mean(axis=2) if img.ndim == 3 else img.astype(np.float32)
     if min(luma.shape) < 32:
-        raise LabError(f"band_kurtosis needs an image of at least 32x32 px, got {luma.shape[1]}x{luma.shape[0]}")
+        raise LabError(
+            f"band_kurtosis needs an image of at least 32x32 px, got {luma.shape[1]}x{luma.shape[0]}"
+        )
     response = cv2.GaussianBlur(luma, (0, 0), 1.0) - cv2.GaussianBlur(luma, (0, 0), 2.0)
     r = response[8:-8, 8:-8].astype(np.float64).ravel()
     r -= r.mean()
@@ -387,12 +447,20 @@ def band_kurtosis(image: np.ndarray) -> float:
     return 0.0 if var == 0 else float((r**4).mean() / var**2 - 3.0)
 
 
-def held_out_structure(model: Any, kind: str, *, samples: int = 3, size: int = 128, steps: int = 20) -> tuple[float, float]:
+def held_out_structure(
+    model: Any, kind: str, *, samples: int = 3, size: int = 128, steps: int = 20
+) -> tuple[float, float]:
     """Mean :func:`band_kurtosis` of unseen scenes vs of the model's samples, for one kind (as :func:`held_out_slopes`)."""
     density = float(model.info.get("data", {}).get("density", 1080.0))
     res = Resolution(size, size)
-    scenes = [band_kurtosis(render_window(kind, s, (0.7 * i - 2.0, 0.5 * i - 1.0), res, density)) for i, s in enumerate(HELD_OUT_SEEDS)]
-    gens = [band_kurtosis(model.generate(kind, (size, size), steps=steps, seed=s, show_progress=False)) for s in range(samples)]
+    scenes = [
+        band_kurtosis(render_window(kind, s, (0.7 * i - 2.0, 0.5 * i - 1.0), res, density))
+        for i, s in enumerate(HELD_OUT_SEEDS)
+    ]
+    gens = [
+        band_kurtosis(model.generate(kind, (size, size), steps=steps, seed=s, show_progress=False))
+        for s in range(samples)
+    ]
     return float(np.mean(scenes)), float(np.mean(gens))
 
 
@@ -414,7 +482,9 @@ def nearest_window_distance(image: np.ndarray, windows: Sequence[np.ndarray], *,
     return float(np.sqrt(max(best, 0.0) / template.size))
 
 
-def evaluate(model: Any, pool: TexturePool, *, size: int = 128, samples: int = 3, steps: int = 20) -> dict[str, dict[str, float]]:
+def evaluate(
+    model: Any, pool: TexturePool, *, size: int = 128, samples: int = 3, steps: int = 20
+) -> dict[str, dict[str, float]]:
     """Spectral slope per class: training crops vs samples, and unseen scenes vs samples.
 
     Keys per class: ``data_slope``/``sample_slope`` (8 random training crops, samples with
@@ -443,7 +513,9 @@ def evaluate(model: Any, pool: TexturePool, *, size: int = 128, samples: int = 3
     return out
 
 
-def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | None, command: str, params: int) -> Path:
+def write_card(
+    path: Path, info: dict[str, Any], *, weights: Path, grid: Path | None, command: str, params: int
+) -> Path:
     """Write the model card (markdown) for a trained texture model."""
     data = info["data"]
     lines = [
@@ -457,9 +529,12 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
         f"  stride {2 ** (len(info['channels']) - 1)} px, class embedding over {len(data['classes'])} scene kinds: {', '.join(data['classes'])}.",
         f"- Noise schedule: 1000 steps, `squaredcos_cap_v2`, {PREDICTION_NAMES[info['prediction']]}; "
         "sampled with DDIM (`timestep_spacing='trailing'`, eta 0)."
-        + (" At the first step sqrt(a) is 5e-5: an epsilon model must divide by it, and the first shipped one"
-           " took its colours from the noise seed (bluish skin); v states the image directly."
-           if info["prediction"] == "v_prediction" else ""),
+        + (
+            " At the first step sqrt(a) is 5e-5: an epsilon model must divide by it, and the first shipped one"
+            " took its colours from the noise seed (bluish skin); v states the image directly."
+            if info["prediction"] == "v_prediction"
+            else ""
+        ),
         "- The saved weights are an exponential moving average of the training weights.",
         "",
         "## Data",
@@ -471,7 +546,11 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
         "",
         "## Training",
         f"- {info['steps']:,} AdamW steps"
-        + (f" (of {info['planned_steps']:,} planned: stopped by --max-minutes)" if info["steps"] < info["planned_steps"] else "")
+        + (
+            f" (of {info['planned_steps']:,} planned: stopped by --max-minutes)"
+            if info["steps"] < info["planned_steps"]
+            else ""
+        )
         + f", batch {info['batch']}, peak learning rate {info['lr']:g} (warm-up, cosine decay),",
         f"  gradient clipping 1.0, EMA decay {info['ema']}, seed {info['seed']}.",
         f"- Loss (MSE of the prediction): {info['first_loss']:.4f} over the first {min(50, info['loss_window'])} steps, **{info['final_loss']:.4f}** over the last {info['loss_window']}.",
@@ -520,8 +599,8 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
         "```python",
         "from lab import diffusion",
         "model = diffusion.load()                                   # this file",
-        f"image = model.generate({data['classes'][0]!r}, \"1920x1080\", steps=20, seed=0)   # uint8 (1080, 1920, 3), tiled",
-        f"clip = model.video({data['classes'][-1]!r}, \"512x288\", 24, motion=(2, 0), noise=\"moving\")  # stable pan",
+        f'image = model.generate({data["classes"][0]!r}, "1920x1080", steps=20, seed=0)   # uint8 (1080, 1920, 3), tiled',
+        f'clip = model.video({data["classes"][-1]!r}, "512x288", 24, motion=(2, 0), noise="moving")  # stable pan',
         "```",
         "",
         "## Limits",
@@ -532,9 +611,14 @@ def write_card(path: Path, info: dict[str, Any], *, weights: Path, grid: Path | 
     for kind, ev in info.get("evaluation", {}).items():
         gap = ev["held_out_sample_slope"] - ev["held_out_slope"]
         if abs(gap) > 0.3:
-            look = ("flatter: residual high-frequency noise" if gap > 0 else
-                    "steeper: too smooth, the finest detail is missing")
-            lines.append(f"- {kind}: sample spectra are {look} (slope {gap:+.2f} off the unseen scenes', table above).")
+            look = (
+                "flatter: residual high-frequency noise"
+                if gap > 0
+                else "steeper: too smooth, the finest detail is missing"
+            )
+            lines.append(
+                f"- {kind}: sample spectra are {look} (slope {gap:+.2f} off the unseen scenes', table above)."
+            )
     if info["steps"] < info["planned_steps"]:
         lines.append(
             f"- The run was cut by `--max-minutes` after {info['steps']:,} steps, so the same command on a faster or "
@@ -556,11 +640,23 @@ def run(args: argparse.Namespace) -> int:
     channels = tuple(int(c) for c in args.channels.split(","))
     out = Path(args.out)
     started = time.perf_counter()
-    pool = render_pool(classes, range(args.scene_seeds), parse(args.render), windows=args.windows, density=args.density)
+    pool = render_pool(
+        classes, range(args.scene_seeds), parse(args.render), windows=args.windows, density=args.density
+    )
     render_s = time.perf_counter() - started
     model, info = train(
-        classes=classes, steps=args.steps, batch=args.batch, crop=args.crop, lr=args.lr, ema=args.ema,
-        prediction=args.prediction, channels=channels, seed=args.seed, log_every=args.log_every, max_minutes=args.max_minutes, pool=pool,
+        classes=classes,
+        steps=args.steps,
+        batch=args.batch,
+        crop=args.crop,
+        lr=args.lr,
+        ema=args.ema,
+        prediction=args.prediction,
+        channels=channels,
+        seed=args.seed,
+        log_every=args.log_every,
+        max_minutes=args.max_minutes,
+        pool=pool,
     )
     info["channels"] = list(channels)
     info["render_seconds"] = round(render_s, 1)
@@ -572,7 +668,9 @@ def run(args: argparse.Namespace) -> int:
             f"unseen scenes {ev['held_out_slope']:.2f} vs samples {ev['held_out_sample_slope']:.2f}",
             flush=True,
         )
-    info["command"] = getattr(args, "command", None) or "python -m lab.train texture " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    info["command"] = getattr(args, "command", None) or "python -m lab.train texture " + " ".join(
+        shlex.quote(a) for a in sys.argv[1:]
+    )
     model.save(out, info=info)
     paths = {"weights": out}
     grid_path = None

@@ -31,14 +31,23 @@ LOUPE_LESSON = ROOT / "lessons" / "01_pixels_and_resolution.ipynb"
 FLICKER_LESSON = ROOT / "lessons" / "09_bring_your_own_clip.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium "
-                       "(apt-get install -y chromium chromium-driver)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium chromium-driver)",
+    ),
 ]
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -67,13 +76,30 @@ def jupyter(tmp_path_factory):
     for lesson in (LOUPE_LESSON, FLICKER_LESSON):
         shutil.copy(lesson, root / lesson.name)
     port = _free_port()
-    env = dict(os.environ, LAB_SMOKE="1", JUPYTER_RUNTIME_DIR=str(runtime),
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-           "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-           "--ServerApp.disable_check_xsrf=True", f"--LabApp.user_settings_dir={settings}",
-           f"--LabApp.workspaces_dir={workspaces}", "--LabApp.expose_app_in_browser=True",
-           "--ServerApp.open_browser=False", "--allow-root"]
+    env = dict(
+        os.environ,
+        LAB_SMOKE="1",
+        JUPYTER_RUNTIME_DIR=str(runtime),
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.disable_check_xsrf=True",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={workspaces}",
+        "--LabApp.expose_app_in_browser=True",
+        "--ServerApp.open_browser=False",
+        "--allow-root",
+    ]
     log = open(base / "server.log", "w")
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -178,10 +204,14 @@ def test_loupe_slider_changes_the_image_in_a_real_browser(browser, jupyter):
     pg.keyboard.press("PageUp")
     pg.wait_for_function(
         "([sel, old]) => { const r = document.querySelector(sel); return r && r.innerText !== old; }",
-        arg=[".lab-loupe .widget-slider .widget-readout", before_text], timeout=30_000)
+        arg=[".lab-loupe .widget-slider .widget-readout", before_text],
+        timeout=30_000,
+    )
     pg.wait_for_function(
         "([sel, old]) => Array.from(document.querySelectorAll(sel)).some((img, i) => img.src !== old[i])",
-        arg=[loupe_imgs, before_src], timeout=30_000)
+        arg=[loupe_imgs, before_src],
+        timeout=30_000,
+    )
     pg.wait_for_function(IMAGES_LOADED, arg=loupe_imgs, timeout=30_000)
     time.sleep(1.0)
     after_png = pg.locator(loupe_imgs).first.screenshot()
@@ -210,7 +240,9 @@ def test_flicker_meter_plays_in_a_real_browser(browser, jupyter):
     pg.locator(".lab-flicker .widget-play button").first.click()
     pg.wait_for_function(
         "(sel) => { const r = document.querySelector(sel); return r && r.innerText.trim() !== '0'; }",
-        arg=".lab-flicker .widget-slider .widget-readout", timeout=30_000)
+        arg=".lab-flicker .widget-slider .widget-readout",
+        timeout=30_000,
+    )
     time.sleep(2.0)  # without 'repeat', Play stops at the last frame
     pg.wait_for_function(IMAGES_LOADED, arg=curve, timeout=30_000)
     after = pg.locator(curve).first.screenshot()

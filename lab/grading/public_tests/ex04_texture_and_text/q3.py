@@ -1,24 +1,14 @@
 OK_FORMAT = True
 
-test = {
-    "name": "q3",
-    "points": 1,
-    "suites": [
-        {
-            "cases": [
-                {
-                    "code": ">>> assert isinstance(q3_answer, str) and q3_answer.strip().lower() in {'a', 'b', 'c', 'd'}\n",
-                    "failure_message": "answer with one letter: 'a', 'b', 'c' or 'd'",
-                    "hidden": False,
-                    "locked": False,
-                    "points": 0,
-                    "success_message": "answer recorded: one of a, b, c or d. It is graded after you submit",
-                }
-            ],
-            "scored": True,
-            "setup": "",
-            "teardown": "",
-            "type": "doctest",
-        }
-    ],
-}
+test = {   'name': 'q3',
+    'points': 1,
+    'suites': [   {   'cases': [   {   'code': ">>> assert isinstance(q3_answer, str) and q3_answer.strip().lower() in {'a', 'b', 'c', 'd'}\n",
+                                       'failure_message': "answer with one letter: 'a', 'b', 'c' or 'd'",
+                                       'hidden': False,
+                                       'locked': False,
+                                       'points': 0,
+                                       'success_message': 'answer recorded: one of a, b, c or d. It is graded after you submit'}],
+                      'scored': True,
+                      'setup': '',
+                      'teardown': '',
+                      'type': 'doctest'}]}

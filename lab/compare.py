@@ -41,10 +41,12 @@ from typing import Any
 import numpy as np
 
 from lab.arrays import check_frame
+from lab.boxes import crop_box
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.optional import opencv
 from lab.progress import progress
 from lab.resolution import Resolution, check_memory, guard_frame, parse
+from lab.scenes.camera import MOTIONS
 from lab.video import Clip, Mp4Writer, check_encodable, default_mode
 
 cv2 = opencv()
@@ -52,7 +54,6 @@ cv2 = opencv()
 DEFAULT_SCENE = "skin"
 DEFAULT_RESOLUTION = "1080p"
 DEFAULT_FACTOR = 4
-MOTIONS = ("static", "pan", "subpixel", "zoom", "rotate", "shots")
 REGIONS = ("detail", "centre")  # where the zoom crops are cut: the most detailed native region, or the middle
 # Frames of both arms are kept (as uint8) for the metrics only while they fit in this share of
 # free memory; beyond it the clips are rendered a second time instead (streaming).
@@ -384,22 +385,6 @@ def _value(column: Column, arm: _Arm, frames: int) -> Any:
 
 
 # --- images ---------------------------------------------------------------------------------
-def crop_box(res: Resolution, side: int, centre: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
-    """(x0, y0, width, height) of a ``side`` x ``side`` crop around ``centre`` (x, y) in pixels,
-    the frame's middle by default, shifted and clamped so it stays inside the frame.
-
-    >>> crop_box(Resolution(320, 180), 128)
-    (96, 26, 128, 128)
-    >>> crop_box(Resolution(320, 180), 64, centre=(310, 5))
-    (256, 0, 64, 64)
-    """
-    w, h = min(side, res.width), min(side, res.height)
-    cx, cy = centre if centre is not None else (res.width // 2, res.height // 2)
-    x0 = int(min(max(cx - w // 2, 0), res.width - w))
-    y0 = int(min(max(cy - h // 2, 0), res.height - h))
-    return x0, y0, w, h
-
-
 def detail_centre(frame: np.ndarray, side: int) -> tuple[int, int]:
     """Centre (x, y) of the ``side``-pixel block where ``frame`` has the most fine detail
     (Laplacian energy, as the notebooks' loupe finds it), for zoom crops that show something.

@@ -3,6 +3,7 @@
 Pixel helpers (numpy/OpenCV, uint8 in and out) do the work the interactive tools need:
 :func:`thumbnail`, :func:`loupe` (nearest-neighbour zoom with an optional pixel grid),
 :func:`wipe`, :func:`interesting_regions` and :func:`encode_image`/:func:`decode_image`.
+Boxes are ``(x0, y0, x1, y1)`` frame pixels (:mod:`lab.boxes`).
 
 Figure builders return a :class:`matplotlib.figure.Figure` (never ``plt.show()``), in one
 style, with labelled axes in pixels, seconds or bytes: :func:`side_by_side`,
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lab.arrays import check_frame, to_uint8
+from lab.boxes import Box, clamp_box
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.optional import opencv
 
@@ -32,11 +34,13 @@ cv2 = opencv()
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from lab.cost import CostReport
+    from lab.resolution import Resolution
 
 # --- style -------------------------------------------------------------------------------
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {  # matplotlib rc settings of every figure
     "font.size": 9,
     "axes.titlesize": 9,
     "axes.labelsize": 9,
@@ -77,21 +81,6 @@ def color_for(name: str) -> str:
 
 
 # --- pixel helpers -----------------------------------------------------------------------
-def clamp_box(
-    width: int, height: int, x: float, y: float, box_w: int, box_h: int
-) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) of a box_w x box_h box centred at pixel (x, y), shifted to stay inside
-    a width x height frame (and shrunk if the frame is smaller).
-
-    >>> clamp_box(100, 50, 2, 48, 20, 10)
-    (0, 40, 20, 50)
-    """
-    box_w, box_h = max(1, min(int(box_w), width)), max(1, min(int(box_h), height))
-    x0 = min(max(int(round(x - box_w / 2)), 0), width - box_w)
-    y0 = min(max(int(round(y - box_h / 2)), 0), height - box_h)
-    return x0, y0, x0 + box_w, y0 + box_h
-
-
 def magnify(crop: np.ndarray, zoom: int, *, grid: bool = False) -> np.ndarray:
     """Enlarge ``crop`` by an integer ``zoom`` with nearest neighbour: every pixel becomes a
     zoom x zoom block. ``grid`` darkens the first row and column of each block (zoom >= 3) so
@@ -125,7 +114,7 @@ def loupe(
     zoom: int = 8,
     size: tuple[int, int] = (320, 320),
     grid: bool = False,
-) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+) -> tuple[np.ndarray, Box]:
     """Magnify the region of ``frame`` around pixel (x, y) to about ``size`` = (width, height) px.
 
     The crop is ``size // zoom`` source pixels, clamped inside the frame, enlarged by
@@ -156,9 +145,7 @@ def thumbnail(frame: np.ndarray, width: int) -> np.ndarray:
     return cv2.resize(frame, (int(width), height), interpolation=cv2.INTER_AREA)
 
 
-def draw_box(
-    image: np.ndarray, box: tuple[int, int, int, int], scale: float, *, color=LOUPE_COLOR
-) -> np.ndarray:
+def draw_box(image: np.ndarray, box: Box, scale: float, *, color=LOUPE_COLOR) -> np.ndarray:
     """A copy of ``image`` with ``box`` (frame pixels) outlined; ``scale`` = image px per frame px."""
     out = np.ascontiguousarray(image).copy()
     x0, y0, x1, y1 = (int(round(v * scale)) for v in box)
@@ -384,7 +371,7 @@ def wipe_figure(
     position: float = 0.5,
     *,
     labels: tuple[str, str] = ("native", "upscaled"),
-    box: tuple[int, int, int, int] | None = None,
+    box: Box | None = None,
 ) -> Figure:
     """One image: ``a`` left of the split and ``b`` right of it, optionally cropped to ``box``
     = (x0, y0, x1, y1) frame pixels, with both sides labelled."""
@@ -408,7 +395,9 @@ def wipe_figure(
             extent=(x0 - 0.5, x0 + w - 0.5, y0 + h - 0.5, y0 - 0.5),
         )
         split = x0 + position * w - 0.5
-        kw = dict(color="white", fontsize=9, va="top", bbox=dict(facecolor="black", alpha=0.6, pad=2))
+        kw: dict[str, Any] = dict(
+            color="white", fontsize=9, va="top", bbox=dict(facecolor="black", alpha=0.6, pad=2)
+        )
         ax.text(x0 + 0.02 * w, y0 + 0.03 * h, labels[0], ha="left", **kw)
         ax.text(x0 + 0.98 * w, y0 + 0.03 * h, labels[1], ha="right", **kw)
         ax.axvline(split, color="white", linewidth=1)
@@ -416,7 +405,7 @@ def wipe_figure(
 
 
 def flicker_figure(
-    curves: Mapping[str, Sequence[float]],
+    curves: Mapping[str, Sequence[float] | np.ndarray],
     heatmaps: Mapping[str, np.ndarray] | None = None,
     *,
     frame: int | None = None,
@@ -438,7 +427,6 @@ def flicker_figure(
     'frame pair t -> t+1'
     """
     import matplotlib
-    from matplotlib.ticker import MaxNLocator
 
     if not isinstance(curves, Mapping) or not curves:
         raise LabError("curves must be a non-empty dict: clip name -> per-frame values")
@@ -447,49 +435,56 @@ def flicker_figure(
     with matplotlib.rc_context(STYLE):
         fig = _figure(width_in, 3.0)
         grid = fig.add_gridspec(1, 1 + n_heat, width_ratios=[2.0] + [1.0] * n_heat)
-        ax = fig.add_subplot(grid[0, 0])
-        for name, values in curves.items():
-            values = np.asarray(values, dtype=np.float64)
-            ax.plot(
-                np.arange(len(values)), values, marker="o", markersize=3, label=name, color=color_for(name)
-            )
-            if frame is not None and 0 <= frame < len(values):
-                ax.plot(
-                    [frame],
-                    [values[frame]],
-                    marker="o",
-                    markersize=8,
-                    markerfacecolor="none",
-                    markeredgecolor=color_for(name),
-                )
-        if frame is not None:
-            ax.axvline(frame, color="#d62728", linewidth=1, linestyle="--", label=f"frame {frame}")
-        if threshold is not None:
-            ax.axhline(
-                threshold, color="black", linewidth=1, linestyle=":", label=f"visible above {threshold:.1f}"
-            )
-        ax.set_xlabel("frame pair t -> t+1")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(ylabel)
-        ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
-        ax.set_title("flicker per frame (lower is steadier)")
+        _curve_axes(fig.add_subplot(grid[0, 0]), curves, frame, threshold, ylabel)
         if n_heat:
             _heat_axes(fig, [fig.add_subplot(grid[0, 1 + i]) for i in range(n_heat)], heatmaps, heat_label)
     return fig
 
 
+def _curve_axes(
+    ax: Any,
+    curves: Mapping[str, Sequence[float] | np.ndarray],
+    frame: int | None,
+    threshold: float | None,
+    ylabel: str,
+) -> None:
+    """One line per curve, ``frame`` ringed on each and marked, ``threshold`` dotted, legend outside."""
+    from matplotlib.ticker import MaxNLocator
+
+    for name, values in curves.items():
+        ys = np.asarray(values, dtype=np.float64)
+        color = color_for(name)
+        ax.plot(np.arange(len(ys)), ys, marker="o", markersize=3, label=name, color=color)
+        if frame is not None and 0 <= frame < len(ys):
+            ring = dict(marker="o", markersize=8, markerfacecolor="none", markeredgecolor=color)
+            ax.plot([frame], [ys[frame]], **ring)
+    if frame is not None:
+        ax.axvline(frame, color="#d62728", linewidth=1, linestyle="--", label=f"frame {frame}")
+    if threshold is not None:
+        ax.axhline(
+            threshold, color="black", linewidth=1, linestyle=":", label=f"visible above {threshold:.1f}"
+        )
+    ax.set_xlabel("frame pair t -> t+1")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
+    ax.set_title("flicker per frame (lower is steadier)")
+
+
 def _heat_axes(fig: Figure, axes: list, heatmaps: Mapping[str, np.ndarray], label: str) -> None:
     vmax = max(float(np.percentile(np.asarray(m, np.float64), 99.5)) for m in heatmaps.values()) or 1.0
-    image = None
+    images = []
     for ax, (name, heat) in zip(axes, heatmaps.items()):
-        image = ax.imshow(
-            np.asarray(heat, np.float32), cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest"
+        images.append(
+            ax.imshow(
+                np.asarray(heat, np.float32), cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest"
+            )
         )
         ax.set_title(f"flicker map: {name}")
         ax.set_xlabel("x (px)")
         ax.set_ylabel("y (px)")
-    fig.colorbar(image, ax=axes, label=label, shrink=0.8)
+    fig.colorbar(images[-1], ax=axes, label=label, shrink=0.8)
 
 
 def heatmap_figure(
@@ -527,59 +522,11 @@ def cost_figure(report: CostReport, *, highlight: str = "4k") -> Figure:
         fig = _figure(9.0, 3.6)
         ax_t, ax_m = fig.subplots(1, 2)
         for mode in ("native", "upscaled"):
-            pts = report.of(mode)
-            if not pts:
+            if not report.of(mode):
                 continue
-            label = "native render" if mode == "native" else f"render 1/{report.factor} + {report.method}"
-            color = color_for(mode)
-            mpx = np.array([p.pixels for p in pts]) / 1e6
-            for ax, values, fits, scale in (
-                (ax_t, [p.seconds for p in pts], report.fits, 1.0),
-                (ax_m, [p.peak_bytes for p in pts], report.memory_fits, 2.0**-20),
-            ):
-                ax.plot(mpx, np.asarray(values, np.float64) * scale, "o", color=color, label=label)
-                if mode in fits:
-                    law = fits[mode]
-                    xs = np.geomspace(
-                        min(mpx.min(), target.megapixels) * 0.8, max(mpx.max(), target.megapixels) * 1.25, 50
-                    )
-                    ax.plot(
-                        xs,
-                        np.asarray(law.predict(xs * 1e6)) * scale,
-                        "-",
-                        color=color,
-                        alpha=0.6,
-                        label=f"fit: {law.a:.2g}·px^{law.b:.2f}" if ax is ax_t else None,
-                    )
+            _cost_points(ax_t, ax_m, report, mode, target)
             if mode in report.fits:
-                est = report.at(mode, target)
-                face = color if est.measured else "white"
-                tag = "measured" if est.measured else "extrapolated"
-                ax_t.plot(
-                    [target.megapixels],
-                    [est.seconds],
-                    marker="*",
-                    markersize=15,
-                    markerfacecolor=face,
-                    markeredgecolor=color,
-                    linestyle="none",
-                )
-                ax_t.annotate(
-                    f"{target.name or target} {tag}: {est.seconds:.3g} s",
-                    (target.megapixels, est.seconds),
-                    textcoords="offset points",
-                    xytext=(-8, 8 if mode == "native" else -14),
-                    ha="right",
-                )
-                ax_m.plot(
-                    [target.megapixels],
-                    [est.peak_bytes / 2**20],
-                    marker="*",
-                    markersize=15,
-                    markerfacecolor=face,
-                    markeredgecolor=color,
-                    linestyle="none",
-                )
+                _cost_star(ax_t, ax_m, report, mode, target)
         for ax, ylabel in ((ax_t, "render time (s)"), (ax_m, "peak extra memory (MiB)")):
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -593,6 +540,54 @@ def cost_figure(report: CostReport, *, highlight: str = "4k") -> Figure:
     return fig
 
 
+def _cost_points(ax_t: Any, ax_m: Any, report: CostReport, mode: str, target: Resolution) -> None:
+    """The measured seconds (``ax_t``) and MiB (``ax_m``) of one ``mode`` and their fitted power laws."""
+    pts = report.of(mode)
+    label = "native render" if mode == "native" else f"render 1/{report.factor} + {report.method}"
+    color = color_for(mode)
+    mpx = np.array([p.pixels for p in pts]) / 1e6
+    for ax, values, fits, scale in (
+        (ax_t, [p.seconds for p in pts], report.fits, 1.0),
+        (ax_m, [p.peak_bytes for p in pts], report.memory_fits, 2.0**-20),
+    ):
+        ax.plot(mpx, np.asarray(values, np.float64) * scale, "o", color=color, label=label)
+        if mode in fits:
+            law = fits[mode]
+            xs = np.geomspace(
+                min(mpx.min(), target.megapixels) * 0.8, max(mpx.max(), target.megapixels) * 1.25, 50
+            )
+            ax.plot(
+                xs,
+                np.asarray(law.predict(xs * 1e6)) * scale,
+                "-",
+                color=color,
+                alpha=0.6,
+                label=f"fit: {law.a:.2g}·px^{law.b:.2f}" if ax is ax_t else None,
+            )
+
+
+def _cost_star(ax_t: Any, ax_m: Any, report: CostReport, mode: str, target: Resolution) -> None:
+    """A star at ``target`` on both axes: filled when measured, hollow and so labelled when extrapolated."""
+    est = report.at(mode, target)
+    color = color_for(mode)
+    star = dict(
+        marker="*",
+        markersize=15,
+        markerfacecolor=color if est.measured else "white",
+        markeredgecolor=color,
+        linestyle="none",
+    )
+    ax_t.plot([target.megapixels], [est.seconds], **star)
+    ax_t.annotate(
+        f"{target.name or target} {'measured' if est.measured else 'extrapolated'}: {est.seconds:.3g} s",
+        (target.megapixels, est.seconds),
+        textcoords="offset points",
+        xytext=(-8, 8 if mode == "native" else -14),
+        ha="right",
+    )
+    ax_m.plot([target.megapixels], [est.peak_bytes / 2**20], **star)
+
+
 def figure_png(fig: Figure, *, dpi: int | None = None) -> bytes:
     """PNG bytes of a figure (for an ``ipywidgets.Image`` or a file)."""
     buf = io.BytesIO()
@@ -600,7 +595,7 @@ def figure_png(fig: Figure, *, dpi: int | None = None) -> bytes:
     return buf.getvalue()
 
 
-def metric_box(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+def metric_box(box: Box, width: int, height: int) -> Box:
     """The region the detail metrics of a loupe ``box`` are computed on: the box itself, grown
     around its centre to at least :data:`METRIC_MIN` px per side (a spectrum of a 4 x 4 crop
     at 32x zoom would be meaningless).

@@ -30,13 +30,17 @@ from __future__ import annotations
 import html
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from lab import viz
+from lab.boxes import Box
 from lab.errors import LabError
+from lab.native import SOURCE_MODELS, check_source_model
 from lab.render_cache import (
     NATIVE,
     Cancelled,
@@ -48,6 +52,8 @@ from lab.render_cache import (
     render_frame,
 )
 from lab.resolution import Resolution, parse
+from lab.scenes.camera import MOTIONS
+from lab.validate import choice, integer, number, positive_int, positive_number
 
 MAX_PAYLOAD = 2 * 1024 * 1024  # bytes: no image message to the browser may exceed this
 ZOOMS = (1, 2, 4, 8, 16, 32)
@@ -269,6 +275,53 @@ class _Tool:
         return self
 
 
+# --- controls and settings shared by the tools ---------------------------------------
+_STYLE = {"description_width": "70px"}  # the labels of the tools' dropdowns line up
+
+
+def _dropdown(options: Iterable[Any], value: Any, description: str) -> Any:
+    """A labelled ``ipywidgets.Dropdown`` in the tools' style."""
+    return _widgets().Dropdown(options=list(options), value=value, description=description, style=_STYLE)
+
+
+def _size(res: Resolution) -> str:
+    return f"{res.width}x{res.height}"
+
+
+def _size_label(res: Resolution) -> str:
+    return f"{res.name} ({res.width}x{res.height})" if res.name else _size(res)
+
+
+def _scene_names(names: Sequence[str] | None) -> tuple[str, ...]:
+    """``names``, or every built-in scene."""
+    if names is not None:
+        return tuple(names)
+    from lab import scenes
+
+    return tuple(scenes.names())
+
+
+def _method_names(names: Sequence[str] | None) -> tuple[str, ...]:
+    """``names``, or every registered upscaler."""
+    if names is not None:
+        return tuple(names)
+    from lab import upscale
+
+    return tuple(upscale.methods())
+
+
+def _settle_time(settle_s: object) -> float | None:
+    """Seconds an image must stay still before its PNG replaces the JPEG; None: never by itself."""
+    return None if settle_s is None else number(settle_s, "settle_s", minimum=0.0)
+
+
+def _settings_given_once(settings: object, scene: str | None, options: dict[str, Any]) -> None:
+    """Refuse a settings object together with a scene or keyword options: one would be ignored."""
+    if settings is not None and (scene is not None or options):
+        given = ", ".join(["scene"] * (scene is not None) + list(options))
+        raise LabError(f"give either settings or keyword options, not both; got settings and {given}")
+
+
 # --- 1. compare --------------------------------------------------------------------------
 def _source_options(target: Resolution) -> list[tuple[str, str]]:
     out = []
@@ -276,11 +329,81 @@ def _source_options(target: Resolution) -> list[tuple[str, str]]:
         if target.width % d == 0 and target.height % d == 0:
             size = f"{target.width // d}x{target.height // d}"
             out.append((f"{size} (1/{d})", size))
-    return out or [(f"{target.width}x{target.height} (1/1)", f"{target.width}x{target.height}")]
+    return out or [(f"{_size(target)} (1/1)", _size(target))]
 
 
-def _size_label(res: Resolution) -> str:
-    return f"{res.name} ({res.width}x{res.height})" if res.name else f"{res.width}x{res.height}"
+def _with_value(options: list[tuple[str, str]], value: str, *, first: bool) -> list[tuple[str, str]]:
+    """``options`` with ``value`` added (first or last) when it is not one of them yet."""
+    if value in [v for _, v in options]:
+        return options
+    return [(value, value)] + options if first else options + [(value, value)]
+
+
+@dataclass(frozen=True)
+class CompareToolSettings:
+    """What a :class:`Compare` shows, complete and checked: build it with :meth:`make`.
+
+    Sizes are :class:`~lab.resolution.Resolution`; ``t`` is seconds; ``panel_width`` is the
+    thumbnails' width in px; ``settle_s`` the seconds before a still JPEG becomes a PNG.
+    """
+
+    scene: str
+    target: Resolution
+    source: Resolution
+    methods: tuple[str, ...]
+    scene_names: tuple[str, ...]
+    method_names: tuple[str, ...]
+    motion: str
+    seed: int
+    t: float
+    source_model: str
+    scene_options: dict[str, Any]
+    panel_width: int
+    settle_s: float | None
+
+    @classmethod
+    def make(
+        cls,
+        scene: str | None = None,
+        *,
+        target: str | Resolution | None = None,
+        source: str | Resolution | None = None,
+        methods: Sequence[str] = ("bicubic",),
+        seed: int = 0,
+        t: float = 0.0,
+        motion: str = "static",
+        source_model: str = "camera",
+        scene_options: dict | None = None,
+        panel_width: int = 288,
+        scene_names: Sequence[str] | None = None,
+        method_names: Sequence[str] | None = None,
+        settle_s: float | None = 0.3,
+    ) -> CompareToolSettings:
+        """Fill the defaults (this machine's size tier, every built-in scene and registered
+        upscaler, the first scene) and check every value; raises :class:`LabError` naming the bad one.
+
+        >>> CompareToolSettings.make("skin", target="256x144", source="64x36").methods
+        ('bicubic',)
+        """
+        from lab import config
+
+        tier = config.tier()
+        scenes, upscalers = _scene_names(scene_names), _method_names(method_names)
+        return cls(
+            scene=choice(scenes[0] if scene is None else scene, "scene", scenes),
+            target=parse(target) if target is not None else tier.target,
+            source=parse(source) if source is not None else tier.source,
+            methods=tuple(choice(m, "upscaler", upscalers) for m in methods),
+            scene_names=scenes,
+            method_names=upscalers,
+            motion=choice(motion, "motion", MOTIONS),
+            seed=integer(seed, "seed"),
+            t=number(t, "t", minimum=0.0),
+            source_model=check_source_model(source_model),
+            scene_options=dict(scene_options or {}),
+            panel_width=positive_int(panel_width, "panel_width"),
+            settle_s=_settle_time(settle_s),
+        )
 
 
 class Compare(_Tool):
@@ -293,9 +416,12 @@ class Compare(_Tool):
     (for your own frames or tests). After each render the listeners added with
     :meth:`on_render` are called (the loupe and the wipe use this).
 
-    ``source_model`` (a dropdown) names how the low-res frame is made
-    (:data:`lab.native.SOURCE_MODELS`). ``scene_options`` are options of the first scene (for
-    example ``{"k": 540.0}``, the zone plate's chirp rate), used while that scene is selected.
+    What it shows comes from ``settings`` (a :class:`CompareToolSettings`) or, without it, from
+    ``scene`` and the keyword ``options`` of :meth:`CompareToolSettings.make`: target, source,
+    methods, seed, t, motion, ``source_model`` (how the low-res frame is made,
+    :data:`lab.native.SOURCE_MODELS`), ``scene_options`` (options of the first scene, for example
+    ``{"k": 540.0}``, the zone plate's chirp rate, used while that scene is selected),
+    panel_width, scene_names, method_names and settle_s.
 
     >>> c = Compare("skin", target="256x144", source="64x36", methods=["bicubic"], background=False)  # doctest: +SKIP
     >>> [r.key.method for r in c.renders]                                                               # doctest: +SKIP
@@ -306,105 +432,69 @@ class Compare(_Tool):
         self,
         scene: str | None = None,
         *,
-        target: str | Resolution | None = None,
-        source: str | Resolution | None = None,
-        methods: Sequence[str] = ("bicubic",),
-        seed: int = 0,
-        t: float = 0.0,
-        motion: str = "static",
-        source_model: str = "camera",
-        scene_options: dict | None = None,
-        panel_width: int = 288,
+        settings: CompareToolSettings | None = None,
         cache: RenderCache | None = None,
         renderer: Callable[[RenderKey], np.ndarray] | None = None,
-        scene_names: Sequence[str] | None = None,
-        method_names: Sequence[str] | None = None,
         background: bool = True,
-        settle_s: float | None = 0.3,
         render_now: bool = True,
+        **options: Any,
     ) -> None:
-        from lab import config
-
-        w = _widgets()
-        tier = config.tier()
-        tgt = parse(target) if target is not None else tier.target
-        src = parse(source) if source is not None else tier.source
-        if scene_names is None:
-            from lab import scenes
-
-            scene_names = scenes.names()
-        if method_names is None:
-            from lab import upscale
-
-            method_names = upscale.methods()
-        scene_names, method_names = list(scene_names), list(method_names)
-        if scene is None:
-            scene = scene_names[0]
-        if scene not in scene_names:
-            raise LabError(f"unknown scene {scene!r}; choose one of: {', '.join(scene_names)}")
-        bad = [m for m in methods if m not in method_names]
-        if bad:
-            raise LabError(f"unknown upscaler(s) {bad}; choose from: {', '.join(method_names)}")
+        _settings_given_once(settings, scene, options)
+        self.settings = settings or CompareToolSettings.make(scene, **options)
+        self.panel_width, self.settle_s = self.settings.panel_width, self.settings.settle_s
         self.cache = cache if cache is not None else default_cache()
         self.renderer = renderer if renderer is not None else render_frame
-        self.panel_width = int(panel_width)
-        self.settle_s = settle_s
         self.status = Status(background=background)
         self.renders: list[Render] = []
         self.errors: dict[str, BaseException] = {}
-        self.box: tuple[int, int, int, int] | None = None  # loupe rectangle drawn on thumbnails
+        self.box: Box | None = None  # loupe rectangle drawn on thumbnails
+        self.scene_options = {self.settings.scene: dict(self.settings.scene_options)}
         self._listeners: list[Callable[[Compare], None]] = []
         self._thumbs: dict[RenderKey, np.ndarray] = {}
+        self._views: list[ImageView] = []
+        self._captions: list[Any] = []
+        self._build_controls()
+        self._wire()
+        self.ui = self._layout()
+        if render_now:
+            self.render()
 
-        targets = [(_size_label(parse(x)), f"{parse(x).width}x{parse(x).height}") for x in TARGETS]
-        target_value = f"{tgt.width}x{tgt.height}"
-        if target_value not in [v for _, v in targets]:
-            targets.insert(0, (target_value, target_value))
-        style = {"description_width": "70px"}
-        self.scene = w.Dropdown(options=scene_names, value=scene, description="scene", style=style)
-        self.motion = w.Dropdown(
-            options=["static", "pan", "subpixel", "zoom", "rotate", "shots"],
-            value=motion,
-            description="motion",
-            style=style,
-        )
-        self.target = w.Dropdown(options=targets, value=target_value, description="target", style=style)
-        options = _source_options(tgt)
-        src_value = f"{src.width}x{src.height}"
-        if src_value not in [v for _, v in options]:
-            options.append((src_value, src_value))
-        self.source = w.Dropdown(options=options, value=src_value, description="source", style=style)
+    def _build_controls(self) -> None:
+        """One control per setting, starting at the settings' values, and the Render button."""
+        w, s = _widgets(), self.settings
+        self.scene = _dropdown(s.scene_names, s.scene, "scene")
+        self.motion = _dropdown(MOTIONS, s.motion, "motion")
+        targets = [(_size_label(parse(x)), _size(parse(x))) for x in TARGETS]
+        self.target = _dropdown(_with_value(targets, _size(s.target), first=True), _size(s.target), "target")
+        sources = _with_value(_source_options(s.target), _size(s.source), first=False)
+        self.source = _dropdown(sources, _size(s.source), "source")
         self.methods = w.SelectMultiple(
-            options=method_names,
-            value=tuple(methods),
+            options=s.method_names,
+            value=s.methods,
             description="upscalers",
-            rows=min(6, max(3, len(method_names))),
-            style=style,
+            rows=min(6, max(3, len(s.method_names))),
+            style=_STYLE,
         )
-        from lab.native import SOURCE_MODELS, check_source_model
-
-        self.source_model = w.Dropdown(
-            options=list(SOURCE_MODELS),
-            value=check_source_model(source_model),
-            description="source is",
-            style=style,
-        )
-        self.scene_options = {scene: dict(scene_options or {})}
-        self.seed = w.IntText(
-            value=int(seed), description="seed", style=style, layout=w.Layout(width="160px")
-        )
+        self.source_model = _dropdown(SOURCE_MODELS, s.source_model, "source is")
+        self.seed = w.IntText(value=s.seed, description="seed", style=_STYLE, layout=w.Layout(width="160px"))
         self.t = w.BoundedFloatText(
-            value=float(t),
+            value=s.t,
             min=0.0,
             max=600.0,
             step=1 / 24,
             description="t (s)",
-            style=style,
+            style=_STYLE,
             layout=w.Layout(width="160px"),
         )
         self.render_button = w.Button(description="Render", button_style="primary", icon="play")
+
+    def _wire(self) -> None:
         self.render_button.on_click(lambda _: self.render())
         self.target.observe(self._on_target, names="value")
+
+    def _layout(self) -> Any:
+        """Controls in three columns, the status line, then the panels (filled by each render)."""
+        w = _widgets()
         self.panels = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
         self.panels.add_class("lab-compare-panels")
         controls = w.HBox(
@@ -414,35 +504,27 @@ class Compare(_Tool):
                 w.VBox([self.seed, self.t, self.render_button]),
             ]
         )
-        self.ui = w.VBox([controls, self.status.ui, self.panels])
-        self.ui.add_class("lab-compare")
-        self._views: list[ImageView] = []
-        self._captions: list[Any] = []
-        if render_now:
-            self.render()
+        ui = w.VBox([controls, self.status.ui, self.panels])
+        ui.add_class("lab-compare")
+        return ui
 
     # -- parameters -> keys -> renders
     def keys(self) -> list[RenderKey]:
         """The render keys the current control values ask for: native first, then each upscaler."""
-        common = dict(
+        key = partial(
+            RenderKey.make,
+            self.scene.value,
+            self.target.value,
             seed=int(self.seed.value),
             t=float(self.t.value),
             motion=str(self.motion.value),
             options=self.scene_options.get(self.scene.value),
         )
-        out = [RenderKey.make(self.scene.value, self.target.value, **common)]
-        for m in self.methods.value:
-            out.append(
-                RenderKey.make(
-                    self.scene.value,
-                    self.target.value,
-                    method=m,
-                    source=self.source.value,
-                    source_model=str(self.source_model.value),
-                    **common,
-                )
-            )
-        return out
+        upscaled = [
+            key(method=m, source=self.source.value, source_model=str(self.source_model.value))
+            for m in self.methods.value
+        ]
+        return [key()] + upscaled
 
     def _on_target(self, change: dict) -> None:
         tgt = parse(change["new"])
@@ -463,11 +545,12 @@ class Compare(_Tool):
             return
 
         def job() -> tuple[list[Render], dict[str, BaseException]]:
-            renders, errors = [], {}
+            renders: list[Render] = []
+            errors: dict[str, BaseException] = {}
             for i, key in enumerate(keys):
                 self.status.step(i, len(keys), f"rendering {key.label} ({i + 1}/{len(keys)})")
                 try:
-                    renders.append(self.cache.get_or_render(key, lambda k=key: self.renderer(k)))
+                    renders.append(self.cache.get_or_render(key, partial(self.renderer, key)))
                 except Cancelled:
                     raise
                 except Exception as err:  # one failing upscaler must not hide the others
@@ -725,6 +808,7 @@ class Wipe(_Tool):
         settle_s: float | None = 0.3,
     ) -> None:
         w = _widgets()
+        self.loupe: Loupe | None
         if isinstance(source, Loupe):
             self.loupe, self.compare = source, source.compare
         elif isinstance(source, Compare):
@@ -865,6 +949,81 @@ def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
     )
 
 
+# Flicker of a still camera is the least telling case: it comes last in the meter's menu.
+_FLICKER_MOTIONS = tuple(sorted(MOTIONS, key=lambda motion: motion == "static"))
+
+
+@dataclass(frozen=True)
+class FlickerMeterSettings:
+    """What a :class:`FlickerMeter` renders and measures, complete and checked: build it with
+    :meth:`make`. Sizes are :class:`~lab.resolution.Resolution`; ``fps`` frames per second;
+    ``width`` the frames' display width in px; ``settle_s`` seconds before a still JPEG becomes a PNG.
+    """
+
+    scene: str
+    target: Resolution
+    source: Resolution
+    method: str
+    motion: str
+    n_frames: int
+    fps: float
+    seed: int
+    flow: Any
+    width: int
+    source_model: str
+    scene_names: tuple[str, ...]
+    method_names: tuple[str, ...]
+    settle_s: float | None
+
+    @classmethod
+    def make(
+        cls,
+        scene: str | None = None,
+        *,
+        target: str | Resolution | None = None,
+        source: str | Resolution | None = None,
+        method: str = "bicubic",
+        motion: str = "pan",
+        n_frames: int | None = None,
+        fps: float = 24.0,
+        seed: int = 0,
+        flow: Any = "auto",
+        width: int = 480,
+        source_model: str = "camera",
+        scene_names: Sequence[str] | None = None,
+        method_names: Sequence[str] | None = None,
+        settle_s: float | None = 0.3,
+        clips: tuple[Any, Any] | None = None,
+    ) -> FlickerMeterSettings:
+        """Fill the defaults (the 'foliage' scene, this machine's size tier and clip length) and
+        check every value; raises :class:`LabError` naming the bad one. With ``clips`` the frame
+        rate is theirs and the menus hold only the given scene and method (no registry lookup).
+        """
+        from lab import config
+
+        tier = config.tier()
+        scene = "foliage" if scene is None else scene
+        if clips is not None:
+            scene_names, method_names = scene_names or [scene], method_names or [method]
+        scenes, upscalers = _scene_names(scene_names), _method_names(method_names)
+        return cls(
+            scene=choice(scene, "scene", scenes),
+            target=parse(target) if target is not None else tier.target,
+            source=parse(source) if source is not None else tier.source,
+            method=choice(method, "upscaler", upscalers),
+            motion=choice(motion, "motion", MOTIONS),
+            n_frames=positive_int(n_frames if n_frames is not None else tier.frames, "n_frames"),
+            fps=positive_number(clips[0].fps if clips is not None else fps, "fps"),
+            seed=integer(seed, "seed"),
+            flow=flow,
+            width=positive_int(width, "width"),
+            source_model=check_source_model(source_model),
+            scene_names=scenes,
+            method_names=upscalers,
+            settle_s=_settle_time(settle_s),
+        )
+
+
 class FlickerMeter(_Tool):
     """Play a native and an upscaled clip in step, with a live per-frame flicker curve
     (current frame marked) and both clips' flicker heat maps.
@@ -879,101 +1038,82 @@ class FlickerMeter(_Tool):
     (cancellable between frames) and measure them with :func:`lab.metrics.warp_error` and
     :func:`lab.metrics.flicker_heatmap` using the scenes' ground-truth motion.
     ``clips=(native_clip, upscaled_clip)`` measures clips you already have instead.
+
+    What it renders comes from ``settings`` (a :class:`FlickerMeterSettings`) or, without it,
+    from ``scene`` and the keyword ``options`` of :meth:`FlickerMeterSettings.make`: target,
+    source, method, motion, n_frames, fps, seed, flow, width, source_model, scene_names,
+    method_names and settle_s.
     """
 
     def __init__(
         self,
-        scene: str = "foliage",
+        scene: str | None = None,
         *,
-        target: str | Resolution | None = None,
-        source: str | Resolution | None = None,
-        method: str = "bicubic",
-        motion: str = "pan",
-        n_frames: int | None = None,
-        fps: float = 24.0,
-        seed: int = 0,
-        flow: Any = "auto",
-        width: int = 480,
-        source_model: str = "camera",
+        settings: FlickerMeterSettings | None = None,
         clips: tuple[Any, Any] | None = None,
         background: bool = True,
-        settle_s: float | None = 0.3,
         compute_now: bool = True,
-        scene_names: Sequence[str] | None = None,
-        method_names: Sequence[str] | None = None,
+        **options: Any,
     ) -> None:
-        from lab import config
-
-        w = _widgets()
-        tier = config.tier()
-        self.target_res = parse(target) if target is not None else tier.target
-        self.source_res = parse(source) if source is not None else tier.source
-        self.n_frames = int(n_frames or tier.frames)
-        self.fps = float(clips[0].fps if clips is not None else fps)
-        self.seed = int(seed)
-        self.flow = flow
-        self.width = int(width)
+        _settings_given_once(settings, scene, options)
+        self.settings = s = settings or FlickerMeterSettings.make(scene, clips=clips, **options)
+        self.target_res, self.source_res, self.n_frames = s.target, s.source, s.n_frames
+        self.fps, self.seed, self.flow, self.width = s.fps, s.seed, s.flow, s.width
         self._given = clips
         self.status = Status(background=background)
-        if scene_names is None and clips is None:
-            from lab import scenes
+        self.frames: dict[str, list[np.ndarray]] = {}
+        self.curves: dict[str, np.ndarray] = {}
+        self.heatmaps: dict[str, np.ndarray] = {}
+        self.results: dict[str, Any] = {}
+        self._plot: _CurvePlot | None = None
+        self._build_controls()
+        self._build_views()
+        self._wire()
+        self.ui = self._layout()
+        if compute_now:
+            self.compute()
 
-            scene_names = scenes.names()
-        if method_names is None and clips is None:
-            from lab import upscale
-
-            method_names = upscale.methods()
-        style = {"description_width": "70px"}
-        self.scene = w.Dropdown(
-            options=list(scene_names or [scene]), value=scene, description="scene", style=style
-        )
-        self.motion = w.Dropdown(
-            options=["pan", "subpixel", "zoom", "rotate", "shots", "static"],
-            value=motion,
-            description="motion",
-            style=style,
-        )
-        self.method = w.Dropdown(
-            options=list(method_names or [method]), value=method, description="upscaler", style=style
-        )
-        from lab.native import SOURCE_MODELS
-
-        self.source_model = w.Dropdown(
-            options=list(SOURCE_MODELS), value=source_model, description="source", style=style
-        )
+    def _build_controls(self) -> None:
+        """The clip menus, the Compute button, and Play with its frame slider."""
+        w, s = _widgets(), self.settings
+        self.scene = _dropdown(s.scene_names, s.scene, "scene")
+        self.motion = _dropdown(_FLICKER_MOTIONS, s.motion, "motion")
+        self.method = _dropdown(s.method_names, s.method, "upscaler")
+        self.source_model = _dropdown(SOURCE_MODELS, s.source_model, "source")
         self.compute_button = w.Button(description="Compute", button_style="primary", icon="play")
-        self.compute_button.on_click(lambda _: self.compute())
         self.play = w.Play(
             value=0, min=0, max=1, step=1, interval=int(1000 / min(self.fps, 8)), description="play"
         )
         self.frame = w.IntSlider(value=0, min=0, max=1, description="frame", continuous_update=True)
-        self._link = w.link((self.play, "value"), (self.frame, "value"))
+
+    def _build_views(self) -> None:
+        """Both clips' frames with captions, the curve, the heat maps and the per-frame readout."""
+        w, settle_s = _widgets(), self.settings.settle_s
         self.native_view = ImageView(settle_s=settle_s, css_class="lab-flicker-native")
         self.upscaled_view = ImageView(settle_s=settle_s, css_class="lab-flicker-upscaled")
         self.curve_view = ImageView(settle_s=settle_s, css_class="lab-flicker-curve")
         self.heat_view = ImageView(settle_s=None, css_class="lab-flicker-heatmap")
         self.native_caption, self.upscaled_caption = w.HTML(value=""), w.HTML(value="")
         self.readout = w.HTML(value="")
+
+    def _wire(self) -> None:
+        w = _widgets()
+        self.compute_button.on_click(lambda _: self.compute())
+        self._link = w.link((self.play, "value"), (self.frame, "value"))
         self.frame.observe(lambda _: self.update(), names="value")
-        controls = w.HBox(
-            [w.VBox([self.scene, self.motion]), w.VBox([self.method, self.source_model]), self.compute_button]
-        )
-        if clips is not None:  # the dropdowns would name a scene that is not playing: say what is
-            names = " vs ".join(
-                html.escape(getattr(c, "name", "") or role) for c, role in zip(clips, ("native", "upscaled"))
-            )
-            controls = w.HBox(
-                [w.HTML(value=f"measuring the clips you passed: <b>{names}</b>"), self.compute_button]
-            )
+
+    def _layout(self) -> Any:
+        """Controls, status, Play and slider, readout, the two clips side by side, curve, heat maps."""
+        w = _widgets()
         frames = w.HBox(
             [
                 w.VBox([self.native_view.image, self.native_caption]),
                 w.VBox([self.upscaled_view.image, self.upscaled_caption]),
             ]
         )
-        self.ui = w.VBox(
+        ui = w.VBox(
             [
-                controls,
+                self._controls_row(),
                 self.status.ui,
                 w.HBox([self.play, self.frame]),
                 self.readout,
@@ -982,14 +1122,25 @@ class FlickerMeter(_Tool):
                 self.heat_view.image,
             ]
         )
-        self.ui.add_class("lab-flicker")
-        self.frames: dict[str, list[np.ndarray]] = {}
-        self.curves: dict[str, np.ndarray] = {}
-        self.heatmaps: dict[str, np.ndarray] = {}
-        self.results: dict[str, Any] = {}
-        self._plot: _CurvePlot | None = None
-        if compute_now:
-            self.compute()
+        ui.add_class("lab-flicker")
+        return ui
+
+    def _controls_row(self) -> Any:
+        """The menus and Compute; with given clips, their names instead of menus naming a scene not playing."""
+        w = _widgets()
+        if self._given is None:
+            return w.HBox(
+                [
+                    w.VBox([self.scene, self.motion]),
+                    w.VBox([self.method, self.source_model]),
+                    self.compute_button,
+                ]
+            )
+        names = " vs ".join(
+            html.escape(getattr(c, "name", "") or role)
+            for c, role in zip(self._given, ("native", "upscaled"))
+        )
+        return w.HBox([w.HTML(value=f"measuring the clips you passed: <b>{names}</b>"), self.compute_button])
 
     def _clips(self) -> tuple[Any, Any]:
         if self._given is not None:
@@ -1106,29 +1257,18 @@ class CostExplorer(_Tool):
         from lab import cost
 
         w = _widgets()
-        if scene_names is None:
-            from lab import scenes
-
-            scene_names = scenes.names()
-        if method_names is None:
-            from lab import upscale
-
-            method_names = upscale.methods()
-        all_sizes = [f"{r.width}x{r.height}" for r in cost.default_sizes(factor)]
+        all_sizes = [_size(r) for r in cost.default_sizes(factor)]
         chosen = list(sizes) if sizes is not None else all_sizes
         options = list(dict.fromkeys(all_sizes + chosen + ["1920x1080", "3840x2160"]))
-        style = {"description_width": "70px"}
         self.factor = int(factor)
         self._measure = measure or cost.measure
         self.status = Status(background=background)
-        self.scene = w.Dropdown(options=list(scene_names), value=scene, description="scene", style=style)
-        self.method = w.Dropdown(
-            options=list(method_names), value=method, description="upscaler", style=style
-        )
+        self.scene = _dropdown(_scene_names(scene_names), scene, "scene")
+        self.method = _dropdown(_method_names(method_names), method, "upscaler")
         self.sizes = w.SelectMultiple(
-            options=options, value=tuple(chosen), description="sizes", rows=6, style=style
+            options=options, value=tuple(chosen), description="sizes", rows=6, style=_STYLE
         )
-        self.repeats = w.IntSlider(value=repeats, min=1, max=9, description="repeats", style=style)
+        self.repeats = w.IntSlider(value=repeats, min=1, max=9, description="repeats", style=_STYLE)
         self.measure_button = w.Button(description="Measure", button_style="primary", icon="play")
         self.measure_button.on_click(lambda _: self.measure())
         self.plot = ImageView(settle_s=None, css_class="lab-cost-plot")

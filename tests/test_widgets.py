@@ -577,3 +577,43 @@ def test_compare_passes_scene_options_and_the_source_model():
     assert [key.source_model for key in seen if key.method != "native"] == ["sharp", "sharp"]
     assert "(sharp source)" in c.renders[1].key.label
     assert c.source_model.value == "sharp" and c.source_model.options == ("camera", "sharp", "soft")
+
+
+def test_compare_settings_are_checked_once_and_can_be_passed_whole():
+    from lab import scenes
+
+    settings = widgets.CompareToolSettings.make(
+        "stripes",
+        target="256x144",
+        source="64x36",
+        methods=["bicubic"],
+        scene_names=SCENES,
+        method_names=METHODS,
+        settle_s=None,
+    )
+    assert (settings.target.width, settings.source.width) == (256, 64) and settings.methods == ("bicubic",)
+    c = widgets.Compare(settings=settings, renderer=render, background=False, cache=RenderCache())
+    assert c.settings is settings and [r.key.method for r in c.renders] == ["native", "bicubic"]
+    assert c.motion.options == tuple(scenes.MOTIONS)
+    with pytest.raises(LabError, match="not both"):
+        widgets.Compare("stripes", settings=settings, render_now=False)
+    with pytest.raises(LabError, match="panel_width"):
+        make_compare(panel_width=0)
+    with pytest.raises(LabError, match="unknown motion"):
+        make_compare(motion="wobble")
+
+
+def test_flicker_settings_take_the_clips_rate_and_list_static_motion_last():
+    from lab import scenes
+
+    nat, up = _panning_clips()
+    settings = widgets.FlickerMeterSettings.make(clips=(nat, up), width=96, settle_s=None)
+    assert settings.fps == 12.0 and (settings.scene_names, settings.method_names) == (
+        ("foliage",),
+        ("bicubic",),
+    )
+    with pytest.raises(LabError, match="n_frames"):
+        widgets.FlickerMeterSettings.make(clips=(nat, up), n_frames=0)
+    fm = widgets.FlickerMeter(settings=settings, clips=(nat, up), background=False, compute_now=False)
+    assert fm.fps == 12.0 and fm.width == 96
+    assert fm.motion.options[-1] == "static" and sorted(fm.motion.options) == sorted(scenes.MOTIONS)

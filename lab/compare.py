@@ -263,7 +263,6 @@ def _stream(
     """Render both arms frame by frame into the mp4 writers and the report pass.
 
     Returns the first frame of each arm, each arm's render seconds per frame and the report."""
-    measure = measurement(s, native_clip, upscaled_clip)
     arms = (iter(native_clip), iter(upscaled_clip))
     seconds = [0.0, 0.0]
     firsts: list[np.ndarray] = []
@@ -275,22 +274,25 @@ def _stream(
             stack.enter_context(Mp4Writer(tmp / f"{arm}.mp4", s.resolution, s.fps))
             for arm in (("native", "upscaled") if s.video else ())
         ]
-        try:
+        measure = measurement(s, native_clip, upscaled_clip)  # after the writers: feed() closes it on errors
+
+        def rendered() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             for _ in steps:
                 _check_stop()
-                frames = []
+                pair = []
                 for i, frame_iter in enumerate(arms):
                     frame, dt = _timed(frame_iter)
                     seconds[i] += dt
-                    frames.append(frame)
-                firsts = firsts or frames
-                for writer, frame in zip(writers, frames):
+                    pair.append(frame)
+                if not firsts:
+                    firsts.extend(pair)
+                for writer, frame in zip(writers, pair):
                     writer.write(frame)
-                measure.add(frames[0], frames[1])
-        except BaseException:
-            measure.abort()
-            raise
-    return firsts, (seconds[0] / s.frames, seconds[1] / s.frames), measure.finish()
+                yield pair[0], pair[1]
+
+        measure.feed(rendered())
+        rep = measure.finish()
+    return firsts, (seconds[0] / s.frames, seconds[1] / s.frames), rep
 
 
 def _timed(iterator: Iterator[np.ndarray]) -> tuple[np.ndarray, float]:

@@ -85,30 +85,14 @@ class CompareSettings:
         """
         target, low = _sizes(resolution, source)
         _check_video(target, video)
-        counts = {
-            name: _count(value, name, least)
-            for name, value, least in (
-                ("frames", frames, 1),
-                ("crop", crop, 8),
-                ("zoom", zoom, 1),
-                ("seed", seed, 0),
-            )
-        }
-        # rendering needs at least a float32 frame of the target and two uint8 frames: refuse early
-        guard_frame(target, "float32", copies=2)
-        if counts["zoom"] > MAX_ZOOM:
-            raise LabError(
-                f"zoom must be at most {MAX_ZOOM} (each crop pixel becomes zoom x zoom pixels), got {zoom}"
-            )
+        counts = _counts(target, frames=frames, crop=crop, zoom=zoom, seed=seed)
         rate = validate.positive_number(fps, "fps")
         if not isinstance(scene, str) or not isinstance(method, str) or not isinstance(motion, str):
             raise LabTypeError("scene, method and motion must be strings")
         method = method.strip().lower()
         _check_choices(region, source_detail)
         if check_names:
-            _check_motion(motion)
-            _check_scene(scene)
-            _check_method(method, target, low)
+            _check_names(scene, method, motion, target, low)
         return cls(
             scene,
             target,
@@ -124,6 +108,19 @@ class CompareSettings:
             region,
             source_detail,
         )
+
+
+def _counts(target: Resolution, **values: object) -> dict[str, int]:
+    """The integer settings as ints, checked (then the target frame against free memory, then the zoom)."""
+    least = {"frames": 1, "crop": 8, "zoom": 1, "seed": 0}
+    counts = {name: _count(value, name, least[name]) for name, value in values.items()}
+    # rendering needs at least a float32 frame of the target and two uint8 frames: refuse early
+    guard_frame(target, "float32", copies=2)
+    if counts["zoom"] > MAX_ZOOM:
+        raise LabError(
+            f"zoom must be at most {MAX_ZOOM} (each crop pixel becomes zoom x zoom pixels), got {counts['zoom']}"
+        )
+    return counts
 
 
 def _count(value: object, name: str, least: int) -> int:
@@ -178,6 +175,13 @@ def _check_choices(region: str, source_detail: str) -> None:
         raise choice_error("crop region", region, REGIONS)
     if source_detail not in SOURCE_MODELS:
         raise choice_error("source detail", source_detail, list(SOURCE_MODELS))
+
+
+def _check_names(scene: str, method: str, motion: str, target: Resolution, low: Resolution) -> None:
+    """Look the motion, scene and method up in their registries."""
+    _check_motion(motion)
+    _check_scene(scene)
+    _check_method(method, target, low)
 
 
 def _check_motion(motion: str) -> None:

@@ -1025,6 +1025,8 @@ class FlickerMeter(_Tool):
         self, nat: Any, up: Any, names: tuple[str, str]
     ) -> tuple[dict[str, list[np.ndarray]], Any, str]:
         """Both clips' frames (kept for playback), their report, and why VMAF is missing if it is."""
+        from collections.abc import Iterator
+
         from lab.metrics._common import clip_flow_fn
         from lab.metrics.reporting import ARMS, ReportPass
         from lab.resolution import guard_clip
@@ -1041,16 +1043,16 @@ class FlickerMeter(_Tool):
             tof_pairs=0,
         )
         frames: dict[str, list[np.ndarray]] = {name: [] for name in names}
-        try:
+
+        def rendered() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             for t in range(n):
                 self.status.step(t, n + 1, f"rendering and measuring frame {t + 1}/{n}")
                 pair = (nat.frame(t), up.frame(t))
                 for name, frame in zip(names, pair):
                     frames[name].append(frame)
-                measure.add(*pair)
-        except BaseException:
-            measure.abort()
-            raise
+                yield pair
+
+        measure.feed(rendered())
         self.status.step(n, n + 1, "VMAF of the upscaled clip")
         return frames, measure.finish(dict(zip(ARMS, names))), measure.vmaf_problem
 

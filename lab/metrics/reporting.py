@@ -4,12 +4,34 @@
 (which keeps only running sums, per-frame values and two frames per arm; callers that make the
 frames themselves feed it directly); it returns a tidy :class:`Report` (a list of
 :class:`Record` rows, ``.to_pandas()`` when pandas is installed) and ``plot_report`` draws it.
+
+What one pass measures
+----------------------
+Every frame: PSNR (Y) of candidate vs native. Every consecutive pair, both arms: VBench MAE,
+flow-compensated warp error with one shared flow (``flow="truth"``: the clips' ground truth;
+``"dis"``: DIS flow on the native clip with the occlusion mask; ``(dx, dy)``: a global motion
+in px/frame), masked fraction, flow confidence and the flicker heat map. On ``texture_frames``
+evenly spaced frames (None = all): SSIM (Y), high-frequency share above ``cutoff``
+cycles/pixel (0.5/k for a k-times upscale; 0.125 for 4x) and waxiness, Laplacian sharpness,
+GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
+slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
+costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
+resampling of :func:`~lab.metrics.warp_error` (bicubic default). VMAF of the candidate for
+each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips it), by the
+official libvmaf, which ffmpeg computes alongside from the frames this pass streams to it
+(:class:`~lab.metrics.libvmaf.VmafStream`); left out with a warning where ffmpeg has no libvmaf.
+
+Only running sums, per-frame numbers and two frames per arm are held, so a 4K clip pair
+streamed from mp4 stays well under 1.5 GB.
+
+References: the individual metrics in :mod:`lab.metrics` (Lai et al. 2018 warp error; VBench;
+TecoGAN tOF; Diffusion-4K GLCM and compression ratio; Durall et al. 2020 spectrum; ISO 12233).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -278,6 +300,15 @@ class ReportPass:
         self.prev = cur
         self.count += 1
 
+    def feed(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """:meth:`add` each (native, candidate) frame pair; stops the VMAF stream if one fails."""
+        try:
+            for nat, cand in pairs:
+                self.add(nat, cand)
+        except BaseException:
+            self.abort()
+            raise
+
     def abort(self) -> None:
         """Stop the VMAF stream (after an error or an interrupt while feeding)."""
         if self.vmaf is not None:
@@ -534,41 +565,13 @@ def report(
 ) -> Report:
     """Compare a candidate clip (e.g. upscaled) with the native clip in one streaming pass.
 
-    Every frame: PSNR (Y) of candidate vs native. Every consecutive pair, both arms: VBench MAE,
-    flow-compensated warp error with one shared flow (``flow="truth"``: the clips' ground truth;
-    ``"dis"``: DIS flow on the native clip with the occlusion mask; ``(dx, dy)``: a global motion
-    in px/frame), masked fraction, flow confidence and the flicker heat map. On ``texture_frames``
-    evenly spaced frames (None = all): SSIM (Y), high-frequency share above ``cutoff``
-    cycles/pixel (0.5/k for a k-times upscale; 0.125 for 4x) and waxiness, Laplacian sharpness,
-    GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
-    slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
-    costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
-    resampling of :func:`~lab.metrics.warp_error` (bicubic default). VMAF of the candidate for
-    each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips it), by the
-    official libvmaf, which ffmpeg computes alongside from the frames this pass streams to it
-    (:class:`~lab.metrics.libvmaf.VmafStream`); left out with a warning where ffmpeg has no libvmaf.
+    What is measured on which frames, and with which options, is listed in the module docstring
+    (:mod:`lab.metrics.reporting`). ``native_clip`` and ``candidate_clip``: Clips, lists of frames
+    or (N, H, W, 3) arrays of the same size and frame count (upscale the candidate first).
 
-    Only running sums, per-frame numbers and two frames per arm are held, so a 4K clip pair
-    streamed from mp4 stays well under 1.5 GB.
+    Returns a :class:`Report`: rows ``(metric, value, unit, arm, higher_is_better, reliable,
+    detail)``; curves, spectra and heat maps as attributes; ``.summary()``, ``.to_pandas()``.
 
-    Parameters
-    ----------
-    native_clip, candidate_clip : Clip, list of frames or (N, H, W, 3) array
-        Same size and frame count (upscale the candidate to the native size first).
-
-    Returns
-    -------
-    Report
-        Rows ``(metric, value, unit, arm, higher_is_better, reliable, detail)``; curves, spectra and
-        heat maps as attributes; ``.summary()``, ``.to_pandas()``.
-
-    References
-    ----------
-    See the individual metrics in :mod:`lab.metrics` (Lai et al. 2018 warp error; VBench;
-    TecoGAN tOF; Diffusion-4K GLCM and compression ratio; Durall et al. 2020 spectrum; ISO 12233).
-
-    Examples
-    --------
     >>> rng = np.random.default_rng(0)
     >>> clip = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)] * 3
     >>> rep = report(clip, clip, flow=(0, 0), show_progress=False)
@@ -592,12 +595,7 @@ def report(
         vmaf_models=vmaf_models,
     )
     frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
-    try:
-        for nat, cand in progress(frames, total=n, desc="report", disable=not show_progress):
-            stream.add(nat, cand)
-    except BaseException:
-        stream.abort()
-        raise
+    stream.feed(progress(frames, total=n, desc="report", disable=not show_progress))
     out = stream.finish(
         {arm: (getattr(c, "name", "") or arm) for arm, c in zip(ARMS, (native_clip, candidate_clip))}
     )

@@ -26,7 +26,11 @@ import pytest
 
 import lab
 import lab.compare
+import lab.compare_settings
 import lab.compare_table
+import lab.composition
+import lab.metrics.reporting
+import lab.tables
 from lab import __main__ as cli
 from lab.compare import CompareSettings, crop_box, detail_centre, format_table, labelled_row, zoom_crop
 from lab.errors import LabError, LabTypeError, MemoryBudgetError
@@ -458,7 +462,9 @@ def test_scenes_listing_on_the_double(fake_scenes, capsys):
     ]
 
 
-@pytest.mark.parametrize("module", [lab.compare, cli])
+@pytest.mark.parametrize(
+    "module", [lab.compare, lab.compare_settings, lab.composition, lab.tables, lab.metrics.reporting, cli]
+)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

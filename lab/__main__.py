@@ -16,6 +16,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from lab import __version__
 from lab.errors import LabError, LabTypeError
@@ -178,9 +179,6 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m lab``."""
-    from lab import compare
-    from lab import native as native_models
-
     parser = argparse.ArgumentParser(
         prog="python -m lab",
         description="Native 4K vs upscaling lab: render a scene natively and upscaled, compare pixels and flicker.",
@@ -189,7 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"native4k-lab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    _add_listings(sub)
+    _add_compare(sub)
+    _add_report(sub)
+    _add_render(sub)
+    return parser
 
+
+def _add_listings(sub: Any) -> None:
+    """``scenes``, ``methods`` and ``resolutions``: what can be chosen."""
     p = sub.add_parser("scenes", help="list the built-in scenes", description="List the built-in scenes.")
     p.set_defaults(func=_cmd_scenes)
     p = sub.add_parser(
@@ -203,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_resolutions)
 
+
+def _add_compare(sub: Any) -> None:
+    """``compare``: its settings (see :class:`lab.compare_settings.CompareSettings`)."""
     p = sub.add_parser(
         "compare",
         help="render native and upscaled versions and write frames, crops, videos and a table",
@@ -212,6 +221,22 @@ def build_parser() -> argparse.ArgumentParser:
             "each and a detail/flicker table (details.csv, also printed) into --out."
         ),
     )
+    _add_clip_arguments(p)
+    _add_crop_arguments(p)
+    p.add_argument(
+        "--out",
+        default="compare-out",
+        help="output folder (created; files in it are replaced); default %(default)s",
+    )
+    p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_compare)
+
+
+def _add_clip_arguments(p: argparse.ArgumentParser) -> None:
+    """What ``compare`` renders: scene, sizes, upscaler, length, motion and seed."""
+    from lab import compare
+
     p.add_argument(
         "--scene",
         default=compare.DEFAULT_SCENE,
@@ -240,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=int, default=0, help="scene (and stochastic upscaler) seed; default %(default)s"
     )
+
+
+def _add_crop_arguments(p: argparse.ArgumentParser) -> None:
+    """Where ``compare`` cuts its zoom crops, and how the low-res frame is made."""
+    from lab import compare
+    from lab import native as native_models
+
     p.add_argument(
         "--crop", type=int, default=128, help="side of the zoom crop in target pixels; default %(default)s"
     )
@@ -259,15 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{k}: {v}" for k, v in native_models.SOURCE_MODELS.items())
         + "; default %(default)s",
     )
-    p.add_argument(
-        "--out",
-        default="compare-out",
-        help="output folder (created; files in it are replaced); default %(default)s",
-    )
-    p.add_argument("--no-video", action="store_true", help="skip the mp4 files")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_compare)
 
+
+def _add_report(sub: Any) -> None:
+    """``report``: any two clips, measured by :func:`lab.metrics.report`."""
     p = sub.add_parser(
         "report",
         help="measure detail and flicker of a candidate video against a native one (any two mp4s)",
@@ -290,6 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="report-out", help="output folder; default %(default)s")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)
+
+
+def _add_render(sub: Any) -> None:
+    """``render``: a clip set in segments, here or on a Dask cluster."""
+    from lab import compare
 
     p = sub.add_parser(
         "render",
@@ -331,7 +363,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="render-out", help="output folder; default %(default)s")
     p.set_defaults(func=_cmd_render)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

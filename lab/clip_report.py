@@ -14,12 +14,12 @@ complete.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.metrics.reporting import Report
+from lab.tables import csv_text
 from lab.video import Clip, read_mp4
 
 NO_MOTION_NOTE = (
@@ -82,7 +82,7 @@ def open_pair(native: str | Path, candidate: str | Path, frames: int | None = No
 class ClipReport:
     """What :func:`run` produced: the report, the files written, and where."""
 
-    report: object
+    report: Report
     out: Path
     files: dict[str, Path]
 
@@ -110,7 +110,8 @@ def run(
     files: dict[str, Path] = {}
     try:
         with _Staging(out) as tmp:
-            (tmp / "report.csv").write_text(_csv(rep.to_records()), encoding="utf-8")
+            records = rep.to_records()
+            (tmp / "report.csv").write_text(csv_text(list(records[0]), records), encoding="utf-8")
             (tmp / "report.png").write_bytes(viz.figure_png(metrics.plot_report(rep)))
             if rep.heatmaps:
                 heat = viz.heatmap_figure({rep.labels[arm]: m for arm, m in rep.heatmaps.items()})
@@ -121,14 +122,6 @@ def run(
             f"could not write the report into {out}: {err.strerror or err}; nothing was written"
         ) from None
     return ClipReport(rep, out, files)
-
-
-def _csv(records: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue()
 
 
 __all__ = ["NO_MOTION_NOTE", "ClipReport", "open_pair", "parse_flow", "run"]

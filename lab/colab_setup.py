@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from lab.errors import LabError
@@ -58,10 +59,10 @@ def course_url(pyproject: str | Path) -> str | None:
 
     Raises :class:`LabError` for an address pip cannot install from (not ``https://``).
     """
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # Python 3.10
+        import tomli as tomllib
 
     path = Path(pyproject)
     try:

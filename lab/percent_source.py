@@ -55,7 +55,8 @@ def read(
     spelled = ["'# %%" + (f" {MARKERS[kind]}" if MARKERS[kind] else "") + "'" for kind in kinds]
     allowed = spelled[0] if len(spelled) == 1 else ", ".join(spelled[:-1]) + " or " + spelled[-1]
     cells: list[tuple[str, str]] = []
-    kind, body = None, []
+    kind: str | None = None
+    body: list[str] = []
     for number, line in enumerate(lines[i:], start=i + 1):
         match = _CELL.match(line)
         if match:

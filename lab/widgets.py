@@ -933,20 +933,13 @@ class _CurvePlot:
         return out
 
 
-def _vmaf_note(native: list[np.ndarray], candidate: list[np.ndarray]) -> str:
-    """ "; VMAF 71.2 (NEG 70.0)" for the candidate against native, or why it is missing (HTML)."""
-    from lab.metrics import vmaf_scores
-
-    if len(native) != len(candidate):
-        return ""
+def _vmaf_note(rep: Any, problem: str) -> str:
+    """ "; VMAF of the upscaled clip 71.2 (NEG 70.0) ..." from a report, or why it is missing (HTML)."""
     try:
-        scores = vmaf_scores(native, candidate, models=("vmaf_v0.6.1", "vmaf_v0.6.1neg"))
-    except LabError as err:
-        return f"; VMAF not available: {html.escape(str(err))}"
-    return (
-        f"; VMAF of the upscaled clip {scores['vmaf_v0.6.1'].mean:.1f} (NEG {scores['vmaf_v0.6.1neg'].mean:.1f}), "
-        "0-100, judged frame by frame: blind to flicker"
-    )
+        standard, neg = rep.value("vmaf"), rep.value("vmaf_neg")
+    except LabError:
+        return f"; VMAF not available: {html.escape(problem)}" if problem else ""
+    return f"; VMAF of the upscaled clip {standard:.1f} (NEG {neg:.1f}), 0-100, judged frame by frame: blind to flicker"
 
 
 # Flicker of a still camera is the least telling case: it comes last in the meter's menu.
@@ -1163,39 +1156,56 @@ class FlickerMeter(_Tool):
         return nat, up
 
     def compute(self) -> None:
-        """Render both clips frame by frame (progress, Cancel) and measure their flicker."""
-        from lab import metrics
-        from lab.resolution import guard_clip
-        from lab.video import Clip
+        """Render both clips frame by frame (progress, Cancel) and measure them as they come in one
+        :func:`lab.metrics.report` pass: flicker curves and heat maps along the motion, and VMAF."""
+        from lab.metrics.reporting import ARMS
 
         def job() -> tuple[dict, dict, dict, dict, str]:
             nat, up = self._clips()
             other = self.method.value if self._given is None else (up.name or "upscaled")
             names = ("native", other if other != "native" else "upscaled")
-            total = len(nat) + len(up)
-            frames: dict[str, list[np.ndarray]] = {}
-            done = 0
-            for name, clip in zip(names, (nat, up)):
-                guard_clip(clip.resolution, len(clip))
-                frames[name] = []
-                for t in range(len(clip)):
-                    self.status.step(done, total + 2, f"rendering {name} frame {t + 1}/{len(clip)}")
-                    frames[name].append(clip.frame(t))
-                    done += 1
-            results, heat = {}, {}
-            for name, clip in zip(names, (nat, up)):
-                self.status.step(done, total + 2, f"measuring flicker of {name}")
-                held = Clip.from_frames(
-                    frames[name], fps=clip.fps, flow=clip.flow if clip.has_flow else None, name=name
-                )
-                results[name] = metrics.warp_error(held, flow=self.flow)
-                heat[name] = metrics.flicker_heatmap(held, flow=self.flow)
-                done += 1
+            frames, rep, problem = self._render_and_measure(nat, up, names)
+            results = {name: rep.warps[arm] for name, arm in zip(names, ARMS)}
             curves = {name: np.asarray(r.per_frame_levels, np.float64) for name, r in results.items()}
-            self.status.step(done, total + 2, "VMAF of the upscaled clip")
-            return frames, results, curves, heat, _vmaf_note(frames[names[0]], frames[names[1]])
+            heat = {name: rep.heatmaps[arm] for name, arm in zip(names, ARMS)}
+            return frames, results, curves, heat, _vmaf_note(rep, problem)
 
         self.status.run(job, self._computed, text="rendering clips")
+
+    def _render_and_measure(
+        self, nat: Any, up: Any, names: tuple[str, str]
+    ) -> tuple[dict[str, list[np.ndarray]], Any, str]:
+        """Both clips' frames (kept for playback), their report, and why VMAF is missing if it is."""
+        from collections.abc import Iterator
+
+        from lab.metrics._common import clip_flow_fn
+        from lab.metrics.reporting import ARMS, ReportPass
+        from lab.resolution import guard_clip
+
+        n = min(len(nat), len(up))
+        for clip in (nat, up):
+            guard_clip(clip.resolution, n)
+        measure = ReportPass(
+            nat.resolution.shape,
+            n,
+            flow=self.flow,
+            flow_fn=clip_flow_fn(nat) or clip_flow_fn(up),
+            texture_frames=0,
+            tof_pairs=0,
+        )
+        frames: dict[str, list[np.ndarray]] = {name: [] for name in names}
+
+        def rendered() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for t in range(n):
+                self.status.step(t, n + 1, f"rendering and measuring frame {t + 1}/{n}")
+                pair = (nat.frame(t), up.frame(t))
+                for name, frame in zip(names, pair):
+                    frames[name].append(frame)
+                yield pair
+
+        measure.feed(rendered())
+        self.status.step(n, n + 1, "VMAF of the upscaled clip")
+        return frames, measure.finish(dict(zip(ARMS, names))), measure.vmaf_problem
 
     def _computed(self, result: tuple[dict, dict, dict, dict, str]) -> None:
         self.frames, self.results, self.curves, self.heatmaps, vmaf_note = result
@@ -1203,7 +1213,7 @@ class FlickerMeter(_Tool):
         self.play.max = n - 1
         self.frame.max = n - 1
         threshold = min(float(getattr(r, "threshold_levels", 3.0)) for r in self.results.values())
-        self._plot = _CurvePlot(self.curves, viz.FLICKER_LABEL, threshold)
+        self._plot = _CurvePlot({k: list(v) for k, v in self.curves.items()}, viz.FLICKER_LABEL, threshold)
         heat_fig = viz.heatmap_figure(self.heatmaps, width_in=8.0)
         self.heat_view.show(_figure_pixels(heat_fig), sharp=True)
         summary = []

@@ -26,6 +26,11 @@ import pytest
 
 import lab
 import lab.compare
+import lab.compare_settings
+import lab.compare_table
+import lab.composition
+import lab.metrics.reporting
+import lab.tables
 from lab import __main__ as cli
 from lab.compare import CompareSettings, crop_box, detail_centre, format_table, labelled_row, zoom_crop
 from lab.errors import LabError, LabTypeError, MemoryBudgetError
@@ -301,7 +306,7 @@ def test_run_writes_every_output(fake_scenes, tmp_path):
 
 
 def test_table_uses_the_available_metrics(fake_scenes, tmp_path):
-    expected = [c.title for c in lab.compare._columns("pan")]
+    expected = [c.title for c in lab.compare_table.columns("pan")]
     settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16)
     result = lab.compare.run(settings, tmp_path / "m", show_progress=False)
     assert result.columns == ["arm", "render ms/frame", *expected]
@@ -317,8 +322,7 @@ def test_table_uses_the_available_metrics(fake_scenes, tmp_path):
     )
     static_columns = lab.compare.run(static, tmp_path / "s", show_progress=False).columns
     assert set(static_columns) - set(result.columns) <= {"VBench flicker score"}
-    if lab.compare._metric("vbench_flicker_score") is not None:
-        assert "VBench flicker score" in static_columns
+    assert "VBench flicker score" in static_columns
 
 
 def test_crash_mid_render_leaves_nothing(fake_scenes, tmp_path):
@@ -458,7 +462,9 @@ def test_scenes_listing_on_the_double(fake_scenes, capsys):
     ]
 
 
-@pytest.mark.parametrize("module", [lab.compare, cli])
+@pytest.mark.parametrize(
+    "module", [lab.compare, lab.compare_settings, lab.composition, lab.tables, lab.metrics.reporting, cli]
+)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
@@ -627,28 +633,34 @@ def test_fixed_scale_method_is_checked_before_rendering(fake_scenes, tmp_path, c
         registry._REGISTRY.pop("test-x2", None)
 
 
-def test_large_runs_spill_kept_frames_to_disk_with_the_same_results(fake_scenes, tmp_path, monkeypatch):
+def test_the_table_is_one_report_pass_over_frames_rendered_once(fake_scenes, tmp_path, monkeypatch):
+    """No clip is kept or rendered twice, and the table shows what metrics.report measures:
+    spatial metrics on frame 0, flicker over all frames along the true motion."""
+    from lab import metrics
+
     settings = CompareSettings.make(
         scene="stripes", resolution="128x72", source="32x18", frames=4, crop=16, video=False
     )
-    in_memory = lab.compare.run(settings, tmp_path / "mem", show_progress=False)
-    monkeypatch.setattr(lab.compare, "MEMORY_CACHE_LIMIT", 0)
-    folders = []
-    original_init = lab.compare.FrameStore.__init__
+    renders = []
+    original = Stripes.render
+    monkeypatch.setattr(
+        Stripes, "render", lambda self, res, t: renders.append((res, t)) or original(self, res, t)
+    )
+    result = lab.compare.run(settings, tmp_path / "one", show_progress=False)
+    assert len(renders) == 2 * settings.frames + 1  # each arm's frames once, and the source's frame 0
 
-    def spy(self, res, folder=None):
-        folders.append(folder)
-        original_init(self, res, folder)
-
-    monkeypatch.setattr(lab.compare.FrameStore, "__init__", spy)
-    spilled = lab.compare.run(settings, tmp_path / "disk", show_progress=False)
-    assert len(folders) == 2 and all(f is not None and f.parent.name == ".frames" for f in folders)
-    drop = "render ms/frame"
-    assert [{k: v for k, v in r.items() if k != drop} for r in spilled.rows] == [
-        {k: v for k, v in r.items() if k != drop} for r in in_memory.rows
-    ]
-    assert {p.name for p in (tmp_path / "disk").iterdir()} == EXPECTED_FILES - {"native.mp4", "upscaled.mp4"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["disk", "mem"]
+    scene = lab.scenes.get("stripes", motion="pan")
+    native_clip = lab.native.render_clip(scene, settings.resolution, 4)
+    upscaled_clip = lab.native.upscaled_clip(scene, settings.resolution, settings.source, "bicubic", 4)
+    rep = metrics.report(native_clip, upscaled_clip, texture_frames=1, tof_pairs=1, show_progress=False)
+    native_row, up_row = result.rows
+    assert up_row["PSNR vs native (dB)"] == pytest.approx(
+        metrics.psnr(native_clip.frame(0), upscaled_clip.frame(0))
+    )
+    assert up_row["SSIM vs native"] == pytest.approx(rep.value("ssim_y"))
+    assert native_row["sharpness (Laplacian var)"] == pytest.approx(rep.value("sharpness", "native"))
+    for row, arm in ((native_row, "native"), (up_row, "candidate")):
+        assert row[lab.compare.FLICKER_COLUMN] == pytest.approx(rep.value("flicker_rms", arm))
 
 
 # --- failing cleanly -------------------------------------------------------------------------

@@ -48,7 +48,10 @@ Report (``reporting``)::
     report(native_clip, candidate_clip, *, flow="truth" | "dis" | (dx, dy), cutoff=0.125,
            texture_frames=3, tof_pairs=4, include_mtf=False, ...) -> Report
         # list of Record(metric, value, unit, arm, higher_is_better, reliable, detail);
-        # .value(metric, arm), .summary(), .to_pandas(), .warp_curves, .spectra, .heatmaps
+        # .value(metric, arm), .summary(), .to_pandas(), .warp_curves, .spectra, .heatmaps,
+        # .warps (arm -> WarpError), .thresholds
+    ReportPass(shape, frames, *, flow=..., flow_fn=None, texture_frames=3, tof_pairs=4, ...)
+        # the same pass fed frame by frame: .add(native, candidate) or .feed(pairs), .finish() -> Report
     plot_report(report) -> matplotlib.figure.Figure
 
 ``flow`` everywhere: ``"truth"`` (the clip's ground-truth ``clip.flow(t)``), ``"dis"``
@@ -104,6 +107,7 @@ _WHERE = {
     # report
     "Record": "reporting",
     "Report": "reporting",
+    "ReportPass": "reporting",
     "report": "reporting",
     "plot_report": "reporting",
 }
@@ -118,6 +122,7 @@ __all__ = [
     "RadialSpectrum",
     "Record",
     "Report",
+    "ReportPass",
     "WarpError",
     "compression_ratio",
     "error_map",

@@ -1,30 +1,53 @@
 """One streaming pass over a native clip and a candidate clip that computes every metric.
 
-``report(native, candidate)`` reads both clips once, frame by frame, keeping only running sums,
-per-frame values and two frames per arm; it returns a tidy :class:`Report` (a list of
+``report(native, candidate)`` reads both clips once, frame by frame, through a :class:`ReportPass`
+(which keeps only running sums, per-frame values and two frames per arm; callers that make the
+frames themselves feed it directly); it returns a tidy :class:`Report` (a list of
 :class:`Record` rows, ``.to_pandas()`` when pandas is installed) and ``plot_report`` draws it.
+
+What one pass measures
+----------------------
+Every frame: PSNR (Y) of candidate vs native. Every consecutive pair, both arms: VBench MAE,
+flow-compensated warp error with one shared flow (``flow="truth"``: the clips' ground truth;
+``"dis"``: DIS flow on the native clip with the occlusion mask; ``(dx, dy)``: a global motion
+in px/frame), masked fraction, flow confidence and the flicker heat map. On ``texture_frames``
+evenly spaced frames (None = all): SSIM (Y), high-frequency share above ``cutoff``
+cycles/pixel (0.5/k for a k-times upscale; 0.125 for 4x) and waxiness, Laplacian sharpness,
+GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
+slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
+costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
+resampling of :func:`~lab.metrics.warp_error` (bicubic default). VMAF of the candidate for
+each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips it), by the
+official libvmaf, which ffmpeg computes alongside from the frames this pass streams to it
+(:class:`~lab.metrics.libvmaf.VmafStream`); left out with a warning where ffmpeg has no libvmaf.
+
+Only running sums, per-frame numbers and two frames per arm are held, so a 4K clip pair
+streamed from mp4 stays well under 1.5 GB.
+
+References: the individual metrics in :mod:`lab.metrics` (Lai et al. 2018 warp error; VBench;
+TecoGAN tOF; Diffusion-4K GLCM and compression ratio; Durall et al. 2020 spectrum; ISO 12233).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from lab import validate
 from lab.arrays import to_uint8
 from lab.errors import LabError, LabTypeError
 from lab.metrics import edges, spatial, spectrum, texture
 from lab.metrics._common import (
-    Y_WEIGHTS,
     check_clips,
     check_finite_scalar,
     clip_flow_fn,
     clip_shape,
     gray8,
     iter_frames,
-    to_unit,
 )
 from lab.metrics.flow import make_source, periodic_share
 from lab.metrics.temporal import (
@@ -32,24 +55,20 @@ from lab.metrics.temporal import (
     MIN_CONFIDENCE,
     VISIBILITY_LEVELS,
     ConfidenceMeter,
+    WarpError,
     frame_mae,
     heat_to_levels,
     interpolation_flag,
     judge,
     masked_mean,
-    mse_to_levels,
     pair_residual,
     tof_pair,
     visibility,
     visibility_threshold,
 )
-from lab.optional import opencv
 from lab.progress import progress
 
-cv2 = opencv()
-
 ARMS = ("native", "candidate")
-_Y32 = Y_WEIGHTS.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -89,6 +108,12 @@ class Report(list):
         arm -> :class:`~lab.metrics.spectrum.RadialSpectrum` averaged over the sampled frames.
     heatmaps : dict
         arm -> per-pixel flicker (8-bit levels), or empty when not requested.
+    warps : dict
+        arm -> :class:`~lab.metrics.temporal.WarpError` of its curve (``.rms_levels``,
+        ``.per_frame_levels``, ``.verdict``), judged against the arm's own visibility threshold.
+    thresholds : dict
+        arm -> visibility threshold (8-bit levels) at the mean grey of the arm's first frame;
+        ``threshold_levels`` is the native one.
     flow_source, reliable, message :
         Where the motion came from and whether the temporal numbers can be trusted.
     """
@@ -104,6 +129,8 @@ class Report(list):
     cutoff: float = 0.125
     labels: dict = field(default_factory=dict)
     threshold_levels: float = VISIBILITY_LEVELS
+    warps: dict = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         list.__init__(self)
@@ -154,24 +181,370 @@ class Report(list):
 
 
 class _Sampler:
-    """Evenly spaced indices of the frames (or pairs) that get the costly per-image metrics."""
+    """Evenly spaced indices of the frames (or pairs) that get the costly per-image metrics.
+
+    ``count``: None for all, 0 for none, else that many evenly spaced indices.
+    """
 
     def __init__(self, total: int, count: int | None) -> None:
         if count is None or count >= total:
             self.indices = set(range(total))
+        elif count == 0:
+            self.indices = set()
         else:
-            self.indices = {round(float(v)) for v in np.linspace(0, total - 1, max(count, 1))}
+            self.indices = {round(float(v)) for v in np.linspace(0, total - 1, count)}
 
     def __contains__(self, index: int) -> bool:
         return index in self.indices
 
 
 def _count_option(value: Any, name: str) -> int | None:
+    """A positive count or None (all); 0 and other non-counts are refused as a type error."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    count = validate.integer(value, name)
+    if count < 1:
         raise LabTypeError(f"{name} must be a positive integer or None (all), got {value!r}")
-    return int(value)
+    return count
+
+
+VMAF_RECORDS = {"vmaf_v0.6.1": "vmaf", "vmaf_v0.6.1neg": "vmaf_neg", "vmaf_4k_v0.6.1": "vmaf_4k"}
+
+_SPATIAL_UNITS = {  # metric -> (unit, higher is better, detail); cutoff filled in per report
+    "high_frequency_share": ("fraction", True, "energy above {cutoff:g} cycles/px"),
+    "sharpness": ("levels^2", True, "Laplacian variance"),
+    "glcm_score": ("bits", True, "Diffusion-4K GLCM entropy"),
+    "compression_ratio": ("x", False, "raw / JPEG q95 bytes"),
+    "mtf50": ("cycles/px", True, "slanted edge"),
+}
+
+
+class ReportPass:
+    """The running state of :func:`report`: feed both arms frame by frame with :meth:`add`, then
+    :meth:`finish` returns the :class:`Report`.
+
+    Only running sums, per-frame numbers and the previous frame of each arm are held. Callers
+    that make the frames themselves (``lab.compare`` renders and encodes them, the flicker meter
+    plays them) feed them here, so each frame is measured in the pass that makes it.
+
+    ``shape`` is one frame's (H, W, 3); ``frames`` the number that will be fed. ``flow_fn`` is
+    the clips' ground-truth flow (for ``flow="truth"`` or ``"auto"``). ``texture_frames`` and
+    ``tof_pairs`` count the evenly spaced frames (pairs) that get the costly per-image metrics:
+    None for all, 0 for none. The other options are those of :func:`report`. With one frame,
+    the temporal records are left out.
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        frames: int,
+        *,
+        flow: Any = "truth",
+        flow_fn: Any = None,
+        cutoff: float = 0.125,
+        texture_frames: int | None = 3,
+        tof_pairs: int | None = 4,
+        include_mtf: bool = False,
+        heatmaps: bool = True,
+        interpolation: str = "bicubic",
+        max_masked: float = MAX_MASKED,
+        min_confidence: float = MIN_CONFIDENCE,
+        vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
+    ) -> None:
+        h, w = shape[:2]
+        self.shape = tuple(shape)
+        self.cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
+        self.interp = interpolation_flag(interpolation)
+        self.source = make_source(flow, h, w, flow_fn=flow_fn)
+        self.include_mtf = include_mtf
+        self.limits = {"max_masked": max_masked, "min_confidence": min_confidence}
+        self.tex_at = _Sampler(frames, texture_frames)
+        self.tof_at = _Sampler(frames - 1, tof_pairs)
+        self.count = 0
+        self.prev: dict[str, np.ndarray] | None = None
+        self.thresholds = {arm: VISIBILITY_LEVELS for arm in ARMS}
+        self.psnr_curve: list[float] = []
+        self.ssim_values: list[float] = []
+        self.per_arm: dict[str, dict[str, list[float]]] = {arm: {} for arm in ARMS}
+        self.spec_sum: dict[str, np.ndarray] = {}
+        self.spec_freq: np.ndarray | None = None
+        self.warp: dict[str, list[float]] = {arm: [] for arm in ARMS}
+        self.mae = {arm: 0.0 for arm in ARMS}
+        self.heat_sum = {arm: np.zeros((h, w), np.float32) for arm in ARMS} if heatmaps else {}
+        self.heat_cnt = np.zeros((h, w), np.float32) if heatmaps else None
+        self.masked: list[float] = []
+        self.tofs: list[float] = []
+        self.meter = ConfidenceMeter(self.interp)
+        self.periodic = 0.0
+        self.vmaf_problem = ""  # why VMAF was left out, if it was
+        self.vmaf = self._open_vmaf(vmaf_models)
+
+    # --- feeding ------------------------------------------------------------------------------
+    def add(self, nat: np.ndarray, cand: np.ndarray) -> None:
+        """Measure the next frame of the native and the candidate arm (same shape)."""
+        t = self.count
+        if nat.shape != self.shape or cand.shape != self.shape:
+            raise LabError(
+                f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {self.shape}"
+            )
+        cur = {"native": nat, "candidate": cand}
+        if t == 0:  # each arm's visibility threshold, at its first frame's mean grey
+            self.thresholds = {arm: visibility_threshold(float(gray8(f).mean())) for arm, f in cur.items()}
+        if self.vmaf is not None:
+            self.vmaf.add(to_uint8(nat), to_uint8(cand))
+        self.psnr_curve.append(spatial.psnr(nat, cand))
+        if t in self.tex_at:
+            self._texture(cur)
+        if self.prev is not None:
+            self._pair(t - 1, self.prev, cur)
+        self.prev = cur
+        self.count += 1
+
+    def feed(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """:meth:`add` each (native, candidate) frame pair; stops the VMAF stream if one fails."""
+        try:
+            for nat, cand in pairs:
+                self.add(nat, cand)
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Stop the VMAF stream (after an error or an interrupt while feeding)."""
+        if self.vmaf is not None:
+            self.vmaf.abort()
+
+    def _texture(self, cur: dict[str, np.ndarray]) -> None:
+        """SSIM of the pair and the no-reference detail metrics and spectrum of each arm."""
+        h, w = self.shape[:2]
+        self.ssim_values.append(spatial.ssim(cur["native"], cur["candidate"]))
+        for arm, raw in cur.items():
+            share, spec = spectrum.spectrum_stats(raw, cutoff=self.cutoff)
+            self._add(arm, "high_frequency_share", share)
+            self._add(arm, "sharpness", texture.sharpness(raw))
+            self._add(arm, "glcm_score", texture.glcm_score(raw) if min(h, w) >= 64 else float("nan"))
+            self._add(arm, "compression_ratio", texture.compression_ratio(raw))
+            if self.include_mtf:
+                self._add(arm, "mtf50", edges.mtf50(raw))
+            self.spec_freq = spec.frequency
+            self.spec_sum[arm] = self.spec_sum.get(arm, 0) + spec.power
+
+    def _add(self, arm: str, metric: str, value: float) -> None:
+        self.per_arm[arm].setdefault(metric, []).append(float(value))
+
+    def _pair(self, pair: int, prev: dict[str, np.ndarray], cur: dict[str, np.ndarray]) -> None:
+        """Warp error, VBench MAE and heat map of both arms along one shared flow, plus tOF."""
+        nat0, nat1 = prev["native"], cur["native"]
+        if pair in self.tof_at:  # before the flow maps exist: Farneback at 4K needs the room
+            self.tofs.append(tof_pair(nat0, nat1, prev["candidate"], cur["candidate"]))
+        map_x, map_y, valid = self.source.pair(pair, nat0, nat1)
+        self.masked.append(1.0 - float(valid.mean()))
+        if self.heat_cnt is not None:
+            self.heat_cnt += valid
+        if pair == 0 and self.source.kind == "dis":
+            self.periodic = periodic_share(nat0)
+        for arm in ARMS:
+            d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, self.interp)
+            self.warp[arm].append(masked_mean(d2, valid))
+            if arm == "native":  # the reference residual over all pixels, for the flow's confidence
+                self.meter.update(nat0, nat1, map_x, map_y, residual=float(d2.mean(dtype=np.float64)))
+            self.mae[arm] += frame_mae(prev[arm], cur[arm])
+            if arm in self.heat_sum:
+                d2[~valid] = 0.0
+                self.heat_sum[arm] += d2
+
+    # --- the report ---------------------------------------------------------------------------
+    def finish(self, labels: dict[str, str] | None = None) -> Report:
+        """The :class:`Report` of the frames fed (closes the VMAF stream); ``labels``: arm -> name."""
+        vmaf_results = self._close_vmaf()
+        out = Report(flow_source=self.source.kind, cutoff=self.cutoff)
+        out.labels = dict(labels) if labels else {arm: arm for arm in ARMS}
+        out.psnr_curve = np.asarray(self.psnr_curve)
+        out.threshold_levels = self.thresholds["native"]
+        out.thresholds = dict(self.thresholds)
+        if self.spec_freq is not None:
+            count = len(self.tex_at.indices)
+            out.spectra = {
+                arm: spectrum.RadialSpectrum(self.spec_freq, self.spec_sum[arm] / count) for arm in ARMS
+            }
+        self._spatial_records(out)
+        if self.count > 1:
+            self._temporal_results(out)
+            self._flicker_records(out)
+            self._flow_records(out)
+        for model, result in vmaf_results.items():
+            out.append(
+                Record(
+                    VMAF_RECORDS[model],
+                    result.mean,
+                    "0-100",
+                    "candidate",
+                    True,
+                    detail=f"{model}, mean over {len(result.per_frame)} frames (per frame: blind to flicker)",
+                )
+            )
+        return out
+
+    def _spatial_records(self, out: Report) -> None:
+        """PSNR over all frames; SSIM, the detail metrics and waxiness over the sampled frames."""
+        psnr_mean = float("inf") if np.isinf(out.psnr_curve).any() else float(out.psnr_curve.mean())
+        out.append(
+            Record(
+                "psnr_y", psnr_mean, "dB", "candidate", True, detail="BT.601 Y vs native, mean over frames"
+            )
+        )
+        if not self.ssim_values:
+            return
+        frames = len(self.ssim_values)
+        out.append(
+            Record(
+                "ssim_y", float(np.mean(self.ssim_values)), "1", "candidate", True, detail=f"{frames} frames"
+            )
+        )
+        for metric, (unit, better, detail) in _SPATIAL_UNITS.items():
+            for arm in ARMS:
+                if metric in self.per_arm[arm]:
+                    value = float(np.mean(self.per_arm[arm][metric]))
+                    out.append(
+                        Record(metric, value, unit, arm, better, detail=detail.format(cutoff=self.cutoff))
+                    )
+        native_hf = float(np.mean(self.per_arm["native"]["high_frequency_share"]))
+        cand_hf = float(np.mean(self.per_arm["candidate"]["high_frequency_share"]))
+        out.append(
+            Record(
+                "waxiness",
+                cand_hf / native_hf if native_hf > 0 else float("nan"),
+                "ratio",
+                "candidate",
+                True,
+                detail="high-frequency share relative to native (1 = native detail)",
+            )
+        )
+
+    def _temporal_results(self, out: Report) -> None:
+        """The flow verdict, the curves, the heat maps and a :class:`WarpError` per arm."""
+        masked = np.asarray(self.masked)
+        out.reliable, out.message = judge(
+            self.source.kind,
+            float(masked.mean()),
+            self.meter.value,
+            worse_than_still=self.meter.worse_than_still,
+            periodic=self.periodic,
+            **self.limits,
+        )
+        out.masked_curve = masked
+        out.warp_curves = {arm: np.asarray(v) for arm, v in self.warp.items()}
+        if self.heat_cnt is not None:
+            out.heatmaps = {arm: heat_to_levels(self.heat_sum[arm], self.heat_cnt) for arm in ARMS}
+        out.warps = {
+            arm: WarpError(
+                curve,
+                float(curve.mean()),
+                masked,
+                float(masked.mean()),
+                self.meter.value,
+                out.reliable,
+                out.message,
+                self.source.kind,
+                out.heatmaps.get(arm),
+                self.thresholds[arm],
+            )
+            for arm, curve in out.warp_curves.items()
+        }
+
+    def _flicker_records(self, out: Report) -> None:
+        """VBench score and RMS flicker of each arm against the native visibility threshold."""
+        pairs = self.count - 1
+        for arm in ARMS:
+            out.append(
+                Record(
+                    "vbench_flicker_score",
+                    float((255.0 - self.mae[arm] / pairs) / 255.0),
+                    "1",
+                    arm,
+                    True,
+                    detail="static scenes only: motion counts as flicker",
+                )
+            )
+        threshold = out.threshold_levels
+        for arm in ARMS:
+            levels = out.warps[arm].rms_levels
+            out.append(
+                Record(
+                    "flicker_rms",
+                    levels,
+                    "8-bit levels",
+                    arm,
+                    False,
+                    out.reliable,
+                    detail=f"RMS motion-compensated frame difference, flow={self.source.kind}; "
+                    f"{visibility(levels, threshold)} (threshold {threshold:.1f} levels)",
+                )
+            )
+        out.append(
+            Record(
+                "visibility_threshold",
+                threshold,
+                "8-bit levels",
+                "native",
+                None,
+                detail="luminance JND at the first native frame's mean grey (Chou & Li 1995)",
+            )
+        )
+
+    def _flow_records(self, out: Report) -> None:
+        """Warp error (and mean heat) per arm, the flow's masked share and confidence, and tOF."""
+        kind, reliable = self.source.kind, out.reliable
+        for arm in ARMS:
+            out.append(
+                Record(
+                    "warp_error",
+                    out.warps[arm].mean,
+                    "MSE [0,1]",
+                    arm,
+                    False,
+                    reliable,
+                    detail=f"flow={kind} (internal unit; flicker_rms is the same in grey levels)",
+                )
+            )
+            if out.heatmaps:
+                heat = float(out.heatmaps[arm].mean())
+                detail = "mean of the motion-compensated temporal std map"
+                out.append(Record("flicker_mean", heat, "8-bit levels", arm, False, reliable, detail=detail))
+        masked = float(out.masked_curve.mean())
+        out.append(Record("masked_fraction", masked, "fraction", "flow", None, reliable, detail=kind))
+        out.append(
+            Record("flow_confidence", self.meter.value, "fraction", "flow", None, reliable, detail=kind)
+        )
+        if self.tofs:
+            tof = float(np.mean(self.tofs))
+            out.append(
+                Record("tof", tof, "px", "candidate", False, detail=f"{len(self.tofs)} pairs, Farneback")
+            )
+
+    # --- VMAF, streamed to ffmpeg alongside ---------------------------------------------------
+    def _open_vmaf(self, models: Sequence[str]) -> Any:
+        """A :class:`~lab.metrics.libvmaf.VmafStream` fed during the pass, or None (no models, gray
+        frames, or an ffmpeg without libvmaf: then :attr:`vmaf_problem` says why)."""
+        from lab.metrics.libvmaf import VmafStream
+
+        if not models or len(self.shape) != 3:
+            return None
+        try:
+            return VmafStream(self.shape[1], self.shape[0], models=models)
+        except LabError as err:
+            self.vmaf_problem = str(err)
+            return None
+
+    def _close_vmaf(self) -> dict[str, Any]:
+        """model -> VmafResult, or {} when VMAF was left out (e.g. frames too small for libvmaf)."""
+        if self.vmaf is None:
+            return {}
+        try:
+            return self.vmaf.close()
+        except LabError as err:
+            self.vmaf_problem = str(err)
+            return {}
 
 
 def report(
@@ -192,51 +565,47 @@ def report(
 ) -> Report:
     """Compare a candidate clip (e.g. upscaled) with the native clip in one streaming pass.
 
-    Every frame: PSNR (Y) of candidate vs native. Every consecutive pair, both arms: VBench MAE,
-    flow-compensated warp error with one shared flow (``flow="truth"``: the clips' ground truth;
-    ``"dis"``: DIS flow on the native clip with the occlusion mask; ``(dx, dy)``: a global motion
-    in px/frame), masked fraction, flow confidence and the flicker heat map. On ``texture_frames``
-    evenly spaced frames (None = all): SSIM (Y), high-frequency share above ``cutoff``
-    cycles/pixel (0.5/k for a k-times upscale; 0.125 for 4x) and waxiness, Laplacian sharpness,
-    GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
-    slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
-    costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
-    resampling of :func:`~lab.metrics.warp_error` (bicubic default). VMAF of the candidate for
-    each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips it), by the
-    official libvmaf, which ffmpeg computes alongside from the frames this pass streams to it
-    (:class:`~lab.metrics.libvmaf.VmafStream`); left out with a warning where ffmpeg has no libvmaf.
+    What is measured on which frames, and with which options, is listed in the module docstring
+    (:mod:`lab.metrics.reporting`). ``native_clip`` and ``candidate_clip``: Clips, lists of frames
+    or (N, H, W, 3) arrays of the same size and frame count (upscale the candidate first).
 
-    Only running sums, per-frame numbers and two frames per arm are held, so a 4K clip pair
-    streamed from mp4 stays well under 1.5 GB.
+    Returns a :class:`Report`: rows ``(metric, value, unit, arm, higher_is_better, reliable,
+    detail)``; curves, spectra and heat maps as attributes; ``.summary()``, ``.to_pandas()``.
 
-    Parameters
-    ----------
-    native_clip, candidate_clip : Clip, list of frames or (N, H, W, 3) array
-        Same size and frame count (upscale the candidate to the native size first).
-
-    Returns
-    -------
-    Report
-        Rows ``(metric, value, unit, arm, higher_is_better, reliable, detail)``; curves, spectra and
-        heat maps as attributes; ``.summary()``, ``.to_pandas()``.
-
-    References
-    ----------
-    See the individual metrics in :mod:`lab.metrics` (Lai et al. 2018 warp error; VBench;
-    TecoGAN tOF; Diffusion-4K GLCM and compression ratio; Durall et al. 2020 spectrum; ISO 12233).
-
-    Examples
-    --------
     >>> rng = np.random.default_rng(0)
     >>> clip = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)] * 3
     >>> rep = report(clip, clip, flow=(0, 0), show_progress=False)
     >>> rep.value("warp_error", "candidate")
     0.0
     """
-    cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
-    texture_frames = _count_option(texture_frames, "texture_frames")
-    tof_pairs = _count_option(tof_pairs, "tof_pairs")
-    interp = interpolation_flag(interpolation)
+    n, shape = _check_arms(native_clip, candidate_clip)
+    stream = ReportPass(
+        shape,
+        n,
+        flow=flow,
+        flow_fn=clip_flow_fn(native_clip) or clip_flow_fn(candidate_clip),
+        cutoff=cutoff,
+        texture_frames=_count_option(texture_frames, "texture_frames"),
+        tof_pairs=_count_option(tof_pairs, "tof_pairs"),
+        include_mtf=include_mtf,
+        heatmaps=heatmaps,
+        interpolation=interpolation,
+        max_masked=max_masked,
+        min_confidence=min_confidence,
+        vmaf_models=vmaf_models,
+    )
+    frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
+    stream.feed(progress(frames, total=n, desc="report", disable=not show_progress))
+    out = stream.finish(
+        {arm: (getattr(c, "name", "") or arm) for arm, c in zip(ARMS, (native_clip, candidate_clip))}
+    )
+    if stream.vmaf_problem:
+        warnings.warn(f"VMAF left out of the report: {stream.vmaf_problem}", stacklevel=2)
+    return out
+
+
+def _check_arms(native_clip: Any, candidate_clip: Any) -> tuple[int, tuple[int, ...]]:
+    """The common frame count and frame shape of both clips; refuses different ones."""
     n = check_clips(native_clip, candidate_clip, names=("native", "candidate"))
     shape = clip_shape(native_clip, name="native")
     cshape = clip_shape(candidate_clip, name="candidate")
@@ -245,265 +614,7 @@ def report(
             f"native frames are {shape} but candidate frames are {cshape}; upscale the candidate to the "
             "native size before comparing"
         )
-    h, w = shape[:2]
-    flow_fn = clip_flow_fn(native_clip) or clip_flow_fn(candidate_clip)
-    source = make_source(flow, h, w, flow_fn=flow_fn)
-    tex_at = _Sampler(n, texture_frames)
-    tof_at = _Sampler(n - 1, tof_pairs)
-
-    psnr_curve: list[float] = []
-    ssim_values: list[float] = []
-    per_arm: dict[str, dict[str, list[float]]] = {arm: {} for arm in ARMS}
-    spec_sum: dict[str, np.ndarray] = {}
-    spec_freq: np.ndarray | None = None
-    warp = {arm: [] for arm in ARMS}
-    mae = {arm: 0.0 for arm in ARMS}
-    heat_sum = {arm: np.zeros((h, w), np.float32) for arm in ARMS} if heatmaps else {}
-    heat_cnt = np.zeros((h, w), np.float32) if heatmaps else None
-    masked: list[float] = []
-    tofs: list[float] = []
-    meter = ConfidenceMeter(interp)
-    periodic = 0.0
-    threshold = VISIBILITY_LEVELS
-
-    def add(arm: str, metric: str, value: float) -> None:
-        per_arm[arm].setdefault(metric, []).append(float(value))
-
-    vmaf_stream = _vmaf_stream(vmaf_models, shape)
-    prev: dict[str, np.ndarray] | None = None
-    frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
-    try:
-        for t, (nat, cand) in enumerate(progress(frames, total=n, desc="report", disable=not show_progress)):
-            if nat.shape != shape or cand.shape != shape:
-                raise LabError(
-                    f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {shape}"
-                )
-            cur = {"native": nat, "candidate": cand}
-            if t == 0:
-                threshold = visibility_threshold(float(gray8(nat).mean()))
-            if vmaf_stream is not None:
-                vmaf_stream.add(to_uint8(nat), to_uint8(cand))
-            # PSNR on BT.601 Y (float32 luma difference; the MSE is summed in float64)
-            diff = to_unit(nat, np.float32)
-            diff -= to_unit(cand, np.float32)
-            dy = cv2.transform(diff, _Y32[None, :]) if nat.ndim == 3 else 219.0 * diff
-            del diff
-            mse = float(cv2.norm(dy, cv2.NORM_L2SQR)) / dy.size
-            psnr_curve.append(float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse))
-            if t in tex_at:
-                ssim_values.append(spatial.ssim(nat, cand))
-                for arm in ARMS:
-                    raw = cur[arm]
-                    share, spec = spectrum.spectrum_stats(raw, cutoff=cutoff)
-                    add(arm, "high_frequency_share", share)
-                    add(arm, "sharpness", texture.sharpness(raw))
-                    add(arm, "glcm_score", texture.glcm_score(raw) if min(h, w) >= 64 else float("nan"))
-                    add(arm, "compression_ratio", texture.compression_ratio(raw))
-                    if include_mtf:
-                        add(arm, "mtf50", edges.mtf50(raw))
-                    spec_freq = spec.frequency
-                    spec_sum[arm] = spec_sum.get(arm, 0) + spec.power
-            if prev is not None:
-                pair = t - 1
-                if pair in tof_at:  # before the flow maps exist: Farneback at 4K needs the room
-                    tofs.append(tof_pair(prev["native"], nat, prev["candidate"], cand))
-                map_x, map_y, valid = source.pair(pair, prev["native"], nat)
-                masked.append(1.0 - float(valid.mean()))
-                if heat_cnt is not None:
-                    heat_cnt += valid
-                if pair == 0 and source.kind == "dis":
-                    periodic = periodic_share(prev["native"])
-                for arm in ARMS:
-                    d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, interp)
-                    warp[arm].append(masked_mean(d2, valid))
-                    if arm == "native":  # the reference residual over all pixels, for the flow's confidence
-                        meter.update(
-                            prev["native"], nat, map_x, map_y, residual=float(d2.mean(dtype=np.float64))
-                        )
-                    mae[arm] += frame_mae(prev[arm], cur[arm])
-                    if heatmaps:
-                        d2[~valid] = 0.0
-                        heat_sum[arm] += d2
-                del map_x, map_y, valid
-            prev = cur
-    except BaseException:
-        if vmaf_stream is not None:
-            vmaf_stream.abort()
-        raise
-
-    confidence = meter.value
-    masked_arr = np.asarray(masked)
-    reliable, message = judge(
-        source.kind,
-        float(masked_arr.mean()),
-        confidence,
-        worse_than_still=meter.worse_than_still,
-        periodic=periodic,
-        max_masked=max_masked,
-        min_confidence=min_confidence,
-    )
-    out = Report(flow_source=source.kind, reliable=reliable, message=message, cutoff=cutoff)
-    out.labels = {arm: (getattr(c, "name", "") or arm) for arm, c in zip(ARMS, (native_clip, candidate_clip))}
-    out.psnr_curve = np.asarray(psnr_curve)
-    out.masked_curve = masked_arr
-    out.warp_curves = {arm: np.asarray(v) for arm, v in warp.items()}
-    if spec_freq is not None:
-        count = len(tex_at.indices)
-        out.spectra = {arm: spectrum.RadialSpectrum(spec_freq, spec_sum[arm] / count) for arm in ARMS}
-    if heatmaps and heat_cnt is not None:
-        out.heatmaps = {arm: heat_to_levels(heat_sum[arm], heat_cnt) for arm in ARMS}
-
-    psnr_mean = float("inf") if np.isinf(out.psnr_curve).any() else float(out.psnr_curve.mean())
-    out.append(
-        Record("psnr_y", psnr_mean, "dB", "candidate", True, detail="BT.601 Y vs native, mean over frames")
-    )
-    out.append(
-        Record(
-            "ssim_y", float(np.mean(ssim_values)), "1", "candidate", True, detail=f"{len(ssim_values)} frames"
-        )
-    )
-    units = {
-        "high_frequency_share": ("fraction", True, f"energy above {cutoff:g} cycles/px"),
-        "sharpness": ("levels^2", True, "Laplacian variance"),
-        "glcm_score": ("bits", True, "Diffusion-4K GLCM entropy"),
-        "compression_ratio": ("x", False, "raw / JPEG q95 bytes"),
-        "mtf50": ("cycles/px", True, "slanted edge"),
-    }
-    for metric, (unit, better, detail) in units.items():
-        for arm in ARMS:
-            if metric in per_arm[arm]:
-                out.append(
-                    Record(metric, float(np.mean(per_arm[arm][metric])), unit, arm, better, detail=detail)
-                )
-    native_hf = float(np.mean(per_arm["native"]["high_frequency_share"]))
-    cand_hf = float(np.mean(per_arm["candidate"]["high_frequency_share"]))
-    out.append(
-        Record(
-            "waxiness",
-            cand_hf / native_hf if native_hf > 0 else float("nan"),
-            "ratio",
-            "candidate",
-            True,
-            detail="high-frequency share relative to native (1 = native detail)",
-        )
-    )
-    for arm in ARMS:
-        out.append(
-            Record(
-                "vbench_flicker_score",
-                float((255.0 - mae[arm] / (n - 1)) / 255.0),
-                "1",
-                arm,
-                True,
-                detail="static scenes only: motion counts as flicker",
-            )
-        )
-    out.threshold_levels = threshold
-    for arm in ARMS:
-        levels = mse_to_levels(float(out.warp_curves[arm].mean()))
-        out.append(
-            Record(
-                "flicker_rms",
-                levels,
-                "8-bit levels",
-                arm,
-                False,
-                reliable,
-                detail=f"RMS motion-compensated frame difference, flow={source.kind}; "
-                f"{visibility(levels, threshold)} (threshold {threshold:.1f} levels)",
-            )
-        )
-    out.append(
-        Record(
-            "visibility_threshold",
-            threshold,
-            "8-bit levels",
-            "native",
-            None,
-            detail="luminance JND at the first native frame's mean grey (Chou & Li 1995)",
-        )
-    )
-    for arm in ARMS:
-        out.append(
-            Record(
-                "warp_error",
-                float(out.warp_curves[arm].mean()),
-                "MSE [0,1]",
-                arm,
-                False,
-                reliable,
-                detail=f"flow={source.kind} (internal unit; flicker_rms is the same in grey levels)",
-            )
-        )
-        if heatmaps:
-            out.append(
-                Record(
-                    "flicker_mean",
-                    float(out.heatmaps[arm].mean()),
-                    "8-bit levels",
-                    arm,
-                    False,
-                    reliable,
-                    detail="mean of the motion-compensated temporal std map",
-                )
-            )
-    out.append(
-        Record(
-            "masked_fraction",
-            float(masked_arr.mean()),
-            "fraction",
-            "flow",
-            None,
-            reliable,
-            detail=source.kind,
-        )
-    )
-    out.append(Record("flow_confidence", confidence, "fraction", "flow", None, reliable, detail=source.kind))
-    if tofs:
-        out.append(
-            Record(
-                "tof", float(np.mean(tofs)), "px", "candidate", False, detail=f"{len(tofs)} pairs, Farneback"
-            )
-        )
-    if vmaf_stream is not None:
-        try:
-            vmaf_results = vmaf_stream.close()
-        except LabError as err:  # e.g. frames too small for libvmaf's filters
-            import warnings
-
-            warnings.warn(f"VMAF left out of the report: {err}", stacklevel=2)
-            vmaf_results = {}
-        for model, result in vmaf_results.items():
-            out.append(
-                Record(
-                    VMAF_RECORDS[model],
-                    result.mean,
-                    "0-100",
-                    "candidate",
-                    True,
-                    detail=f"{model}, mean over {len(result.per_frame)} frames (per frame: blind to flicker)",
-                )
-            )
-    return out
-
-
-VMAF_RECORDS = {"vmaf_v0.6.1": "vmaf", "vmaf_v0.6.1neg": "vmaf_neg", "vmaf_4k_v0.6.1": "vmaf_4k"}
-
-
-def _vmaf_stream(models: Sequence[str], shape: tuple[int, ...]) -> Any:
-    """A :class:`~lab.metrics.libvmaf.VmafStream` fed during the pass, or None (no models, gray frames,
-    or an ffmpeg without libvmaf: then VMAF is left out with a warning)."""
-    import warnings
-
-    from lab.metrics.libvmaf import VmafStream
-
-    if not models or len(shape) != 3:
-        return None
-    try:
-        return VmafStream(shape[1], shape[0], models=models)
-    except LabError as err:
-        warnings.warn(f"VMAF left out of the report: {err}", stacklevel=3)
-        return None
+    return n, shape
 
 
 def plot_report(rep: Report) -> Any:

@@ -1028,8 +1028,9 @@ class FlickerMeter(_Tool):
 
     The Play button and the frame slider are linked kernel-side with ``widgets.link`` (the
     browser-side ``jslink`` is broken on Colab). Press 'Compute' to render both clips
-    (cancellable between frames) and measure them with :func:`lab.metrics.warp_error` and
-    :func:`lab.metrics.flicker_heatmap` using the scenes' ground-truth motion.
+    (cancellable between frames) and measure them in the same pass with one
+    :class:`lab.metrics.ReportPass` (warp error, heat maps, VMAF) along the scenes'
+    ground-truth motion.
     ``clips=(native_clip, upscaled_clip)`` measures clips you already have instead.
 
     What it renders comes from ``settings`` (a :class:`FlickerMeterSettings`) or, without it,

@@ -217,6 +217,7 @@ class TrainConfig:
         validate.integer(self.threads, "threads", minimum=0)
         validate.integer(self.log_every, "log_every", minimum=0)
         validate.number(self.max_minutes, "max_minutes", minimum=0.0)
+        parse(self.render)  # an unknown size fails here, before any rendering
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TrainConfig:
@@ -364,7 +365,6 @@ def _checked_pool(
     config: TrainConfig, pool: TexturePool | None, show_progress: bool
 ) -> tuple[TexturePool, float]:
     """The given pool or a freshly rendered one (with its rendering time), checked to fit ``config``."""
-    parse(config.render)
     render_s = 0.0
     if pool is None:
         pool, render_s = training_pool(config, show_progress=show_progress)

@@ -15,206 +15,247 @@ Example (about 3 minutes on one CPU thread)::
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from lab import validate
 from lab.errors import LabError
-from lab.resolution import parse
+from lab.train._pairs import HELD_OUT_SEEDS, PairConfig, PairData, render_pools, write_card
+from lab.train._progress import LossBar
 
-HELD_OUT_SEEDS = (1000, 1001, 1002)
+SCALES = (2, 4)
+LR_MODES = ("native", "area")
+
+
+@dataclass(frozen=True)
+class TrainConfig(PairConfig):
+    """Settings of ``python -m lab.train sr``; each field is the option of the same name."""
+
+    scale: int = 4  # upscale factor, 2 or 4
+    lr_mode: str = "native"  # LR crops: "native" renders or "area" (the HR render shrunk)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if validate.integer(self.scale, "scale") not in SCALES:
+            raise LabError(f"scale must be 2 or 4, got {self.scale}")
+        validate.choice(self.lr_mode, "lr_mode", LR_MODES)
+
+    @property
+    def lr_patch(self) -> int:
+        """Side of a low-resolution training crop, px (default 24 for x4, 32 for x2)."""
+        return self.patch or (24 if self.scale == 4 else 32)
+
+    @property
+    def weights(self) -> Path:
+        """The safetensors file to write."""
+        from lab.models.learned_sr import weights_path
+
+        return Path(self.out) if self.out else weights_path(self.scale)
+
+
+DEFAULTS = TrainConfig()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``python -m lab.train sr``."""
-    parser.add_argument("--scale", type=int, choices=(2, 4), default=4, help="upscale factor (default 4)")
-    parser.add_argument("--steps", type=int, default=3000, help="optimizer steps (default 3000)")
+    parser.add_argument(
+        "--scale", type=int, choices=SCALES, default=DEFAULTS.scale, help="upscale factor (default 4)"
+    )
+    parser.add_argument("--steps", type=int, default=DEFAULTS.steps, help="optimizer steps (default 3000)")
     parser.add_argument("--out", type=Path, default=None, help="safetensors path (default: the shipped file)")
-    parser.add_argument("--batch", type=int, default=16, help="crops per step (default 16)")
+    parser.add_argument("--batch", type=int, default=DEFAULTS.batch, help="crops per step (default 16)")
     parser.add_argument(
         "--patch", type=int, default=None, help="LR crop side in px (default 24 for x4, 32 for x2)"
     )
     parser.add_argument(
-        "--lr", type=float, default=2e-3, help="Adam learning rate, cosine-decayed (default 2e-3)"
+        "--lr", type=float, default=DEFAULTS.lr, help="Adam learning rate, cosine-decayed (default 2e-3)"
     )
     parser.add_argument(
-        "--train-seeds", type=int, default=6, help="scene seeds 0..N-1 to train on (default 6)"
+        "--train-seeds",
+        type=int,
+        default=DEFAULTS.train_seeds,
+        help="scene seeds 0..N-1 to train on (default 6)",
     )
-    parser.add_argument("--hr-size", default="384x216", help="size of each HR render (default 384x216)")
+    parser.add_argument(
+        "--hr-size", default=DEFAULTS.hr_size, help="size of each HR render (default 384x216)"
+    )
     parser.add_argument(
         "--scenes",
         default=None,
         help="comma-separated scene names (default: skin, fabric, foliage, sign, character)",
     )
-    parser.add_argument("--views", type=int, default=4, help="random windows per scene and seed (default 4)")
     parser.add_argument(
-        "--detail", default="4k", help="pixel scale of the HR renders, as a frame size (default 4k)"
+        "--views", type=int, default=DEFAULTS.views, help="random windows per scene and seed (default 4)"
     )
     parser.add_argument(
-        "--lr-mode", choices=("native", "area"), default="native", help="how LR is made (default native)"
+        "--detail",
+        default=DEFAULTS.detail,
+        help="pixel scale of the HR renders, as a frame size (default 4k)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the crop sampler and init (default 0)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument(
+        "--lr-mode", choices=LR_MODES, default=DEFAULTS.lr_mode, help="how LR is made (default native)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULTS.seed, help="seed of the crop sampler and init (default 0)"
+    )
+    parser.add_argument("--threads", type=int, default=DEFAULTS.threads, help="torch CPU threads (default 1)")
 
 
-def command_line(args: argparse.Namespace, kind: str) -> str:
-    """The ``python -m lab.train ...`` command that reproduces a run with ``args``."""
-    parts = ["python", "-m", "lab.train", kind]
-    for key, value in sorted(vars(args).items()):
-        if key.startswith("_") or key in {"kind", "func", "command"} or value is None:
-            continue
-        parts += [f"--{key.replace('_', '-')}", str(value)]
-    return " ".join(shlex.quote(p) for p in parts)
+@dataclass
+class Fit:
+    """What the optimisation loop produced: the network, its running L1 loss and the seconds it took."""
+
+    net: Any
+    loss: float
+    seconds: float
 
 
-def write_card(path: Path, title: str, sections: dict[str, str], rows: dict[str, str]) -> Path:
-    """Write a Markdown model card: a title, free-text sections and a two-column fact table."""
-    lines = [f"# {title}", ""]
-    for heading, text in sections.items():
-        lines += [f"## {heading}", "", text.strip(), ""]
-    lines += ["## Facts", "", "| item | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in rows.items()]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+@dataclass
+class Score:
+    """Held-out PSNR (dB) of the network and of bicubic on every ``patch`` x ``patch`` LR crop."""
+
+    net_db: float
+    bicubic_db: float
+    patch: int
+    crops: int
+    border: int
 
 
-def run(args: argparse.Namespace) -> None:
-    """Train, evaluate on held-out seeds, save weights and the model card."""
-    from tqdm.auto import tqdm
+def run(args: argparse.Namespace | TrainConfig) -> None:
+    """Train, evaluate on held-out seeds, save the weights and write the model card."""
+    from lab.models.learned_sr import save
 
+    config = args if isinstance(args, TrainConfig) else TrainConfig.from_args(args)
+    config.start()
+    data = render_pools(config, config.scale, config.lr_mode)
+    fit = optimise(config, data.train)
+    score = evaluate(fit.net, data.test, config.scale)
+    out = config.weights
+    save(fit.net, out, metadata=_metadata(config, fit, score))
+    write_card(out.with_suffix(".md"), *_card(config, data, fit, score))
+    print(
+        f"saved {out} ({out.stat().st_size / 1024:.0f} KiB); held-out PSNR {score.net_db:.2f} dB "
+        f"vs bicubic {score.bicubic_db:.2f} dB",
+        file=sys.stderr,
+    )
+
+
+def optimise(config: TrainConfig, pool: Any) -> Fit:
+    """Fit a fresh :class:`~lab.models.learned_sr.LearnedSR` to ``pool``: L1 loss, Adam, cosine decay to 1/20."""
     from lab.models import crops
-    from lab.models.learned_sr import LearnedSR, save, weights_path
+    from lab.models.learned_sr import LearnedSR
 
-    if args.steps < 1:
-        raise LabError(f"--steps must be at least 1, got {args.steps}")
-    torch.set_num_threads(max(1, args.threads))
-    torch.manual_seed(args.seed)
-    scale = args.scale
-    patch = args.patch or (24 if scale == 4 else 32)
-    out = Path(args.out) if args.out else weights_path(scale)
-    hr_size = parse(args.hr_size)
-    names = [n.strip() for n in args.scenes.split(",") if n.strip()] if args.scenes else None
-    t_start = time.perf_counter()
-
-    train_pool = crops.build_pool(
-        scale,
-        range(args.train_seeds),
-        hr=hr_size,
-        views=args.views,
-        detail=args.detail,
-        names=names,
-        lr=args.lr_mode,
-        desc="rendering training scenes",
-    )
-    test_pool = crops.build_pool(
-        scale,
-        HELD_OUT_SEEDS,
-        hr=hr_size,
-        views=2,
-        detail=args.detail,
-        names=names,
-        lr=args.lr_mode,
-        desc="rendering held-out scenes",
-    )
-    t_data = time.perf_counter() - t_start
-
-    net = LearnedSR(scale=scale)
-    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.steps, eta_min=args.lr * 0.05)
-    gen = torch.Generator().manual_seed(args.seed)
-    running = None
-    bar = tqdm(range(args.steps), desc=f"training learned-sr x{scale}", dynamic_ncols=True)
-    for step in bar:
-        lr_batch, hr_batch = crops.sample_crops(train_pool, args.batch, patch, generator=gen)
+    started = time.perf_counter()
+    net = LearnedSR(scale=config.scale)
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps, eta_min=config.lr * 0.05)
+    gen = torch.Generator().manual_seed(config.seed)
+    bar = LossBar(config.steps, f"training learned-sr x{config.scale}")
+    for _ in bar:
+        lr_batch, hr_batch = crops.sample_crops(pool, config.batch, config.lr_patch, generator=gen)
         loss = F.l1_loss(net(lr_batch), hr_batch)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
-        if step % 20 == 0 or step == args.steps - 1:
-            bar.set_postfix(loss=f"{running:.4f}")
+        bar.record(loss.item())
     bar.close()
-    t_train = time.perf_counter() - t_start - t_data
+    return Fit(net, bar.final, time.perf_counter() - started)
+
+
+def evaluate(net: Any, pool: Any, scale: int) -> Score:
+    """PSNR of ``net`` and of bicubic on every (up to 32 px) LR crop of the held-out ``pool``."""
+    from lab.models import crops
 
     net.eval()
-    eval_patch = min(32, *test_pool.lr[0].shape[1:])
-    lr_test, hr_test = crops.grid_crops(test_pool, eval_patch)
+    patch = min(32, *pool.lr[0].shape[1:])
+    lr_test, hr_test = crops.grid_crops(pool, patch)
     with torch.no_grad():
         pred = net(lr_test)
         bic = F.interpolate(lr_test, scale_factor=scale, mode="bicubic", align_corners=False)
     border = scale * 2
-    p_net, p_bic = crops.psnr_db(hr_test, pred, border=border), crops.psnr_db(hr_test, bic, border=border)
-    n_params = sum(p.numel() for p in net.parameters())
-    command = command_line(args, "sr")
-    meta = {
-        "steps": str(args.steps),
-        "final_loss": f"{running:.5f}",
-        "heldout_psnr_db": f"{p_net:.3f}",
-        "heldout_bicubic_psnr_db": f"{p_bic:.3f}",
-        "train_seconds": f"{t_train:.0f}",
-        "lr_mode": args.lr_mode,
-        "command": command,
+    return Score(
+        crops.psnr_db(hr_test, pred, border=border),
+        crops.psnr_db(hr_test, bic, border=border),
+        patch,
+        len(lr_test),
+        border,
+    )
+
+
+def _metadata(config: TrainConfig, fit: Fit, score: Score) -> dict[str, str]:
+    """The safetensors metadata: the run's facts and its command."""
+    return {
+        "steps": str(config.steps),
+        "final_loss": f"{fit.loss:.5f}",
+        "heldout_psnr_db": f"{score.net_db:.3f}",
+        "heldout_bicubic_psnr_db": f"{score.bicubic_db:.3f}",
+        "train_seconds": f"{fit.seconds:.0f}",
+        "lr_mode": config.lr_mode,
+        "command": config.command("sr"),
     }
-    save(net, out, metadata=meta)
-    scenes_used = sorted({s[0] for s in train_pool.sources})
-    write_card(
-        out.with_suffix(".md"),
-        f"learned-sr x{scale}: a tiny ESPCN-style upscaler trained on the procedural scenes",
-        {
-            "What it is": (
-                f"`lab.models.learned_sr.LearnedSR(scale={scale})`: four convolutions at low resolution "
-                f"(5x5 then 3x3, 32 channels, PReLU) predict the residual over bicubic upsampling, and a "
-                f"PixelShuffle({scale}) puts it on the large grid. {n_params:,} parameters. Registered as the "
-                f"upscaler `learned-sr` (scales 2 and 4)."
-            ),
-            "Data": (
-                f"Scenes {', '.join(scenes_used)} from `lab.scenes`, seeds 0..{args.train_seeds - 1}, "
-                f"{args.views} random static windows each: {len(train_pool)} HR renders of "
-                f"{hr_size.width}x{hr_size.height} "
-                f"at the pixel scale of a {args.detail} frame (a window of what {args.detail} shows). "
-                + (
-                    f"LR frames are rendered natively at {hr_size.width // scale}x{hr_size.height // scale} "
-                    "(the renderer band-limits to that grid), not blurred copies of the HR frame."
-                    if args.lr_mode == "native"
-                    else "LR frames are the HR renders shrunk with pixel-area averaging (cv2.INTER_AREA)."
-                )
-                + f" Random {patch}x{patch} LR crops with flips and 90-degree turns, batch {args.batch}."
-            ),
-            "Training": (
-                f"L1 loss, Adam (lr {args.lr:g}, cosine decay), {args.steps} steps, seed {args.seed}, "
-                f"{args.threads} CPU thread(s). Rendering the data took {t_data:.0f} s, training {t_train:.0f} s "
-                "(2-core shared CPU)."
-            ),
-            "Evaluation": (
-                f"Held-out: seeds {', '.join(map(str, HELD_OUT_SEEDS))}, 2 windows each (never seen in training), "
-                f"every {eval_patch}x{eval_patch} LR crop ({len(lr_test)} crops), RGB PSNR with a {border}-px "
-                "border shaved: "
-                f"learned-sr {p_net:.2f} dB vs bicubic {p_bic:.2f} dB ({p_net - p_bic:+.2f} dB)."
-            ),
-            "Limits": (
-                "Trained only on synthetic procedural textures at one scale of detail (4K pixels): its gain "
-                "over bicubic comes from having learned those textures, so on photographs or other scales it "
-                "is a mild sharpener at best. It is deterministic: one LR frame always gives the same output "
-                "(compare the stochastic diffusion upscaler)."
-            ),
-            "Retrain": f"```\n{command}\n```",
-        },
-        {
-            "file": out.name,
-            "scale": str(scale),
-            "parameters": f"{n_params:,}",
-            "steps": str(args.steps),
-            "final loss (L1, running mean)": f"{running:.4f}",
-            "held-out PSNR learned-sr / bicubic": f"{p_net:.2f} dB / {p_bic:.2f} dB",
-            "training time (this CPU)": f"{t_train:.0f} s (+ {t_data:.0f} s rendering)",
-        },
-    )
-    print(
-        f"saved {out} ({out.stat().st_size / 1024:.0f} KiB); held-out PSNR {p_net:.2f} dB vs bicubic {p_bic:.2f} dB",
-        file=sys.stderr,
-    )
+
+
+def _card(
+    config: TrainConfig, data: PairData, fit: Fit, score: Score
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Title, sections and fact rows of the model card."""
+    scale, hr, n_params = config.scale, config.hr, sum(p.numel() for p in fit.net.parameters())
+    p_net, p_bic = score.net_db, score.bicubic_db
+    title = f"learned-sr x{scale}: a tiny ESPCN-style upscaler trained on the procedural scenes"
+    sections = {
+        "What it is": (
+            f"`lab.models.learned_sr.LearnedSR(scale={scale})`: four convolutions at low resolution "
+            f"(5x5 then 3x3, 32 channels, PReLU) predict the residual over bicubic upsampling, and a "
+            f"PixelShuffle({scale}) puts it on the large grid. {n_params:,} parameters. Registered as the "
+            f"upscaler `learned-sr` (scales 2 and 4)."
+        ),
+        "Data": (
+            f"Scenes {', '.join(sorted({s[0] for s in data.train.sources}))} from `lab.scenes`, seeds "
+            f"0..{config.train_seeds - 1}, {config.views} random static windows each: {len(data.train)} HR "
+            f"renders of {hr.width}x{hr.height} at the pixel scale of a {config.detail} frame (a window of "
+            f"what {config.detail} shows). "
+            + (
+                f"LR frames are rendered natively at {hr.width // scale}x{hr.height // scale} "
+                "(the renderer band-limits to that grid), not blurred copies of the HR frame."
+                if config.lr_mode == "native"
+                else "LR frames are the HR renders shrunk with pixel-area averaging (cv2.INTER_AREA)."
+            )
+            + f" Random {config.lr_patch}x{config.lr_patch} LR crops with flips and 90-degree turns, "
+            f"batch {config.batch}."
+        ),
+        "Training": (
+            f"L1 loss, Adam (lr {config.lr:g}, cosine decay), {config.steps} steps, seed {config.seed}, "
+            f"{config.threads} CPU thread(s). Rendering the data took {data.seconds:.0f} s, training "
+            f"{fit.seconds:.0f} s (2-core shared CPU)."
+        ),
+        "Evaluation": (
+            f"Held-out: seeds {', '.join(map(str, HELD_OUT_SEEDS))}, 2 windows each (never seen in training), "
+            f"every {score.patch}x{score.patch} LR crop ({score.crops} crops), RGB PSNR with a "
+            f"{score.border}-px border shaved: "
+            f"learned-sr {p_net:.2f} dB vs bicubic {p_bic:.2f} dB ({p_net - p_bic:+.2f} dB)."
+        ),
+        "Limits": (
+            "Trained only on synthetic procedural textures at one scale of detail (4K pixels): its gain "
+            "over bicubic comes from having learned those textures, so on photographs or other scales it "
+            "is a mild sharpener at best. It is deterministic: one LR frame always gives the same output "
+            "(compare the stochastic diffusion upscaler)."
+        ),
+        "Retrain": f"```\n{config.command('sr')}\n```",
+    }
+    rows = {
+        "file": config.weights.name,
+        "scale": str(scale),
+        "parameters": f"{n_params:,}",
+        "steps": str(config.steps),
+        "final loss (L1, running mean)": f"{fit.loss:.4f}",
+        "held-out PSNR learned-sr / bicubic": f"{p_net:.2f} dB / {p_bic:.2f} dB",
+        "training time (this CPU)": f"{fit.seconds:.0f} s (+ {data.seconds:.0f} s rendering)",
+    }
+    return title, sections, rows

@@ -15,20 +15,23 @@ from __future__ import annotations
 
 import argparse
 import copy
-import math
 import shlex
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lab import validate
+from lab.diffusion import DEFAULT_WEIGHTS, PREDICTIONS
 from lab.errors import LabError, choice_error
 from lab.progress import progress
 from lab.resolution import Resolution, parse
+from lab.train._progress import LossBar
+from lab.train._schedule import warmup_cosine
 
 # Scenes that are textures (or carry texture); test charts ('zoneplate', 'edge') are left out.
 DEFAULT_CLASSES = ("skin", "fabric", "foliage")
@@ -171,209 +174,318 @@ def render_pool(
 
 
 # --- training ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of ``python -m lab.train texture``; each field is the option of the same name.
+
+    Sequences may be given as lists; they are kept as tuples.
+    """
+
+    classes: tuple[str, ...] = DEFAULT_CLASSES  # scene names to learn (the class labels)
+    steps: int = 5000  # optimiser steps
+    batch: int = 16  # crops per step
+    crop: int = 64  # crop side, px (a multiple of the UNet stride)
+    lr: float = 4e-4  # peak AdamW learning rate (warm-up, then cosine decay to 1/20)
+    ema: float = 0.999  # decay of the exponential moving average of the saved weights
+    prediction: str = "v_prediction"  # what the UNet predicts: one of lab.diffusion.PREDICTIONS
+    channels: tuple[int, ...] = (32, 48, 64, 64)  # UNet block_out_channels, one per level
+    render: str | Resolution = "512x512"  # size of each rendered scene window, px
+    density: float = 1080.0  # pixel scale of the renders, px per frame height
+    scene_seeds: int = 8  # scene seeds 0..N-1 per class (N <= 100)
+    windows: int = 6  # rendered windows per scene seed
+    seed: int = 0  # seed of the initial weights, the crops and the noise
+    threads: int = 0  # torch CPU threads (0 = torch's default)
+    out: str = str(DEFAULT_WEIGHTS)  # the .safetensors file to write
+    card: str = "auto"  # model card .md: 'auto' = beside out, 'none' = skip
+    grid: str = "auto"  # sample grid .png: 'auto' = beside out, 'none' = skip
+    log_every: int = 100  # print a log line every N steps (0 = never)
+    max_minutes: float = 0.0  # stop early after this much training time, minutes (0 = no limit)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        validate.positive_int(self.steps, "steps")
+        validate.positive_int(self.batch, "batch")
+        validate.positive_int(self.crop, "crop")
+        validate.positive_number(self.lr, "lr")
+        validate.number(self.ema, "ema", minimum=0.0)
+        validate.choice(self.prediction, "prediction", PREDICTIONS)
+        validate.positive_number(self.density, "density")
+        validate.positive_int(self.scene_seeds, "scene_seeds")
+        validate.positive_int(self.windows, "windows")
+        validate.integer(self.seed, "seed")
+        validate.integer(self.threads, "threads", minimum=0)
+        validate.integer(self.log_every, "log_every", minimum=0)
+        validate.number(self.max_minutes, "max_minutes", minimum=0.0)
+        parse(self.render)  # an unknown size fails here, before any rendering
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> TrainConfig:
+        """The settings of a parsed command line (``--classes`` and ``--channels`` are comma-separated)."""
+        values = {f.name: getattr(args, f.name) for f in fields(cls)}
+        values["classes"] = tuple(c.strip() for c in args.classes.split(",") if c.strip())
+        values["channels"] = tuple(int(c) for c in args.channels.split(","))
+        return cls(**values)
+
+    def model_config(self) -> Any:
+        """The architecture to train (:class:`lab.diffusion.TextureConfig`), checked against ``crop``."""
+        from lab.diffusion import TextureConfig
+
+        config = TextureConfig(
+            classes=self.classes, channels=self.channels, crop=int(self.crop), prediction=self.prediction
+        )
+        if self.crop % config.stride:
+            raise LabError(f"crop {self.crop} must be a multiple of the UNet stride {config.stride}")
+        return config
+
+
+DEFAULTS = TrainConfig()
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``python -m lab.train texture``."""
-    from lab.diffusion import DEFAULT_WEIGHTS, PREDICTIONS
-
     parser.add_argument(
-        "--classes", default=",".join(DEFAULT_CLASSES), help="comma-separated scene names to learn"
+        "--classes", default=",".join(DEFAULTS.classes), help="comma-separated scene names to learn"
     )
-    parser.add_argument("--steps", type=int, default=5000, help="optimiser steps")
-    parser.add_argument("--batch", type=int, default=16, help="crops per step")
-    parser.add_argument("--crop", type=int, default=64, help="crop side in px")
+    parser.add_argument("--steps", type=int, default=DEFAULTS.steps, help="optimiser steps")
+    parser.add_argument("--batch", type=int, default=DEFAULTS.batch, help="crops per step")
+    parser.add_argument("--crop", type=int, default=DEFAULTS.crop, help="crop side in px")
     parser.add_argument(
-        "--lr", type=float, default=4e-4, help="peak AdamW learning rate (cosine decay to 1/20)"
+        "--lr", type=float, default=DEFAULTS.lr, help="peak AdamW learning rate (cosine decay to 1/20)"
     )
-    parser.add_argument("--ema", type=float, default=0.999, help="EMA decay of the saved weights")
+    parser.add_argument("--ema", type=float, default=DEFAULTS.ema, help="EMA decay of the saved weights")
     parser.add_argument(
-        "--prediction", default="v_prediction", choices=PREDICTIONS, help="what the UNet predicts"
-    )
-    parser.add_argument("--channels", default="32,48,64,64", help="UNet block_out_channels, one per level")
-    parser.add_argument("--render", default="512x512", help="size of each rendered scene window")
-    parser.add_argument(
-        "--density", type=float, default=1080.0, help="pixel scale of the renders, px per frame height"
-    )
-    parser.add_argument("--scene-seeds", type=int, default=8, help="scene seeds per class (0..N-1, N <= 100)")
-    parser.add_argument("--windows", type=int, default=6, help="rendered windows per scene seed")
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights init, crops and noise")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
-    parser.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="output .safetensors file")
-    parser.add_argument(
-        "--card", default="auto", help="model card .md ('auto' = beside --out, 'none' = skip)"
+        "--prediction", default=DEFAULTS.prediction, choices=PREDICTIONS, help="what the UNet predicts"
     )
     parser.add_argument(
-        "--grid", default="auto", help="sample grid .png ('auto' = beside --out, 'none' = skip)"
+        "--channels",
+        default=",".join(map(str, DEFAULTS.channels)),
+        help="UNet block_out_channels, one per level",
     )
-    parser.add_argument("--log-every", type=int, default=100, help="print a log line every N steps")
+    parser.add_argument("--render", default=DEFAULTS.render, help="size of each rendered scene window")
+    parser.add_argument(
+        "--density",
+        type=float,
+        default=DEFAULTS.density,
+        help="pixel scale of the renders, px per frame height",
+    )
+    parser.add_argument(
+        "--scene-seeds",
+        type=int,
+        default=DEFAULTS.scene_seeds,
+        help="scene seeds per class (0..N-1, N <= 100)",
+    )
+    parser.add_argument(
+        "--windows", type=int, default=DEFAULTS.windows, help="rendered windows per scene seed"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULTS.seed, help="seed of weights init, crops and noise"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=DEFAULTS.threads, help="torch CPU threads (0 = torch default)"
+    )
+    parser.add_argument("--out", default=DEFAULTS.out, help="output .safetensors file")
+    parser.add_argument(
+        "--card", default=DEFAULTS.card, help="model card .md ('auto' = beside --out, 'none' = skip)"
+    )
+    parser.add_argument(
+        "--grid", default=DEFAULTS.grid, help="sample grid .png ('auto' = beside --out, 'none' = skip)"
+    )
+    parser.add_argument(
+        "--log-every", type=int, default=DEFAULTS.log_every, help="print a log line every N steps"
+    )
     parser.add_argument(
         "--max-minutes",
         type=float,
-        default=0.0,
+        default=DEFAULTS.max_minutes,
         help="stop early after this much training time (0 = no limit)",
     )
 
 
-@dataclass
-class TrainResult:
-    """What a training run produced: the model, its record and where files went."""
+def training_pool(config: TrainConfig, *, show_progress: bool = True) -> tuple[TexturePool, float]:
+    """Render the windows ``config`` asks for; returns the pool and the seconds it took."""
+    started = time.perf_counter()
+    pool = render_pool(
+        config.classes,
+        range(config.scene_seeds),
+        parse(config.render),
+        windows=config.windows,
+        density=config.density,
+        show_progress=show_progress,
+    )
+    return pool, time.perf_counter() - started
 
-    model: Any
-    info: dict[str, Any]
-    paths: dict[str, Path]
+
+@dataclass
+class _Nets:
+    """The UNet being trained, its moving average (what gets saved), the noise levels and the optimiser."""
+
+    unet: Any
+    ema: Any
+    alphas: Any  # cumulative products of the noise schedule's alphas, one per timestep
+    opt: Any
+
+
+@dataclass
+class _Fit:
+    """Every step's loss and the seconds the loop took."""
+
+    history: list[float]
+    seconds: float
 
 
 def train(
+    config: TrainConfig | None = None,
     *,
-    classes: Sequence[str] = DEFAULT_CLASSES,
-    steps: int = 5000,
-    batch: int = 16,
-    crop: int = 64,
-    lr: float = 4e-4,
-    ema: float = 0.999,
-    prediction: str = "v_prediction",
-    channels: Sequence[int] = (32, 48, 64, 64),
-    render: str | Resolution = "512x512",
-    scene_seeds: int = 8,
-    windows: int = 6,
-    density: float = 1080.0,
-    seed: int = 0,
-    log_every: int = 100,
-    max_minutes: float = 0.0,
     pool: TexturePool | None = None,
     show_progress: bool = True,
+    **settings: Any,
 ) -> tuple[Any, dict[str, Any]]:
     """Train a texture diffusion model; returns (EMA :class:`lab.diffusion.TextureModel`, record).
 
+    Give a :class:`TrainConfig`, or its fields as keywords (``train(steps=300, classes=["skin"])``).
     ``pool`` skips rendering (tests pass a small one). The progress bar shows the running loss.
     ``max_minutes`` > 0 stops early when the training time runs out (recorded in the result:
     ``steps`` is then the number of steps actually taken, ``planned_steps`` the request).
     """
-    import torch
-    from tqdm.auto import tqdm  # lab.progress hides the bar object; training needs set_postfix for the loss
+    from lab.diffusion import TextureModel
 
-    from lab.diffusion import TextureConfig, TextureModel, build_unet, make_scheduler
+    if config is not None and settings:
+        raise LabError(f"give train() a TrainConfig or its fields, not both (got {sorted(settings)})")
+    config = config if config is not None else TrainConfig(**settings)
+    model_config = config.model_config()
+    pool, render_s = _checked_pool(config, pool, show_progress)
+    nets = _build(config, model_config)
+    fit = _optimise(config, model_config, nets, pool, show_progress)
+    info = _record(config, model_config, pool, fit, render_s)
+    return TextureModel(nets.ema, model_config, info), info
 
-    if steps < 1 or batch < 1:
-        raise LabError(f"steps and batch must be >= 1, got steps={steps}, batch={batch}")
-    config = TextureConfig(
-        classes=tuple(classes),
-        channels=tuple(int(c) for c in channels),
-        crop=int(crop),
-        prediction=prediction,
-    )
-    if crop % config.stride:
-        raise LabError(f"crop {crop} must be a multiple of the UNet stride {config.stride}")
-    render = parse(render)
-    started = time.perf_counter()
+
+def _checked_pool(
+    config: TrainConfig, pool: TexturePool | None, show_progress: bool
+) -> tuple[TexturePool, float]:
+    """The given pool or a freshly rendered one (with its rendering time), checked to fit ``config``."""
+    render_s = 0.0
     if pool is None:
-        pool = render_pool(
-            config.classes,
-            range(scene_seeds),
-            render,
-            windows=windows,
-            density=density,
-            show_progress=show_progress,
-        )
+        pool, render_s = training_pool(config, show_progress=show_progress)
     if pool.classes != config.classes:
         raise LabError(f"pool classes {pool.classes} differ from the requested {config.classes}")
     small = min(min(img.shape[:2]) for imgs in pool.images for img in imgs)
-    if small < crop:
-        raise LabError(f"renders of {small} px are smaller than the {crop} px crop; render larger")
-    render_s = time.perf_counter() - started
+    if small < config.crop:
+        raise LabError(f"renders of {small} px are smaller than the {config.crop} px crop; render larger")
+    return pool, render_s
 
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    unet = build_unet(config).train()
+
+def _build(config: TrainConfig, model_config: Any) -> _Nets:
+    """Seed torch, build the UNet and its moving-average copy, the noise levels and AdamW."""
+    import torch
+
+    from lab.diffusion import build_unet, make_scheduler
+
+    torch.manual_seed(config.seed)
+    unet = build_unet(model_config).train()
     ema_unet = copy.deepcopy(unet).eval()
     for p in ema_unet.parameters():
         p.requires_grad_(False)
-    noise_sched = make_scheduler(config)
-    alphas = noise_sched.alphas_cumprod.float()
-    opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.0)
-    warmup = max(1, min(200, steps // 10))
+    alphas = make_scheduler(model_config).alphas_cumprod.float()
+    opt = torch.optim.AdamW(unet.parameters(), lr=config.lr, weight_decay=0.0)
+    return _Nets(unet, ema_unet, alphas, opt)
 
-    def lr_at(step: int) -> float:
-        if step < warmup:
-            return lr * (step + 1) / warmup
-        frac = (step - warmup) / max(1, steps - warmup)
-        return lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
 
-    gen = torch.Generator().manual_seed(seed)
-    running = None
-    history: list[float] = []
-    t_train = time.perf_counter()
-    bar = tqdm(
-        range(steps),
-        desc="training texture diffusion",
-        disable=not show_progress,
-        mininterval=1.0,
-        dynamic_ncols=True,
-    )
-    done = 0
+def _optimise(
+    config: TrainConfig, model_config: Any, nets: _Nets, pool: TexturePool, show_progress: bool
+) -> _Fit:
+    """The loop: a balanced batch of crops, the denoising loss, an AdamW step, the moving average."""
+    import torch
+
+    rng = np.random.default_rng(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    warmup = max(1, min(200, config.steps // 10))
+    bar = LossBar(config.steps, "training texture diffusion", disable=not show_progress, mininterval=1.0)
+    started = time.perf_counter()
     for step in bar:
-        if max_minutes > 0 and time.perf_counter() - t_train > 60.0 * max_minutes:
-            print(f"time limit of {max_minutes:g} min reached after {step} steps; stopping", flush=True)
-            break
-        x0_np, labels_np = pool.sample(batch, crop, rng)
-        x0 = torch.from_numpy(x0_np)
-        labels = torch.from_numpy(labels_np.astype(np.int64))
-        t = torch.randint(0, config.train_timesteps, (batch,), generator=gen)
-        eps = torch.randn(x0.shape, generator=gen)
-        a = alphas[t].view(-1, 1, 1, 1)
-        xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
-        target = a.sqrt() * eps - (1 - a).sqrt() * x0 if config.prediction == "v_prediction" else eps
-        loss = torch.nn.functional.mse_loss(unet(xt, t, class_labels=labels).sample, target)
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step()
-        decay = min(ema, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for pe, p in zip(ema_unet.parameters(), unet.parameters()):
-                pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
-        value = float(loss.detach())
-        history.append(value)
-        done = step + 1
-        running = value if running is None else 0.98 * running + 0.02 * value
-        bar.set_postfix(loss=f"{running:.4f}", refresh=False)
-        if log_every and (step + 1) % log_every == 0:
-            elapsed = time.perf_counter() - t_train
+        if config.max_minutes > 0 and time.perf_counter() - started > 60.0 * config.max_minutes:
             print(
-                f"step {step + 1}/{steps} loss {running:.4f} ({elapsed / (step + 1):.3f} s/step)", flush=True
+                f"time limit of {config.max_minutes:g} min reached after {step} steps; stopping", flush=True
             )
+            break
+        x0, labels = pool.sample(config.batch, config.crop, rng)
+        loss = _denoising_loss(nets.unet, nets.alphas, model_config, x0, labels, gen)
+        # the warm-up counts steps from 1 (the peak is reached on step warmup - 1 and held one more step)
+        at = step + 1 if step < warmup else step
+        for group in nets.opt.param_groups:
+            group["lr"] = config.lr * warmup_cosine(at, warmup=warmup, total=config.steps)
+        nets.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(nets.unet.parameters(), 1.0)
+        nets.opt.step()
+        _average(nets, decay=min(config.ema, (1 + step) / (10 + step)))
+        bar.record(float(loss.detach()))
+        if config.log_every and (step + 1) % config.log_every == 0:
+            per_step = (time.perf_counter() - started) / (step + 1)
+            print(f"step {step + 1}/{config.steps} loss {bar.final:.4f} ({per_step:.3f} s/step)", flush=True)
     bar.close()
-    train_s = time.perf_counter() - t_train
+    return _Fit(bar.history, time.perf_counter() - started)
+
+
+def _denoising_loss(
+    unet: Any, alphas: Any, model_config: Any, x0_np: np.ndarray, labels_np: np.ndarray, gen: Any
+) -> Any:
+    """MSE between the UNet's prediction and its target (v or the noise) for crops ``x0_np`` at random timesteps."""
+    import torch
+
+    x0 = torch.from_numpy(x0_np)
+    labels = torch.from_numpy(labels_np.astype(np.int64))
+    t = torch.randint(0, model_config.train_timesteps, (x0.shape[0],), generator=gen)
+    eps = torch.randn(x0.shape, generator=gen)
+    a = alphas[t].view(-1, 1, 1, 1)
+    xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+    target = a.sqrt() * eps - (1 - a).sqrt() * x0 if model_config.prediction == "v_prediction" else eps
+    return torch.nn.functional.mse_loss(unet(xt, t, class_labels=labels).sample, target)
+
+
+def _average(nets: _Nets, *, decay: float) -> None:
+    """Move the saved weights towards the trained ones: ema = decay * ema + (1 - decay) * weights."""
+    import torch
+
+    with torch.no_grad():
+        for pe, p in zip(nets.ema.parameters(), nets.unet.parameters()):
+            pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
+
+
+def _record(
+    config: TrainConfig, model_config: Any, pool: TexturePool, fit: _Fit, render_s: float
+) -> dict[str, Any]:
+    """The training record saved with the model: settings, losses, times and the data used."""
+    import torch
+
+    done = len(fit.history)
     window = max(1, min(200, done // 4))
-    tail = history[-window:]
-    info = {
+    return {
         "trained": True,
         "steps": done,
-        "planned_steps": steps,
-        "batch": batch,
-        "crop": crop,
-        "lr": lr,
-        "ema": ema,
-        "prediction": config.prediction,
-        "seed": seed,
-        "final_loss": float(np.mean(tail)),
-        "first_loss": float(np.mean(history[: min(50, window)])),
+        "planned_steps": config.steps,
+        "batch": config.batch,
+        "crop": config.crop,
+        "lr": config.lr,
+        "ema": config.ema,
+        "prediction": model_config.prediction,
+        "seed": config.seed,
+        "final_loss": float(np.mean(fit.history[-window:])),
+        "first_loss": float(np.mean(fit.history[: min(50, window)])),
         "loss_window": window,
-        "train_seconds": round(train_s, 1),
+        "train_seconds": round(fit.seconds, 1),
         "render_seconds": round(render_s, 1),
-        "seconds_per_step": round(train_s / max(done, 1), 4),
+        "seconds_per_step": round(fit.seconds / max(done, 1), 4),
         "threads": torch.get_num_threads(),
         "data": {
-            "classes": list(config.classes),
+            "classes": list(model_config.classes),
             "render": f"{pool.render.width}x{pool.render.height}",
             "density": pool.density,
             "scene_seeds": list(pool.seeds),
             "renders": sum(len(i) for i in pool.images),
         },
     }
-    model = TextureModel(ema_unet, config, info)
-    return model, info
 
 
 def sample_grid(
@@ -513,20 +625,36 @@ def evaluate(
     return out
 
 
+# --- the model card -------------------------------------------------------------------------------------------
 def write_card(
     path: Path, info: dict[str, Any], *, weights: Path, grid: Path | None, command: str, params: int
 ) -> Path:
     """Write the model card (markdown) for a trained texture model."""
-    data = info["data"]
-    lines = [
+    lines = (
+        _card_model(info, weights, params)
+        + _card_data(info)
+        + _card_training(info, command)
+        + _card_evaluation(info)
+        + _card_samples(grid)
+        + _card_use(info)
+        + _card_limits(info)
+    )
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _card_model(info: dict[str, Any], weights: Path, params: int) -> list[str]:
+    """Title, weights file and the architecture and noise schedule."""
+    data, channels = info["data"], info["channels"]
+    return [
         "# Texture diffusion model (pixel space, class-conditioned)",
         "",
         f"Weights: `{weights.name}` (safetensors, {weights.stat().st_size / 2**20:.1f} MiB, {params:,} parameters, stored as float16, run in float32).",
         "",
         "## Model",
         "- `diffusers.UNet2DModel`, `add_attention=False` (fully convolutional: runs on any grid, cost linear in pixels),",
-        f"  `block_out_channels={tuple(info['channels'])}`, one ResNet block per level, DownBlock2D/UpBlock2D,",
-        f"  stride {2 ** (len(info['channels']) - 1)} px, class embedding over {len(data['classes'])} scene kinds: {', '.join(data['classes'])}.",
+        f"  `block_out_channels={tuple(channels)}`, one ResNet block per level, DownBlock2D/UpBlock2D,",
+        f"  stride {2 ** (len(channels) - 1)} px, class embedding over {len(data['classes'])} scene kinds: {', '.join(data['classes'])}.",
         f"- Noise schedule: 1000 steps, `squaredcos_cap_v2`, {PREDICTION_NAMES[info['prediction']]}; "
         "sampled with DDIM (`timestep_spacing='trailing'`, eta 0)."
         + (
@@ -537,6 +665,13 @@ def write_card(
         ),
         "- The saved weights are an exponential moving average of the training weights.",
         "",
+    ]
+
+
+def _card_data(info: dict[str, Any]) -> list[str]:
+    """The rendered windows and the crops cut from them."""
+    data = info["data"]
+    return [
         "## Data",
         f"- {data['renders']} native renders (`lab.native.render`, static camera, t = 0) of {data['render']} px windows",
         f"  at a pixel scale of {data['density']:g} px per frame height (the scale of a native {data['density']:g}p frame),",
@@ -544,6 +679,12 @@ def write_card(
         f"- Training samples: random {info['crop']}x{info['crop']} crops, balanced over the kinds; values scaled to [-1, 1].",
         "- Nothing downloaded: every pixel comes from the procedural scenes of this package.",
         "",
+    ]
+
+
+def _card_training(info: dict[str, Any], command: str) -> list[str]:
+    """Steps, optimiser, losses, time and the command that retrains the model."""
+    return [
         "## Training",
         f"- {info['steps']:,} AdamW steps"
         + (
@@ -565,47 +706,68 @@ def write_card(
         "```",
         "",
     ]
-    if "evaluation" in info:
-        lines += [
-            "## Evaluation: radial power-spectrum slope (log10 power vs log10 cycles/px, 1/32..1/4 cycles/px)",
-            "",
-            "Samples are 128x128 px with 20 DDIM steps. Left: 8 random training crops vs samples with seeds 100-102.",
-            f"Right (what `tests/test_diffusion.py` checks against the 0.3 target): windows of unseen scene seeds "
-            f"{HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1} vs samples with seeds 0-2.",
-            "",
-            "| kind | training crops | samples | difference | unseen scenes | samples | difference |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for kind, ev in info["evaluation"].items():
-            lines.append(
-                f"| {kind} | {ev['data_slope']:.2f} | {ev['sample_slope']:.2f} | {ev['sample_slope'] - ev['data_slope']:+.2f} "
-                f"| {ev['held_out_slope']:.2f} | {ev['held_out_sample_slope']:.2f} "
-                f"| {ev['held_out_sample_slope'] - ev['held_out_slope']:+.2f} |"
-            )
-        lines.append("")
-    if grid is not None:
-        lines += [
-            "## Samples",
-            "",
-            f"![samples]({grid.name})",
-            "",
-            "One row per kind: a training crop (left, after the white gap), then samples with seeds 0-3",
-            "(96x96 px, 20 DDIM steps).",
-            "",
-        ]
-    lines += [
+
+
+def _card_evaluation(info: dict[str, Any]) -> list[str]:
+    """The spectral-slope table of :func:`evaluate` (nothing when the record has no evaluation)."""
+    if "evaluation" not in info:
+        return []
+    lines = [
+        "## Evaluation: radial power-spectrum slope (log10 power vs log10 cycles/px, 1/32..1/4 cycles/px)",
+        "",
+        "Samples are 128x128 px with 20 DDIM steps. Left: 8 random training crops vs samples with seeds 100-102.",
+        f"Right (what `tests/test_diffusion.py` checks against the 0.3 target): windows of unseen scene seeds "
+        f"{HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1} vs samples with seeds 0-2.",
+        "",
+        "| kind | training crops | samples | difference | unseen scenes | samples | difference |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, ev in info["evaluation"].items():
+        lines.append(
+            f"| {kind} | {ev['data_slope']:.2f} | {ev['sample_slope']:.2f} | {ev['sample_slope'] - ev['data_slope']:+.2f} "
+            f"| {ev['held_out_slope']:.2f} | {ev['held_out_sample_slope']:.2f} "
+            f"| {ev['held_out_sample_slope'] - ev['held_out_slope']:+.2f} |"
+        )
+    return lines + [""]
+
+
+def _card_samples(grid: Path | None) -> list[str]:
+    """The sample grid image (nothing when no grid was written)."""
+    if grid is None:
+        return []
+    return [
+        "## Samples",
+        "",
+        f"![samples]({grid.name})",
+        "",
+        "One row per kind: a training crop (left, after the white gap), then samples with seeds 0-3",
+        "(96x96 px, 20 DDIM steps).",
+        "",
+    ]
+
+
+def _card_use(info: dict[str, Any]) -> list[str]:
+    """How to load the model and generate an image and a clip."""
+    classes = info["data"]["classes"]
+    return [
         "## Use",
         "",
         "```python",
         "from lab import diffusion",
         "model = diffusion.load()                                   # this file",
-        f'image = model.generate({data["classes"][0]!r}, "1920x1080", steps=20, seed=0)   # uint8 (1080, 1920, 3), tiled',
-        f'clip = model.video({data["classes"][-1]!r}, "512x288", 24, motion=(2, 0), noise="moving")  # stable pan',
+        f'image = model.generate({classes[0]!r}, "1920x1080", steps=20, seed=0)   # uint8 (1080, 1920, 3), tiled',
+        f'clip = model.video({classes[-1]!r}, "512x288", 24, motion=(2, 0), noise="moving")  # stable pan',
         "```",
         "",
+    ]
+
+
+def _card_limits(info: dict[str, Any]) -> list[str]:
+    """What the model cannot do, the kinds whose spectra miss, and a cut run's caveat."""
+    lines = [
         "## Limits",
         "- A texture model, not a scene model: it makes stationary texture of each kind at the pixel scale it was",
-        f"  trained at ({data['density']:g} px per frame height), with no layout, objects or text.",
+        f"  trained at ({info['data']['density']:g} px per frame height), with no layout, objects or text.",
         "- Tiny and CPU-trained: samples are plausible but simpler than the procedural originals.",
     ]
     for kind, ev in info.get("evaluation", {}).items():
@@ -624,64 +786,59 @@ def write_card(
             f"- The run was cut by `--max-minutes` after {info['steps']:,} steps, so the same command on a faster or "
             "idle machine trains more steps; `--steps` without `--max-minutes` fixes the schedule instead."
         )
-    lines.append("")
-    path.write_text("\n".join(lines))
-    return path
+    return lines + [""]
 
 
-def run(args: argparse.Namespace) -> int:
-    """Entry point of ``python -m lab.train texture``."""
-    import imageio.v3 as iio
+# --- the command line ---------------------------------------------------------------------------------------
+def run(args: argparse.Namespace | TrainConfig) -> int:
+    """Entry point of ``python -m lab.train texture``: render, train, evaluate, write weights, grid and card."""
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
-    channels = tuple(int(c) for c in args.channels.split(","))
-    out = Path(args.out)
-    started = time.perf_counter()
-    pool = render_pool(
-        classes, range(args.scene_seeds), parse(args.render), windows=args.windows, density=args.density
-    )
-    render_s = time.perf_counter() - started
-    model, info = train(
-        classes=classes,
-        steps=args.steps,
-        batch=args.batch,
-        crop=args.crop,
-        lr=args.lr,
-        ema=args.ema,
-        prediction=args.prediction,
-        channels=channels,
-        seed=args.seed,
-        log_every=args.log_every,
-        max_minutes=args.max_minutes,
-        pool=pool,
-    )
-    info["channels"] = list(channels)
+    config = args if isinstance(args, TrainConfig) else TrainConfig.from_args(args)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    pool, render_s = training_pool(config)
+    model, info = train(config, pool=pool)
+    info["channels"] = list(config.channels)
     info["render_seconds"] = round(render_s, 1)
+    info["evaluation"] = _evaluate_and_report(model, pool)
+    info["command"] = getattr(args, "command", None) or "python -m lab.train texture " + " ".join(
+        shlex.quote(a) for a in sys.argv[1:]
+    )
+    for what, p in _write_outputs(config, model, pool, info).items():
+        print(f"wrote {what}: {p}")
+    return 0
+
+
+def _evaluate_and_report(model: Any, pool: TexturePool) -> dict[str, dict[str, float]]:
+    """:func:`evaluate`, printing one line per kind."""
     print("evaluating spectral slopes...", flush=True)
-    info["evaluation"] = evaluate(model, pool)
-    for kind, ev in info["evaluation"].items():
+    evaluation = evaluate(model, pool)
+    for kind, ev in evaluation.items():
         print(
             f"  {kind}: training crops {ev['data_slope']:.2f} vs samples {ev['sample_slope']:.2f}; "
             f"unseen scenes {ev['held_out_slope']:.2f} vs samples {ev['held_out_sample_slope']:.2f}",
             flush=True,
         )
-    info["command"] = getattr(args, "command", None) or "python -m lab.train texture " + " ".join(
-        shlex.quote(a) for a in sys.argv[1:]
-    )
+    return evaluation
+
+
+def _write_outputs(
+    config: TrainConfig, model: Any, pool: TexturePool, info: dict[str, Any]
+) -> dict[str, Path]:
+    """Save the weights, then the sample grid and the model card unless switched off; returns the paths."""
+    import imageio.v3 as iio
+
+    out = Path(config.out)
     model.save(out, info=info)
     paths = {"weights": out}
     grid_path = None
-    if args.grid != "none":
-        grid_path = out.with_name(out.stem + "_samples.png") if args.grid == "auto" else Path(args.grid)
+    if config.grid != "none":
+        grid_path = out.with_name(out.stem + "_samples.png") if config.grid == "auto" else Path(config.grid)
         iio.imwrite(grid_path, sample_grid(model, pool=pool))
         paths["grid"] = grid_path
-    if args.card != "none":
-        card = out.with_suffix(".md") if args.card == "auto" else Path(args.card)
+    if config.card != "none":
+        card = out.with_suffix(".md") if config.card == "auto" else Path(config.card)
         write_card(card, info, weights=out, grid=grid_path, command=info["command"], params=model.parameters)
         paths["card"] = card
-    for what, p in paths.items():
-        print(f"wrote {what}: {p}")
-    return 0
+    return paths

@@ -15,7 +15,6 @@ that the scene point seen at pixel p in frame t is seen at p + flow(p) in frame 
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 
 from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.files import atomic_path
 from lab.optional import opencv
 from lab.progress import progress
 from lab.resolution import Resolution, guard_clip, parse
@@ -293,50 +293,6 @@ def _check_output_path(path: str | os.PathLike[str], suffix: str) -> Path:
             break
     parent.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def default_mode(kind: str = "file") -> int:
-    """Permission bits a new file (0o666) or folder (0o777) gets under the process's umask.
-
-    Temporary files and folders are private (0o600 / 0o700); outputs renamed from them get these.
-    """
-    mask = os.umask(0)
-    os.umask(mask)
-    return (0o777 if kind == "folder" else 0o666) & ~mask
-
-
-class atomic_path:
-    """Context manager giving a temporary path beside ``path``, renamed onto it on success.
-
-    On error the temporary file is removed, so no half-written file ever sits under the final name.
-
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> with atomic_path(target) as tmp:
-    ...     _ = tmp.write_text("done")
-    >>> target.read_text()
-    'done'
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.tmp: Path | None = None
-
-    def __enter__(self) -> Path:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}", dir=self.path.parent
-        )
-        os.fchmod(fd, default_mode("file"))  # mkstemp makes 0600; an output gets the usual permissions
-        os.close(fd)
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        assert self.tmp is not None
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
 
 
 DEFAULT_PRESET = "superfast"  # x264 speed preset: >= 30 frames/s at 1080p on a 2-core CPU (BENCHMARKS.md)

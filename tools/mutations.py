@@ -154,7 +154,7 @@ MUTATIONS = [
     ),
     Mutation(
         "private-outputs",
-        "lab/video.py",
+        "lab/files.py",
         '        os.fchmod(fd, default_mode("file"))',
         "        pass",
         ("tests/test_video.py", "-k", "permissions"),
@@ -170,7 +170,7 @@ MUTATIONS = [
     ),
     Mutation(
         "stale-staging-kept",
-        "lab/compare.py",
+        "lab/files.py",
         "            remove_stale_staging(self.out)\n",
         "            pass\n",
         ("tests/test_cli.py", "-k", "dead_runs"),

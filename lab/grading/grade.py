@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.files import atomic_path
 from lab.grading import sandbox as sb
 from lab.grading.build import load_spec
 from lab.grading.hidden_tests import HiddenTest, run_check
@@ -444,8 +445,6 @@ def write_gradebook(rows: list[dict[str, object]], path: str | Path) -> Path:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-    from lab.video import atomic_path
-
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
     return path

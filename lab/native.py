@@ -32,14 +32,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lab.errors import LabError, LabTypeError, MemoryBudgetError, choice_error
+from lab.memory import available_memory, check_memory, guard_frame
 from lab.progress import progress
-from lab.resolution import (
-    Resolution,
-    available_memory,
-    check_memory,
-    guard_frame,
-    parse,
-)
+from lab.resolution import Resolution, parse
 from lab.scenes import Scene
 from lab.scenes.camera import check_time
 from lab.video import Clip

@@ -24,7 +24,8 @@ import numpy as np
 
 from lab.arrays import check_frame, to_uint8
 from lab.errors import LabError, LabTypeError
-from lab.resolution import Resolution, available_memory, parse
+from lab.memory import available_memory
+from lab.resolution import Resolution, parse
 
 NATIVE = "native"  # the method name used for a frame rendered at its own resolution
 

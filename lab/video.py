@@ -24,9 +24,10 @@ import numpy as np
 from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.files import atomic_path
+from lab.memory import guard_clip
 from lab.optional import opencv
 from lab.progress import progress
-from lab.resolution import Resolution, guard_clip, parse
+from lab.resolution import Resolution, parse
 
 cv2 = opencv()
 

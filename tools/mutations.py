@@ -146,7 +146,7 @@ MUTATIONS = [
     ),
     Mutation(
         "memory-ignores-ulimit",
-        "lab/resolution.py",
+        "lab/memory.py",
         "return min(_system_available(), _address_space_room(), _cgroup_room())",
         "return min(_system_available(), _cgroup_room())",
         ("tests/test_resolution.py",),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lab.errors import LabError, choice_error
-from lab.progress import progress
+from lab.progress import format_seconds_plain, progress
 from lab.render_cache import Cancelled
 from lab.resolution import Resolution, parse
 
@@ -322,11 +322,6 @@ class Timing:
             f"{format_seconds_plain(self.median)} median of {len(self.times)} "
             f"({format_seconds_plain(self.best)}-{format_seconds_plain(self.worst)}, spread {self.spread:.0%})"
         )
-
-
-def format_seconds_plain(seconds: float) -> str:
-    """'12.3 ms' or '1.23 s'."""
-    return f"{seconds * 1e3:.1f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
 
 
 def time_calls(fn: Callable[[], object], *, repeats: int = 3, warmup: int = 1, device: str = "cpu") -> Timing:

@@ -25,6 +25,7 @@ import numpy as np
 from lab.arrays import check_frame, to_uint8
 from lab.errors import LabError, LabTypeError
 from lab.memory import available_memory
+from lab.progress import format_seconds
 from lab.resolution import Resolution, parse
 
 NATIVE = "native"  # the method name used for a frame rendered at its own resolution
@@ -137,19 +138,6 @@ class Render:
     def nbytes(self) -> int:
         """Bytes the cached frame occupies."""
         return int(self.frame.nbytes)
-
-
-def format_seconds(seconds: float) -> str:
-    """'12 ms', '1.25 s' or '2 min 5 s'.
-
-    >>> format_seconds(0.0123), format_seconds(1.25), format_seconds(125)
-    ('12 ms', '1.25 s', '2 min 5 s')
-    """
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.2f} s"
-    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
 
 
 def default_budget() -> int:

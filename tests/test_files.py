@@ -83,3 +83,12 @@ def test_an_output_folder_that_is_a_file_is_refused(tmp_path):
     with pytest.raises(LabError, match="is a file"):
         check_output_dir(tmp_path / "taken" / "below")
     assert check_output_dir(str(tmp_path / "new")) == tmp_path / "new"
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import lab.files
+
+    result = doctest.testmod(lab.files)
+    assert result.failed == 0 and result.attempted > 0

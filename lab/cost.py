@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, choice_error
 from lab.progress import format_seconds_plain, progress
 from lab.render_cache import Cancelled
@@ -331,10 +332,8 @@ def time_calls(fn: Callable[[], object], *, repeats: int = 3, warmup: int = 1, d
     reserved, caches, kernel compilation), which otherwise make the smallest size look the
     slowest and bend a fitted scaling law.
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise LabError(f"repeats must be >= 1, got {repeats}")
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
-        raise LabError(f"warmup must be >= 0 untimed calls, got {warmup}")
+    repeats = validate.positive_int(repeats, "repeats")
+    warmup = validate.integer(warmup, "warmup", minimum=0)
     sync = None
     if device == "cuda":
         import torch

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError
 from lab.files import atomic_path
 from lab.progress import progress
@@ -86,9 +87,8 @@ def plan(
     check_encodable(target)
     if parse(source).pixels >= parse(target).pixels:
         raise LabError(f"--from {source} must be smaller than --resolution {target}")
-    for name, value in (("frames", frames), ("segment frames", segment_frames)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise LabError(f"{name} must be a whole number of at least 1, got {value!r}")
+    frames = validate.positive_int(frames, "frames")
+    segment_frames = validate.positive_int(segment_frames, "segment frames")
     arms = [NATIVE] + [m for m in methods if m != NATIVE]
     return [
         Segment(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, LabTypeError
 
 # The memory guard moved to lab.memory; importing it from here keeps working for callers not yet moved.
@@ -69,8 +70,7 @@ class Resolution:
 
     def __post_init__(self) -> None:
         for side, value in (("width", self.width), ("height", self.height)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise LabTypeError(f"{side} must be an integer number of pixels, got {value!r}")
+            value = validate.integer(value, f"{side} (pixels)")
             if value <= 0:
                 raise LabError(f"{side} must be positive, got {value}")
             if value > MAX_SIDE:

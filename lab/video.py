@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lab import validate
 from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.files import atomic_path
@@ -69,17 +70,11 @@ class Clip:
     ) -> None:
         if not callable(frame_fn):
             raise LabTypeError(f"frame_fn must be a function t -> frame, got {type(frame_fn).__name__}")
-        if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
-            raise LabError(f"a clip needs at least 1 frame, got n_frames={n_frames!r}")
-        if isinstance(fps, bool) or not (
-            isinstance(fps, (int, float, np.integer, np.floating)) and np.isfinite(fps) and fps > 0
-        ):
-            raise LabError(f"fps must be a positive number, got {fps!r}")
         self._frame_fn = frame_fn
         self._iterate = iterate
-        self.n_frames = int(n_frames)
+        self.n_frames = validate.positive_int(n_frames, "n_frames")
+        self.fps = validate.positive_number(fps, "fps")
         self.resolution = parse(resolution)
-        self.fps = float(fps)
         self._flow = flow
         self.name = name
 
@@ -226,8 +221,7 @@ class Clip:
         >>> Clip.from_frames([np.zeros((4, 6, 3), np.uint8)] * 5).head(2).n_frames
         2
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= self.n_frames:
-            raise LabError(f"head needs 1 <= n <= {self.n_frames} frames, got {n!r}")
+        n = validate.positive_int(n, "n (frames)", maximum=self.n_frames)
         source_iterate = self._iterate
 
         def iterate() -> Iterator[np.ndarray]:
@@ -363,20 +357,12 @@ class Mp4Writer:
         preset: str = DEFAULT_PRESET,
     ) -> None:
         res = check_encodable(resolution)
-        if isinstance(crf, bool) or not isinstance(crf, (int, np.integer)) or not 0 <= crf <= 51:
-            raise LabError(f"crf must be an integer in 0..51, got {crf!r}")
+        self.crf = validate.integer(crf, "crf", minimum=0, maximum=51)
         if preset not in _PRESETS:
             raise choice_error("x264 preset", preset, _PRESETS)
-        if (
-            isinstance(fps, bool)
-            or not isinstance(fps, (int, float, np.integer, np.floating))
-            or not (np.isfinite(fps) and fps > 0)
-        ):
-            raise LabError(f"fps must be a positive number, got {fps!r}")
+        self.fps = validate.positive_number(fps, "fps")
         self.path = _check_output_path(path, ".mp4")
         self.resolution = res
-        self.fps = float(fps)
-        self.crf = int(crf)
         self.preset = preset
         self.frames_written = 0
         self._atomic: atomic_path | None = None

@@ -239,10 +239,15 @@ def render_frame(key: RenderKey) -> np.ndarray:
     scene = scenes.get(key.scene, seed=key.seed, motion=key.motion, **dict(key.options))
     if key.method == NATIVE:
         return native.render(scene, key.target, t=key.t)
+    source = key.source
+    if source is None:
+        raise LabTypeError(
+            f"{key.method!r} upscales from a lower resolution: the key needs source_width/height"
+        )
     return native.render_upscaled(
         scene,
         key.target,
-        key.source,
+        source,
         method=key.method,
         t=key.t,
         seed=key.seed,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -366,7 +366,7 @@ class Mp4Writer:
         self.preset = preset
         self.frames_written = 0
         self._atomic: atomic_path | None = None
-        self._writer = None
+        self._writer: Generator[None, np.ndarray | None, None] | None = None  # imageio-ffmpeg's frame sink
 
     def __enter__(self) -> Mp4Writer:
         import imageio_ffmpeg

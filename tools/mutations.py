@@ -107,8 +107,8 @@ MUTATIONS = [
     Mutation(
         "character-hard-edges",
         "lab/scenes/character.py",
-        "            return (0.5 - d / f).clamp(0.0, 1.0)",
-        "            return (d < 0).float()",
+        "        return (0.5 - d / self.footprint).clamp(0.0, 1.0)",
+        "        return (d < 0).float()",
         ("tests/test_native.py", "-k", "supersampled"),
         "the character's edges drawn without anti-aliasing",
     ),

@@ -82,16 +82,16 @@ def _cmd_resolutions(args: argparse.Namespace) -> int:
 
 
 def _terminated(signum: int, frame: object) -> None:
-    from lab import compare
+    from lab import files
 
-    compare.STOP.set()  # checked by the run too, in case this exception is swallowed somewhere
+    files.STOP.set()  # checked by the run too, in case this exception is swallowed somewhere
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from lab import compare
+    from lab import compare, files
 
-    compare.check_output_dir(args.out)
+    files.check_output_dir(args.out)
     settings = compare.CompareSettings.make(
         scene=args.scene,
         resolution=args.resolution,
@@ -115,7 +115,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     )
     # SIGTERM (a closed terminal, a job scheduler) unwinds like Ctrl+C, so the staging folder is removed
     previous = signal.signal(signal.SIGTERM, _terminated)
-    compare.STOP.clear()
+    files.STOP.clear()
     try:
         result = compare.run(settings, args.out, show_progress=not args.quiet)
     finally:

@@ -278,7 +278,7 @@ def check_resolution(
     if isinstance(answer, Resolution):
         got = (answer.width, answer.height)
     elif isinstance(answer, (tuple, list)) and len(answer) == 2:
-        got = tuple(answer)  # type: ignore[assignment]
+        got = tuple(answer)
     elif isinstance(answer, np.ndarray) and answer.ndim >= 2:
         return _report(
             name,

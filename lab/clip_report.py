@@ -98,7 +98,7 @@ def run(
 ) -> ClipReport:
     """Measure ``candidate`` against ``native`` and write report.csv, report.png and flicker_heatmaps.png into ``out``."""
     from lab import metrics, viz
-    from lab.compare import _Staging, check_output_dir
+    from lab.files import StagingFolder, check_output_dir
 
     motion = parse_flow(flow)
     out = check_output_dir(out)
@@ -109,7 +109,7 @@ def run(
         rep.message = f"{NO_MOTION_NOTE}. {rep.message}"
     files: dict[str, Path] = {}
     try:
-        with _Staging(out) as tmp:
+        with StagingFolder(out) as tmp:
             records = rep.to_records()
             (tmp / "report.csv").write_text(csv_text(list(records[0]), records), encoding="utf-8")
             (tmp / "report.png").write_bytes(viz.figure_png(metrics.plot_report(rep)))

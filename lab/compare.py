@@ -25,11 +25,7 @@ of them are complete, so bad input or a crash leaves nothing half-written. The i
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import shutil
-import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,10 +38,11 @@ from lab.compare_settings import DEFAULT_RESOLUTION, DEFAULT_SCENE, MOTIONS, REG
 from lab.compare_table import FLICKER_COLUMN, VISIBLE_COLUMN, measurement, table_rows
 from lab.composition import crop_box, detail_centre, first_frame_images, labelled_row, write_png, zoom_crop
 from lab.errors import LabError, LabTypeError
+from lab.files import STOP, StagingFolder, check_output_dir, check_stop, remove_stale_staging
 from lab.metrics.reporting import Report
 from lab.progress import progress
 from lab.tables import csv_text, format_table
-from lab.video import Clip, Mp4Writer, default_mode
+from lab.video import Clip, Mp4Writer
 
 __all__ = [
     "DEFAULT_RESOLUTION",
@@ -85,101 +82,6 @@ class CompareResult:
             "'vs native' and waxiness compare with the native arm."
         )
         return format_table(self.columns, self.rows) + note
-
-
-# --- output folder --------------------------------------------------------------------------
-def check_output_dir(out: str | os.PathLike[str]) -> Path:
-    """Refuse an output folder that is an existing file or lies below one; returns it as a Path."""
-    if not isinstance(out, (str, os.PathLike)):
-        raise LabTypeError(f"the output folder must be a path, got {type(out).__name__}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise LabError(f"--out {out} is an existing file; give a folder (it is created if missing)")
-    if out.exists() and not os.access(out, os.W_OK):
-        raise LabError(f"cannot write into the folder {out}: permission denied")
-    for ancestor in out.absolute().parents:  # the staging folder is made beside out, parents created
-        if ancestor.exists():
-            if not ancestor.is_dir():
-                raise LabError(f"cannot create the folder {out}: {ancestor} is a file")
-            try:  # a read-only mount or /proc: refuse now, before minutes of rendering
-                os.rmdir(tempfile.mkdtemp(prefix=".write-test.", dir=ancestor))
-            except OSError as err:
-                raise LabError(
-                    f"cannot write the folder {out}: {ancestor} is not writable ({err.strerror or err})"
-                ) from None
-            break
-    return out
-
-
-def remove_stale_staging(out: Path) -> list[Path]:
-    """Delete staging folders of ``out`` left by runs whose process is gone (killed with kill -9); returns them."""
-    removed = []
-    for folder in out.absolute().parent.glob(f".{glob.escape(out.name)}.*.part"):
-        pid_text = folder.name[len(out.name) + 2 :].split(".", 1)[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-STOP = threading.Event()
-"""Set (by the CLI's SIGTERM handler) to stop a run: checked every frame and before the outputs move
-into place, so a stop request is honoured even when its asynchronous exception was swallowed."""
-
-
-def _check_stop() -> None:
-    if STOP.is_set():
-        raise KeyboardInterrupt("stop requested")
-
-
-class _Staging:
-    """A hidden temporary folder beside ``out``; its files move into ``out`` only on success."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-
-    def __enter__(self) -> Path:
-        parent = self.out.absolute().parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            remove_stale_staging(self.out)
-            # the owner's process id is in the name, so a later run can tell a dead run's folder
-            self.tmp = Path(
-                tempfile.mkdtemp(prefix=f".{self.out.name}.{os.getpid()}.", suffix=".part", dir=parent)
-            )
-            self.tmp.chmod(
-                default_mode("folder")
-            )  # mkdtemp makes 0700; the output folder gets the usual permissions
-        except OSError as err:
-            raise LabError(f"cannot write into {parent}: {err.strerror or err}") from None
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None or STOP.is_set():
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            _check_stop()
-            return
-        try:
-            if not self.out.exists():
-                os.replace(self.tmp, self.out)
-                return
-            for item in sorted(self.tmp.iterdir()):
-                os.replace(item, self.out / item.name)
-        except BaseException:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            raise
-        self.tmp.rmdir()
 
 
 # --- the pipeline ---------------------------------------------------------------------------
@@ -244,7 +146,7 @@ def _render_and_write(
     """The body of :func:`run`: stream both arms into the staging folder, then write images and the table."""
     from lab import native
 
-    with _Staging(out) as tmp:
+    with StagingFolder(out) as tmp:
         firsts, seconds, rep = _stream(s, native_clip, upscaled_clip, tmp, show_progress)
         files = {f"{arm}_mp4": out / f"{arm}.mp4" for arm in ("native", "upscaled") if s.video}
         source0 = native.render_source(scene, s.source, 0.0, model=s.source_detail, target=s.resolution)
@@ -278,7 +180,7 @@ def _stream(
 
         def rendered() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             for _ in steps:
-                _check_stop()
+                check_stop()
                 pair = []
                 for i, frame_iter in enumerate(arms):
                     frame, dt = _timed(frame_iter)

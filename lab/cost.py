@@ -21,13 +21,18 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, choice_error
-from lab.progress import progress
+from lab.progress import format_seconds_plain, progress
 from lab.render_cache import Cancelled
 from lab.resolution import Resolution, parse
+
+if TYPE_CHECKING:
+    from lab.scenes import Scene
 
 MODES = ("native", "upscaled")
 UHD = parse("4k")
@@ -324,11 +329,6 @@ class Timing:
         )
 
 
-def format_seconds_plain(seconds: float) -> str:
-    """'12.3 ms' or '1.23 s'."""
-    return f"{seconds * 1e3:.1f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
-
-
 def time_calls(fn: Callable[[], object], *, repeats: int = 3, warmup: int = 1, device: str = "cpu") -> Timing:
     """Time ``repeats`` calls of ``fn`` after ``warmup`` untimed ones (CUDA work synchronised).
 
@@ -336,10 +336,8 @@ def time_calls(fn: Callable[[], object], *, repeats: int = 3, warmup: int = 1, d
     reserved, caches, kernel compilation), which otherwise make the smallest size look the
     slowest and bend a fitted scaling law.
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise LabError(f"repeats must be >= 1, got {repeats}")
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
-        raise LabError(f"warmup must be >= 0 untimed calls, got {warmup}")
+    repeats = validate.positive_int(repeats, "repeats")
+    warmup = validate.integer(warmup, "warmup", minimum=0)
     sync = None
     if device == "cuda":
         import torch
@@ -414,11 +412,43 @@ def measure(
     >>> report = measure("skin", ["128x72", "256x144"], repeats=1)   # doctest: +SKIP
     >>> print(report.table())                                          # doctest: +SKIP
     """
-    from lab import config
+    from lab import config, scenes
 
-    if not isinstance(factor, (int, np.integer)) or factor < 1:
-        raise LabError(f"factor must be a positive integer, got {factor!r}")
+    factor = validate.positive_int(factor, "factor")
     dev = device or config.device()
+    jobs = _cost_jobs(sizes, factor)
+    scene_obj = scenes.get(scene, seed=seed)
+
+    def call(res: Resolution, src: Resolution | None) -> Callable[[], object]:
+        return _render_call(scene_obj, res, src, method, seed, dev)
+
+    # warm up both paths at the smallest size (imports, kernel caches, first-call overheads)
+    call(*jobs[0])()
+    call(*jobs[1])()
+    points: list[CostPoint] = []
+    note = ""
+    for i, (res, src) in enumerate(
+        progress(jobs, total=len(jobs), desc="measuring cost", disable=not show_progress)
+    ):
+        mode = "native" if src is None else "upscaled"
+        if cancel is not None and cancel():
+            raise Cancelled(f"cost measurement cancelled after {i} of {len(jobs)} renders")
+        if on_step is not None:
+            on_step(i, len(jobs), f"{mode} {res.width}x{res.height}")
+        fn = call(res, src)
+        timing = time_calls(fn, repeats=repeats, warmup=0, device=dev)  # warmed up above
+        peak, note = peak_memory(fn, device=dev)
+        source = f"{src.width}x{src.height}" if src else ""
+        points.append(CostPoint(mode, res.width, res.height, timing.median, peak, source, timing.spread))
+    if on_step is not None:
+        on_step(len(jobs), len(jobs), "done")
+    return CostReport(points, dev, method, factor, scene, memory_note=note)
+
+
+def _cost_jobs(
+    sizes: Sequence[str | Resolution | tuple[int, int]] | None, factor: int
+) -> list[tuple[Resolution, Resolution | None]]:
+    """(output size, source size or None for native) of every render to measure, native first at each size."""
     targets = [parse(s) for s in sizes] if sizes is not None else default_sizes(factor)
     if len(targets) < 2:
         raise LabError("measure at least two sizes so a scaling law can be fitted")
@@ -427,50 +457,24 @@ def measure(
             raise LabError(
                 f"{res} does not divide by factor {factor}; choose sizes that are multiples of {factor}"
             )
-    from lab import native, scenes
-
-    scene_obj = scenes.get(scene, seed=seed)
-    jobs: list[tuple[str, Resolution, Resolution | None]] = []
+    jobs: list[tuple[Resolution, Resolution | None]] = []
     for res in targets:
-        jobs.append(("native", res, None))
-        jobs.append(("upscaled", res, Resolution(res.width // factor, res.height // factor)))
+        jobs.append((res, None))
+        jobs.append((res, Resolution(res.width // factor, res.height // factor)))
+    return jobs
 
-    def call(mode: str, res: Resolution, src: Resolution | None) -> Callable[[], object]:
-        if mode == "native":
-            return lambda: native.render(scene_obj, res, 0.0, device=dev)
-        # a renderer at the small size does the small size's work: its own band-limited render
-        # ("soft"). The default "camera" model simulates a sensor's area integration by rendering
-        # 4x finer, work a real camera does for free, so it is not what the upscale path costs.
-        return lambda: native.render_upscaled(
-            scene_obj, res, src, method, 0.0, seed=seed, device=dev, source_model="soft"
-        )
 
-    # warm up both paths at the smallest size (imports, kernel caches, first-call overheads)
-    call("native", targets[0], None)()
-    call("upscaled", targets[0], jobs[1][2])()
-    points: list[CostPoint] = []
-    note = ""
-    for i, (mode, res, src) in enumerate(
-        progress(jobs, total=len(jobs), desc="measuring cost", disable=not show_progress)
-    ):
-        if cancel is not None and cancel():
-            raise Cancelled(f"cost measurement cancelled after {i} of {len(jobs)} renders")
-        if on_step is not None:
-            on_step(i, len(jobs), f"{mode} {res.width}x{res.height}")
-        fn = call(mode, res, src)
-        timing = time_calls(fn, repeats=repeats, warmup=0, device=dev)  # warmed up above
-        peak, note = peak_memory(fn, device=dev)
-        points.append(
-            CostPoint(
-                mode,
-                res.width,
-                res.height,
-                timing.median,
-                peak,
-                f"{src.width}x{src.height}" if src else "",
-                timing.spread,
-            )
-        )
-    if on_step is not None:
-        on_step(len(jobs), len(jobs), "done")
-    return CostReport(points, dev, method, int(factor), scene, memory_note=note)
+def _render_call(
+    scene: Scene, res: Resolution, src: Resolution | None, method: str, seed: int, device: str
+) -> Callable[[], object]:
+    """The render to time: native at ``res`` when ``src`` is None, else ``src`` upscaled to ``res``."""
+    from lab import native
+
+    if src is None:
+        return lambda: native.render(scene, res, 0.0, device=device)
+    # a renderer at the small size does the small size's work: its own band-limited render
+    # ("soft"). The default "camera" model simulates a sensor's area integration by rendering
+    # 4x finer, work a real camera does for free, so it is not what the upscale path costs.
+    return lambda: native.render_upscaled(
+        scene, res, src, method, 0.0, seed=seed, device=device, source_model="soft"
+    )

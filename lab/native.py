@@ -31,15 +31,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, LabTypeError, MemoryBudgetError, choice_error
+from lab.memory import available_memory, check_memory, guard_frame
 from lab.progress import progress
-from lab.resolution import (
-    Resolution,
-    available_memory,
-    check_memory,
-    guard_frame,
-    parse,
-)
+from lab.resolution import Resolution, parse
 from lab.scenes import Scene
 from lab.scenes.camera import check_time
 from lab.video import Clip
@@ -77,25 +73,6 @@ def _device(device: str | None) -> str:
     return device
 
 
-def _n_frames(n_frames: object) -> int:
-    if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)):
-        raise LabTypeError(f"n_frames must be an integer, got {n_frames!r}")
-    if n_frames < 1:
-        raise LabError(f"n_frames must be at least 1, got {n_frames}")
-    return int(n_frames)
-
-
-def _fps(fps: object) -> float:
-    if (
-        isinstance(fps, bool)
-        or not isinstance(fps, (int, float, np.integer, np.floating))
-        or not math.isfinite(fps)
-        or fps <= 0
-    ):
-        raise LabError(f"fps must be a positive number of frames per second, got {fps!r}")
-    return float(fps)
-
-
 def plan_bands(
     scene: Scene, resolution: str | Resolution, tile_rows: int | None = None
 ) -> list[tuple[int, int]]:
@@ -116,9 +93,7 @@ def plan_bands(
     res = parse(resolution)
     row_bytes = scene.planes * 4 * res.width
     if tile_rows is not None:
-        if isinstance(tile_rows, bool) or not isinstance(tile_rows, (int, np.integer)) or tile_rows < 1:
-            raise LabError(f"tile_rows must be a positive number of rows, got {tile_rows!r}")
-        rows = int(tile_rows)
+        rows = validate.positive_int(tile_rows, "tile_rows")
     else:
         rows = min(res.height, max(MIN_BAND, BAND_PIXELS // res.width))
         try:
@@ -148,12 +123,10 @@ def cpu_threads(threads: int | None, device: str) -> Iterator[None]:
     """
     import torch
 
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1
-    ):
-        raise LabError(f"threads must be a positive integer or None (automatic), got {threads!r}")
+    if threads is not None:
+        threads = validate.positive_int(threads, "threads")
     before = torch.get_num_threads()
-    want = int(threads) if threads is not None else (1 if busy() else before)
+    want = threads if threads is not None else (1 if busy() else before)
     if device != "cpu" or want == before:
         yield
         return
@@ -327,8 +300,8 @@ def render_clip(
     """
     scene = _scene(scene)
     res = parse(resolution)
-    n = _n_frames(n_frames)
-    fps = _fps(fps)
+    n = validate.positive_int(n_frames, "n_frames")
+    fps = validate.positive_number(fps, "fps")
     dev = _device(device)
 
     def frame(t: int) -> np.ndarray:
@@ -491,8 +464,8 @@ def upscaled_clip(
 
     scene = _scene(scene)
     tgt, src = parse(target), parse(source)
-    n = _n_frames(n_frames)
-    fps = _fps(fps)
+    n = validate.positive_int(n_frames, "n_frames")
+    fps = validate.positive_number(fps, "fps")
     get_method(method)
     model = check_source_model(source_model)
     dev = _device(device)

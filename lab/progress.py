@@ -1,4 +1,4 @@
-"""Progress bars that work in a terminal, in Jupyter and in CI logs (tqdm.auto)."""
+"""How long work goes on, shown to a person: progress bars (terminal, Jupyter, CI logs) and durations."""
 
 from __future__ import annotations
 
@@ -26,3 +26,25 @@ def progress(
     from tqdm.auto import tqdm
 
     yield from tqdm(items, total=total, desc=desc, disable=disable, leave=False, dynamic_ncols=True)
+
+
+def format_seconds(seconds: float) -> str:
+    """'12 ms', '1.25 s' or '2 min 5 s'.
+
+    >>> format_seconds(0.0123), format_seconds(1.25), format_seconds(125)
+    ('12 ms', '1.25 s', '2 min 5 s')
+    """
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+
+
+def format_seconds_plain(seconds: float) -> str:
+    """'12.3 ms' or '1.23 s': a timing with three significant digits.
+
+    >>> format_seconds_plain(0.01234), format_seconds_plain(1.234)
+    ('12.3 ms', '1.23 s')
+    """
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1.0 else f"{seconds:.2f} s"

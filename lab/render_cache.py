@@ -24,7 +24,9 @@ import numpy as np
 
 from lab.arrays import check_frame, to_uint8
 from lab.errors import LabError, LabTypeError
-from lab.resolution import Resolution, available_memory, parse
+from lab.memory import available_memory
+from lab.progress import format_seconds
+from lab.resolution import Resolution, parse
 
 NATIVE = "native"  # the method name used for a frame rendered at its own resolution
 
@@ -138,19 +140,6 @@ class Render:
         return int(self.frame.nbytes)
 
 
-def format_seconds(seconds: float) -> str:
-    """'12 ms', '1.25 s' or '2 min 5 s'.
-
-    >>> format_seconds(0.0123), format_seconds(1.25), format_seconds(125)
-    ('12 ms', '1.25 s', '2 min 5 s')
-    """
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.2f} s"
-    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
-
-
 def default_budget() -> int:
     """Default cache size in bytes: a quarter of available memory, capped at 2 GiB."""
     return int(min(2 * 1024**3, max(64 * 1024**2, available_memory() // 4)))
@@ -250,10 +239,15 @@ def render_frame(key: RenderKey) -> np.ndarray:
     scene = scenes.get(key.scene, seed=key.seed, motion=key.motion, **dict(key.options))
     if key.method == NATIVE:
         return native.render(scene, key.target, t=key.t)
+    source = key.source
+    if source is None:
+        raise LabTypeError(
+            f"{key.method!r} upscales from a lower resolution: the key needs source_width/height"
+        )
     return native.render_upscaled(
         scene,
         key.target,
-        key.source,
+        source,
         method=key.method,
         t=key.t,
         seed=key.seed,

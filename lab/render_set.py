@@ -30,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError
+from lab.files import atomic_path
 from lab.progress import progress
 
 NATIVE = "native"
@@ -85,9 +87,8 @@ def plan(
     check_encodable(target)
     if parse(source).pixels >= parse(target).pixels:
         raise LabError(f"--from {source} must be smaller than --resolution {target}")
-    for name, value in (("frames", frames), ("segment frames", segment_frames)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise LabError(f"{name} must be a whole number of at least 1, got {value!r}")
+    frames = validate.positive_int(frames, "frames")
+    segment_frames = validate.positive_int(segment_frames, "segment frames")
     arms = [NATIVE] + [m for m in methods if m != NATIVE]
     return [
         Segment(
@@ -149,47 +150,45 @@ def join_segments(parts: list[Path], out: Path) -> Path:
 
     listing = out.with_name(out.name + ".parts.txt")
     listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:6]}.mp4")
     try:
-        proc = subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-y",
-                "-loglevel",
-                "error",
-                "-f",
-                "concat",
-                "-safe",
-                "0",
-                "-i",
-                str(listing),
-                "-c",
-                "copy",
-                "-movflags",
-                "+faststart",
-                str(tmp),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            raise LabError(f"ffmpeg could not join the segments of {out.name}: {proc.stderr.strip()[-300:]}")
-        tmp.replace(out)
+        with atomic_path(out) as tmp:
+            proc = subprocess.run(
+                [
+                    imageio_ffmpeg.get_ffmpeg_exe(),
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    "-f",
+                    "concat",
+                    "-safe",
+                    "0",
+                    "-i",
+                    str(listing),
+                    "-c",
+                    "copy",
+                    "-movflags",
+                    "+faststart",
+                    str(tmp),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            if proc.returncode != 0:
+                raise LabError(
+                    f"ffmpeg could not join the segments of {out.name}: {proc.stderr.strip()[-300:]}"
+                )
     finally:
         listing.unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
     return out
 
 
 def join_flows(parts: list[bytes], out: Path) -> Path:
     """Merge the segments' flow archives into one ``.npz`` (members copied, never all in memory)."""
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:6]}")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as merged:
+    with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as merged:
         for data in parts:
             with zipfile.ZipFile(io.BytesIO(data)) as part:
                 for info in part.infolist():
                     merged.writestr(info, part.read(info.filename))
-    tmp.replace(out)
     return out
 
 

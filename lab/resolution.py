@@ -1,4 +1,4 @@
-"""Resolutions: named tiers, parsing, pixel and byte counts, and a memory guard.
+"""Resolutions: named tiers, parsing, pixel and byte counts (the memory guard is :mod:`lab.memory`).
 
 A :class:`Resolution` is a plain value object (no torch needed). Sizes are width x height
 in pixels, as video people write them ("3840x2160"), while arrays are (H, W, 3).
@@ -12,14 +12,16 @@ True
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from lab.errors import LabError, LabTypeError, MemoryBudgetError
+from lab import validate
+from lab.errors import LabError, LabTypeError
+
+# The memory guard moved to lab.memory; importing it from here keeps working for callers not yet moved.
+from lab.memory import available_memory, check_memory, guard_clip, guard_frame  # noqa: F401
 
 # Named tiers, smallest first. 4K means UHD (the consumer/TV standard); DCI 4K is cinema.
 TIERS: dict[str, tuple[int, int]] = {
@@ -68,8 +70,7 @@ class Resolution:
 
     def __post_init__(self) -> None:
         for side, value in (("width", self.width), ("height", self.height)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise LabTypeError(f"{side} must be an integer number of pixels, got {value!r}")
+            value = validate.integer(value, f"{side} (pixels)")
             if value <= 0:
                 raise LabError(f"{side} must be positive, got {value}")
             if value > MAX_SIDE:
@@ -162,120 +163,3 @@ def parse(spec: str | Resolution | tuple[int, int]) -> Resolution:
         return Resolution(2 * round(height * 8 / 9), height, name=key)
     accepted = ", ".join(list(TIERS) + ["HEIGHTp for 16:9 (e.g. 270p)", "WIDTHxHEIGHT (e.g. 3840x2160)"])
     raise LabError(f"unknown resolution {spec!r}; use one of: {accepted}")
-
-
-_MEMINFO_CACHE: list[float] = [-1.0, 0.0]  # [monotonic time read, bytes]
-_MEMINFO_TTL = 0.5  # seconds: per-frame calls must not each pay for reading /proc/meminfo
-
-
-def available_memory() -> int:
-    """Bytes of memory the process can still use: the least of the machine's MemAvailable (else a
-    4 GiB guess), the room left under the process's address-space limit (``ulimit -v``) and the
-    room left under its cgroup's memory limit (a container's or a job's).
-
-    ``LAB_MEMORY_LIMIT_BYTES`` overrides it (for tests and for sharing a machine). The system
-    value is re-read at most every 0.5 s.
-
-    >>> available_memory() > 0
-    True
-    """
-    override = os.environ.get("LAB_MEMORY_LIMIT_BYTES")
-    if override:
-        try:
-            value = int(override)
-        except ValueError:
-            raise LabError(
-                f"LAB_MEMORY_LIMIT_BYTES must be a whole number of bytes, got {override!r}"
-            ) from None
-        if value <= 0:
-            raise LabError(f"LAB_MEMORY_LIMIT_BYTES must be positive, got {value}")
-        return value
-    now = time.monotonic()
-    if 0 <= now - _MEMINFO_CACHE[0] < _MEMINFO_TTL:
-        return int(_MEMINFO_CACHE[1])
-    value = _read_available_memory()
-    _MEMINFO_CACHE[:] = [now, float(value)]
-    return value
-
-
-def _read_available_memory() -> int:
-    return min(_system_available(), _address_space_room(), _cgroup_room())
-
-
-def _address_space_room() -> int:
-    """Bytes the address-space limit (RLIMIT_AS) still allows this process to map; huge when unlimited."""
-    import resource
-
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY:
-        return 1 << 62
-    used = 0
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    used = int(line.split()[1]) * 1024
-                    break
-    except OSError:
-        pass
-    return max(soft - used, 0)
-
-
-def _cgroup_room() -> int:
-    """Bytes left under this process's cgroup v2 memory limit (memory.max); huge when there is none."""
-    try:
-        with open("/proc/self/cgroup") as f:
-            line = next((ln for ln in f if ln.startswith("0::")), "")
-        folder = "/sys/fs/cgroup" + line[3:].strip()
-        with open(f"{folder}/memory.max") as f:
-            limit = f.read().strip()
-        if limit == "max":
-            return 1 << 62
-        with open(f"{folder}/memory.current") as f:
-            current = int(f.read().strip())
-        return max(int(limit) - current, 0)
-    except (OSError, ValueError):
-        return 1 << 62
-
-
-def _system_available() -> int:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 4 * 1024**3
-
-
-def check_memory(nbytes: int, what: str, *, fraction: float = 0.5) -> None:
-    """Refuse, before allocating, ``nbytes`` that exceed ``fraction`` of available memory.
-
-    The message says how big the request was, what is available and what to do
-    (a lower tier, tiles, or streaming frames instead of holding a clip).
-
-    >>> check_memory(1024, "a tiny buffer")  # fits: returns None
-    """
-    available = available_memory()
-    budget = int(available * fraction)
-    if nbytes > budget:
-        raise MemoryBudgetError(
-            f"{what} needs {nbytes / 2**30:.2f} GiB but only {budget / 2**30:.2f} GiB may be used "
-            f"({fraction:.0%} of the {available / 2**30:.2f} GiB available). "
-            "Use a lower resolution tier, render in tiles, or stream frames one at a time "
-            "(iterate the Clip / write straight to mp4) instead of holding them all."
-        )
-
-
-def guard_frame(res: Resolution, dtype: str | np.dtype = "float32", *, copies: int = 1) -> None:
-    """Memory guard for ``copies`` frames of ``res`` in ``dtype``; raises MemoryBudgetError."""
-    check_memory(res.frame_bytes(dtype) * copies, f"{copies} frame(s) of {res} in {np.dtype(dtype).name}")
-
-
-def guard_clip(res: Resolution, frames: int, dtype: str | np.dtype = "uint8") -> None:
-    """Memory guard for holding a whole clip of ``frames`` frames; raises MemoryBudgetError."""
-    check_memory(res.clip_bytes(frames, dtype), f"a {frames}-frame clip of {res} in {np.dtype(dtype).name}")

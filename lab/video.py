@@ -15,18 +15,20 @@ that the scene point seen at pixel p in frame t is seen at p + flow(p) in frame 
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from lab import validate
 from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.files import atomic_path
+from lab.memory import guard_clip
 from lab.optional import opencv
 from lab.progress import progress
-from lab.resolution import Resolution, guard_clip, parse
+from lab.resolution import Resolution, parse
 
 cv2 = opencv()
 
@@ -68,17 +70,11 @@ class Clip:
     ) -> None:
         if not callable(frame_fn):
             raise LabTypeError(f"frame_fn must be a function t -> frame, got {type(frame_fn).__name__}")
-        if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
-            raise LabError(f"a clip needs at least 1 frame, got n_frames={n_frames!r}")
-        if isinstance(fps, bool) or not (
-            isinstance(fps, (int, float, np.integer, np.floating)) and np.isfinite(fps) and fps > 0
-        ):
-            raise LabError(f"fps must be a positive number, got {fps!r}")
         self._frame_fn = frame_fn
         self._iterate = iterate
-        self.n_frames = int(n_frames)
+        self.n_frames = validate.positive_int(n_frames, "n_frames")
+        self.fps = validate.positive_number(fps, "fps")
         self.resolution = parse(resolution)
-        self.fps = float(fps)
         self._flow = flow
         self.name = name
 
@@ -225,8 +221,7 @@ class Clip:
         >>> Clip.from_frames([np.zeros((4, 6, 3), np.uint8)] * 5).head(2).n_frames
         2
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= self.n_frames:
-            raise LabError(f"head needs 1 <= n <= {self.n_frames} frames, got {n!r}")
+        n = validate.positive_int(n, "n (frames)", maximum=self.n_frames)
         source_iterate = self._iterate
 
         def iterate() -> Iterator[np.ndarray]:
@@ -293,50 +288,6 @@ def _check_output_path(path: str | os.PathLike[str], suffix: str) -> Path:
             break
     parent.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def default_mode(kind: str = "file") -> int:
-    """Permission bits a new file (0o666) or folder (0o777) gets under the process's umask.
-
-    Temporary files and folders are private (0o600 / 0o700); outputs renamed from them get these.
-    """
-    mask = os.umask(0)
-    os.umask(mask)
-    return (0o777 if kind == "folder" else 0o666) & ~mask
-
-
-class atomic_path:
-    """Context manager giving a temporary path beside ``path``, renamed onto it on success.
-
-    On error the temporary file is removed, so no half-written file ever sits under the final name.
-
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> with atomic_path(target) as tmp:
-    ...     _ = tmp.write_text("done")
-    >>> target.read_text()
-    'done'
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.tmp: Path | None = None
-
-    def __enter__(self) -> Path:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}", dir=self.path.parent
-        )
-        os.fchmod(fd, default_mode("file"))  # mkstemp makes 0600; an output gets the usual permissions
-        os.close(fd)
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        assert self.tmp is not None
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
 
 
 DEFAULT_PRESET = "superfast"  # x264 speed preset: >= 30 frames/s at 1080p on a 2-core CPU (BENCHMARKS.md)
@@ -406,24 +357,16 @@ class Mp4Writer:
         preset: str = DEFAULT_PRESET,
     ) -> None:
         res = check_encodable(resolution)
-        if isinstance(crf, bool) or not isinstance(crf, (int, np.integer)) or not 0 <= crf <= 51:
-            raise LabError(f"crf must be an integer in 0..51, got {crf!r}")
+        self.crf = validate.integer(crf, "crf", minimum=0, maximum=51)
         if preset not in _PRESETS:
             raise choice_error("x264 preset", preset, _PRESETS)
-        if (
-            isinstance(fps, bool)
-            or not isinstance(fps, (int, float, np.integer, np.floating))
-            or not (np.isfinite(fps) and fps > 0)
-        ):
-            raise LabError(f"fps must be a positive number, got {fps!r}")
+        self.fps = validate.positive_number(fps, "fps")
         self.path = _check_output_path(path, ".mp4")
         self.resolution = res
-        self.fps = float(fps)
-        self.crf = int(crf)
         self.preset = preset
         self.frames_written = 0
         self._atomic: atomic_path | None = None
-        self._writer = None
+        self._writer: Generator[None, np.ndarray | None, None] | None = None  # imageio-ffmpeg's frame sink
 
     def __enter__(self) -> Mp4Writer:
         import imageio_ffmpeg

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from lab.errors import LabError, LabTypeError
-from lab.render_cache import Render, RenderCache, RenderKey, format_seconds, render
+from lab.progress import format_seconds
+from lab.render_cache import Render, RenderCache, RenderKey, render
 
 
 def frame(value: int, h: int = 10, w: int = 10) -> np.ndarray:

@@ -11,9 +11,11 @@ import pytest
 
 import lab.config
 import lab.errors
+import lab.memory
 import lab.resolution
 from lab.errors import LabError, LabTypeError, MemoryBudgetError, choice_error
-from lab.resolution import Resolution, check_memory, guard_clip, guard_frame, parse
+from lab.memory import check_memory, guard_clip, guard_frame
+from lab.resolution import Resolution, parse
 
 
 @pytest.mark.parametrize(
@@ -135,7 +137,7 @@ def test_memory_guard_refuses_before_allocating(monkeypatch):
 
 def test_memory_guard_uses_real_memory_when_not_overridden(monkeypatch):
     monkeypatch.delenv("LAB_MEMORY_LIMIT_BYTES", raising=False)
-    available = lab.resolution.available_memory()
+    available = lab.memory.available_memory()
     assert available > 0
     with pytest.raises(MemoryBudgetError):
         check_memory(available + 1, "more than all free memory")
@@ -169,7 +171,7 @@ def test_config_tiers(monkeypatch):
     assert gpu.target == parse("4k") and gpu.source == parse("540p")
 
 
-@pytest.mark.parametrize("module", [lab.resolution, lab.errors, lab.config])
+@pytest.mark.parametrize("module", [lab.resolution, lab.memory, lab.errors, lab.config])
 def test_docstring_examples_run(module, monkeypatch):
     monkeypatch.delenv("LAB_SMOKE", raising=False)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
@@ -180,17 +182,17 @@ def test_memory_guard_counts_the_address_space_limit():
     """Under `ulimit -v` a 4K request is refused by the guard, not by a raw allocation failure."""
     code = """
 import resource
-from lab import resolution
+from lab import memory, resolution
 with open("/proc/self/status") as f:
     used = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
 _, hard = resource.getrlimit(resource.RLIMIT_AS)
 resource.setrlimit(resource.RLIMIT_AS, (used + 300 * 2**20, hard))
-resolution._MEMINFO_CACHE[0] = -1.0
-room = resolution.available_memory()
+memory._MEMINFO_CACHE[0] = -1.0
+room = memory.available_memory()
 assert 250 * 2**20 < room <= 300 * 2**20, room
 try:
-    resolution.guard_frame(resolution.parse("4k"), "float32", copies=2)  # 199 MB: more than half the room
-except resolution.MemoryBudgetError as err:
+    memory.guard_frame(resolution.parse("4k"), "float32", copies=2)  # 199 MB: more than half the room
+except memory.MemoryBudgetError as err:
     print("refused:", err)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -370,12 +370,12 @@ def test_outputs_get_the_usual_permissions(tmp_path, smooth_frames):
     import os
     import stat
 
-    from lab.compare import _Staging
+    from lab.files import StagingFolder
 
     old = os.umask(0o022)
     try:
         out = tmp_path / "out"
-        with _Staging(out) as staging:
+        with StagingFolder(out) as staging:
             write_mp4(Clip.from_frames(smooth_frames(2), fps=24), staging / "clip.mp4", show_progress=False)
         assert stat.S_IMODE(out.stat().st_mode) == 0o755
         assert stat.S_IMODE((out / "clip.mp4").stat().st_mode) == 0o644

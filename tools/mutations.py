@@ -107,8 +107,8 @@ MUTATIONS = [
     Mutation(
         "character-hard-edges",
         "lab/scenes/character.py",
-        "            return (0.5 - d / f).clamp(0.0, 1.0)",
-        "            return (d < 0).float()",
+        "        return (0.5 - d / self.footprint).clamp(0.0, 1.0)",
+        "        return (d < 0).float()",
         ("tests/test_native.py", "-k", "supersampled"),
         "the character's edges drawn without anti-aliasing",
     ),
@@ -146,7 +146,7 @@ MUTATIONS = [
     ),
     Mutation(
         "memory-ignores-ulimit",
-        "lab/resolution.py",
+        "lab/memory.py",
         "return min(_system_available(), _address_space_room(), _cgroup_room())",
         "return min(_system_available(), _cgroup_room())",
         ("tests/test_resolution.py",),
@@ -154,7 +154,7 @@ MUTATIONS = [
     ),
     Mutation(
         "private-outputs",
-        "lab/video.py",
+        "lab/files.py",
         '        os.fchmod(fd, default_mode("file"))',
         "        pass",
         ("tests/test_video.py", "-k", "permissions"),
@@ -170,7 +170,7 @@ MUTATIONS = [
     ),
     Mutation(
         "stale-staging-kept",
-        "lab/compare.py",
+        "lab/files.py",
         "            remove_stale_staging(self.out)\n",
         "            pass\n",
         ("tests/test_cli.py", "-k", "dead_runs"),

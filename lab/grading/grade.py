@@ -40,7 +40,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lab import validate
 from lab.errors import LabError
+from lab.files import atomic_path
 from lab.grading import sandbox as sb
 from lab.grading.build import load_spec
 from lab.grading.hidden_tests import HiddenTest, run_check
@@ -205,12 +207,7 @@ class Settings:
                 raise LabError(f"{option} must be a finite number of seconds above 0, got {value!r}")
             if value > 24 * 3600:
                 raise LabError(f"{option} of {value:g} s is over a day; give a limit in seconds")
-        if (
-            isinstance(self.max_output_bytes, bool)
-            or not isinstance(self.max_output_bytes, int)
-            or self.max_output_bytes < 0
-        ):
-            raise LabError(f"--max-output must be a whole number of bytes, got {self.max_output_bytes!r}")
+        validate.integer(self.max_output_bytes, "--max-output (bytes)", minimum=0)
 
     @property
     def sandbox_name(self) -> str:
@@ -444,8 +441,6 @@ def write_gradebook(rows: list[dict[str, object]], path: str | Path) -> Path:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-    from lab.video import atomic_path
-
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
     return path
@@ -530,8 +525,7 @@ def grade_folder(
     >>> results = grade_folder("submissions/", "dist/autograder/ex01_pixels_and_bytes-autograder.zip",
     ...                        "gradebook.csv", jobs=2)  # doctest: +SKIP
     """
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise LabError(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    jobs = validate.positive_int(jobs, "jobs")
     out = check_output(out)
     if scheduler is None:
         sb.require_sandbox(settings.sandbox)  # on a cluster each worker checks its own

@@ -262,25 +262,13 @@ def run(
     """
     env = sandbox_env()
     nproc = limits.processes + _user_processes()  # root outside a sandbox is not bound by it at all
-    workdir = None
-    if sandbox:
-        cmd, cwd = bwrap_command(argv, env, limits), None
-    else:
-        workdir = tempfile.mkdtemp(prefix="grade-nosandbox-")
-        env.update(
-            HOME=workdir,
-            JUPYTER_RUNTIME_DIR=f"{workdir}/runtime",
-            JUPYTER_DATA_DIR=f"{workdir}/data",
-            IPYTHONDIR=f"{workdir}/ipython",
-            MPLCONFIGDIR=f"{workdir}/mpl",
-        )
-        cmd, cwd = argv, workdir
+    workdir = None if sandbox else _private_workdir(env)
     proc = subprocess.Popen(
-        cmd,
+        bwrap_command(argv, env, limits) if sandbox else argv,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        cwd=cwd,
+        cwd=workdir,
         env=env,
         preexec_fn=lambda: _set_limits(limits, nproc),
     )
@@ -289,27 +277,8 @@ def run(
     out, err = bytearray(), bytearray()
     timed_out = overflowed = False
     deadline = time.monotonic() + timeout
-    streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}  # type: ignore[union-attr]
     try:
-        while streams:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select(list(streams), [], [], left)
-            for fd in ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    del streams[fd]
-                    continue
-                buf = streams[fd]
-                buf += chunk
-                if buf is err and len(err) > 4 * STDERR_TAIL:
-                    del err[:-STDERR_TAIL]
-                if buf is out and len(out) > max_stdout:
-                    overflowed = True
-                    streams.clear()
-                    break
+        timed_out, overflowed = _read_capped(proc, out, err, deadline, max_stdout)
         if timed_out or overflowed:
             _kill(proc)
         else:
@@ -323,17 +292,63 @@ def run(
     finally:
         if not sandbox:  # a plain child may have started processes of its own
             _kill(proc)
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            if stream is not None:
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        _close_pipes(proc)
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     return Outcome(
         bytes(out[:max_stdout]), err[-STDERR_TAIL:].decode("utf-8", "replace"), timed_out, overflowed
     )
+
+
+def _private_workdir(env: dict[str, str]) -> str:
+    """A fresh temporary folder for an unsandboxed run, made its home and Jupyter/matplotlib folders in ``env``."""
+    workdir = tempfile.mkdtemp(prefix="grade-nosandbox-")
+    env.update(
+        HOME=workdir,
+        JUPYTER_RUNTIME_DIR=f"{workdir}/runtime",
+        JUPYTER_DATA_DIR=f"{workdir}/data",
+        IPYTHONDIR=f"{workdir}/ipython",
+        MPLCONFIGDIR=f"{workdir}/mpl",
+    )
+    return workdir
+
+
+def _read_capped(
+    proc: subprocess.Popen, out: bytearray, err: bytearray, deadline: float, max_stdout: int
+) -> tuple[bool, bool]:
+    """Read stdout into ``out`` and the tail of stderr into ``err`` until both close.
+
+    Returns (timed out, stdout overflowed): reading stops at ``deadline`` (time.monotonic) or
+    once stdout passes ``max_stdout`` bytes.
+    """
+    streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}  # type: ignore[union-attr]
+    while streams:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return True, False
+        ready, _, _ = select.select(list(streams), [], [], left)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                del streams[fd]
+                continue
+            buf = streams[fd]
+            buf += chunk
+            if buf is err and len(err) > 4 * STDERR_TAIL:
+                del err[:-STDERR_TAIL]
+            if buf is out and len(out) > max_stdout:
+                return False, True
+    return False, False
+
+
+def _close_pipes(proc: subprocess.Popen) -> None:
+    """Close the run's stdin, stdout and stderr pipes (ignoring ones already broken)."""
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError:
+                pass
 
 
 def _feed(proc: subprocess.Popen, data: bytes) -> None:

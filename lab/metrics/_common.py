@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from lab import validate
 from lab.arrays import check_frame, describe, to_numpy
 from lab.errors import LabError, LabTypeError
 from lab.optional import opencv
@@ -114,12 +115,7 @@ def check_pair(
 
 def check_finite_scalar(value: Any, name: str, *, positive: bool = False) -> float:
     """A finite float option (e.g. a cutoff); raises LabError/LabTypeError with the name."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise LabTypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or (positive and value <= 0):
-        raise LabError(f"{name} must be a finite{' positive' if positive else ''} number, got {value!r}")
-    return value
+    return validate.positive_number(value, name) if positive else validate.number(value, name)
 
 
 # --- frame streams ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError
 from lab.metrics._common import as_frame, luma
 
@@ -97,9 +98,22 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
     >>> 0.5 < slanted_edge_mtf(edge).mtf50 < 0.65  # a 1 px box: sinc(pi f) = 0.5 near 0.6
     True
     """
-    if not isinstance(oversample, (int, np.integer)) or oversample < 1:
-        raise LabError(f"oversample must be a positive integer, got {oversample!r}")
-    plane = luma(as_frame(image))
+    oversample = validate.positive_int(oversample, "oversample")
+    plane = _edge_rows(luma(as_frame(image)))
+    slope, intercept = _fit_edge_line(plane)
+    angle = float(np.degrees(np.arctan(slope)))
+    if abs(angle) < 1.0:
+        raise LabError(
+            f"the edge is only {angle:.2f} degrees from the pixel grid; slanted-edge MTF needs about "
+            "2-10 degrees of slant so the rows sample the edge at different sub-pixel phases"
+        )
+    esf = _edge_spread(plane, slope, intercept, oversample)
+    freq, mtf = _mtf_of_esf(esf, oversample, correct_derivative)
+    return MTFResult(frequency=freq, mtf=mtf, mtf50=_first_crossing(freq, mtf, 0.5), angle_deg=angle, esf=esf)
+
+
+def _edge_rows(plane: np.ndarray) -> np.ndarray:
+    """The luma plane oriented so its rows cross the edge; refuses a crop without one clear edge."""
     if min(plane.shape) < 16:
         raise LabError(
             f"the edge region must be at least 16 x 16 pixels, got {plane.shape[1]} x {plane.shape[0]}"
@@ -119,6 +133,11 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
             f"no edge found: the two sides of the crop differ by {step:.3g} on average, less than the variation "
             f"within each side ({spread:.3g}); crop a region holding one straight dark/bright edge"
         )
+    return plane
+
+
+def _fit_edge_line(plane: np.ndarray) -> tuple[float, float]:
+    """Edge column = slope * row + intercept: least squares through the rows' centroids, fitted twice."""
     centre, ok = _centroids(plane)
     rows = np.arange(plane.shape[0], dtype=np.float64)
     if ok.sum() < 8:
@@ -130,14 +149,17 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
     resid = centre - (slope * rows + intercept)
     good = ok & (np.abs(resid) < max(2.0, 3.0 * float(np.nanstd(resid[ok]))))
     slope, intercept = np.polyfit(rows[good], centre[good], 1)
-    angle = float(np.degrees(np.arctan(slope)))
-    if abs(angle) < 1.0:
-        raise LabError(
-            f"the edge is only {angle:.2f} degrees from the pixel grid; slanted-edge MTF needs about "
-            "2-10 degrees of slant so the rows sample the edge at different sub-pixel phases"
-        )
+    return slope, intercept
+
+
+def _edge_spread(plane: np.ndarray, slope: float, intercept: float, oversample: int) -> np.ndarray:
+    """The edge spread function: pixels binned by their distance to the edge, ``oversample`` bins per pixel.
+
+    Runs dark to bright; empty bins are interpolated from their neighbours.
+    """
     cos_a = np.cos(np.arctan(slope))
     w = plane.shape[1]
+    rows = np.arange(plane.shape[0], dtype=np.float64)
     cols = np.arange(w, dtype=np.float64)
     dist = (cols[None, :] - (slope * rows[:, None] + intercept)) * cos_a  # perpendicular px
     # Keep a band of distances every row covers, so every bin averages the same edge phases.
@@ -159,6 +181,13 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
     esf = np.interp(centres, centres[filled], sums[filled] / counts[filled])
     if esf[-1] < esf[0]:
         esf = esf[::-1].copy()
+    return esf
+
+
+def _mtf_of_esf(esf: np.ndarray, oversample: int, correct_derivative: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(frequency in cycles/pixel up to 1, MTF normalised to DC) of an oversampled edge spread function."""
+    n_bins = len(esf)
+    centres = np.arange(n_bins, dtype=np.float64)
     lsf = np.zeros_like(esf)
     lsf[1:-1] = 0.5 * (esf[2:] - esf[:-2])
     lsf[0], lsf[-1] = lsf[1], lsf[-2]
@@ -178,15 +207,17 @@ def slanted_edge_mtf(image: Any, *, oversample: int = 4, correct_derivative: boo
             corr = np.where(x > 0, x / np.sin(x), 1.0)
         mtf = mtf * np.clip(np.nan_to_num(corr, nan=10.0, posinf=10.0), 1.0, 10.0)
     limit = freq <= 1.0
-    freq, mtf = freq[limit], mtf[limit]
-    below = np.flatnonzero(mtf < 0.5)
+    return freq[limit], mtf[limit]
+
+
+def _first_crossing(freq: np.ndarray, mtf: np.ndarray, level: float) -> float:
+    """Frequency where ``mtf`` first falls below ``level`` (linear interpolation); nan if it never does."""
+    below = np.flatnonzero(mtf < level)
     if len(below) == 0:
-        value = float("nan")
-    else:
-        i = int(below[0])
-        f0, f1, m0, m1 = freq[i - 1], freq[i], mtf[i - 1], mtf[i]
-        value = float(f0 + (m0 - 0.5) * (f1 - f0) / (m0 - m1))
-    return MTFResult(frequency=freq, mtf=mtf, mtf50=value, angle_deg=angle, esf=esf)
+        return float("nan")
+    i = int(below[0])
+    f0, f1, m0, m1 = freq[i - 1], freq[i], mtf[i - 1], mtf[i]
+    return float(f0 + (m0 - level) * (f1 - f0) / (m0 - m1))
 
 
 def mtf50(image: Any, *, oversample: int = 4) -> float:

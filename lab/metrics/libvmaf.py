@@ -192,7 +192,7 @@ class VmafStream:
         os.close(read_fd)
         assert self._proc.stdin is not None
         self._errors: list[BaseException] = []
-        self._queues = [queue.Queue(maxsize=2), queue.Queue(maxsize=2)]
+        self._queues: list[queue.Queue[np.ndarray | None]] = [queue.Queue(maxsize=2), queue.Queue(maxsize=2)]
         sinks = [self._proc.stdin, os.fdopen(write_fd, "wb")]
         self._threads = [
             threading.Thread(target=self._feed, args=(q, sink), daemon=True)

@@ -161,6 +161,18 @@ def glcm_score(
     >>> round(glcm_score(flat), 5)  # each GLCM slice holds one 1.0, the rest are zeros
     0.00328
     """
+    distances = _check_glcm_options(levels, patch, distances)
+    patches, rows, cols = _quantised_patches(gray8(as_frame(image)), levels, patch)
+    scores = np.empty(rows * cols, np.float64)
+    chunk = max(1, 4_000_000 // (len(distances) * 4 * levels * levels))  # bounded memory per chunk
+    for start in range(0, len(patches), chunk):
+        scores[start : start + chunk] = _glcm_entropies(patches[start : start + chunk], levels, distances)
+    value = float(scores.mean())
+    return (value, scores.reshape(rows, cols)) if return_map else value
+
+
+def _check_glcm_options(levels: int, patch: int, distances: Sequence[int]) -> tuple[int, ...]:
+    """Refuse bad GLCM settings; returns the distances as a tuple of ints."""
     if not isinstance(levels, (int, np.integer)) or levels < 2 or levels > 256 or 256 % levels:
         raise LabError(f"levels must be a power of two between 2 and 256, got {levels!r}")
     if not isinstance(patch, (int, np.integer)) or patch < 8:
@@ -168,7 +180,14 @@ def glcm_score(
     distances = tuple(int(d) for d in distances)
     if not distances or min(distances) < 1 or max(distances) >= patch:
         raise LabError(f"distances must be positive and smaller than the patch ({patch}), got {distances}")
-    gray = gray8(as_frame(image))
+    return distances
+
+
+def _quantised_patches(gray: np.ndarray, levels: int, patch: int) -> tuple[np.ndarray, int, int]:
+    """(patches (P, patch, patch) of gray levels // (256 / levels), patch rows, patch columns).
+
+    Patches tile the frame from its top-left corner; a partial strip on the right or bottom is left out.
+    """
     rows, cols = gray.shape[0] // patch, gray.shape[1] // patch
     if rows == 0 or cols == 0:
         raise LabError(
@@ -177,12 +196,7 @@ def glcm_score(
         )
     q = gray[: rows * patch, : cols * patch] // (256 // levels)
     patches = q.reshape(rows, patch, cols, patch).transpose(0, 2, 1, 3).reshape(rows * cols, patch, patch)
-    scores = np.empty(rows * cols, np.float64)
-    chunk = max(1, 4_000_000 // (len(distances) * 4 * levels * levels))  # bounded memory per chunk
-    for start in range(0, len(patches), chunk):
-        scores[start : start + chunk] = _glcm_entropies(patches[start : start + chunk], levels, distances)
-    value = float(scores.mean())
-    return (value, scores.reshape(rows, cols)) if return_map else value
+    return patches, rows, cols
 
 
 def compression_ratio(image: Any, *, quality: int = 95) -> float:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, LabTypeError
 from lab.resolution import Resolution, parse
 from lab.scenes.camera import (
@@ -61,10 +61,7 @@ class Scene:
         shots: Sequence[tuple[Camera, float]] | ShotList | None = None,
         **options: Any,
     ) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise LabTypeError(f"seed must be an integer, got {seed!r}")
-        if seed < 0:
-            raise LabError(f"seed must be >= 0, got {seed}")
+        seed = validate.integer(seed, "seed", minimum=0)
         unknown = sorted(set(options) - set(self.defaults))
         if unknown:
             accepted = ", ".join(sorted(self.defaults)) or "none"
@@ -175,15 +172,10 @@ class Scene:
 
 def check_option(value: Any, name: str, lo: float, hi: float) -> float:
     """Validate a numeric option in [lo, hi]; returns it as float."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not math.isfinite(value)
-    ):
-        raise LabTypeError(f"option {name} must be a finite number, got {value!r}")
-    if not lo <= value <= hi:
+    number = validate.number(value, f"option {name}")
+    if not lo <= number <= hi:
         raise LabError(f"option {name}={value} is out of range; use a value in [{lo}, {hi}]")
-    return float(value)
+    return number
 
 
 def check_rgb(value: Any, name: str) -> tuple[float, float, float]:

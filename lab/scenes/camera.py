@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, LabTypeError
 from lab.resolution import Resolution
 
@@ -33,17 +34,9 @@ if TYPE_CHECKING:
     import torch
 
 
-def _finite(value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise LabTypeError(f"{what} must be a number, got {value!r}")
-    if not math.isfinite(float(value)):
-        raise LabError(f"{what} must be finite, got {value!r}")
-    return float(value)
-
-
 def check_time(t: float, what: str = "t") -> float:
     """Validate a time in seconds: a finite number >= 0. Returns it as float."""
-    t = _finite(t, what)
+    t = validate.number(t, what)
     if t < 0:
         raise LabError(f"{what} must be >= 0 seconds, got {t}")
     return t
@@ -84,9 +77,9 @@ class Camera:
             value = getattr(self, name)
             if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
                 raise LabTypeError(f"camera {name} must be a pair (x, y), got {value!r}")
-            object.__setattr__(self, name, (_finite(value[0], name), _finite(value[1], name)))
+            object.__setattr__(self, name, (validate.number(value[0], name), validate.number(value[1], name)))
         for name in ("zoom", "zoom_rate", "angle", "spin"):
-            object.__setattr__(self, name, _finite(getattr(self, name), f"camera {name}"))
+            object.__setattr__(self, name, validate.number(getattr(self, name), f"camera {name}"))
         if self.zoom <= 0:
             raise LabError(f"camera zoom must be positive, got {self.zoom}")
 
@@ -133,7 +126,7 @@ class Shot:
     def __post_init__(self) -> None:
         if not isinstance(self.camera, Camera):
             raise LabTypeError(f"a shot needs a Camera, got {type(self.camera).__name__}")
-        d = _finite(self.duration, "shot duration")
+        d = validate.number(self.duration, "shot duration")
         if d <= 0:
             raise LabError(f"shot duration must be positive seconds, got {d}")
         object.__setattr__(self, "duration", d)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -154,22 +155,43 @@ def fbm(
     """
     import torch
 
+    amps = _faded_amplitudes(amplitudes, spacing, grid.footprint)
+    live = [k for k in range(len(amps)) if np.any(amps[k] != 0.0)]
+    if not live:
+        n_out = amps.shape[1] if mix is None else np.asarray(mix).shape[0]
+        return torch.zeros((n_out, grid.height, grid.width), dtype=torch.float32, device=grid.device)
+    finest = live[-1]
+    s_f = spacing / 2**finest
+    windows = _node_windows(grid, s_f, finest)
+    acc = _sum_octaves(amps, windows, seed, tag, grid.device)
+    if mix is not None:
+        m = torch.from_numpy(np.asarray(mix, dtype=np.float32)).to(grid.device)
+        acc = torch.einsum("oc,cyx->oyx", m, acc)
+    ax, _, ay, _ = windows[finest]
+    if grid.axis_aligned:
+        return _eval_separable(grid, acc.contiguous(), s_f, ax, ay)
+    return _eval_general(grid, acc.contiguous(), s_f, ax, ay)
+
+
+def _faded_amplitudes(
+    amplitudes: np.ndarray | list[list[float]], spacing: float, footprint: float
+) -> np.ndarray:
+    """(octaves, channels) amplitudes, each octave faded out as its lattice nears the pixel Nyquist limit."""
     amps = np.asarray(amplitudes, dtype=np.float64)
     if amps.ndim == 1:
         amps = amps[:, None]
-    n_oct, n_ch = amps.shape
-    px_per_unit = 1.0 / grid.footprint
+    n_oct = amps.shape[0]
+    px_per_unit = 1.0 / footprint
     weights = np.array([octave_fade(spacing / 2**k * px_per_unit) for k in range(n_oct)])
-    amps = amps * weights[:, None]
-    live = [k for k in range(n_oct) if np.any(amps[k] != 0.0)]
-    device = grid.device
-    if not live:
-        n_out = n_ch if mix is None else np.asarray(mix).shape[0]
-        return torch.zeros((n_out, grid.height, grid.width), dtype=torch.float32, device=device)
-    finest = live[-1]
-    s_f = spacing / 2**finest
+    return amps * weights[:, None]
 
-    # 1. node windows, finest level first, then each coarser level covering its refinement
+
+def _node_windows(grid: PixelGrid, s_f: float, finest: int) -> list[tuple[int, int, int, int]]:
+    """Lattice node windows (x0, x1, y0, y1) of octaves 0..finest covering ``grid``.
+
+    The finest level's window covers the grid (spacing ``s_f``); each coarser level covers the
+    refinement of the next finer one.
+    """
     xmin, xmax, ymin, ymax = _grid_bounds(grid)
     (ax0, bx0), (ay0, by0) = _node_range(xmin / s_f, xmax / s_f), _node_range(ymin / s_f, ymax / s_f)
     # one spare node each side: pixel coordinates recomputed later may round across a node
@@ -178,11 +200,18 @@ def fbm(
         ax, bx, ay, by = windows[-1]
         windows.append((ax // 2 - 1, -(-bx // 2) + 1, ay // 2 - 1, -(-by // 2) + 1))
     windows.reverse()  # windows[k] is octave k's node window
+    return windows
 
-    # 2. sum the octaves on the finest lattice (exact B-spline refinement)
+
+def _sum_octaves(
+    amps: np.ndarray, windows: list[tuple[int, int, int, int]], seed: int, tag: str, device: str
+) -> torch.Tensor:
+    """Sum the octaves' lattices on the finest one (exact B-spline refinement): (channels, ny, nx)."""
+    import torch
+
+    n_ch = amps.shape[1]
     acc = None
-    for k in range(finest + 1):
-        ax, bx, ay, by = windows[k]
+    for k, (ax, bx, ay, by) in enumerate(windows):
         if acc is not None:
             pax, _, pay, _ = windows[k - 1]
             acc = _refine(_refine(acc, 1), 2)
@@ -199,13 +228,7 @@ def fbm(
         elif acc is None:
             acc = torch.zeros((n_ch, by - ay + 1, bx - ax + 1), dtype=torch.float32, device=device)
     assert acc is not None
-    if mix is not None:
-        m = torch.from_numpy(np.asarray(mix, dtype=np.float32)).to(device)
-        acc = torch.einsum("oc,cyx->oyx", m, acc)
-    ax, bx, ay, by = windows[finest]
-    if grid.axis_aligned:
-        return _eval_separable(grid, acc.contiguous(), s_f, ax, ay)
-    return _eval_general(grid, acc.contiguous(), s_f, ax, ay)
+    return acc
 
 
 def _weights_1d(u: np.ndarray, device: str, block: int) -> list[tuple[int, int, int, torch.Tensor]]:
@@ -315,55 +338,104 @@ def pores(
     """
     import torch
 
-    f = grid.footprint
-    cell_px = cell / f
-    gain = smoothstep(4.0, 6.0, cell_px)
-    dev = grid.device
+    gain = smoothstep(4.0, 6.0, cell / grid.footprint)
     if gain == 0.0:
-        return torch.zeros((grid.height, grid.width), dtype=torch.float32, device=dev)
-    jx = table(seed, f"{tag}/jx", table_size, "uniform")
-    jy = table(seed, f"{tag}/jy", table_size, "uniform")
-    jr = table(seed, f"{tag}/jr", table_size, "uniform")
-    xmin, xmax, ymin, ymax = _grid_bounds(grid)
-    cx0, cy0 = math.floor(xmin / cell), math.floor(ymin / cell)
-    cx1, cy1 = math.floor(xmax / cell), math.floor(ymax / cell)
-    rows = np.arange(cy0, cy1 + 1) % table_size
-    cols = np.arange(cx0, cx1 + 1) % table_size
-    origin = (cx0 * cell, cy0 * cell)  # local world origin keeps float32 precise
-    ci, cj = np.meshgrid(np.arange(cx1 - cx0 + 1), np.arange(cy1 - cy0 + 1))
-    m = min(0.45, max(radius[1] / cell, 0.15) + 0.125)  # margin: a pore and its fringe stay in the cell
-    px = (ci + m + (1.0 - 2.0 * m) * jx[np.ix_(rows, cols)]) * cell  # feature point, local world units
-    py = (cj + m + (1.0 - 2.0 * m) * jy[np.ix_(rows, cols)]) * cell
-    u = jr[np.ix_(rows, cols)].astype(np.float64)
-    r = radius[0] + (radius[1] - radius[0]) * (u / presence).clip(0.0, 1.0)
-    r_eff = np.maximum(r, 0.6 * f)
-    area = (r / r_eff) ** 2 * gain * (u < presence)  # darkness keeps the pore's area when it is sub-pixel
-    k1 = r_eff / f + 0.5  # coverage = clamp(k1 - d / f, 0, 1)
-    X, Y = grid.xy(origin)
+        return torch.zeros((grid.height, grid.width), dtype=torch.float32, device=grid.device)
+    cells = _PoreCells.draw(grid, seed, tag, cell, radius, presence, table_size, gain)
     if grid.axis_aligned:
-        x, y = grid.world_1d()
-        ix = np.clip(np.floor((x - origin[0]) / cell).astype(np.int64), 0, len(cols) - 1)
-        iy = torch.from_numpy(
-            np.clip(np.floor((y - origin[1]) / cell).astype(np.int64), 0, len(rows) - 1)
-        ).to(dev)
+        return _pores_separable(grid, cells)
+    return _pores_general(grid, cells)
 
-        def expand(tab: np.ndarray) -> torch.Tensor:  # (cells_y, cells_x) -> (h, W) by row copies
-            return (
-                torch.from_numpy(np.ascontiguousarray(tab[:, ix], dtype=np.float32))
-                .to(dev)
-                .index_select(0, iy)
-            )
 
-        dx2 = (
-            torch.from_numpy(((x - origin[0])[None, :] - px[:, ix]) ** 2).float().to(dev).index_select(0, iy)
+@dataclass(frozen=True)
+class _PoreCells:
+    """The pore of every cell covering a grid: (cells_y, cells_x) tables in local world units.
+
+    ``px``, ``py``: feature point; ``k1``: coverage offset (coverage = clamp(k1 - d / footprint, 0, 1));
+    ``area``: darkness (the pore's area kept when it is smaller than a pixel, zero for no pore).
+    """
+
+    cell: float
+    origin: tuple[float, float]  # world position of the first cell's corner: keeps float32 precise
+    px: np.ndarray
+    py: np.ndarray
+    k1: np.ndarray
+    area: np.ndarray
+
+    @classmethod
+    def draw(
+        cls,
+        grid: PixelGrid,
+        seed: int,
+        tag: str,
+        cell: float,
+        radius: tuple[float, float],
+        presence: float,
+        table_size: int,
+        gain: float,
+    ) -> _PoreCells:
+        """Feature points, radii and presence of the cells under ``grid``, from the seeded tables."""
+        f = grid.footprint
+        jx = table(seed, f"{tag}/jx", table_size, "uniform")
+        jy = table(seed, f"{tag}/jy", table_size, "uniform")
+        jr = table(seed, f"{tag}/jr", table_size, "uniform")
+        xmin, xmax, ymin, ymax = _grid_bounds(grid)
+        cx0, cy0 = math.floor(xmin / cell), math.floor(ymin / cell)
+        cx1, cy1 = math.floor(xmax / cell), math.floor(ymax / cell)
+        rows = np.arange(cy0, cy1 + 1) % table_size
+        cols = np.arange(cx0, cx1 + 1) % table_size
+        ci, cj = np.meshgrid(np.arange(cx1 - cx0 + 1), np.arange(cy1 - cy0 + 1))
+        m = min(0.45, max(radius[1] / cell, 0.15) + 0.125)  # margin: a pore and its fringe stay in the cell
+        px = (ci + m + (1.0 - 2.0 * m) * jx[np.ix_(rows, cols)]) * cell  # feature point, local world units
+        py = (cj + m + (1.0 - 2.0 * m) * jy[np.ix_(rows, cols)]) * cell
+        u = jr[np.ix_(rows, cols)].astype(np.float64)
+        r = radius[0] + (radius[1] - radius[0]) * (u / presence).clip(0.0, 1.0)
+        r_eff = np.maximum(r, 0.6 * f)
+        area = (r / r_eff) ** 2 * gain * (u < presence)  # darkness keeps the pore's area when it is sub-pixel
+        k1 = r_eff / f + 0.5  # coverage = clamp(k1 - d / f, 0, 1)
+        return cls(cell, (cx0 * cell, cy0 * cell), px, py, k1, area)
+
+
+def _pores_separable(grid: PixelGrid, cells: _PoreCells) -> torch.Tensor:
+    """Pore coverage on an axis-aligned grid: each pixel row's cells copied from one row of cell tables."""
+    import torch
+
+    f, dev, origin = grid.footprint, grid.device, cells.origin
+    n_rows, n_cols = cells.px.shape
+    _, Y = grid.xy(origin)
+    x, y = grid.world_1d()
+    ix = np.clip(np.floor((x - origin[0]) / cells.cell).astype(np.int64), 0, n_cols - 1)
+    iy = torch.from_numpy(np.clip(np.floor((y - origin[1]) / cells.cell).astype(np.int64), 0, n_rows - 1)).to(
+        dev
+    )
+
+    def expand(tab: np.ndarray) -> torch.Tensor:  # (cells_y, cells_x) -> (h, W) by row copies
+        return (
+            torch.from_numpy(np.ascontiguousarray(tab[:, ix], dtype=np.float32)).to(dev).index_select(0, iy)
         )
-        dy = Y - expand(py)
-        d = torch.sqrt(torch.addcmul(dx2, dy, dy))
-        cov = torch.sub(expand(k1), d, alpha=1.0 / f).clamp_(0.0, 1.0)
-        return cov.mul_(expand(area))
-    ix = torch.floor(X / cell).long().clamp_(0, len(cols) - 1)
-    iy = torch.floor(Y / cell).long().clamp_(0, len(rows) - 1)
-    idx = (iy * len(cols) + ix).reshape(-1)
+
+    dx2 = (
+        torch.from_numpy(((x - origin[0])[None, :] - cells.px[:, ix]) ** 2)
+        .float()
+        .to(dev)
+        .index_select(0, iy)
+    )
+    dy = Y - expand(cells.py)
+    d = torch.sqrt(torch.addcmul(dx2, dy, dy))
+    cov = torch.sub(expand(cells.k1), d, alpha=1.0 / f).clamp_(0.0, 1.0)
+    return cov.mul_(expand(cells.area))
+
+
+def _pores_general(grid: PixelGrid, cells: _PoreCells) -> torch.Tensor:
+    """Pore coverage on any grid (a rolled camera): one cell lookup per pixel."""
+    import torch
+
+    f, dev = grid.footprint, grid.device
+    n_rows, n_cols = cells.px.shape
+    X, Y = grid.xy(cells.origin)
+    ix = torch.floor(X / cells.cell).long().clamp_(0, n_cols - 1)
+    iy = torch.floor(Y / cells.cell).long().clamp_(0, n_rows - 1)
+    idx = (iy * n_cols + ix).reshape(-1)
 
     def take(tab: np.ndarray) -> torch.Tensor:
         return (
@@ -373,8 +445,8 @@ def pores(
             .view(X.shape)
         )
 
-    d = torch.sqrt((X - take(px)) ** 2 + (Y - take(py)) ** 2)
-    return (take(k1) - d / f).clamp_(0.0, 1.0) * take(area)
+    d = torch.sqrt((X - take(cells.px)) ** 2 + (Y - take(cells.py)) ** 2)
+    return (take(cells.k1) - d / f).clamp_(0.0, 1.0) * take(cells.area)
 
 
 def ramp(signed_distance: torch.Tensor, footprint: float) -> torch.Tensor:

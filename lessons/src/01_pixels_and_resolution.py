@@ -20,7 +20,7 @@
 # %%
 %matplotlib inline
 import matplotlib.pyplot as plt
-from lab import checks, config, metrics, native, resolution, scenes, upscale, viz, widgets
+from lab import checks, config, memory, metrics, native, resolution, scenes, upscale, viz, widgets
 from lab.errors import MemoryBudgetError
 
 tier = config.tier()
@@ -68,7 +68,7 @@ for name in ["1080p", "4k", "8k"]:
 
 # %%
 try:
-    resolution.guard_clip(resolution.parse("8k"), 24 * 60 * 10, "float32")
+    memory.guard_clip(resolution.parse("8k"), 24 * 60 * 10, "float32")
 except MemoryBudgetError as err:
     print("refused:", err)
 

@@ -8,9 +8,11 @@ measures it). The texture diffusion model (:mod:`lab.diffusion`) and the hub pip
 
 >>> plan = plan_tiles(64, 96, tile=48, overlap=16)
 >>> plan.count, plan.size
-(4, (40, 56))
->>> total = sum(tile_weights(plan))          # every tile's 2-D weights (the same box size)
->>> bool(total.min() > 0)
+(6, (40, 48))
+>>> total = np.zeros(plan.canvas)
+>>> for (y0, y1, x0, x1), w in zip(plan.boxes(), tile_weights(plan)):
+...     total[y0:y1, x0:x1] += w
+>>> bool(np.allclose(total, 1.0))                # the weights add up to one at every pixel
 True
 """
 

@@ -549,10 +549,9 @@ class TextureModel:
         n = positive_int(n_frames, "n_frames")
         self.class_index(kind)
         camera = _camera_motion(motion, mode, res, self.padded(res), n)
-        source = self._video_noise(mode, integer(seed, "seed"), camera)
+        source = _video_noise(mode, integer(seed, "seed"), camera)
 
         def frame(t: int) -> np.ndarray:
-            start = source.noise(t)
             return self.generate(
                 kind,
                 res,
@@ -560,23 +559,12 @@ class TextureModel:
                 seed=seed,
                 tile=tile,
                 overlap=overlap,
-                noise=start,
+                noise=source.noise(t),
                 show_progress=show_progress,
             )
 
         flow = camera.flow if n > 1 else None
         return Clip.from_function(frame, n, res, fps, flow=flow, name=f"{kind} texture, {mode} noise")
-
-    def _video_noise(self, mode: str, seed: int, camera: _CameraMotion) -> NoiseSource:
-        """The noise source of :meth:`video` on the padded canvas (the seeds each mode has always used)."""
-        height, width = camera.canvas
-        options: dict[str, dict[str, Any]] = {
-            "independent": {"seed": seed + _FRESH_SEED_STEP, "seed_step": _FRESH_SEED_STEP},
-            "fixed": {"seed": seed},
-            "moving": {"seed": seed, "offsets": camera.offsets},
-            "warped": {"seed": seed, "flow": camera.canvas_flow, "carry": "values"},
-        }
-        return NOISE_SOURCES[mode](height, width, **options[mode])
 
 
 class _CameraMotion(ABC):
@@ -639,6 +627,18 @@ class _FlowMotion(_CameraMotion):
                 f"motion(t) must return ({self.res.height}, {self.res.width}, 2) flow, got {f.shape}"
             )
         return f
+
+
+def _video_noise(mode: str, seed: int, camera: _CameraMotion) -> NoiseSource:
+    """The noise source named ``mode`` for :meth:`TextureModel.video`, on the padded canvas."""
+    height, width = camera.canvas
+    options: dict[str, dict[str, Any]] = {
+        "independent": {"seed": seed + _FRESH_SEED_STEP, "seed_step": _FRESH_SEED_STEP},
+        "fixed": {"seed": seed},
+        "moving": {"seed": seed, "offsets": camera.offsets},
+        "warped": {"seed": seed, "flow": camera.canvas_flow, "carry": "values"},
+    }
+    return NOISE_SOURCES[mode](height, width, **options[mode])
 
 
 def _camera_motion(

@@ -23,9 +23,20 @@ apart, as in diffusers), so a lesson can show every step. With ``eta=0`` DDIM is
 deterministic: the same seed gives the same image on the same machine.
 
 Video (:meth:`TextureModel.video`): the initial noise moves with the camera (a window
-sliding over one large noise canvas, or a flow-warped noise field) so a panning shot stays
-stable; with fresh noise per frame every frame is a different texture. See
-:meth:`TextureModel.video` for the method and its limits.
+sliding over one large noise canvas, or a flow-warped noise field; the sources are in
+:mod:`lab.noise`) so a panning shot stays stable; with fresh noise per frame every frame is
+a different texture.
+
+Limits of moving noise: deterministic DDIM with moving noise gives a stable pan only because
+the UNet is (nearly) translation equivariant; it is not exactly so: its stride-8 downsampling
+makes shifts that are not a multiple of 8 px see a different grid, zero padding makes the
+frame borders special, and GroupNorm statistics are global (per frame or tile), so small
+changes remain, largest near the borders and for fractional or non-translational motion.
+Interpolating noise (bilinear warps for sub-pixel or zoom motion) would lower its variance
+and correlate neighbours, which the model reads as a smoother image; that is why the noise
+shifts by whole pixels or uses nearest-neighbour warps, which keep the values N(0, 1) but
+duplicate or drop some of them under zoom/rotation. New content entering the frame gets
+fresh noise.
 
 >>> from lab import diffusion
 >>> model = diffusion.TextureModel.random(["skin", "fabric"], seed=0)   # untrained, for shapes
@@ -37,7 +48,7 @@ from __future__ import annotations
 
 import collections
 import json
-import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,8 +58,11 @@ import numpy as np
 
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.models.weights import MODELS_DIR
+from lab.noise import NOISE_MODES, NOISE_SOURCES, NoiseSource, gaussian
 from lab.progress import progress
 from lab.resolution import Resolution, available_memory, check_memory, parse
+from lab.tiling import TilePlan, plan_tiles, seam_score, tile_weights
+from lab.validate import choice, integer, number, positive_int
 
 if TYPE_CHECKING:  # torch and diffusers load lazily
     import torch
@@ -59,7 +73,8 @@ if TYPE_CHECKING:  # torch and diffusers load lazily
 DEFAULT_WEIGHTS = MODELS_DIR / "texture_diffusion.safetensors"
 WEIGHTS_FORMAT = "lab-texture-diffusion-1"  # metadata["format"] of the weight files
 RETRAIN = "python -m lab.train texture"  # recreates DEFAULT_WEIGHTS (see assets/models/texture_diffusion.md)
-NOISE_MODES = ("moving", "warped", "independent", "fixed")
+# Seeds of the fresh per-frame noise of video(noise='independent'): frame t draws seed + 7919 (t + 1).
+_FRESH_SEED_STEP = 7919
 # What the UNet predicts. 'v_prediction' (v = sqrt(a) eps - sqrt(1 - a) x0, Salimans & Ho 2022)
 # stays well posed at the last, almost pure-noise timestep, where the image's mean colour is
 # decided; an 'epsilon' model has to divide by sqrt(a) ~ 5e-5 there, so its colour comes
@@ -183,141 +198,6 @@ def make_scheduler(config: TextureConfig) -> DDIMScheduler:
         prediction_type=config.prediction,
         timestep_spacing="trailing",
     )
-
-
-# --- tiling ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TilePlan:
-    """Where the tiles of a tiled denoiser pass sit on a canvas.
-
-    ``ys``/``xs`` are tile start rows/columns (multiples of the stride), ``size`` the tile
-    (height, width) in px. One tile covering the whole canvas means a whole-grid pass.
-    """
-
-    canvas: tuple[int, int]
-    ys: tuple[int, ...]
-    xs: tuple[int, ...]
-    size: tuple[int, int]
-
-    @property
-    def count(self) -> int:
-        """Number of tiles."""
-        return len(self.ys) * len(self.xs)
-
-    @property
-    def overhead(self) -> float:
-        """Pixels processed / canvas pixels (1.0 = no overlap cost)."""
-        return self.count * self.size[0] * self.size[1] / (self.canvas[0] * self.canvas[1])
-
-    def boxes(self) -> list[tuple[int, int, int, int]]:
-        """(y0, y1, x0, x1) of every tile, row by row."""
-        h, w = self.size
-        return [(y, y + h, x, x + w) for y in self.ys for x in self.xs]
-
-    def borders(self, axis: int) -> list[int]:
-        """Canvas coordinates where some tile starts or ends along ``axis`` (0 = rows, 1 = columns).
-
-        These are the places where a naive (unblended) tiling would show a seam.
-        """
-        starts, size, length = (
-            (self.ys, self.size[0], self.canvas[0]) if axis == 0 else (self.xs, self.size[1], self.canvas[1])
-        )
-        edges = {s for s in starts} | {s + size for s in starts}
-        return sorted(e for e in edges if 0 < e < length)
-
-
-def _axis_tiles(length: int, tile: int, overlap: int, stride: int) -> tuple[list[int], int]:
-    if length <= tile:
-        return [0], length
-    n = math.ceil((length - overlap) / (tile - overlap))
-    size = math.ceil((length + (n - 1) * overlap) / n / stride) * stride
-    size = min(size, length)
-    starts = [int(round(i * (length - size) / (n - 1) / stride)) * stride for i in range(n)]
-    starts[-1] = length - size
-    return starts, size
-
-
-def plan_tiles(height: int, width: int, *, tile: int, overlap: int, stride: int = 8) -> TilePlan:
-    """Spread overlapping tiles of at most ``tile`` px evenly over a (height, width) canvas.
-
-    The tile count per axis is the smallest that keeps at least ``overlap`` px of overlap;
-    tiles are then shrunk to the smallest multiple of ``stride`` that still covers the canvas,
-    so the extra work is close to the overlap alone. Starts are multiples of ``stride`` so
-    every tile sees the same downsampling grid.
-
-    >>> p = plan_tiles(1080, 1920, tile=512, overlap=32)
-    >>> p.count, p.size, round(p.overhead, 3)
-    (12, (384, 504), 1.12)
-    """
-    for name, value in (("tile", tile), ("overlap", overlap), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise LabTypeError(f"{name} must be an integer number of pixels, got {value!r}")
-    if height % stride or width % stride:
-        raise LabError(f"canvas {width}x{height} must be a multiple of the stride {stride}; pad it first")
-    if tile < 2 * stride or tile % stride:
-        raise LabError(
-            f"tile must be a multiple of the stride {stride} and at least {2 * stride} px, got {tile}"
-        )
-    if not 0 <= overlap < tile // 2:
-        raise LabError(f"overlap must be in [0, tile/2) = [0, {tile // 2}) px, got {overlap}")
-    ys, th = _axis_tiles(height, tile, overlap, stride)
-    xs, tw = _axis_tiles(width, tile, overlap, stride)
-    return TilePlan((height, width), tuple(ys), tuple(xs), (th, tw))
-
-
-def _ramp_weights(starts: Sequence[int], size: int, length: int) -> list[np.ndarray]:
-    """1-D blend weights per tile: raised-cosine ramps over each overlap, 1 elsewhere."""
-    weights = []
-    for i, s in enumerate(starts):
-        w = np.ones(size, np.float64)
-        if i > 0:
-            ov = starts[i - 1] + size - s
-            if ov > 0:
-                w[:ov] = 0.5 - 0.5 * np.cos(np.pi * (np.arange(ov) + 0.5) / ov)
-        if i < len(starts) - 1:
-            ov = s + size - starts[i + 1]
-            if ov > 0:
-                w[size - ov :] = np.minimum(
-                    w[size - ov :], 0.5 + 0.5 * np.cos(np.pi * (np.arange(ov) + 0.5) / ov)
-                )
-        weights.append(w)
-    return weights
-
-
-def seam_score(image: np.ndarray, plan: TilePlan) -> float:
-    """How visible the tile borders of ``plan`` are in ``image``: 1.0 means invisible.
-
-    Gradient energy (mean squared difference between neighbouring pixels, on the gray image)
-    across the rows/columns where a tile starts or ends, divided by the median of the same
-    quantity over all rows/columns. A hard seam makes it large; blended tiles stay near 1.
-
-    >>> img = np.random.default_rng(0).random((128, 128, 3)).astype(np.float32)
-    >>> plan = plan_tiles(128, 128, tile=32, overlap=0)
-    >>> 0.7 < seam_score(img, plan) < 1.3
-    True
-    """
-    from lab.arrays import to_float
-
-    gray = to_float(image).astype(np.float64)
-    if gray.ndim == 3:
-        gray = gray.mean(axis=2)
-    if gray.shape[:2] != plan.canvas:
-        raise LabError(
-            f"image is {gray.shape[1]}x{gray.shape[0]} but the tile plan is for {plan.canvas[1]}x{plan.canvas[0]}"
-        )
-    ratios = []
-    for axis in (0, 1):
-        borders = plan.borders(axis)
-        if not borders:
-            continue
-        # energy of the step between index e-1 and e, for every e
-        diff = np.diff(gray, axis=axis) ** 2
-        per_line = diff.mean(axis=1 - axis)  # index e-1 holds the step into line e
-        at_borders = per_line[[e - 1 for e in borders]].mean()
-        ratios.append(at_borders / max(float(np.median(per_line)), 1e-12))
-    if not ratios:
-        return 1.0
-    return float(max(ratios))
 
 
 # --- the model --------------------------------------------------------------------------
@@ -471,7 +351,7 @@ class TextureModel:
                 self.pass_bytes(height, width),
                 f"a whole-grid denoiser pass over {width}x{height}",
             )
-            return TilePlan((height, width), (0,), (0,), (height, width))
+            return TilePlan.whole(height, width)
         if tile == "auto":
             # whole grid while it is about one tile's worth of pixels, else 512 px tiles
             # (smaller tiles are also faster per pixel on CPU: they stay in cache)
@@ -491,9 +371,7 @@ class TextureModel:
             )
         if isinstance(tile, str):
             raise choice_error("tile option", tile, ["auto"])
-        if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)):
-            raise LabTypeError(f"tile must be 'auto', None (whole grid) or a tile side in px, got {tile!r}")
-        tile = max(2 * stride, -(-int(tile) // stride) * stride)
+        tile = max(2 * stride, -(-integer(tile, "tile") // stride) * stride)
         plan = plan_tiles(height, width, tile=tile, overlap=overlap, stride=stride)
         check_memory(
             self.pass_bytes(*plan.size), f"a denoiser pass over a {plan.size[1]}x{plan.size[0]} tile"
@@ -520,15 +398,11 @@ class TextureModel:
                 return unet(x, timestep, class_labels=labels).sample
             out = torch.zeros_like(x)
             total = torch.zeros((1, 1) + tuple(x.shape[2:]), dtype=x.dtype, device=x.device)
-            th, tw = plan.size
-            wy = _ramp_weights(plan.ys, th, plan.canvas[0])
-            wx = _ramp_weights(plan.xs, tw, plan.canvas[1])
-            for iy, y in enumerate(plan.ys):
-                for ix, xx in enumerate(plan.xs):
-                    w = torch.from_numpy(np.outer(wy[iy], wx[ix]).astype(np.float32)).to(x.device, x.dtype)
-                    tile_out = unet(x[:, :, y : y + th, xx : xx + tw], timestep, class_labels=labels).sample
-                    out[:, :, y : y + th, xx : xx + tw] += tile_out * w
-                    total[:, :, y : y + th, xx : xx + tw] += w
+            for (y0, y1, x0, x1), weights in zip(plan.boxes(), tile_weights(plan)):
+                w = torch.from_numpy(weights).to(x.device, x.dtype)
+                tile_out = unet(x[:, :, y0:y1, x0:x1], timestep, class_labels=labels).sample
+                out[:, :, y0:y1, x0:x1] += tile_out * w
+                total[:, :, y0:y1, x0:x1] += w
             return out / total
 
     def ddim_steps(
@@ -548,13 +422,8 @@ class TextureModel:
         """
         torch = _torch()
         label = self.class_index(kind)
-        if (
-            isinstance(steps, bool)
-            or not isinstance(steps, (int, np.integer))
-            or not 1 <= steps <= self.config.train_timesteps
-        ):
-            raise LabError(f"steps must be an integer in 1..{self.config.train_timesteps}, got {steps!r}")
-        if not 0.0 <= float(eta) <= 1.0:
+        steps = integer(steps, "steps", minimum=1, maximum=self.config.train_timesteps)
+        if not 0.0 <= number(eta, "eta") <= 1.0:
             raise LabError(f"eta must be in [0, 1] (0 = deterministic DDIM, 1 = DDPM-like), got {eta}")
         if noise.ndim != 4 or noise.shape[:2] != (1, 3):
             raise LabError(f"noise must be a (1, 3, H, W) tensor, got shape {tuple(noise.shape)}")
@@ -563,7 +432,7 @@ class TextureModel:
                 f"noise {tuple(noise.shape[2:])} must be a multiple of the stride {self.stride}; pad it"
             )
         scheduler = self.scheduler()
-        scheduler.set_timesteps(int(steps))
+        scheduler.set_timesteps(steps)
         generator = torch.Generator(device="cpu").manual_seed(int(seed) + 1) if eta > 0 else None
         x = noise.to(self.device, torch.float32)
         crop = crop or (x.shape[2], x.shape[3])
@@ -581,7 +450,7 @@ class TextureModel:
         """Standard normal noise (1, 3, H, W) on the padded canvas for ``resolution``, from ``seed``."""
         res = parse(resolution)
         h, w = self.padded(res)
-        return _gaussian((h, w), seed)
+        return gaussian(h, w, seed)
 
     def generate(
         self,
@@ -624,7 +493,7 @@ class TextureModel:
         res = parse(resolution)
         h, w = self.padded(res)
         if noise is None:
-            noise = _gaussian((h, w), seed)
+            noise = gaussian(h, w, seed)
         elif tuple(noise.shape) != (1, 3, h, w):
             raise LabError(
                 f"noise must have shape (1, 3, {h}, {w}) for {res} (padded to the stride), got {tuple(noise.shape)}"
@@ -662,108 +531,25 @@ class TextureModel:
         :class:`lab.video.Clip` convention. The clip carries that motion as its ground-truth
         flow, so ``lab.metrics.warp_error(clip, flow="truth")`` measures its stability.
 
-        Noise modes (how each frame's initial noise is made):
+        ``noise`` says where each frame's initial noise comes from (:mod:`lab.noise`):
 
-        * ``'moving'`` (default, pans only): every frame is a window on one large noise canvas
-          that slides with the camera; the window offset is rounded to whole pixels and the
-          attached flow is the realised whole-pixel motion, so the noise moves exactly with
-          the content.
-        * ``'warped'``: frame t+1's noise is frame t's noise moved along the flow with
-          nearest-neighbour sampling (so every value is still a N(0, 1) draw); pixels whose
-          source falls outside the frame get fresh noise.
-        * ``'independent'``: fresh noise per frame (what a per-frame generator does): a new
-          texture every frame, maximal flicker.
-        * ``'fixed'``: the same noise every frame, glued to the screen: stable pixels that do
-          not follow the motion.
+        * ``'moving'`` (default, pans only): a window sliding with the camera over one large
+          noise canvas, offset by whole pixels; the attached flow is that whole-pixel motion;
+        * ``'warped'``: frame t's noise moved along the flow with nearest-neighbour sampling;
+          pixels whose source falls outside the frame get fresh noise;
+        * ``'independent'``: fresh noise per frame (a new texture every frame, maximal flicker);
+        * ``'fixed'``: the same noise every frame, glued to the screen.
 
-        Limits: deterministic DDIM with moving noise gives a stable pan only because the
-        UNet is (nearly) translation equivariant; it is not exactly so: its stride-8
-        downsampling makes shifts that are not a multiple of 8 px see a different grid,
-        zero padding makes the frame borders special, and GroupNorm statistics are global
-        (per frame or tile), so small changes remain, largest near the borders and for
-        fractional or non-translational motion. Interpolating noise (bilinear warps for
-        sub-pixel or zoom motion) would lower its variance and correlate neighbours, which
-        the model reads as a smoother image; that is why this code shifts by whole pixels or
-        uses nearest-neighbour warps, which keep the values N(0, 1) but duplicate or drop some
-        of them under zoom/rotation. New content entering the frame gets fresh noise.
+        Why whole pixels and nearest samples, and what still moves: see :mod:`lab.diffusion`.
         """
         from lab.video import Clip
 
         res = parse(resolution)
-        if noise not in NOISE_MODES:
-            raise choice_error("noise mode", noise, list(NOISE_MODES))
-        if not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
-            raise LabError(f"n_frames must be a positive integer, got {n_frames!r}")
+        mode = choice(noise, "noise mode", NOISE_MODES)
+        n = positive_int(n_frames, "n_frames")
         self.class_index(kind)
-        h, w = self.padded(res)
-        n = int(n_frames)
-        flow_fn: Callable[[int], np.ndarray]
-        if callable(motion):
-            if noise == "moving":
-                raise LabError(
-                    "noise='moving' slides a canvas for a constant pan; for a flow function use noise='warped'"
-                )
-            user_flow = motion
-
-            def flow_fn(t: int) -> np.ndarray:
-                f = np.asarray(user_flow(t), np.float32)
-                if f.shape != (res.height, res.width, 2):
-                    raise LabError(
-                        f"motion(t) must return ({res.height}, {res.width}, 2) flow, got {f.shape}"
-                    )
-                return f
-
-            offsets = None
-        else:
-            try:
-                dx, dy = (float(v) for v in motion)
-            except (TypeError, ValueError):
-                raise LabTypeError(
-                    f"motion must be (dx, dy) px per frame or a flow function, got {motion!r}"
-                ) from None
-            if not (np.isfinite(dx) and np.isfinite(dy)):
-                raise LabError(f"motion must be finite, got {(dx, dy)}")
-            # whole-pixel positions of the content at frame t: content shifts by round(d * t)
-            offsets = [(int(round(dx * t)), int(round(dy * t))) for t in range(n)]
-            steps_xy = [
-                (offsets[t + 1][0] - offsets[t][0], offsets[t + 1][1] - offsets[t][1]) for t in range(n - 1)
-            ]
-
-            def flow_fn(t: int) -> np.ndarray:
-                out = np.empty((res.height, res.width, 2), np.float32)
-                if noise == "moving" or noise == "warped":
-                    out[..., 0], out[..., 1] = steps_xy[t]
-                else:  # exact requested motion of the camera, whatever the noise does
-                    out[..., 0], out[..., 1] = dx, dy
-                return out
-
-        canvas_cache: dict[str, Any] = {}
-
-        def initial_noise(t: int) -> torch.Tensor:
-            if noise == "independent":
-                return _gaussian((h, w), seed + 7919 * (t + 1))
-            if noise == "fixed":
-                return _gaussian((h, w), seed)
-            if noise == "moving":
-                assert offsets is not None
-                if "canvas" not in canvas_cache:
-                    xs = [o[0] for o in offsets]
-                    ys = [o[1] for o in offsets]
-                    canvas_cache["origin"] = (max(xs), max(ys))
-                    canvas_cache["canvas"] = _gaussian((h + max(ys) - min(ys), w + max(xs) - min(xs)), seed)
-                ox, oy = canvas_cache["origin"]
-                # frame_t(p) = canvas(p - offset_t + origin): content at p moves to p + offset
-                x0, y0 = ox - offsets[t][0], oy - offsets[t][1]
-                return canvas_cache["canvas"][:, :, y0 : y0 + h, x0 : x0 + w].clone()
-            # warped: advance frame by frame from the cached last noise
-            cached_t, cached = canvas_cache.get("warp", (0, _gaussian((h, w), seed)))
-            if cached_t > t:
-                cached_t, cached = 0, _gaussian((h, w), seed)
-            while cached_t < t:
-                cached = _warp_noise(cached, flow_fn(cached_t), seed + 104729 * (cached_t + 1))
-                cached_t += 1
-            canvas_cache["warp"] = (cached_t, cached)
-            return cached.clone()
+        camera = _camera_motion(motion, mode, res, self.padded(res), n)
+        source = _video_noise(mode, integer(seed, "seed"), camera)
 
         def frame(t: int) -> np.ndarray:
             return self.generate(
@@ -773,45 +559,111 @@ class TextureModel:
                 seed=seed,
                 tile=tile,
                 overlap=overlap,
-                noise=initial_noise(t),
+                noise=source.noise(t),
                 show_progress=show_progress,
             )
 
-        flow = flow_fn if n > 1 else None
-        return Clip.from_function(frame, n, res, fps, flow=flow, name=f"{kind} texture, {noise} noise")
+        flow = camera.flow if n > 1 else None
+        return Clip.from_function(frame, n, res, fps, flow=flow, name=f"{kind} texture, {mode} noise")
 
 
-def _gaussian(shape: tuple[int, int], seed: int) -> torch.Tensor:
-    """Standard normal (1, 3, H, W) float32 noise from a CPU generator (same on every device)."""
-    torch = _torch()
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise LabTypeError(f"seed must be an integer, got {seed!r}")
-    g = torch.Generator(device="cpu").manual_seed(int(seed) % (2**63))
-    return torch.randn((1, 3) + tuple(shape), generator=g)
+class _CameraMotion(ABC):
+    """How the content of a ``res`` clip, generated on a ``canvas`` (height, width) padded to the
+    stride, moves on screen from frame t to t + 1."""
+
+    offsets: list[tuple[int, int]] | None = None  # whole-pixel content position per frame (pans)
+
+    def __init__(self, res: Resolution, canvas: tuple[int, int]) -> None:
+        self.res, self.canvas = res, canvas
+
+    @abstractmethod
+    def flow(self, t: int) -> np.ndarray:
+        """The (H, W, 2) float32 flow (dx, dy) px from frame t to t + 1 on the output frame."""
+
+    def canvas_flow(self, t: int) -> np.ndarray:
+        """:meth:`flow` extended to the padded canvas (the last column and row repeated)."""
+        flow = self.flow(t)
+        fh, fw = flow.shape[:2]
+        full = np.zeros(self.canvas + (2,), np.float32)
+        full[:fh, :fw] = flow
+        full[:fh, fw:] = flow[:, -1:, :]
+        full[fh:, :] = full[fh - 1 : fh, :]
+        return full
 
 
-def _warp_noise(noise: torch.Tensor, flow: np.ndarray, seed: int) -> torch.Tensor:
-    """Move noise (1, 3, H, W) one frame along ``flow`` (cropped to H, W) with nearest sampling.
+class _Pan(_CameraMotion):
+    """A constant pan of (dx, dy) px per frame. With ``whole_pixels`` the content sits at
+    round(d t) at frame t and the flow is the realised whole-pixel step; else it is (dx, dy)."""
 
-    Backward mapping: the value at q in the next frame comes from round(q - flow(q)) in this
-    one; sources outside the frame are filled with fresh noise from ``seed``.
-    """
-    torch = _torch()
-    _, _, h, w = noise.shape
-    fh, fw = flow.shape[:2]
-    full = np.zeros((h, w, 2), np.float32)
-    full[:fh, :fw] = flow
-    full[:fh, fw:] = flow[:, -1:, :]
-    full[fh:, :] = full[fh - 1 : fh, :]
-    yy, xx = np.mgrid[0:h, 0:w]
-    sx = np.rint(xx - full[..., 0]).astype(np.int64)
-    sy = np.rint(yy - full[..., 1]).astype(np.int64)
-    inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
-    fresh = _gaussian((h, w), seed)
-    src = noise[0].cpu().numpy()
-    out = fresh[0].numpy().copy()
-    out[:, inside] = src[:, sy[inside], sx[inside]]
-    return torch.from_numpy(out)[None]
+    def __init__(
+        self, dx: float, dy: float, n: int, res: Resolution, canvas: tuple[int, int], *, whole_pixels: bool
+    ) -> None:
+        super().__init__(res, canvas)
+        self.dx, self.dy, self.whole_pixels = dx, dy, whole_pixels
+        self.offsets = [(int(round(dx * t)), int(round(dy * t))) for t in range(n)]
+
+    def flow(self, t: int) -> np.ndarray:
+        out = np.empty((self.res.height, self.res.width, 2), np.float32)
+        if self.whole_pixels:
+            assert self.offsets is not None
+            out[..., 0] = self.offsets[t + 1][0] - self.offsets[t][0]
+            out[..., 1] = self.offsets[t + 1][1] - self.offsets[t][1]
+        else:  # exact requested motion of the camera, whatever the noise does
+            out[..., 0], out[..., 1] = self.dx, self.dy
+        return out
+
+
+class _FlowMotion(_CameraMotion):
+    """Motion given by a flow function ``flow(t) -> (H, W, 2)``, checked frame by frame."""
+
+    def __init__(self, fn: Callable[[int], np.ndarray], res: Resolution, canvas: tuple[int, int]) -> None:
+        super().__init__(res, canvas)
+        self.fn = fn
+
+    def flow(self, t: int) -> np.ndarray:
+        f = np.asarray(self.fn(t), np.float32)
+        if f.shape != (self.res.height, self.res.width, 2):
+            raise LabError(
+                f"motion(t) must return ({self.res.height}, {self.res.width}, 2) flow, got {f.shape}"
+            )
+        return f
+
+
+def _video_noise(mode: str, seed: int, camera: _CameraMotion) -> NoiseSource:
+    """The noise source named ``mode`` for :meth:`TextureModel.video`, on the padded canvas."""
+    height, width = camera.canvas
+    options: dict[str, dict[str, Any]] = {
+        "independent": {"seed": seed + _FRESH_SEED_STEP, "seed_step": _FRESH_SEED_STEP},
+        "fixed": {"seed": seed},
+        "moving": {"seed": seed, "offsets": camera.offsets},
+        "warped": {"seed": seed, "flow": camera.canvas_flow, "carry": "values"},
+    }
+    return NOISE_SOURCES[mode](height, width, **options[mode])
+
+
+def _camera_motion(
+    motion: tuple[float, float] | Callable[[int], np.ndarray],
+    mode: str,
+    res: Resolution,
+    canvas: tuple[int, int],
+    n: int,
+) -> _CameraMotion:
+    """The camera motion of :meth:`TextureModel.video` from its ``motion`` argument and noise mode."""
+    if callable(motion):
+        if mode == "moving":
+            raise LabError(
+                "noise='moving' slides a canvas for a constant pan; for a flow function use noise='warped'"
+            )
+        return _FlowMotion(motion, res, canvas)
+    try:
+        dx, dy = (float(v) for v in motion)
+    except (TypeError, ValueError):
+        raise LabTypeError(
+            f"motion must be (dx, dy) px per frame or a flow function, got {motion!r}"
+        ) from None
+    if not (np.isfinite(dx) and np.isfinite(dy)):
+        raise LabError(f"motion must be finite, got {(dx, dy)}")
+    return _Pan(dx, dy, n, res, canvas, whole_pixels=mode in ("moving", "warped"))
 
 
 _CACHED: dict[str, TextureModel] = {}

@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lab.diffusion import TilePlan, _ramp_weights, plan_tiles
 from lab.errors import LabError, choice_error
 from lab.progress import progress
 from lab.resolution import Resolution, parse
+from lab.tiling import TilePlan, plan_tiles, tile_weights
+from lab.validate import integer
 
 if TYPE_CHECKING:
     import torch
@@ -174,16 +175,64 @@ def _window_plan(h: int, w: int, window: int, stride: int) -> TilePlan:
 
 def _blend_weights(plan: TilePlan, blend: str) -> list[np.ndarray]:
     """Per-window 2-D weights: raised-cosine ramps over overlaps, or uniform (MultiDiffusion)."""
-    th, tw = plan.size
     if blend == "uniform":
-        return [np.ones((th, tw), np.float32)] * plan.count
-    wy = _ramp_weights(plan.ys, th, plan.canvas[0])
-    wx = _ramp_weights(plan.xs, tw, plan.canvas[1])
-    return [
-        np.outer(wy[iy], wx[ix]).astype(np.float32)
-        for iy in range(len(plan.ys))
-        for ix in range(len(plan.xs))
-    ]
+        return [np.ones(plan.size, np.float32)] * plan.count
+    return tile_weights(plan)
+
+
+@dataclass
+class _WindowDenoiser:
+    """The UNet's guided noise prediction for a whole latent, averaged over overlapping windows.
+
+    ``weights`` are the per-window blend weights and ``total`` their sum at every latent pixel;
+    ``cond`` (extra input channels) and ``class_labels`` are the x4 upscaler's conditioning.
+    """
+
+    unet: Any
+    scheduler: Any
+    text: torch.Tensor
+    guidance: float
+    boxes: list[tuple[int, int, int, int]]
+    weights: list[torch.Tensor]
+    total: torch.Tensor
+    view_batch: int = 1
+    cond: torch.Tensor | None = None
+    class_labels: torch.Tensor | None = None
+
+    def noise(self, latents: torch.Tensor, t: Any) -> torch.Tensor:
+        """Weighted average of the window predictions at timestep ``t``, (1, C, H, W)."""
+        import torch
+
+        eps = torch.zeros_like(latents)
+        for start in range(0, len(self.boxes), self.view_batch):
+            chunk = self.boxes[start : start + self.view_batch]
+            pred = self._predict(latents, t, chunk)
+            for k, (y0, y1, x0, x1) in enumerate(chunk):
+                eps[:, :, y0:y1, x0:x1] += pred[k : k + 1] * self.weights[start + k]
+        return eps / self.total
+
+    def _predict(self, latents: torch.Tensor, t: Any, chunk: list[tuple[int, int, int, int]]) -> torch.Tensor:
+        """Guided predictions (n, C, h, w) of the n windows in ``chunk``, in one UNet call."""
+        import torch
+
+        cfg = self.text.shape[0] == 2
+        crops = torch.cat([latents[:, :, y0:y1, x0:x1] for y0, y1, x0, x1 in chunk])
+        model_in = self.scheduler.scale_model_input(torch.cat([crops, crops]) if cfg else crops, t)
+        if self.cond is not None:
+            cond_crops = torch.cat([self.cond[:, :, y0:y1, x0:x1] for y0, y1, x0, x1 in chunk])
+            model_in = torch.cat(
+                [model_in, torch.cat([cond_crops, cond_crops]) if cfg else cond_crops], dim=1
+            )
+        emb = self.text.repeat_interleave(len(chunk), dim=0)
+        labels = None
+        if self.class_labels is not None:
+            labels = self.class_labels.reshape(-1)[:1].repeat(model_in.shape[0])
+        with torch.no_grad():
+            pred = self.unet(model_in, t, encoder_hidden_states=emb, class_labels=labels).sample
+        if cfg:
+            uncond, textual = pred.chunk(2)
+            pred = uncond + self.guidance * (textual - uncond)
+        return pred
 
 
 def tiled_denoise(
@@ -203,22 +252,13 @@ def tiled_denoise(
 ) -> torch.Tensor:
     """MultiDiffusion-style denoising of a large latent: average window noise predictions each step.
 
-    Parameters
-    ----------
-    unet, scheduler
-        A ``UNet2DConditionModel`` and a scheduler with ``set_timesteps`` already called.
-    latents : tensor (1, C, H, W)
-        Initial noise (already multiplied by ``scheduler.init_noise_sigma``).
-    text : tensor (2, L, D) with classifier-free guidance (negative first), else (1, L, D)
-        Prompt embeddings.
-    plan : TilePlan
-        Windows over the (H, W) latent (:func:`plan_tiles` with ``stride=1``).
-    cond : tensor (1, c, H, W), optional
-        Extra input channels concatenated to every window (the upscaler's low-res image).
-    class_labels : tensor, optional
-        Passed to the UNet (the upscaler's noise level).
-    callback : callable, optional
-        ``callback(step_index, timestep, latents)`` after every step (to show each one).
+    ``unet`` is a ``UNet2DConditionModel``, ``scheduler`` one with ``set_timesteps`` already
+    called; ``latents`` (1, C, H, W) the initial noise (already times ``init_noise_sigma``);
+    ``text`` the prompt embeddings, (2, L, D) with classifier-free guidance (negative first),
+    else (1, L, D); ``plan`` the windows over the (H, W) latent (:func:`lab.tiling.plan_tiles`
+    with ``stride=1``). ``cond`` (1, c, H, W) is concatenated to every window (the upscaler's
+    low-res image) and ``class_labels`` passed to the UNet (its noise level).
+    ``callback(step_index, timestep, latents)`` runs after every step (to show each one).
 
     Returns the denoised latent (1, C, H, W).
     """
@@ -226,44 +266,18 @@ def tiled_denoise(
 
     if blend not in BLENDS:
         raise choice_error("blend", blend, BLENDS)
-    cfg = text.shape[0] == 2
     weights = [torch.from_numpy(w).to(latents.device, latents.dtype) for w in _blend_weights(plan, blend)]
     boxes = plan.boxes()
     total = torch.zeros(latents.shape[2:], dtype=latents.dtype, device=latents.device)
     for (y0, y1, x0, x1), w in zip(boxes, weights):
         total[y0:y1, x0:x1] += w
+    denoiser = _WindowDenoiser(
+        unet, scheduler, text, guidance, boxes, weights, total, view_batch, cond, class_labels
+    )
     timesteps = scheduler.timesteps
-    for i, t in enumerate(
-        progress(
-            timesteps,
-            total=len(timesteps),
-            desc=f"denoising {plan.count} window(s)",
-            disable=not show_progress,
-        )
-    ):
-        eps = torch.zeros_like(latents)
-        for start in range(0, len(boxes), view_batch):
-            chunk = boxes[start : start + view_batch]
-            crops = torch.cat([latents[:, :, y0:y1, x0:x1] for y0, y1, x0, x1 in chunk])
-            model_in = torch.cat([crops, crops]) if cfg else crops
-            model_in = scheduler.scale_model_input(model_in, t)
-            if cond is not None:
-                cond_crops = torch.cat([cond[:, :, y0:y1, x0:x1] for y0, y1, x0, x1 in chunk])
-                model_in = torch.cat(
-                    [model_in, torch.cat([cond_crops, cond_crops]) if cfg else cond_crops], dim=1
-                )
-            n = len(chunk)
-            emb = text.repeat_interleave(n, dim=0)
-            labels = None if class_labels is None else class_labels.reshape(-1)[:1].repeat(model_in.shape[0])
-            with torch.no_grad():
-                pred = unet(model_in, t, encoder_hidden_states=emb, class_labels=labels).sample
-            if cfg:
-                uncond, textual = pred.chunk(2)
-                pred = uncond + guidance * (textual - uncond)
-            for k, (y0, y1, x0, x1) in enumerate(chunk):
-                eps[:, :, y0:y1, x0:x1] += pred[k : k + 1] * weights[start + k]
-        eps = eps / total
-        latents = scheduler.step(eps, t, latents).prev_sample
+    desc = f"denoising {plan.count} window(s)"
+    for i, t in enumerate(progress(timesteps, total=len(timesteps), desc=desc, disable=not show_progress)):
+        latents = scheduler.step(denoiser.noise(latents, t), t, latents).prev_sample
         if callback is not None:
             callback(i, int(t), latents)
     return latents
@@ -272,6 +286,12 @@ def tiled_denoise(
 # --- pipelines ---------------------------------------------------------------------------------
 def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
+
+
+def _noise_level(up: Any, level: int) -> int:
+    """The x4 upscaler's noise level, checked against the pipeline's maximum."""
+    max_level = int(getattr(up.config, "max_noise_level", 350))
+    return integer(int(level), "noise_level", minimum=0, maximum=max_level)
 
 
 def _center_crop(image: np.ndarray, res: Resolution) -> np.ndarray:
@@ -400,34 +420,55 @@ class HubPipelines:
         low-res grid) with the same window averaging. ``return_low=True`` also returns the
         low-res image.
         """
-        import torch
-
-        if self.upscaler is None:
+        up = self.upscaler
+        if up is None:
             raise LabError(
                 "no upscaler pipeline loaded; call load_pipelines(upscaler=...) to compare with x4 upscaling"
             )
-        s = self.settings
         res = parse(size)
+        level = _noise_level(up, self.settings.noise_level if noise_level is None else noise_level)
         f = self.latent_factor
         low = Resolution(_round_up(-(-res.width // 4), f), _round_up(-(-res.height // 4), f))
-        guidance = s.guidance if guidance is None else float(guidance)
         low_img = self.generate_native(
             prompt,
             low,
             seed=seed,
             steps=steps,
-            guidance=guidance,
+            guidance=self.settings.guidance if guidance is None else float(guidance),
             negative_prompt=negative_prompt,
             window=10**6,
             show_progress=show_progress,
         )
-        up = self.upscaler
-        u_guidance = s.upscale_guidance
-        text = self._encode(up, prompt, negative_prompt, u_guidance)
-        level = int(s.noise_level if noise_level is None else noise_level)
-        max_level = int(getattr(up.config, "max_noise_level", 350))
-        if not 0 <= level <= max_level:
-            raise LabError(f"noise_level must be in 0..{max_level}, got {level}")
+        big = self._upscale_x4(
+            up,
+            prompt,
+            low_img,
+            negative_prompt,
+            seed=seed,
+            steps=upscale_steps,
+            level=level,
+            show_progress=show_progress,
+        )
+        out = _center_crop(big, res)
+        return (out, low_img) if return_low else out
+
+    def _upscale_x4(
+        self,
+        up: Any,
+        prompt: str,
+        low_img: np.ndarray,
+        negative_prompt: str | None,
+        *,
+        seed: int,
+        steps: int | None,
+        level: int,
+        show_progress: bool,
+    ) -> np.ndarray:
+        """The upscaler pipeline ``up``'s x4 of ``low_img`` (uint8), denoised in windows over its latent."""
+        import torch
+
+        s = self.settings
+        text = self._encode(up, prompt, negative_prompt, s.upscale_guidance)
         device, dtype = up.unet.device, up.unet.dtype
         g = torch.Generator(device="cpu").manual_seed(int(seed) + 1)
         image = torch.from_numpy(low_img).permute(2, 0, 1)[None].float().div(127.5).sub(1.0)
@@ -435,35 +476,29 @@ class HubPipelines:
         levels = torch.tensor([level], dtype=torch.long)
         image = up.low_res_scheduler.add_noise(image, noise, levels).to(device, dtype)
         scheduler = type(up.scheduler).from_config(up.scheduler.config)
-        scheduler.set_timesteps(upscale_steps or s.upscale_steps, device=device)
-        c = up.vae.config.latent_channels
-        latents = (
-            torch.randn((1, c) + tuple(image.shape[2:]), generator=g).to(device, dtype)
-            * scheduler.init_noise_sigma
-        )
-        plan = _window_plan(image.shape[2], image.shape[3], s.upscale_window, s.upscale_stride)
+        scheduler.set_timesteps(steps or s.upscale_steps, device=device)
+        shape = (1, up.vae.config.latent_channels) + tuple(image.shape[2:])
+        latents = torch.randn(shape, generator=g).to(device, dtype) * scheduler.init_noise_sigma
         latents = tiled_denoise(
             up.unet,
             scheduler,
             latents,
             text.to(dtype),
-            guidance=u_guidance,
-            plan=plan,
+            guidance=s.upscale_guidance,
+            plan=_window_plan(image.shape[2], image.shape[3], s.upscale_window, s.upscale_stride),
             blend=s.blend,
             view_batch=s.view_batch,
             cond=image,
             class_labels=levels.to(device),
             show_progress=show_progress,
         )
-        vae = up.vae
-        if vae.dtype == torch.float16:  # the x4 VAE overflows in fp16 (diffusers upcasts it too)
-            vae.to(torch.float32)
-        big = self._decode(vae, latents.float())
+        if up.vae.dtype == torch.float16:  # the x4 VAE overflows in fp16 (diffusers upcasts it too)
+            up.vae.to(torch.float32)
+        big = self._decode(up.vae, latents.float())
         factor = big.shape[0] // low_img.shape[0]
         if factor != 4:
             raise LabError(f"the upscaler pipeline enlarged by {factor}, expected 4; load the x4 upscaler")
-        out = _center_crop(big, res)
-        return (out, low_img) if return_low else out
+        return big
 
 
 def load_pipelines(
@@ -600,45 +635,11 @@ def build_tiny(seed: int = 0, *, settings: HubSettings | None = None) -> HubPipe
     Default windows are 8 latent px with a stride of 6 (so tiling engages at small sizes).
     """
     torch, diffusers = _require()
-    from transformers import CLIPTextConfig, CLIPTextModel
-
     torch.manual_seed(seed)
     folder = Path(tempfile.mkdtemp(prefix="lab-tiny-tokenizer-"))
     tokenizer = _tiny_tokenizer(folder, 16)
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            vocab_size=len(tokenizer.get_vocab()) + 2,
-            hidden_size=16,
-            intermediate_size=32,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            max_position_embeddings=16,
-            bos_token_id=0,
-            eos_token_id=1,
-            pad_token_id=1,
-        )
-    ).eval()
-    blocks = dict(
-        layers_per_block=1,
-        block_out_channels=(8, 16),
-        cross_attention_dim=16,
-        norm_num_groups=4,
-        attention_head_dim=2,
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-    )
-    unet = diffusers.UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, **blocks).eval()
-    vae = diffusers.AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D",) * 2,
-        up_block_types=("UpDecoderBlock2D",) * 2,
-        block_out_channels=(8, 16),
-        latent_channels=4,
-        norm_num_groups=4,
-        sample_size=16,
-    ).eval()
-    sd_schedule = dict(
+    text_encoder = _tiny_text_encoder(len(tokenizer.get_vocab()) + 2)
+    scheduler = dict(
         beta_schedule="scaled_linear",
         beta_start=0.00085,
         beta_end=0.012,
@@ -646,37 +647,27 @@ def build_tiny(seed: int = 0, *, settings: HubSettings | None = None) -> HubPipe
         set_alpha_to_one=False,
         steps_offset=1,
     )
+    unet = diffusers.UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, **_TINY_UNET).eval()
     text2img = diffusers.StableDiffusionPipeline(
-        vae=vae,
+        vae=_tiny_vae(levels=2, sample_size=16),  # after the UNet: the seeded draws go in that order
         text_encoder=text_encoder,
         tokenizer=tokenizer,
         unet=unet,
-        scheduler=diffusers.DDIMScheduler(**sd_schedule),
+        scheduler=diffusers.DDIMScheduler(**scheduler),
         safety_checker=None,
         feature_extractor=None,
         requires_safety_checker=False,
     )
     up_unet = diffusers.UNet2DConditionModel(
-        sample_size=8, in_channels=7, out_channels=4, num_class_embeds=1000, **blocks
-    ).eval()
-    up_vae = diffusers.AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D",) * 3,
-        up_block_types=("UpDecoderBlock2D",) * 3,
-        block_out_channels=(8, 16, 16),
-        latent_channels=4,
-        norm_num_groups=4,
-        sample_size=32,
-        scaling_factor=0.08333,
+        sample_size=8, in_channels=7, out_channels=4, num_class_embeds=1000, **_TINY_UNET
     ).eval()
     upscaler = diffusers.StableDiffusionUpscalePipeline(
-        vae=up_vae,
+        vae=_tiny_vae(levels=3, sample_size=32, scaling_factor=0.08333),
         text_encoder=text_encoder,
         tokenizer=tokenizer,
         unet=up_unet,
         low_res_scheduler=diffusers.DDPMScheduler(beta_schedule="scaled_linear"),
-        scheduler=diffusers.DDIMScheduler(**sd_schedule),
+        scheduler=diffusers.DDIMScheduler(**scheduler),
     )
     for pipe in (text2img, upscaler):
         pipe.set_progress_bar_config(disable=True)
@@ -684,6 +675,54 @@ def build_tiny(seed: int = 0, *, settings: HubSettings | None = None) -> HubPipe
         window=8, stride=6, upscale_window=8, upscale_stride=6, steps=4, upscale_steps=3, view_batch=2
     )
     return HubPipelines(text2img, upscaler, settings)
+
+
+# The blocks of both tiny UNets: two levels, cross-attention in the outer one.
+_TINY_UNET: dict[str, Any] = dict(
+    layers_per_block=1,
+    block_out_channels=(8, 16),
+    cross_attention_dim=16,
+    norm_num_groups=4,
+    attention_head_dim=2,
+    down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+    up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+)
+
+
+def _tiny_text_encoder(vocab_size: int) -> Any:
+    """A one-layer CLIP text encoder with 16-dim embeddings (random weights)."""
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    config = CLIPTextConfig(
+        vocab_size=vocab_size,
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        max_position_embeddings=16,
+        bos_token_id=0,
+        eos_token_id=1,
+        pad_token_id=1,
+    )
+    return CLIPTextModel(config).eval()
+
+
+def _tiny_vae(*, levels: int, sample_size: int, scaling_factor: float | None = None) -> Any:
+    """A random ``AutoencoderKL`` with ``levels`` levels: it scales images by 2 ** (levels - 1)."""
+    import diffusers
+
+    extra = {} if scaling_factor is None else {"scaling_factor": scaling_factor}
+    return diffusers.AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",) * levels,
+        up_block_types=("UpDecoderBlock2D",) * levels,
+        block_out_channels=(8, 16, 16)[:levels],
+        latent_channels=4,
+        norm_num_groups=4,
+        sample_size=sample_size,
+        **extra,
+    ).eval()
 
 
 __all__ = [

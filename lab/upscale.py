@@ -5,7 +5,8 @@ the same dtype, so native and upscaled frames always compare shape-for-shape.
 
 Classical kernels run through OpenCV (uint8 input takes OpenCV's fast integer path).
 Learned and generative upscalers from :mod:`lab.models` register themselves here with
-:func:`register` under the same call signature.
+:func:`register` under the same call signature (:func:`is_registered` tells whether a name is
+taken).
 
 >>> import numpy as np
 >>> small = np.zeros((36, 64, 3), np.uint8)
@@ -26,6 +27,7 @@ from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.optional import opencv
 from lab.resolution import Resolution, guard_frame, parse
+from lab.validate import positive_number
 
 cv2 = opencv()
 
@@ -78,6 +80,15 @@ def register(upscaler: Upscaler, *, replace: bool = False) -> Upscaler:
         raise LabError(f"an upscaler named {upscaler.name!r} is already registered; pass replace=True")
     _REGISTRY[upscaler.name] = upscaler
     return upscaler
+
+
+def is_registered(name: str) -> bool:
+    """Whether an upscaler named ``name`` is in the registry now (lazy ones count once imported).
+
+    >>> is_registered("bicubic"), is_registered("no-such-method")
+    (True, False)
+    """
+    return name in _REGISTRY
 
 
 def register_lazy(name: str, module: str) -> None:
@@ -164,10 +175,7 @@ def target_size(
         raise LabError("give the output size: factor=4 or size='4k'")
     out = parse(size) if size is not None else None
     if factor is not None:
-        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.integer, np.floating)):
-            raise LabTypeError(f"factor must be a number, got {factor!r}")
-        if not np.isfinite(factor) or factor <= 0:
-            raise LabError(f"scale factor must be a positive number, got {factor}")
+        positive_number(factor, "scale factor")
         w, h = source.width * factor, source.height * factor
         if abs(w - round(w)) > 1e-6 or abs(h - round(h)) > 1e-6:
             raise LabError(
@@ -217,7 +225,7 @@ def upscale(
                 f"{upscaler.name} is a fixed-scale model for factors {upscaler.scales}; "
                 f"{source.width}x{source.height} -> {out_size.width}x{out_size.height} is not one of them"
             )
-    guard_frame(out_size, np.float32 if frame.dtype != np.uint8 else np.uint8, copies=2)
+    guard_frame(out_size, np.dtype(np.float32 if frame.dtype != np.uint8 else np.uint8), copies=2)
     is_uint8 = frame.dtype == np.uint8
     if not is_uint8:
         frame = frame.astype(np.float32, copy=False)

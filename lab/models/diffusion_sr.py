@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -45,20 +46,28 @@ from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
 from lab.models import weights
 from lab.models.weights import load_state, read_weights, write_weights
+from lab.noise import NOISE_SOURCES, WarpedNoise, gaussian
 from lab.optional import opencv
 from lab.resolution import Resolution, check_memory
+from lab.upscale import Upscaler, is_registered, register
+from lab.validate import choice, integer
+
+if TYPE_CHECKING:
+    from diffusers import UNet2DModel
+
+    from lab.video import Clip
 
 cv2 = opencv()
 
 FACTOR = 4
-NOISE_MODES = ("independent", "fixed", "warped")
+NOISE_MODES = tuple(mode for mode in NOISE_SOURCES if mode != "moving")  # a clip's flow need not be a pan
 DEFAULT_STEPS = 10
 # peak memory of one sampling step, bytes per output pixel (fp32, no grad; measured on CPU as the
 # max-RSS increase: about 1900 B/px at 768x768 and 2500 B/px at 256x256)
 _BYTES_PER_PIXEL = 2500
 
 
-def build_unet() -> torch.nn.Module:
+def build_unet() -> UNet2DModel:
     """The denoiser architecture (randomly initialised): UNet2DModel, 3 levels, no attention."""
     try:
         from diffusers import UNet2DModel
@@ -77,7 +86,7 @@ def build_unet() -> torch.nn.Module:
     )
 
 
-def make_scheduler(kind: str = "ddim"):
+def make_scheduler(kind: str = "ddim") -> Any:
     """The noise schedule shared by training ("ddpm") and sampling ("ddim"): cosine, v-prediction."""
     from diffusers import DDIMScheduler, DDPMScheduler
 
@@ -101,15 +110,17 @@ class DiffusionSR:
     ``residual_scale`` multiplies (HR - bicubic) into the sample space; ``factor`` is 4.
     """
 
-    unet: torch.nn.Module
+    unet: UNet2DModel
     residual_scale: float
     factor: int = FACTOR
 
     @property
     def device(self) -> torch.device:
+        """Device of the denoiser's weights."""
         return next(self.unet.parameters()).device
 
     def to(self, device: str | torch.device) -> DiffusionSR:
+        """Move the denoiser to ``device`` in place; returns self."""
         self.unet.to(device)
         return self
 
@@ -150,8 +161,7 @@ def load(device: str | torch.device = "cpu") -> DiffusionSR:
 
 def noise_like(height: int, width: int, seed: int, device: str | torch.device = "cpu") -> torch.Tensor:
     """Standard normal starting noise (1, 3, height, width) for ``seed`` (same on every device)."""
-    gen = torch.Generator().manual_seed(int(seed))
-    return torch.randn(1, 3, height, width, generator=gen).to(device)
+    return gaussian(height, width, int(seed)).to(device)
 
 
 def sample(
@@ -172,8 +182,7 @@ def sample(
     h, w = lr.shape[-2] * f, lr.shape[-1] * f
     if tuple(noise.shape[-2:]) != (h, w) or noise.shape[:2] != (lr.shape[0], 3):
         raise LabError(f"noise must have shape ({lr.shape[0]}, 3, {h}, {w}), got {tuple(noise.shape)}")
-    if not isinstance(steps, int) or not 1 <= steps <= 1000:
-        raise LabError(f"steps must be an integer in 1..1000, got {steps!r}")
+    steps = integer(steps, "steps", minimum=1, maximum=1000)
     stride = 2 ** (len(model.unet.config.block_out_channels) - 1)
     ph, pw = (-h) % stride, (-w) % stride
     base = F.interpolate(lr, scale_factor=f, mode="bicubic", align_corners=False)
@@ -205,7 +214,8 @@ def _guard(height: int, width: int) -> None:
 
 
 def _random_seed() -> int:
-    return int(np.random.SeedSequence().entropy % (2**31))
+    """A fresh seed from the operating system's entropy (for ``seed=None``)."""
+    return int(np.random.default_rng().integers(2**31))
 
 
 def upscale_frame(
@@ -241,52 +251,6 @@ def upscale_frame(
     return to_uint8(out) if frame.dtype == np.uint8 else out
 
 
-class WarpedNoise:
-    """Gaussian noise that moves with the scene, for temporally stable sampling.
-
-    A fixed canvas of white noise (larger than the frame by ``margin`` on each side) is anchored
-    to the world. ``coords`` holds, for every output pixel, the canvas position of the scene
-    point it shows; :meth:`advance` carries those positions along one frame of flow, and
-    :meth:`noise` reads the canvas at the rounded positions (wrapping around the canvas for
-    areas that enter the frame), so each frame's noise stays exactly N(0, 1) per pixel.
-
-    >>> wn = WarpedNoise(4, 6, seed=0)
-    >>> n0 = wn.noise(); wn.advance(np.full((4, 6, 2), (1.0, 0.0), np.float32)); n1 = wn.noise()
-    >>> bool(torch.equal(n0[..., :, :-1], n1[..., :, 1:]))  # content moved 1 px right: so did the noise
-    True
-    """
-
-    def __init__(self, height: int, width: int, seed: int, *, margin: int = 64) -> None:
-        self.height, self.width, self.margin = height, width, margin
-        gen = torch.Generator().manual_seed(int(seed))
-        self.canvas = torch.randn(3, height + 2 * margin, width + 2 * margin, generator=gen)
-        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-        self.coords = np.dstack([xs + margin, ys + margin]).astype(np.float32)  # (H, W, 2) x, y
-
-    def advance(self, flow: np.ndarray) -> None:
-        """Move the noise along ``flow`` (H, W, 2) (dx, dy) px: point at p goes to p + flow(p)."""
-        if flow.shape != (self.height, self.width, 2):
-            raise LabError(f"flow must have shape ({self.height}, {self.width}, 2), got {flow.shape}")
-        ys, xs = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32)
-        # backward map: the pixel q of the next frame shows what was at q - flow(q)
-        map_x, map_y = xs - flow[..., 0], ys - flow[..., 1]
-        self.coords = cv2.remap(self.coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        # pixels whose source lies outside the frame: extrapolate the positions linearly
-        outside = (map_x < 0) | (map_x > self.width - 1) | (map_y < 0) | (map_y > self.height - 1)
-        if outside.any():
-            near_x = np.clip(map_x, 0, self.width - 1)
-            near_y = np.clip(map_y, 0, self.height - 1)
-            self.coords[outside, 0] += (map_x - near_x)[outside]
-            self.coords[outside, 1] += (map_y - near_y)[outside]
-
-    def noise(self, device: str | torch.device = "cpu") -> torch.Tensor:
-        """The current frame's noise (1, 3, H, W)."""
-        ch, cw = self.canvas.shape[1:]
-        ix = torch.from_numpy(np.rint(self.coords[..., 0]).astype(np.int64) % cw)
-        iy = torch.from_numpy(np.rint(self.coords[..., 1]).astype(np.int64) % ch)
-        return self.canvas[:, iy, ix][None].to(device)
-
-
 def _hr_flow(lr_flow: np.ndarray, factor: int) -> np.ndarray:
     """Flow of the LR grid -> flow of the x``factor`` grid (resampled, scaled to HR pixels)."""
     h, w = lr_flow.shape[:2]
@@ -295,19 +259,20 @@ def _hr_flow(lr_flow: np.ndarray, factor: int) -> np.ndarray:
 
 
 def upscale_clip(
-    clip,
+    clip: Clip,
     factor: int = FACTOR,
     *,
     noise: str = "independent",
     seed: int = 0,
     steps: int = DEFAULT_STEPS,
     device: str | torch.device | None = None,
-):
+) -> Clip:
     """Upscale every frame of a low-res :class:`lab.video.Clip` x4 with the diffusion model.
 
     ``noise`` is "independent" (seed + t per frame: flicker), "fixed" (``seed`` every frame) or
-    "warped" (noise carried along the clip's ground-truth flow; needs ``clip.has_flow``).
-    Returns a lazy Clip of 4x the size; the input's flow, scaled to the new size, is attached.
+    "warped" (noise carried along the clip's ground-truth flow; needs ``clip.has_flow``), the
+    sources of :mod:`lab.noise`. Returns a lazy Clip of 4x the size; the input's flow, scaled
+    to the new size, is attached.
 
     >>> hr = upscale_clip(low_clip, noise="warped")  # doctest: +SKIP
     """
@@ -316,10 +281,9 @@ def upscale_clip(
 
     if not hasattr(clip, "frame") or not hasattr(clip, "n_frames"):
         raise LabTypeError(f"upscale_clip needs a lab.video.Clip, got {type(clip).__name__}")
-    if noise not in NOISE_MODES:
-        raise choice_error("noise mode", noise, NOISE_MODES)
+    mode = choice(noise, "noise mode", NOISE_MODES)
     _check_factor(factor)
-    if noise == "warped" and not clip.has_flow:
+    if mode == "warped" and not clip.has_flow:
         raise LabError(
             "noise='warped' needs the clip's motion: render it from a scene (native.render_clip) or attach "
             "a flow with clip.with_flow(...); otherwise use noise='fixed'"
@@ -327,54 +291,38 @@ def upscale_clip(
     dev = torch.device(device or default_device())
     res = Resolution(clip.resolution.width * factor, clip.resolution.height * factor)
     _guard(res.height, res.width)
-    state: dict[str, object] = {}
 
-    def noise_for(t: int) -> torch.Tensor:
-        if noise == "independent":
-            return noise_like(res.height, res.width, seed + t, dev)
-        if noise == "fixed":
-            return noise_like(res.height, res.width, seed, dev)
-        warped = state.get("warped")
-        if warped is None or state["t"] > t:  # (re)start from frame 0
-            warped = WarpedNoise(res.height, res.width, seed)
-            state["t"] = 0
-        while state["t"] < t:
-            warped.advance(_hr_flow(clip.flow(state["t"]), factor))  # type: ignore[union-attr]
-            state["t"] = int(state["t"]) + 1  # type: ignore[call-overload]
-        state["warped"] = warped
-        return warped.noise(dev)  # type: ignore[union-attr]
+    def hr_flow(t: int) -> np.ndarray:
+        return _hr_flow(clip.flow(t), factor)
+
+    options: dict[str, dict[str, Any]] = {"warped": {"flow": hr_flow}}
+    source = NOISE_SOURCES[mode](res.height, res.width, integer(seed, "seed"), **options.get(mode, {}))
 
     def frame_fn(t: int) -> np.ndarray:
-        model = load(dev)
-        out = sample(model, to_tensor(clip.frame(t), dev), noise_for(t), steps=steps)
+        out = sample(load(dev), to_tensor(clip.frame(t), dev), source.noise(t).to(dev), steps=steps)
         return to_uint8(to_numpy(out))
 
-    flow = (lambda t: _hr_flow(clip.flow(t), factor)) if clip.has_flow else None
-    name = f"diffusion-sr ({noise} noise)"
-    return Clip.from_function(frame_fn, clip.n_frames, res, clip.fps, flow=flow, name=name)
+    flow = hr_flow if clip.has_flow else None
+    return Clip.from_function(
+        frame_fn, clip.n_frames, res, clip.fps, flow=flow, name=f"diffusion-sr ({mode} noise)"
+    )
 
 
 def _upscale(frame: np.ndarray, size: Resolution, *, seed: int | None = None) -> np.ndarray:
     return upscale_frame(frame, size.width // frame.shape[1], seed=seed)
 
 
-def _register() -> None:
-    from lab.upscale import _REGISTRY, Upscaler, register
-
-    if "diffusion-sr" not in _REGISTRY:
-        register(
-            Upscaler(
-                "diffusion-sr",
-                _upscale,
-                "generative",
-                "small conditional diffusion model trained here (x4, DDIM 10 steps): invents detail; seed picks it",
-                scales=(FACTOR,),
-                stochastic=True,
-            )
+if not is_registered("diffusion-sr"):
+    register(
+        Upscaler(
+            "diffusion-sr",
+            _upscale,
+            "generative",
+            "small conditional diffusion model trained here (x4, DDIM 10 steps): invents detail; seed picks it",
+            scales=(FACTOR,),
+            stochastic=True,
         )
-
-
-_register()
+    )
 
 __all__ = [
     "FACTOR",

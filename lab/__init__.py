@@ -11,36 +11,13 @@ loaded by the parts that need it:
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {
-    "arrays",
-    "checks",
-    "config",
-    "diffusion",
-    "errors",
-    "grading",
-    "metrics",
-    "models",
-    "native",
-    "progress",
-    "resolution",
-    "scenes",
-    "upscale",
-    "video",
-    "viz",
-    "widgets",
-    "cost",
-    "compare",
-    "hub",
-    "render_cache",
-    "train",
-    "colab_setup",
-    "optional",
-    "clip_report",
-}
+# Every public module and sub-package of lab, found on disk so a new module needs no entry here.
+_SUBMODULES = {module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")}
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from lab import validate
 from lab.errors import LabError, LabTypeError, choice_error
-from lab.resolution import Resolution, guard_frame, parse
+from lab.memory import guard_frame
+from lab.resolution import Resolution, parse
 from lab.scenes.camera import MOTIONS
 from lab.video import check_encodable
 

@@ -57,10 +57,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.memory import available_memory, check_memory
 from lab.models.weights import MODELS_DIR
 from lab.noise import NOISE_MODES, NOISE_SOURCES, NoiseSource, gaussian
 from lab.progress import progress
-from lab.resolution import Resolution, available_memory, check_memory, parse
+from lab.resolution import Resolution, parse
 from lab.tiling import TilePlan, plan_tiles, seam_score, tile_weights
 from lab.validate import choice, integer, number, positive_int
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, choice_error
 from lab.progress import progress
 from lab.resolution import Resolution, parse
@@ -121,9 +122,7 @@ class HubSettings:
             "steps",
             "upscale_steps",
         ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise LabError(f"{name} must be a positive integer, got {value!r}")
+            validate.positive_int(getattr(self, name), name)
         if self.stride > self.window or self.upscale_stride > self.upscale_window:
             raise LabError("stride must not exceed window, or tiles would leave gaps")
         if self.dtype not in ("float16", "bfloat16", "float32"):

@@ -21,7 +21,6 @@ from lab import validate
 from lab.errors import LabError, LabTypeError
 
 # The memory guard moved to lab.memory; importing it from here keeps working for callers not yet moved.
-from lab.memory import available_memory, check_memory, guard_clip, guard_frame  # noqa: F401
 
 # Named tiers, smallest first. 4K means UHD (the consumer/TV standard); DCI 4K is cinema.
 TIERS: dict[str, tuple[int, int]] = {

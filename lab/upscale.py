@@ -25,8 +25,9 @@ import numpy as np
 
 from lab.arrays import check_frame, to_float, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.memory import guard_frame
 from lab.optional import opencv
-from lab.resolution import Resolution, guard_frame, parse
+from lab.resolution import Resolution, parse
 from lab.validate import positive_number
 
 cv2 = opencv()

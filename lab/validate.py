@@ -75,19 +75,21 @@ def number(value: object, name: str, *, minimum: float | None = None) -> float:
     return converted
 
 
-def positive_number(value: object, name: str) -> float:
-    """``value`` as a finite ``float`` above 0 (frames per second, seconds, scale factors).
+def positive_number(value: object, name: str, *, unit: str = "") -> float:
+    """``value`` as a finite ``float`` above 0 (frames per second, seconds, scale factors);
+    ``unit`` ("seconds") names what it counts in the error message.
 
     >>> positive_number(0, "fps")
     Traceback (most recent call last):
     ...
     lab.errors.LabError: fps must be a positive number, got 0
     """
+    expected = f"{name} must be a positive number" + (f" of {unit}" if unit else "")
     if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
-        raise ArgumentTypeError(f"{name} must be a positive number, got {value!r}")
+        raise ArgumentTypeError(f"{expected}, got {value!r}")
     converted = float(value)
     if not (math.isfinite(converted) and converted > 0):
-        raise LabError(f"{name} must be a positive number, got {value!r}")
+        raise LabError(f"{expected}, got {value!r}")
     return converted
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lab import validate
 from lab.arrays import check_frame, to_uint8
 from lab.boxes import Box, clamp_box
 from lab.errors import LabError, LabTypeError, choice_error
@@ -91,8 +92,7 @@ def magnify(crop: np.ndarray, zoom: int, *, grid: bool = False) -> np.ndarray:
            [110, 200, 200, 110, 200, 200],
            [110, 200, 200, 110, 200, 200]], dtype=uint8)
     """
-    if isinstance(zoom, bool) or not isinstance(zoom, (int, np.integer)) or zoom < 1:
-        raise LabError(f"zoom must be a positive integer (1, 2, 4, 8...), got {zoom!r}")
+    zoom = validate.positive_int(zoom, "zoom")
     crop = np.ascontiguousarray(crop)
     h, w = crop.shape[:2]
     big = cv2.resize(crop, (w * zoom, h * zoom), interpolation=cv2.INTER_NEAREST_EXACT)
@@ -333,9 +333,7 @@ def loupe_figure(
     items = as_panels(panels)
     h, w = items[0][1].shape[:2]
     if crop is None:
-        if isinstance(zoom, bool) or not isinstance(zoom, (int, np.integer)) or zoom < 1:
-            raise LabError(f"zoom must be a positive integer, got {zoom!r}")
-        crop = max(8, 320 // zoom)
+        crop = max(8, 320 // validate.positive_int(zoom, "zoom"))
     x0, y0, x1, y1 = clamp_box(w, h, x, y, crop, crop)
     with matplotlib.rc_context(STYLE):
         fig = _figure(3.2 * len(items), 3.2 * h / w + 3.8)

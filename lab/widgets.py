@@ -41,6 +41,7 @@ from lab import viz
 from lab.boxes import Box
 from lab.errors import LabError
 from lab.native import SOURCE_MODELS, check_source_model
+from lab.progress import format_seconds
 from lab.render_cache import (
     NATIVE,
     Cancelled,
@@ -48,7 +49,6 @@ from lab.render_cache import (
     RenderCache,
     RenderKey,
     default_cache,
-    format_seconds,
     render_frame,
 )
 from lab.resolution import Resolution, parse
@@ -1179,9 +1179,9 @@ class FlickerMeter(_Tool):
         """Both clips' frames (kept for playback), their report, and why VMAF is missing if it is."""
         from collections.abc import Iterator
 
+        from lab.memory import guard_clip
         from lab.metrics._common import clip_flow_fn
         from lab.metrics.reporting import ARMS, ReportPass
-        from lab.resolution import guard_clip
 
         n = min(len(nat), len(up))
         for clip in (nat, up):

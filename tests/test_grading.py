@@ -679,7 +679,7 @@ def test_cli_rejects_bad_settings_before_grading(built, tmp_path, capsys):
     (tmp_path / "subs" / "a.ipynb").write_text(built.student.read_text(encoding="utf-8"), encoding="utf-8")
     base = ["grade", str(tmp_path / "subs"), "--bundle", str(built.bundle)]
     for extra, message in [
-        (["--timeout", "inf"], "--timeout must be a finite number of seconds above 0"),
+        (["--timeout", "inf"], "--timeout must be a positive number of seconds"),
         (["--cell-timeout", "0"], "--cell-timeout must be a finite number"),
         (["--out", str(tmp_path)], "is a folder"),
         (["--out", str(tmp_path / "nowhere" / "g.csv")], "does not exist"),

@@ -29,7 +29,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import re
 import sys
 import tempfile
@@ -198,13 +197,7 @@ class Settings:
         for name in ("timeout", "cell_timeout", "test_timeout"):
             value = getattr(self, name)
             option = "--" + name.replace("_", "-")
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or value <= 0
-            ):
-                raise LabError(f"{option} must be a finite number of seconds above 0, got {value!r}")
+            value = validate.positive_number(value, option, unit="seconds")
             if value > 24 * 3600:
                 raise LabError(f"{option} of {value:g} s is over a day; give a limit in seconds")
         validate.integer(self.max_output_bytes, "--max-output (bytes)", minimum=0)

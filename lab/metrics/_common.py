@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from lab import validate
 from lab.arrays import check_frame, describe, to_numpy
 from lab.errors import LabError, LabTypeError
 from lab.optional import opencv
@@ -111,11 +110,6 @@ def check_pair(
             "upscale or crop the test image to the reference size first"
         )
     return ref, tst
-
-
-def check_finite_scalar(value: Any, name: str, *, positive: bool = False) -> float:
-    """A finite float option (e.g. a cutoff); raises LabError/LabTypeError with the name."""
-    return validate.positive_number(value, name) if positive else validate.number(value, name)
 
 
 # --- frame streams ----------------------------------------------------------------------------

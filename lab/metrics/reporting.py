@@ -43,7 +43,6 @@ from lab.errors import LabError, LabTypeError
 from lab.metrics import edges, spatial, spectrum, texture
 from lab.metrics._common import (
     check_clips,
-    check_finite_scalar,
     clip_flow_fn,
     clip_shape,
     gray8,
@@ -253,7 +252,7 @@ class ReportPass:
     ) -> None:
         h, w = shape[:2]
         self.shape = tuple(shape)
-        self.cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
+        self.cutoff = validate.positive_number(cutoff, "cutoff")
         self.interp = interpolation_flag(interpolation)
         self.source = make_source(flow, h, w, flow_fn=flow_fn)
         self.include_mtf = include_mtf

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, choice_error
-from lab.metrics._common import check_finite_scalar, check_pair, luma, to_unit
+from lab.metrics._common import check_pair, luma, to_unit
 from lab.optional import opencv
 
 cv2 = opencv()
@@ -164,7 +165,7 @@ def ssim(reference: Any, test: Any, *, channel: str = "y", sigma: float = 1.5, f
     >>> ssim(a, a)
     1.0
     """
-    sigma = check_finite_scalar(sigma, "sigma", positive=True)
+    sigma = validate.positive_number(sigma, "sigma")
     if channel not in _CHANNELS:
         raise choice_error("channel", channel, _CHANNELS)
     ref, tst = check_pair(reference, test)

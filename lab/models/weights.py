@@ -44,7 +44,7 @@ def write_weights(
     """
     from safetensors.torch import save_file
 
-    from lab.video import atomic_path
+    from lab.files import atomic_path
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

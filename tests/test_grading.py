@@ -680,7 +680,7 @@ def test_cli_rejects_bad_settings_before_grading(built, tmp_path, capsys):
     base = ["grade", str(tmp_path / "subs"), "--bundle", str(built.bundle)]
     for extra, message in [
         (["--timeout", "inf"], "--timeout must be a positive number of seconds"),
-        (["--cell-timeout", "0"], "--cell-timeout must be a finite number"),
+        (["--cell-timeout", "0"], "--cell-timeout must be a positive number"),
         (["--out", str(tmp_path)], "is a folder"),
         (["--out", str(tmp_path / "nowhere" / "g.csv")], "does not exist"),
     ]:

@@ -67,8 +67,8 @@ MUTATIONS = [
     Mutation(
         "confidence-unmasked",
         "lab/metrics/temporal.py",
-        "residual=float(d2.mean(dtype=np.float64)) if reference is None else None,",
-        "residual=masked_mean(d2, valid) if reference is None else None,",
+        "                residual = float(d2.mean(dtype=np.float64))\n",
+        "                residual = masked_mean(d2, valid)\n",
         ("tests/test_metrics_temporal.py",),
         "flow confidence computed on unmasked pixels only",
     ),

@@ -13,6 +13,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from lab.errors import LabError
 from lab.optional import require
@@ -101,11 +102,18 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: ``build``, ``grade`` and ``list``, each with its options."""
     parser = argparse.ArgumentParser(prog="python -m lab.grading", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_build(commands)
+    _add_grade(commands)
+    _add_list(commands)
+    return parser
 
-    b = sub.add_parser("build", help="generate student notebooks, public tests and autograder bundles")
+
+def _add_build(commands: Any) -> None:
+    b = commands.add_parser("build", help="generate student notebooks, public tests and autograder bundles")
     b.add_argument(
         "--source", default="exercises", help="folder of exercise sources NN_name.py (default: exercises)"
     )
@@ -128,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.set_defaults(run=_build)
 
-    g = sub.add_parser("grade", help="grade a folder of submissions into a CSV gradebook (no Docker)")
+
+def _add_grade(commands: Any) -> None:
+    g = commands.add_parser("grade", help="grade a folder of submissions into a CSV gradebook (no Docker)")
     g.add_argument("submissions", help="folder of .ipynb / .zip submissions (or one sub-folder per student)")
     which = g.add_mutually_exclusive_group(required=True)
     which.add_argument("--exercise", help="exercise name; its bundle is <dist>/<exercise>-autograder.zip")
@@ -161,10 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     g.set_defaults(run=_grade)
 
-    ls = sub.add_parser("list", help="list the exercises")
+
+def _add_list(commands: Any) -> None:
+    ls = commands.add_parser("list", help="list the exercises")
     ls.add_argument("--source", default="exercises")
     ls.set_defaults(run=_list)
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ``python -m lab.grading`` command; 2 (with the reason on stderr) for a bad request."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.run is not _list:

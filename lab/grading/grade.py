@@ -328,21 +328,7 @@ def grade_submission(
         return result
     result.notes = structure_notes(nb, list(possible))
     numbered = code_cells(nb)
-    request = {
-        "cells": [code for _, code in numbered],
-        "cell_timeout": settings.cell_timeout,
-        "test_timeout": settings.test_timeout,
-        "max_output": settings.max_output_bytes,
-        "tests": [{"id": t.id, "kernel": t.kernel, "exports": list(t.exports)} for t in tests],
-    }
-    outcome = sb.run(
-        [sys.executable, "-m", "lab.grading.runner"],
-        json.dumps(request).encode(),
-        timeout=settings.timeout,
-        max_stdout=MAX_REPLY_BYTES,
-        limits=settings.limits,
-        sandbox=settings.sandbox,
-    )
+    outcome = _run_in_sandbox([code for _, code in numbered], tests, settings)
     try:
         exports, cells, printed, done = parse_reply(outcome.stdout, tests)
     except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError) as err:
@@ -356,6 +342,31 @@ def grade_submission(
     result.scores, test_notes = score(tests, exports, possible)
     over = printed if printed > settings.max_output_bytes else 0
     result.notes += _cell_notes(cells, [n for n, _ in numbered], over, settings.max_output_bytes) + test_notes
+    _note_how_it_stopped(result, outcome, done, settings.timeout)
+    return result
+
+
+def _run_in_sandbox(cells: list[str], tests: list[HiddenTest], settings: Settings) -> sb.Outcome:
+    """Run the student's ``cells`` and the hidden tests' sandbox halves in one sandboxed runner."""
+    request = {
+        "cells": cells,
+        "cell_timeout": settings.cell_timeout,
+        "test_timeout": settings.test_timeout,
+        "max_output": settings.max_output_bytes,
+        "tests": [{"id": t.id, "kernel": t.kernel, "exports": list(t.exports)} for t in tests],
+    }
+    return sb.run(
+        [sys.executable, "-m", "lab.grading.runner"],
+        json.dumps(request).encode(),
+        timeout=settings.timeout,
+        max_stdout=MAX_REPLY_BYTES,
+        limits=settings.limits,
+        sandbox=settings.sandbox,
+    )
+
+
+def _note_how_it_stopped(result: SubmissionResult, outcome: sb.Outcome, done: bool, timeout: float) -> None:
+    """Set ``result.status`` and put the reason first in its notes when the run did not end normally."""
     if outcome.overflowed:
         result.status = "error"
         result.notes.insert(0, f"the sandbox replied with over {MAX_REPLY_BYTES / 1e6:g} MB; stopped")
@@ -363,7 +374,7 @@ def grade_submission(
         result.status = "timeout"
         result.notes.insert(
             0,
-            f"ran over the {settings.timeout:g} s limit per submission and was stopped "
+            f"ran over the {timeout:g} s limit per submission and was stopped "
             "(an endless loop?); answers exported before that still count",
         )
     elif not done:
@@ -372,7 +383,6 @@ def grade_submission(
         result.notes.insert(
             0, "grading stopped early (the code ended the grading process?)" + (f": {last}" if last else "")
         )
-    return result
 
 
 def _csv_text(cell: str) -> str:

@@ -48,19 +48,14 @@ from lab.metrics._common import (
     gray8,
     iter_frames,
 )
-from lab.metrics.flow import make_source, periodic_share
+from lab.metrics.flow import make_source
 from lab.metrics.temporal import (
     MAX_MASKED,
     MIN_CONFIDENCE,
     VISIBILITY_LEVELS,
-    ConfidenceMeter,
-    WarpError,
+    WarpTally,
     frame_mae,
-    heat_to_levels,
     interpolation_flag,
-    judge,
-    masked_mean,
-    pair_residual,
     tof_pair,
     visibility,
     visibility_threshold,
@@ -267,14 +262,9 @@ class ReportPass:
         self.per_arm: dict[str, dict[str, list[float]]] = {arm: {} for arm in ARMS}
         self.spec_sum: dict[str, np.ndarray] = {}
         self.spec_freq: np.ndarray | None = None
-        self.warp: dict[str, list[float]] = {arm: [] for arm in ARMS}
+        self.tally = WarpTally(self.source, self.interp, ARMS, heatmaps=heatmaps)
         self.mae = {arm: 0.0 for arm in ARMS}
-        self.heat_sum = {arm: np.zeros((h, w), np.float32) for arm in ARMS} if heatmaps else {}
-        self.heat_cnt = np.zeros((h, w), np.float32) if heatmaps else None
-        self.masked: list[float] = []
         self.tofs: list[float] = []
-        self.meter = ConfidenceMeter(self.interp)
-        self.periodic = 0.0
         self.vmaf_problem = ""  # why VMAF was left out, if it was
         self.vmaf = self._open_vmaf(vmaf_models)
 
@@ -336,21 +326,10 @@ class ReportPass:
         nat0, nat1 = prev["native"], cur["native"]
         if pair in self.tof_at:  # before the flow maps exist: Farneback at 4K needs the room
             self.tofs.append(tof_pair(nat0, nat1, prev["candidate"], cur["candidate"]))
-        map_x, map_y, valid = self.source.pair(pair, nat0, nat1)
-        self.masked.append(1.0 - float(valid.mean()))
-        if self.heat_cnt is not None:
-            self.heat_cnt += valid
-        if pair == 0 and self.source.kind == "dis":
-            self.periodic = periodic_share(nat0)
+        pairs = {arm: (prev[arm], cur[arm]) for arm in ARMS}
+        self.tally.add(pair, (nat0, nat1), pairs, reference_arm="native")
         for arm in ARMS:
-            d2 = pair_residual(prev[arm], cur[arm], map_x, map_y, self.interp)
-            self.warp[arm].append(masked_mean(d2, valid))
-            if arm == "native":  # the reference residual over all pixels, for the flow's confidence
-                self.meter.update(nat0, nat1, map_x, map_y, residual=float(d2.mean(dtype=np.float64)))
             self.mae[arm] += frame_mae(prev[arm], cur[arm])
-            if arm in self.heat_sum:
-                d2[~valid] = 0.0
-                self.heat_sum[arm] += d2
 
     # --- the report ---------------------------------------------------------------------------
     def finish(self, labels: dict[str, str] | None = None) -> Report:
@@ -422,34 +401,12 @@ class ReportPass:
 
     def _temporal_results(self, out: Report) -> None:
         """The flow verdict, the curves, the heat maps and a :class:`WarpError` per arm."""
-        masked = np.asarray(self.masked)
-        out.reliable, out.message = judge(
-            self.source.kind,
-            float(masked.mean()),
-            self.meter.value,
-            worse_than_still=self.meter.worse_than_still,
-            periodic=self.periodic,
-            **self.limits,
-        )
-        out.masked_curve = masked
-        out.warp_curves = {arm: np.asarray(v) for arm, v in self.warp.items()}
-        if self.heat_cnt is not None:
-            out.heatmaps = {arm: heat_to_levels(self.heat_sum[arm], self.heat_cnt) for arm in ARMS}
-        out.warps = {
-            arm: WarpError(
-                curve,
-                float(curve.mean()),
-                masked,
-                float(masked.mean()),
-                self.meter.value,
-                out.reliable,
-                out.message,
-                self.source.kind,
-                out.heatmaps.get(arm),
-                self.thresholds[arm],
-            )
-            for arm, curve in out.warp_curves.items()
-        }
+        verdict = self.tally.verdict(**self.limits)
+        out.reliable, out.message = verdict
+        out.warps = {arm: self.tally.result(arm, self.thresholds[arm], verdict) for arm in ARMS}
+        out.masked_curve = out.warps["native"].masked_per_frame
+        out.warp_curves = {arm: warp.per_frame for arm, warp in out.warps.items()}
+        out.heatmaps = {arm: warp.heatmap for arm, warp in out.warps.items() if warp.heatmap is not None}
 
     def _flicker_records(self, out: Report) -> None:
         """VBench score and RMS flicker of each arm against the native visibility threshold."""
@@ -513,7 +470,7 @@ class ReportPass:
         masked = float(out.masked_curve.mean())
         out.append(Record("masked_fraction", masked, "fraction", "flow", None, reliable, detail=kind))
         out.append(
-            Record("flow_confidence", self.meter.value, "fraction", "flow", None, reliable, detail=kind)
+            Record("flow_confidence", self.tally.meter.value, "fraction", "flow", None, reliable, detail=kind)
         )
         if self.tofs:
             tof = float(np.mean(self.tofs))

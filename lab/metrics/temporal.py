@@ -15,6 +15,7 @@ carry ``reliable`` and ``message``: never print a confident ranking when ``relia
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -357,6 +358,90 @@ def _flow_setup(clip: Any, reference: Any, flow: Any) -> tuple[int, FlowSource]:
     return n, make_source(flow, h, w, flow_fn=flow_fn)
 
 
+class WarpTally:
+    """Warp error of one or more arms along one shared motion, tallied pair by pair.
+
+    Each pair's motion maps come from the reference frames (``source.pair``) and are applied to
+    every arm, so all arms are judged along the same motion. Per arm it keeps the masked mean
+    squared residual of each pair (on [0, 1]) and, with ``heatmaps``, the per-pixel sum behind
+    the flicker heat map; shared are the masked share of each pair, the flow's
+    :class:`ConfidenceMeter` and (for DIS) how periodic the first reference frame is.
+    """
+
+    def __init__(
+        self, source: FlowSource, interpolation: int, arms: Sequence[str], *, heatmaps: bool
+    ) -> None:
+        h, w = source.shape
+        self.source = source
+        self.interpolation = interpolation
+        self.meter = ConfidenceMeter(interpolation)
+        self.periodic = 0.0
+        self.masked: list[float] = []
+        self.curves: dict[str, list[float]] = {arm: [] for arm in arms}
+        self.heat_sum = {arm: np.zeros((h, w), np.float32) for arm in arms} if heatmaps else {}
+        self.heat_count = np.zeros((h, w), np.float32) if heatmaps else None
+
+    def add(
+        self,
+        pair: int,
+        references: tuple[np.ndarray, np.ndarray],
+        frames: dict[str, tuple[np.ndarray, np.ndarray]],
+        *,
+        reference_arm: str | None = None,
+    ) -> None:
+        """Tally pair ``pair`` (t -> t+1) of each arm; ``reference_arm`` names the arm whose frames
+        are the ``references`` (its residual then feeds the confidence without a second warp)."""
+        ref0, ref1 = references
+        map_x, map_y, valid = self.source.pair(pair, ref0, ref1)
+        if pair == 0 and self.source.kind == "dis":
+            self.periodic = periodic_share(ref0)
+        self.masked.append(1.0 - float(valid.mean()))
+        if self.heat_count is not None:
+            self.heat_count += valid
+        residual = None
+        for arm, (f0, f1) in frames.items():
+            d2 = pair_residual(f0, f1, map_x, map_y, self.interpolation)
+            self.curves[arm].append(masked_mean(d2, valid))
+            if arm == reference_arm:  # over all pixels: a mask may not hide a failing flow
+                residual = float(d2.mean(dtype=np.float64))
+            if arm in self.heat_sum:
+                d2[~valid] = 0.0
+                self.heat_sum[arm] += d2
+        self.meter.update(ref0, ref1, map_x, map_y, residual=residual)
+
+    def verdict(
+        self, *, max_masked: float = MAX_MASKED, min_confidence: float = MIN_CONFIDENCE
+    ) -> tuple[bool, str]:
+        """(reliable, message) for the motion over the pairs tallied (see :func:`judge`)."""
+        return judge(
+            self.source.kind,
+            float(np.mean(self.masked)),
+            self.meter.value,
+            worse_than_still=self.meter.worse_than_still,
+            periodic=self.periodic,
+            max_masked=max_masked,
+            min_confidence=min_confidence,
+        )
+
+    def result(self, arm: str, threshold: float, verdict: tuple[bool, str]) -> WarpError:
+        """The :class:`WarpError` of ``arm``; ``threshold`` is its visibility threshold in levels."""
+        curve, masked = np.asarray(self.curves[arm]), np.asarray(self.masked)
+        heat = heat_to_levels(self.heat_sum[arm], self.heat_count) if self.heat_count is not None else None
+        reliable, message = verdict
+        return WarpError(
+            curve,
+            float(curve.mean()),
+            masked,
+            float(masked.mean()),
+            self.meter.value,
+            reliable,
+            message,
+            self.source.kind,
+            heat,
+            threshold,
+        )
+
+
 def _temporal_pass(
     clip: Any,
     reference: Any,
@@ -368,14 +453,9 @@ def _temporal_pass(
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
 ) -> WarpError:
-    interp = interpolation_flag(interpolation)
+    """Stream ``clip`` (and its ``reference``, else itself) once through a :class:`WarpTally`."""
     n, source = _flow_setup(clip, reference, flow)
-    h, w = source.shape
-    errors, masked = [], []
-    periodic = 0.0
-    heat_sum = np.zeros((h, w), np.float32) if heatmap else None
-    heat_cnt = np.zeros((h, w), np.float32) if heatmap else None
-    meter = ConfidenceMeter(interp)
+    tally = WarpTally(source, interpolation_flag(interpolation), ["clip"], heatmaps=heatmap)
     frames = iter_frames(clip, name="clip")
     refs = iter_frames(reference, name="reference") if reference is not None else None
     prev = next(frames)
@@ -384,50 +464,12 @@ def _temporal_pass(
     for t in progress(range(n - 1), total=n - 1, desc="warp error", disable=not show_progress):
         cur = next(frames)
         ref_cur = next(refs) if refs is not None else cur
-        map_x, map_y, valid = source.pair(t, ref_prev, ref_cur)
-        if t == 0 and source.kind == "dis":
-            periodic = periodic_share(ref_prev)
-        d2 = pair_residual(prev, cur, map_x, map_y, interp)
-        errors.append(masked_mean(d2, valid))
-        masked.append(1.0 - float(valid.mean()))
-        meter.update(
-            ref_prev,
-            ref_cur,
-            map_x,
-            map_y,
-            residual=float(d2.mean(dtype=np.float64)) if reference is None else None,
+        tally.add(
+            t, (ref_prev, ref_cur), {"clip": (prev, cur)}, reference_arm=None if refs is not None else "clip"
         )
-        if heat_sum is not None:
-            heat_sum += np.where(valid, d2, 0.0).astype(np.float32)
-            heat_cnt += valid
         prev, ref_prev = cur, ref_cur
-    per_frame = np.asarray(errors)
-    masked_arr = np.asarray(masked)
-    confidence = meter.value
-    reliable, message = judge(
-        source.kind,
-        float(masked_arr.mean()),
-        confidence,
-        worse_than_still=meter.worse_than_still,
-        periodic=periodic,
-        max_masked=max_masked,
-        min_confidence=min_confidence,
-    )
-    heat = None
-    if heat_sum is not None and heat_cnt is not None:
-        heat = heat_to_levels(heat_sum, heat_cnt)
-    return WarpError(
-        per_frame,
-        float(per_frame.mean()),
-        masked_arr,
-        float(masked_arr.mean()),
-        confidence,
-        reliable,
-        message,
-        source.kind,
-        heat,
-        threshold,
-    )
+    verdict = tally.verdict(max_masked=max_masked, min_confidence=min_confidence)
+    return tally.result("clip", threshold, verdict)
 
 
 def heat_to_levels(sq_sum: np.ndarray, count: np.ndarray) -> np.ndarray:

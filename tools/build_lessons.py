@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"{orphan.name} has no source lessons/src/{orphan.stem}.py")
     for problem in problems:
         print(problem, file=sys.stderr)
+    if args.check and not problems:
+        print(f"{len(paths)} lesson notebooks match their sources")
     return 1 if problems else 0
 
 

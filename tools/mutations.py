@@ -307,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(chosen) - len(list(filter(None, problems)))} of {len(chosen)} bugs can be planted")
         return 1 if any(problems) else 0
     if args.list:
+        width = max(len(m.name) for m in chosen)
         for m in chosen:
-            print(f"{m.name:<24} {m.why}  ->  pytest {' '.join(m.tests)}")
+            print(f"{m.name:<{width}}  {m.why}  ->  pytest {' '.join(m.tests)}")
         return 0
     missed = []
     print("| mutation | planted bug | caught | seconds |\n|---|---|---|---:|")

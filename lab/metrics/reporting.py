@@ -620,7 +620,7 @@ def _plot_report(rep: Report) -> Any:
     )
     ax.set_ylim(bottom=0)
     ax.set_xlabel("frame pair t -> t+1")
-    ax.set_ylabel("flicker: RMS difference after motion comp. (8-bit levels)")
+    ax.set_ylabel("flicker RMS, motion-compensated\n(8-bit levels)")
     ax.set_title(f"flicker, flow = {rep.flow_source}")
     if rep.flow_source == "dis" and len(rep.masked_curve):
         twin = ax.twinx()
@@ -628,7 +628,7 @@ def _plot_report(rep: Report) -> Any:
         twin.set_ylabel("masked fraction of pixels")
         twin.set_xlabel(ax.get_xlabel())  # hidden (shared x), set for completeness
         twin.set_ylim(0, 1)
-    ax.legend()
+    ax.legend(fontsize="small")
     ax = axes[1]
     for arm, spec in rep.spectra.items():
         ax.plot(spec.frequency, spec.log_power, label=rep.labels.get(arm, arm))
@@ -636,7 +636,7 @@ def _plot_report(rep: Report) -> Any:
     ax.set_xlabel("spatial frequency (cycles/pixel)")
     ax.set_ylabel("log10 power (luma)")
     ax.set_title("radial power spectrum")
-    ax.legend()
+    ax.legend(fontsize="small")
     if rep.heatmaps:
         vmax = max(float(np.percentile(m, 99.5)) for m in rep.heatmaps.values()) or 1.0
         for ax, (arm, heat) in zip(axes[2:], rep.heatmaps.items()):
@@ -644,6 +644,6 @@ def _plot_report(rep: Report) -> Any:
             ax.set_title(f"flicker: {rep.labels.get(arm, arm)}")
             ax.set_xlabel("x (pixels)")
             ax.set_ylabel("y (pixels)")
-        fig.colorbar(im, ax=list(axes[2:]), label="temporal std after motion comp. (8-bit levels)")
+        fig.colorbar(im, ax=list(axes[2:]), label="temporal std, motion-compensated\n(8-bit levels)")
     fig.suptitle(rep.message, fontsize=10, color="black" if rep.reliable else "red", wrap=True)
     return fig

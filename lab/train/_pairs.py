@@ -83,6 +83,35 @@ class PairConfig:
         torch.manual_seed(self.seed)
 
 
+def add_pool_arguments(parser: argparse.ArgumentParser, defaults: PairConfig) -> None:
+    """The options that choose the crop pools (seeds, render size, scenes, views, detail scale)."""
+    parser.add_argument(
+        "--train-seeds",
+        type=int,
+        default=defaults.train_seeds,
+        help=f"scene seeds 0..N-1 to train on (default {defaults.train_seeds})",
+    )
+    parser.add_argument(
+        "--hr-size", default=defaults.hr_size, help=f"size of each HR render (default {defaults.hr_size})"
+    )
+    parser.add_argument(
+        "--scenes",
+        default=None,
+        help="comma-separated scene names (default: skin, fabric, foliage, sign, character)",
+    )
+    parser.add_argument(
+        "--views",
+        type=int,
+        default=defaults.views,
+        help=f"random windows per scene and seed (default {defaults.views})",
+    )
+    parser.add_argument(
+        "--detail",
+        default=defaults.detail,
+        help=f"pixel scale of the HR renders, as a frame size (default {defaults.detail})",
+    )
+
+
 @dataclass
 class PairData:
     """The training and held-out crop pools (:class:`lab.models.crops.CropPool`) and the seconds spent rendering them."""

@@ -26,7 +26,14 @@ import torch.nn.functional as F
 
 from lab import validate
 from lab.errors import LabError
-from lab.train._pairs import HELD_OUT_SEEDS, PairConfig, PairData, render_pools, write_card
+from lab.train._pairs import (
+    HELD_OUT_SEEDS,
+    PairConfig,
+    PairData,
+    add_pool_arguments,
+    render_pools,
+    write_card,
+)
 from lab.train._progress import LossBar
 
 SCALES = (2, 4)
@@ -76,28 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lr", type=float, default=DEFAULTS.lr, help="Adam learning rate, cosine-decayed (default 2e-3)"
     )
-    parser.add_argument(
-        "--train-seeds",
-        type=int,
-        default=DEFAULTS.train_seeds,
-        help="scene seeds 0..N-1 to train on (default 6)",
-    )
-    parser.add_argument(
-        "--hr-size", default=DEFAULTS.hr_size, help="size of each HR render (default 384x216)"
-    )
-    parser.add_argument(
-        "--scenes",
-        default=None,
-        help="comma-separated scene names (default: skin, fabric, foliage, sign, character)",
-    )
-    parser.add_argument(
-        "--views", type=int, default=DEFAULTS.views, help="random windows per scene and seed (default 4)"
-    )
-    parser.add_argument(
-        "--detail",
-        default=DEFAULTS.detail,
-        help="pixel scale of the HR renders, as a frame size (default 4k)",
-    )
+    add_pool_arguments(parser, DEFAULTS)
     parser.add_argument(
         "--lr-mode", choices=LR_MODES, default=DEFAULTS.lr_mode, help="how LR is made (default native)"
     )

@@ -628,7 +628,7 @@ def _plot_report(rep: Report) -> Any:
         twin.set_ylabel("masked fraction of pixels")
         twin.set_xlabel(ax.get_xlabel())  # hidden (shared x), set for completeness
         twin.set_ylim(0, 1)
-    ax.legend(fontsize="small")
+    ax.legend()
     ax = axes[1]
     for arm, spec in rep.spectra.items():
         ax.plot(spec.frequency, spec.log_power, label=rep.labels.get(arm, arm))
@@ -636,7 +636,7 @@ def _plot_report(rep: Report) -> Any:
     ax.set_xlabel("spatial frequency (cycles/pixel)")
     ax.set_ylabel("log10 power (luma)")
     ax.set_title("radial power spectrum")
-    ax.legend(fontsize="small")
+    ax.legend()
     if rep.heatmaps:
         vmax = max(float(np.percentile(m, 99.5)) for m in rep.heatmaps.values()) or 1.0
         for ax, (arm, heat) in zip(axes[2:], rep.heatmaps.items()):

@@ -122,19 +122,18 @@ class _CanvasPositions:
     def __init__(self, height: int, width: int, seed: int, margin: int) -> None:
         self.height, self.width, self.margin = height, width, margin
         self.canvas = gaussian(height + 2 * margin, width + 2 * margin, seed)[0]
+        self.ys, self.xs = np.mgrid[0:height, 0:width].astype(np.float32)  # pixel grid, drawn once
         self.reset()
 
     def reset(self) -> None:
-        ys, xs = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32)
-        self.coords = np.dstack([xs + self.margin, ys + self.margin]).astype(np.float32)  # (H, W, 2) x, y
+        self.coords = np.dstack([self.xs + self.margin, self.ys + self.margin]).astype(np.float32)  # x, y
 
     def advance(self, flow: np.ndarray, t: int) -> None:
         from lab.optional import opencv
 
         cv2 = opencv()
-        ys, xs = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32)
         # backward map: the pixel q of the next frame shows what was at q - flow(q)
-        map_x, map_y = xs - flow[..., 0], ys - flow[..., 1]
+        map_x, map_y = self.xs - flow[..., 0], self.ys - flow[..., 1]
         self.coords = cv2.remap(self.coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # pixels whose source lies outside the frame: extrapolate the positions linearly
         outside = (map_x < 0) | (map_x > self.width - 1) | (map_y < 0) | (map_y > self.height - 1)
@@ -162,6 +161,7 @@ class _FrameValues:
     def __init__(self, height: int, width: int, seed: int) -> None:
         self.seed = seed
         self.first = gaussian(height, width, seed)
+        self.yy, self.xx = np.mgrid[0:height, 0:width]  # pixel grid, drawn once
         self.reset()
 
     def reset(self) -> None:
@@ -171,12 +171,15 @@ class _FrameValues:
         import torch
 
         _, _, h, w = self.values.shape
-        yy, xx = np.mgrid[0:h, 0:w]
-        sx = np.rint(xx - flow[..., 0]).astype(np.int64)
-        sy = np.rint(yy - flow[..., 1]).astype(np.int64)
+        sx = np.rint(self.xx - flow[..., 0]).astype(np.int64)
+        sy = np.rint(self.yy - flow[..., 1]).astype(np.int64)
         inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
-        out = gaussian(h, w, self.seed + self.FRESH_SEED_STEP * (t + 1))[0].numpy().copy()
-        out[:, inside] = self.values[0].numpy()[:, sy[inside], sx[inside]]
+        previous = self.values[0].numpy()
+        if inside.all():  # nothing enters the frame: no fresh noise to draw
+            out = previous[:, sy, sx]
+        else:
+            out = gaussian(h, w, self.seed + self.FRESH_SEED_STEP * (t + 1))[0].numpy().copy()
+            out[:, inside] = previous[:, sy[inside], sx[inside]]
         self.values = torch.from_numpy(out)[None]
 
     def current(self) -> torch.Tensor:

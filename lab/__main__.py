@@ -148,9 +148,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from lab import render_set
 
-    previous = signal.signal(
-        signal.SIGTERM, _terminated
-    )  # SIGTERM unwinds like Ctrl+C: no segments left behind
+    # SIGTERM unwinds like Ctrl+C: no segments left behind
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         written = render_set.render_set(
             args.scene,

@@ -16,13 +16,12 @@ from typing import Any
 
 from lab.compare_settings import CompareSettings
 from lab.errors import LabError
-from lab.metrics.reporting import Report, ReportPass
+from lab.metrics.reporting import ARMS, Report, ReportPass  # ARMS: the native and the upscaled arm
 from lab.metrics.temporal import WarpError, visibility
 from lab.video import Clip
 
 FLICKER_COLUMN = "flicker RMS (grey levels, true flow)"
 VISIBLE_COLUMN = "flicker vs visibility threshold"
-ARMS = ("native", "candidate")  # the report's names of the native and the upscaled arm
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -54,6 +54,9 @@ from lab.render_cache import (
 from lab.resolution import Resolution, parse
 from lab.scenes.camera import MOTIONS
 from lab.validate import choice, integer, number, positive_int, positive_number
+
+if TYPE_CHECKING:
+    from lab.metrics.temporal import WarpError
 
 MAX_PAYLOAD = 2 * 1024 * 1024  # bytes: no image message to the browser may exceed this
 ZOOMS = (1, 2, 4, 8, 16, 32)
@@ -1058,7 +1061,7 @@ class FlickerMeter(_Tool):
         self.frames: dict[str, list[np.ndarray]] = {}
         self.curves: dict[str, np.ndarray] = {}
         self.heatmaps: dict[str, np.ndarray] = {}
-        self.results: dict[str, Any] = {}
+        self.results: dict[str, WarpError] = {}
         self._plot: _CurvePlot | None = None
         self._build_controls()
         self._build_views()
@@ -1213,7 +1216,7 @@ class FlickerMeter(_Tool):
         n = min(len(f) for f in self.frames.values())
         self.play.max = n - 1
         self.frame.max = n - 1
-        threshold = min(float(getattr(r, "threshold_levels", 3.0)) for r in self.results.values())
+        threshold = min(r.threshold_levels for r in self.results.values())
         self._plot = _CurvePlot({k: list(v) for k, v in self.curves.items()}, viz.FLICKER_LABEL, threshold)
         heat_fig = viz.heatmap_figure(self.heatmaps, width_in=8.0)
         self.heat_view.show(_figure_pixels(heat_fig), sharp=True)
@@ -1221,7 +1224,7 @@ class FlickerMeter(_Tool):
         for name, r in self.results.items():
             summary.append(
                 f"<b>{html.escape(name)}</b>: flicker {html.escape(r.verdict)}"
-                + ("" if getattr(r, "reliable", True) else f" <i>({html.escape(str(r.message))})</i>")
+                + ("" if r.reliable else f" <i>({html.escape(r.message)})</i>")
             )
         self.status.message.value = "; ".join(summary) + vmaf_note
         self.update(sharp=True)

@@ -506,6 +506,12 @@ def _csv_cell(value: object) -> object:
     return value
 
 
+def console_text(text: str, limit: int) -> str:
+    """``text`` for one line of the console table: control characters (newlines, escape codes) shown as ``?``."""
+    text = printable(text, limit)
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def gradebook_rows(results: list[SubmissionResult], possible: dict[str, float]) -> list[dict[str, object]]:
     """Rows of the gradebook: the POINTS POSSIBLE row, then one row per student."""
     total_possible = sum(possible.values())

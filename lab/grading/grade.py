@@ -34,10 +34,11 @@ import re
 import stat
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,6 @@ from lab.grading.build import load_spec, spec_exercise
 from lab.grading.hidden_tests import HiddenTest, run_check
 from lab.grading.plain_data import PlainDataError, decode, printable
 from lab.grading.submission import InvalidSubmission, code_cells, read_bytes, read_submission, structure_notes
-from lab.progress import progress
 
 SUBMISSION_SUFFIXES = (".ipynb", ".zip")
 POSSIBLE_ROW = "POINTS POSSIBLE"
@@ -104,6 +104,11 @@ class Student:
         return ranked[0], self.notes + note
 
 
+def name_text(name: str) -> str:
+    """A file name as gradebook text: always encodes, and control characters (newlines...) are escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in printable(name, 1000))
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.lstat().st_mtime
@@ -115,8 +120,8 @@ def student_id(path: Path, root: Path) -> str:
     """The student a submission belongs to: its folder under ``root``, else its file name (as text that always encodes)."""
     rel = path.relative_to(root)
     if len(rel.parts) > 1:
-        return printable(rel.parts[0])
-    return printable(re.sub(r"_submission(_\d.*)?$", "", path.stem) or path.stem)
+        return name_text(rel.parts[0])
+    return name_text(re.sub(r"_submission(_\d.*)?$", "", path.stem) or path.stem)
 
 
 def find_students(folder: str | Path, *, exclude: Iterable[Path] = ()) -> list[Student]:
@@ -141,15 +146,15 @@ def find_students(folder: str | Path, *, exclude: Iterable[Path] = ()) -> list[S
     groups: dict[str, list[Path]] = {}
     for entry in entries:
         notebook = entry.suffix.lower() in SUBMISSION_SUFFIXES and not _is_folder(entry)
-        groups.setdefault(student_id(entry, root) if notebook else printable(entry.name), []).append(entry)
+        groups.setdefault(student_id(entry, root) if notebook else name_text(entry.name), []).append(entry)
     students: list[Student] = []
     for sid, group in groups.items():
         if len(group) == 1:
             students.append(_entry_student(group[0], sid))
             continue
-        names = ", ".join(printable(e.name) for e in group)
+        names = ", ".join(name_text(e.name) for e in group)
         for entry in group:
-            student = _entry_student(entry, printable(entry.name))
+            student = _entry_student(entry, name_text(entry.name))
             student.notes.append(f"{len(group)} entries look like {sid}'s ({names}): each has its own row")
             students.append(student)
     seen: set[str] = set()
@@ -390,8 +395,8 @@ def grade_submission(
     sb.require_sandbox(settings.sandbox)
     possible, tests = load_spec(bundle)
     result = SubmissionResult(
-        printable(student or submission.stem),
-        printable(submission.name),
+        name_text(student or submission.stem),
+        name_text(submission.name),
         {q: 0.0 for q in possible},
         possible,
         sandbox=settings.sandbox_name,
@@ -498,7 +503,7 @@ def _csv_cell(value: object) -> object:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, str):
-        value = printable(value, MAX_REASON_CHARS + 1)
+        value = printable(value, MAX_REASON_CHARS + 1).replace("\r", "\\r")  # a bare CR would end the row
         if len(value) > MAX_REASON_CHARS:
             value = value[: MAX_REASON_CHARS - 12] + " ... (cut)"
         if value.startswith(FORMULA_START):
@@ -694,19 +699,25 @@ def grade_folder(
         client = connect(scheduler)  # before any file is touched: a wrong address changes nothing
 
     def finish(result: SubmissionResult, path: Path, notes: list[str]) -> None:
-        result.file = printable(str(path.relative_to(Path(folder))))
+        result.file = name_text(str(path.relative_to(Path(folder))))
         result.notes = notes + result.notes
         result.graded_with = key
         done[result.student] = result
         write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), partial)
 
     where = {student.id: (path, notes) for student, path, notes in todo}
+    from tqdm.auto import tqdm  # lab.progress's bar, driven by hand: results arrive through a callback
+
+    bar = tqdm(total=len(todo), desc="grading", leave=False, dynamic_ncols=True)
+
+    def record(result: SubmissionResult) -> None:
+        finish(result, *where[result.student])
+        bar.update(1)
+
     try:
-        for result in progress(
-            _grade_all(todo, bundle, settings, jobs, client), total=len(todo), desc="grading"
-        ):
-            finish(result, *where[result.student])
+        _grade_all(todo, bundle, settings, jobs, record, client)
     finally:
+        bar.close()
         if client is not None:
             client.close()
     write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), out)
@@ -757,12 +768,14 @@ def _grade_all(
     bundle: Path,
     settings: Settings,
     jobs: int,
+    record: Callable[[SubmissionResult], None],
     client: object = None,
-) -> Iterator[SubmissionResult]:
-    """Results in the order they finish: on this machine's job slots, or as tasks through a Dask ``client``.
+) -> None:
+    """Grade ``todo`` and ``record`` each result as it finishes: on this machine's job slots, or through a Dask ``client``.
 
-    When the caller stops early (Ctrl-C, or the generator is closed), the queued submissions
-    are dropped and the running sandboxes killed before this returns.
+    On Ctrl-C (or any error) the queued submissions are dropped and the running sandboxes
+    killed at once; the results that had finished before that are still recorded, then the
+    exception goes on.
     """
     if client is not None:
         from lab.cluster import run_all
@@ -775,23 +788,42 @@ def _grade_all(
             except InvalidSubmission:
                 data = b""  # unreadable here: graded as invalid on the worker
             items.append((student.id, path.name, data))
-        yield from run_all(
+        for result in run_all(
             client,
             grade_bytes,
             items,
             keys=[f"grade-{run}-{s.id}" for s, _, _ in todo],
             shared={"bundle": bundle.read_bytes(), "settings": settings},
-        )
+        ):
+            record(result)
         return
     stop = sb.Stop()
+    finished: list[Future] = []  # in the order they finished, before any stop
+    lock = threading.Lock()
+
+    def done(future: Future) -> None:
+        with lock:
+            if not stop.is_set():
+                finished.append(future)
+
     pool = ThreadPoolExecutor(max_workers=jobs)
+    recorded: set[int] = set()
     try:
-        futures = [
-            pool.submit(grade_submission, path, bundle, student=student.id, settings=settings, stop=stop)
-            for student, path, _ in todo
-        ]
+        futures = []
+        for student, path, _ in todo:
+            future = pool.submit(
+                grade_submission, path, bundle, student=student.id, settings=settings, stop=stop
+            )
+            future.add_done_callback(done)
+            futures.append(future)
         for future in as_completed(futures):
-            yield future.result()
+            recorded.add(id(future))
+            record(future.result())
     finally:
-        stop.set()  # everything still running is killed; nothing new starts
+        with lock:
+            stop.set()  # everything still running is killed; nothing new starts
+            before_stop = list(finished)
         pool.shutdown(wait=True, cancel_futures=True)
+        for future in before_stop:  # graded, not yet recorded when the stop came
+            if id(future) not in recorded and not future.cancelled() and future.exception() is None:
+                record(future.result())

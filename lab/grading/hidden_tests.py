@@ -159,7 +159,9 @@ def _declared_shape(text: str | None, where: str) -> tuple[int, ...]:
         or not 1 <= len(shape) <= MAX_DIMENSIONS
         or any(type(n) is not int or n < 0 for n in shape)
     ):
-        raise LabError(f"{where}: shape={text} is not a tuple of 1 to {MAX_DIMENSIONS} sizes, e.g. shape=(3, 4)")
+        raise LabError(
+            f"{where}: shape={text} is not a tuple of 1 to {MAX_DIMENSIONS} sizes, e.g. shape=(3, 4)"
+        )
     return shape
 
 

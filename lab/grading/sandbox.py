@@ -177,6 +177,10 @@ def readonly_paths() -> list[str]:
     import lab.assets
 
     paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    # package folders that .pth files add from outside the prefix (a venv layered on another one)
+    paths |= {
+        os.path.realpath(p) for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
+    }
     paths |= {os.path.realpath(p) for p in list(lab.__path__) + list(lab.assets.__path__)}
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     paths = {p for p in paths if os.path.isdir(p)}

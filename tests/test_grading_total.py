@@ -441,6 +441,11 @@ def test_cgroup_limits_hold_for_the_whole_sandbox():
     limits = sb.Limits(sandbox_memory_bytes=1024**3, memory_bytes=1024**3)
     out = sb.run([sys.executable, "-c", hog], b"", timeout=60, max_stdout=10_000, limits=limits)
     assert b"-9" in out.stdout  # three children of 700 MB each cannot share a 1 GiB sandbox
+
+
+@requires_sandbox
+def test_sandbox_root_and_dev_are_read_only():
+    """bwrap's own / and /dev are tmpfs mounts without a size: 990 MB went past the 256 MB /tmp cap."""
     write = (
         "import os\nfor p in ('/big', '/dev/big', '/tmp/work/x'):\n"
         "    try:\n        open(p, 'wb').write(b'x')\n        print('wrote', p)\n"

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 per = [r.seconds for r in results]
                 rows.append(
                     (
-                        settings.sandbox_name,
+                        settings.sandbox_mode,
                         jobs,
                         len(results),
                         wall,
@@ -126,13 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         f"| CPU-bound wall on {cores} cores (s) | wrong grades | target 300 s |"
     )
     print("|:---|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
-    for sandbox, jobs, n, wall, med, worst, bad, cpu in rows:
+    for mode, jobs, n, wall, med, worst, bad, cpu in rows:
         verdict = "met" if wall < TARGET_SECONDS else "MISSED"
         # a PID namespace's processes are not reaped into this process's child rusage: no CPU figure for bwrap
-        cpu_per = f"{cpu / n:.1f}" if sandbox == "none" else "n/a"
-        cpu_wall = f"{cpu / min(jobs, cores):.1f}" if sandbox == "none" else "n/a"
+        cpu_per = f"{cpu / n:.1f}" if mode == "none" else "n/a"
+        cpu_wall = f"{cpu / min(jobs, cores):.1f}" if mode == "none" else "n/a"
         print(
-            f"| {sandbox} | {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu_per} "
+            f"| {mode} | {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu_per} "
             f"| {cpu_wall} | {bad} | {verdict} |"
         )
     return 0 if all(r[6] == 0 and r[3] < TARGET_SECONDS for r in rows) else 1

@@ -62,6 +62,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from lab.grading import sandbox as sb
     from lab.grading.grade import (
         Settings,
         check_output,
@@ -102,7 +103,11 @@ def _grade(args: argparse.Namespace) -> int:
     kept = sum(r.reused for r in results)
     if kept:
         print(f"{kept} unchanged notebook(s) kept from the earlier gradebook, not graded again")
-    sandbox = "in a bubblewrap sandbox" if settings.sandbox else "WITHOUT a sandbox (--no-sandbox)"
+    sandbox = {
+        "bwrap+cgroup": "in a bubblewrap sandbox with a cgroup each",
+        "bwrap": f"in a bubblewrap sandbox, without cgroups ({sb.cgroups_available()})",
+        "none": "WITHOUT a sandbox (--no-sandbox)",
+    }[settings.sandbox_mode]
     where = f" on the cluster at {args.scheduler}" if args.scheduler else ""
     count = f"{len(results)} student" + ("" if len(results) == 1 else "s")
     print(f"gradebook: {args.out} ({count}, graded {sandbox}{where})")

@@ -260,7 +260,12 @@ class Settings:
 
     @property
     def sandbox_name(self) -> str:
-        """The gradebook's ``sandbox`` column: ``bwrap+cgroup``, ``bwrap`` or ``none`` (``--no-sandbox``)."""
+        """The gradebook's ``sandbox`` column for rows graded with these settings: ``bwrap`` or ``none``."""
+        return "bwrap" if self.sandbox else "none"
+
+    @property
+    def sandbox_mode(self) -> str:
+        """``bwrap+cgroup`` (a cgroup per sandbox could be made here), ``bwrap`` or ``none`` (``--no-sandbox``)."""
         if not self.sandbox:
             return "none"
         return "bwrap+cgroup" if sb.cgroups_available() is None else "bwrap"
@@ -280,7 +285,7 @@ def grading_key(bundle: str | Path, settings: Settings) -> str:
         "test_timeout": settings.test_timeout,
         "max_output_bytes": settings.max_output_bytes,
         "limits": dataclasses.asdict(settings.limits),
-        "sandbox": settings.sandbox_name,
+        "sandbox": settings.sandbox_mode,
     }
     return hashlib.sha256(json.dumps(made_by, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -511,3 +511,44 @@ def test_confine_refuses_to_start_without_its_limits(tmp_path):
     assert (
         proc.returncode == 0 and proc.stdout.strip() == "1"
     )  # 1000 bytes = one 1024-byte block (rounded down)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+record = st.fixed_dictionaries(
+    {"kind": st.sampled_from(["cell", "test", "output", "done", "x"])},
+    optional={
+        "index": json_values,
+        "problem": st.sampled_from(["error", "timeout", "died", "x"]),
+        "detail": json_values,
+        "id": st.sampled_from(["q1-1", "q1-2", "zz"]),
+        "payload": st.builds(
+            json.dumps, st.fixed_dictionaries({"test": st.just("q1-1"), "values": json_values})
+        )
+        | json_values,
+        "error": json_values,
+        "bytes": json_values,
+    },
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(record, max_size=5), st.binary(max_size=20))
+def test_fuzz_sandbox_replies_cost_only_their_row(records, junk):
+    """What the sandbox sends back: parsed, scored and written, or refused with an error grading catches."""
+    test = split("x = f()  # export shape=(2,)\nassert list(x) == [1, 2]", question="q1", number=1, points=1)
+    reply = "\n".join(json.dumps(r) for r in records).encode() + (b"\n" + junk if junk else b"")
+    try:
+        exports, cells, printed, done = gg.parse_reply(reply, [test])
+    except (ValueError, RecursionError, KeyError, TypeError, OverflowError, MemoryError):
+        return  # what grade_submission catches: the row is an error, scored 0
+    scores, notes = gg.score([test], exports, {"q1": 1.0})
+    notes += gg._cell_notes(cells, [1, 2, 3], printed, 10)
+    result = gg.SubmissionResult("s", "s.ipynb", scores, {"q1": 1.0}, notes=notes)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([gg._csv_cell(v) for v in gg.gradebook_rows([result], {"q1": 1.0})[1].values()])
+    buf.getvalue().encode("utf-8")

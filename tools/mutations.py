@@ -273,14 +273,6 @@ MUTATIONS = [
         "grades finished just before a Ctrl-C are lost",
     ),
     Mutation(
-        "sandbox-root-writable",
-        "lab/grading/sandbox.py",
-        '    cmd += ["--remount-ro", "/dev", "--remount-ro", "/"]\n',
-        "",
-        ("tests/test_grading_total.py", "-k", "read_only"),
-        "a submission fills the sandbox's unlimited / and /dev tmpfs",
-    ),
-    Mutation(
         "segments-joined-out-of-order",
         "lab/render_set.py",
         "            starts = sorted(flows[clip])\n",

@@ -6,7 +6,8 @@ Builds the exercise's autograder bundle into a temporary folder (otter assign, t
 re-run), makes ``n`` submissions from the reference solution (a quarter of them with one
 wrong answer, so both paths are timed), grades them with ``python -m lab.grading grade``'s
 machinery at each ``--jobs`` setting, in the bubblewrap sandbox and with ``--no-sandbox``
-(the sandbox's cost), and checks every grade. The target from the course's
+(the sandbox's cost), and checks every grade. The sandbox column says ``bwrap+cgroup`` when
+each sandbox had its own cgroup (memory, processes, CPU share). The target from the course's
 issue: 20 submissions in under 5 minutes on a 2-core CPU.
 """
 
@@ -99,7 +100,16 @@ def main(argv: list[str] | None = None) -> int:
                 ]
                 per = [r.seconds for r in results]
                 rows.append(
-                    (sandbox, jobs, len(results), wall, statistics.median(per), max(per), len(wrong), cpu)
+                    (
+                        settings.sandbox_mode,
+                        jobs,
+                        len(results),
+                        wall,
+                        statistics.median(per),
+                        max(per),
+                        len(wrong),
+                        cpu,
+                    )
                 )
                 if wrong:
                     print(f"unexpected grades (jobs={jobs}, sandbox={sandbox}): {wrong}", file=sys.stderr)
@@ -116,13 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         f"| CPU-bound wall on {cores} cores (s) | wrong grades | target 300 s |"
     )
     print("|:---|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
-    for sandbox, jobs, n, wall, med, worst, bad, cpu in rows:
+    for mode, jobs, n, wall, med, worst, bad, cpu in rows:
         verdict = "met" if wall < TARGET_SECONDS else "MISSED"
         # a PID namespace's processes are not reaped into this process's child rusage: no CPU figure for bwrap
-        cpu_per = f"{cpu / n:.1f}" if not sandbox else "n/a"
-        cpu_wall = f"{cpu / min(jobs, cores):.1f}" if not sandbox else "n/a"
+        cpu_per = f"{cpu / n:.1f}" if mode == "none" else "n/a"
+        cpu_wall = f"{cpu / min(jobs, cores):.1f}" if mode == "none" else "n/a"
         print(
-            f"| {'bwrap' if sandbox else 'none'} | {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu_per} "
+            f"| {mode} | {jobs} | {n} | {wall:.1f} | {med:.1f} | {worst:.1f} | {cpu_per} "
             f"| {cpu_wall} | {bad} | {verdict} |"
         )
     return 0 if all(r[6] == 0 and r[3] < TARGET_SECONDS for r in rows) else 1

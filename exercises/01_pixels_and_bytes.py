@@ -331,7 +331,7 @@ assert isinstance(size_for_factor((2, 1), 1), tuple) and len(size_for_factor((2,
 points: 1
 hidden: true
 """ # END TEST CONFIG
-sizes_q5 = [size_for_factor((480, 270), 4), size_for_factor((7, 3), 2)]  # export
+sizes_q5 = [size_for_factor((480, 270), 4), size_for_factor((7, 3), 2)]  # export shape=(2, 2)
 assert sizes_q5 == [(1920, 1080), (14, 6)]
 
 # %%

@@ -77,7 +77,7 @@ assert np.shape(keys_kernel(np.zeros((3, 4)))) == (3, 4)
 points: 1
 hidden: true
 """ # END TEST CONFIG
-weights_q1 = keys_kernel(np.linspace(-2.5, 2.5, 101))  # export
+weights_q1 = keys_kernel(np.linspace(-2.5, 2.5, 101))  # export shape=(101,)
 abs_q1 = np.abs(np.linspace(-2.5, 2.5, 101))
 ref_q1 = np.where(abs_q1 <= 1, 1.5 * abs_q1**3 - 2.5 * abs_q1**2 + 1, np.where(abs_q1 < 2, -0.5 * abs_q1**3 + 2.5 * abs_q1**2 - 4 * abs_q1 + 2, 0.0))
 assert np.allclose(weights_q1, ref_q1, atol=1e-9)
@@ -87,7 +87,7 @@ assert np.allclose(weights_q1, ref_q1, atol=1e-9)
 points: 1
 hidden: true
 """ # END TEST CONFIG
-opencv_q1 = keys_kernel(np.array([0.25, 0.5, 1.25, 1.75]), a=-0.75)  # export
+opencv_q1 = keys_kernel(np.array([0.25, 0.5, 1.25, 1.75]), a=-0.75)  # export shape=(4,)
 assert np.allclose(opencv_q1, [0.87890625, 0.59375, -0.10546875, -0.03515625], atol=1e-9)
 
 # %%
@@ -165,8 +165,8 @@ assert np.shape(bicubic_weights(0.3)) == (4,) and abs(float(np.sum(bicubic_weigh
 points: 1
 hidden: true
 """ # END TEST CONFIG
-at0_q2 = bicubic_weights(0.0)  # export
-at_half_q2 = bicubic_weights(0.5)  # export
+at0_q2 = bicubic_weights(0.0)  # export shape=(4,)
+at_half_q2 = bicubic_weights(0.5)  # export shape=(4,)
 assert np.allclose(at0_q2, [0, 1, 0, 0]) and np.allclose(at_half_q2, [-0.0625, 0.5625, 0.5625, -0.0625])
 
 # %%
@@ -174,7 +174,7 @@ assert np.allclose(at0_q2, [0, 1, 0, 0]) and np.allclose(at_half_q2, [-0.0625, 0
 points: 1
 hidden: true
 """ # END TEST CONFIG
-rows_q2 = [bicubic_weights(tq) for tq in (0.1, 0.35, 0.8)]  # export
+rows_q2 = [bicubic_weights(tq) for tq in (0.1, 0.35, 0.8)]  # export shape=(3, 4)
 ramp_q2 = np.array([-1.0, 0.0, 1.0, 2.0]) ** 2
 assert all(abs(float(np.dot(np.asarray(w, dtype=float), ramp_q2)) - tq**2) < 1e-9 for w, tq in zip(rows_q2, (0.1, 0.35, 0.8)))
 
@@ -247,7 +247,7 @@ assert all(isinstance(b, np.ndarray) and b.shape == original.shape and b.dtype =
 points: 1
 hidden: true
 """ # END TEST CONFIG
-nearest_q3 = big_nearest  # export
+nearest_q3 = big_nearest  # export shape=(96, 128, 3)
 from lab import upscale
 
 yy_q3, xx_q3 = np.mgrid[0:96, 0:128] / 128.0
@@ -261,7 +261,7 @@ assert np.array_equal(nearest_q3, np.repeat(np.repeat(small_q3, 4, axis=0), 4, a
 points: 1
 hidden: true
 """ # END TEST CONFIG
-bicubic_q3 = big_bicubic  # export
+bicubic_q3 = big_bicubic  # export shape=(96, 128, 3)
 from lab import upscale
 
 yy_q3, xx_q3 = np.mgrid[0:96, 0:128] / 128.0

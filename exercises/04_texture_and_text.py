@@ -79,7 +79,7 @@ points: 1
 hidden: true
 """ # END TEST CONFIG
 board_q1 = (np.indices((6, 8)).sum(axis=0) % 2).astype(float)  # checkerboard: Laplacian is +-4 everywhere
-board_vars_q1 = [laplacian_variance(board_q1), laplacian_variance(3 * board_q1 + 10)]  # export
+board_vars_q1 = [laplacian_variance(board_q1), laplacian_variance(3 * board_q1 + 10)]  # export shape=(2,)
 assert abs(board_vars_q1[0] - 16.0) < 1e-9 and abs(board_vars_q1[1] - 144.0) < 1e-9
 
 # %%
@@ -142,7 +142,7 @@ assert all(isinstance(v, float) and v >= 0 for v in (sharp_native, sharp_upscale
 points: 1
 hidden: true
 """ # END TEST CONFIG
-sharp_q2 = [sharp_native, sharp_upscaled]  # export
+sharp_q2 = [sharp_native, sharp_upscaled]  # export shape=(2,)
 from lab import metrics, native, scenes
 
 skin_q2 = scenes.get("skin", seed=3)

@@ -300,7 +300,7 @@ points: 1
 hidden: true
 """ # END TEST CONFIG
 table_q4 = {"m1": (0.010, 9.0), "m2": (0.030, 2.0), "m3": (0.020, 4.0), "m4": (0.005, 40.0)}
-picks_q4 = [pick_upscaler(table_q4, 4.0), pick_upscaler(table_q4, 9.0), pick_upscaler(table_q4, 100)]  # export
+picks_q4 = [pick_upscaler(table_q4, 4.0), pick_upscaler(table_q4, 9.0), pick_upscaler(table_q4, 100)]  # export shape=(3,)
 assert picks_q4 == ["m3", "m1", "m4"]
 
 # %%
@@ -308,7 +308,7 @@ assert picks_q4 == ["m3", "m1", "m4"]
 points: 1
 hidden: true
 """ # END TEST CONFIG
-edge_q4 = [pick_upscaler({"x": (0.1, 3.0), "y": (0.2, 2.5)}, 2.0), pick_upscaler({"x": (0.1, 3.0)}, 3.0)]  # export
+edge_q4 = [pick_upscaler({"x": (0.1, 3.0), "y": (0.2, 2.5)}, 2.0), pick_upscaler({"x": (0.1, 3.0)}, 3.0)]  # export shape=(2,)
 assert edge_q4 == [None, "x"]
 
 # %%

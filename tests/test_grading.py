@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import json
 import math
 import os
@@ -333,12 +334,16 @@ def test_hidden_test_split_rules():
     from lab.grading.hidden_tests import run_check, split
 
     test = split(
-        "x_q1 = np.arange(3)\ny_q1 = f(x_q1)  # export\nassert np.array_equal(y_q1, [0, 2, 4])",
+        "x_q1 = np.arange(3)\ny_q1 = f(x_q1)  # export shape=(3,)\nassert np.array_equal(y_q1, [0, 2, 4])",
         question="q1",
         number=2,
         points=1,
     )
-    assert test.kernel.endswith("# export") and test.exports == ("y_q1",) and test.check.startswith("assert")
+    assert (
+        test.kernel.endswith("# export shape=(3,)")
+        and test.exports == ("y_q1",)
+        and test.check.startswith("assert")
+    )
     assert run_check(test, {"y_q1": np.array([0, 2, 4])}) is None
     assert run_check(test, {"y_q1": [0, 2, 5]}) == "wrong value"
     assert run_check(test, {}) == "y_q1 not exported"
@@ -432,6 +437,36 @@ ATTACKS = {
         f"'import os, signal, time; os.setsid(); signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)  # {MARK}'], "
         "start_new_session=True)\n"
     ),
+    # replace the kernel's export function: an array of shape [2**64], a type name that is a lone surrogate
+    "huge_shape": (
+        "import json, lab.grading.plain_data as pd\nfrom IPython.display import publish_display_data\n"
+        "def fake(test_id, values):\n    publish_display_data({pd.EXPORT_MIME: json.dumps({'test': test_id, 'values': "
+        "{n: {'ndarray': {'dtype': '<f8', 'shape': [2**64], 'data': ''}} for n in values}})})\npd.publish = fake\n"
+    ),
+    "forged_name": (
+        "import json, lab.grading.plain_data as pd\nfrom IPython.display import publish_display_data\n"
+        "def fake(test_id, values):\n    publish_display_data({pd.EXPORT_MIME: json.dumps({'test': test_id, 'values': "
+        "{n: {'unsupported': '\\ud800'} for n in values}})})\npd.publish = fake\n"
+    ),
+    # a lone surrogate written straight into the runner's result pipe
+    "pipe_surrogate": (
+        'import os\nline = \'{"kind": "cell", "index": 0, "problem": "error", "detail": "\\\\ud800"}\\n\'\n'
+        "for fd in os.listdir(f'/proc/{os.getppid()}/fd'):\n    try:\n"
+        "        with open(f'/proc/{os.getppid()}/fd/{fd}', 'w') as f:\n            f.write(line)\n"
+        "    except OSError:\n        pass\n"
+    ),
+    # 60 000 newlines that froze every grading thread in the pip-install filter
+    "pip_newlines": "\n" * 60_000 + "%pip install numpy\n",
+    # 40 busy processes for 20 s: a neighbour graded at the same time must keep its exact score
+    "cpu_hog": (
+        "import subprocess, sys\nfor _ in range(40):\n    subprocess.Popen([sys.executable, '-c', "
+        "'import time\\nt = time.time()\\nwhile time.time() - t < 20: pass'], start_new_session=True)\n"
+    ),
+    # fill the sandbox's / and /dev (unlimited tmpfs mounts before they were made read-only)
+    "disk_fill": (
+        "for path in ('/fill', '/dev/fill'):\n    try:\n        with open(path, 'wb') as f:\n"
+        "            for _ in range(100):\n                f.write(b'x' * 10_000_000)\n    except OSError:\n        pass\n"
+    ),
     # flood the output three ways
     "flood": (
         "import os, sys\nfrom IPython.display import display\nos.write(1, b'x' * 20_000_000)\n"
@@ -459,8 +494,34 @@ EXPECTED = {
     "two_notebooks": ([1, 2, 2, 1, 1, 1], "ok", "2 notebooks: graded"),
     "no_notebook": ([0, 0, 0, 0, 0, 0], "invalid", "no notebook found"),
     "symlink_solution": ([0, 0, 0, 0, 0, 0], "invalid", "symbolic link"),
+    "Jos\\xe9": ([1, 2, 2, 1, 1, 1], "ok", ""),  # b"Jos\xe9.ipynb", as a Latin-1 unzip leaves it
+    "carol.ipynb": ([1, 2, 2, 1, 1, 1], "ok", "each has its own row"),
+    "carol_submission_2.ipynb": ([0, 0, 0, 0, 0, 0], "ok", "each has its own row"),
+    "fifo": ([0, 0, 0, 0, 0, 0], "invalid", "not a regular file"),
+    "deep": ([0, 0, 0, 0, 0, 0], "invalid", "nested too deeply"),
+    "digits": ([0, 0, 0, 0, 0, 0], "invalid", "not JSON"),
+    "encrypted": ([0, 0, 0, 0, 0, 0], "invalid", "encrypted"),
+    "deflate64": ([0, 0, 0, 0, 0, 0], "invalid", "compression method 9"),
+    "bad_deflate": ([0, 0, 0, 0, 0, 0], "invalid", "zip"),
+    "empty_answers": ([1, 2, 2, 1, 0, 1], "ok", "expected shape (2, 2), got (2, 0)"),
+    "zero_d": ([1, 2, 2, 1, 1, 1], "ok", ""),  # an honest 0-d array answer keeps its point
+    "odd_exception": ([1, 2, 2, 0, 1, 1], "ok", "raised X"),
     **{f"attack_{name}": ([0, 0, 0, 0, 0, 0], None, "") for name in ATTACKS},
 }
+
+
+def _patch_zip(raw: bytes, *, method: int | None = None, flags: int | None = None) -> bytes:
+    """A zip with the compression method / flag bits rewritten in its local and central headers."""
+    data = bytearray(raw)
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(signature)
+        while at >= 0:
+            if flags is not None:
+                data[at + flag_at : at + flag_at + 2] = flags.to_bytes(2, "little")
+            if method is not None:
+                data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
 
 
 def _outliving() -> list[int]:
@@ -563,6 +624,43 @@ def gradebook(built, tmp_path_factory):
     (folder / "no_notebook").mkdir()
     (folder / "no_notebook" / "answers.pdf").write_bytes(b"%PDF-1.4")
     (folder / "symlink_solution.ipynb").symlink_to(built.solution)
+    with open(os.fsencode(str(folder)) + b"/Jos\xe9.ipynb", "w", encoding="utf-8") as f:
+        f.write(json.dumps(solution))
+    save("carol", solution)
+    save("carol_submission_2", empty)
+    os.mkfifo(folder / "fifo.ipynb")
+    (folder / "deep.ipynb").write_bytes(b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    (folder / "digits.ipynb").write_text(
+        json.dumps(solution).replace('"metadata": {', '"metadata": {"n": ' + "7" * 5000 + ", ", 1)
+    )
+    good_zip = io.BytesIO()
+    with zipfile.ZipFile(good_zip, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{EX1}.ipynb", json.dumps(solution))
+    (folder / "encrypted.zip").write_bytes(_patch_zip(good_zip.getvalue(), flags=1))
+    (folder / "deflate64.zip").write_bytes(_patch_zip(good_zip.getvalue(), method=9))
+    damaged = bytearray(good_zip.getvalue())
+    damaged[60:90] = bytes(30)
+    (folder / "bad_deflate.zip").write_bytes(bytes(damaged))
+    save(
+        "empty_answers",
+        _set(solution, "def size_for_factor", "def size_for_factor(size, factor):\n    return []\n"),
+    )
+    save(
+        "zero_d",
+        _set(
+            solution,
+            "invented_share =",
+            "import numpy as np\ninvented_share = np.array(1 - (960 * 540) / (3840 * 2160))\n",
+        ),
+    )
+    save(
+        "odd_exception",
+        _set(
+            solution,
+            "invented_share =",
+            "E = type('X\\n\\x1b[2J fake row', (Exception,), {})\nraise E('boom')\n",
+        ),
+    )
     for name, code in ATTACKS.items():
         nb = copy.deepcopy(empty)
         at = _find(nb, "uhd_pixels =") if name == "snoop" else _find(nb, "uhd_pixels =") + 1
@@ -612,6 +710,7 @@ def test_gradebook_header_and_possible_row(gradebook):
         "reason",
         "sandbox",
         "sha256",
+        "graded_with",
     ]
     assert rows[0]["student"] == gg.POSSIBLE_ROW
     assert [float(rows[0][q]) for q in QUESTIONS] == [1, 2, 2, 1, 1, 1] and float(rows[0]["total"]) == 8

@@ -62,7 +62,15 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from lab.grading.grade import Settings, check_output, grade_folder, resolve_bundle
+    from lab.grading import sandbox as sb
+    from lab.grading.grade import (
+        Settings,
+        check_output,
+        console_text,
+        grade_folder,
+        partial_path,
+        resolve_bundle,
+    )
 
     settings = Settings(
         timeout=args.timeout,
@@ -73,20 +81,33 @@ def _grade(args: argparse.Namespace) -> int:
     )
     check_output(args.out)
     bundle = resolve_bundle(args.bundle, exercise=args.exercise, dist_dir=args.dist)
-    results = grade_folder(
-        args.submissions, bundle, args.out, jobs=args.jobs, settings=settings, scheduler=args.scheduler
-    )
-    width = max(len(r.student) for r in results)
-    for r in results:
+    try:
+        results = grade_folder(
+            args.submissions, bundle, args.out, jobs=args.jobs, settings=settings, scheduler=args.scheduler
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: {args.out} is unchanged; the rows graded so far are in "
+            f"{partial_path(args.out)}, and a rerun with the same options keeps them",
+            file=sys.stderr,
+        )
+        return 130
+    names = [console_text(r.student, 40) for r in results]
+    width = max(len(n) for n in names)
+    for name, r in zip(names, results):
         took = "  kept " if r.reused else f"{r.seconds:5.1f} s"
         print(
-            f"{r.student:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {took}  "
-            f"{r.reason[:100]}"
+            f"{name:<{width}}  {r.total:5g} / {sum(r.possible.values()):g}  {r.status:<7}  {took}  "
+            f"{console_text(r.reason, 100)}"
         )
     kept = sum(r.reused for r in results)
     if kept:
         print(f"{kept} unchanged notebook(s) kept from the earlier gradebook, not graded again")
-    sandbox = "in a bubblewrap sandbox" if settings.sandbox else "WITHOUT a sandbox (--no-sandbox)"
+    sandbox = {
+        "bwrap+cgroup": "in a bubblewrap sandbox with a cgroup each",
+        "bwrap": f"in a bubblewrap sandbox, without cgroups ({sb.cgroups_available()})",
+        "none": "WITHOUT a sandbox (--no-sandbox)",
+    }[settings.sandbox_mode]
     where = f" on the cluster at {args.scheduler}" if args.scheduler else ""
     count = f"{len(results)} student" + ("" if len(results) == 1 else "s")
     print(f"gradebook: {args.out} ({count}, graded {sandbox}{where})")

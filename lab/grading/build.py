@@ -511,6 +511,15 @@ def load_spec(bundle: str | Path) -> tuple[dict[str, float], list]:
     return questions, [HiddenTest.from_json(t) for t in spec["tests"]]
 
 
+def spec_exercise(bundle: str | Path) -> str:
+    """The exercise an autograder bundle grades (the ``exercise`` of its grading spec)."""
+    try:
+        with zipfile.ZipFile(bundle) as zf:
+            return str(json.loads(zf.read(SPEC_NAME).decode("utf-8")).get("exercise", ""))
+    except (KeyError, zipfile.BadZipFile, ValueError) as err:
+        raise LabError(f"{bundle} is not a valid autograder zip ({err})") from None
+
+
 def question_points(bundle: str | Path) -> dict[str, float]:
     """Points possible per question, in question order, read from an autograder bundle."""
     return load_spec(bundle)[0]

@@ -26,16 +26,19 @@ exported still count), ``invalid`` (no gradable notebook) or ``error``. ``sandbo
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import re
+import stat
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,15 +46,16 @@ from lab import validate
 from lab.errors import LabError
 from lab.files import atomic_path
 from lab.grading import sandbox as sb
-from lab.grading.build import load_spec
+from lab.grading.build import load_spec, spec_exercise
 from lab.grading.hidden_tests import HiddenTest, run_check
-from lab.grading.plain_data import PlainDataError, decode
+from lab.grading.plain_data import PlainDataError, decode, printable
 from lab.grading.submission import InvalidSubmission, code_cells, read_bytes, read_submission, structure_notes
-from lab.progress import progress
 
 SUBMISSION_SUFFIXES = (".ipynb", ".zip")
 POSSIBLE_ROW = "POINTS POSSIBLE"
 MAX_REPLY_BYTES = 16_000_000
+MAX_REASON_CHARS = 4000  # far below csv's 131 072-character field limit, so every gradebook reads back
+PARTIAL_SUFFIX = ".partial"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -69,6 +73,7 @@ class SubmissionResult:
     sandbox: str = "bwrap"
     sha256: str = ""
     reused: bool = False  # read back from an earlier gradebook: the notebook had not changed
+    graded_with: str = ""  # grading_key() of the bundle and settings that made this grade
 
     @property
     def total(self) -> float:
@@ -88,72 +93,123 @@ class Student:
     id: str
     notebooks: list[Path]
     problem: str = ""  # set when there is nothing to grade (a symlink, no notebook)
+    notes: list[str] = field(default_factory=list)  # said in the row whatever the grade
 
     def chosen(self) -> tuple[Path | None, list[str]]:
         """The notebook to grade (the newest) and a note when there were several."""
         if not self.notebooks:
-            return None, []
-        ranked = sorted(self.notebooks, key=lambda p: (-p.lstat().st_mtime, p.name))
-        note = [f"{len(ranked)} notebooks: graded {ranked[0].name}"] if len(ranked) > 1 else []
-        return ranked[0], note
+            return None, list(self.notes)
+        ranked = sorted(self.notebooks, key=lambda p: (-_mtime(p), p.name))
+        note = [f"{len(ranked)} notebooks: graded {printable(ranked[0].name)}"] if len(ranked) > 1 else []
+        return ranked[0], self.notes + note
+
+
+def name_text(name: str) -> str:
+    """A file name as gradebook text: always encodes, and control characters (newlines...) are escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in printable(name, 1000))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def student_id(path: Path, root: Path) -> str:
-    """The student a submission belongs to: its folder under ``root``, else its file name."""
+    """The student a submission belongs to: its folder under ``root``, else its file name (as text that always encodes)."""
     rel = path.relative_to(root)
     if len(rel.parts) > 1:
-        return rel.parts[0]
-    return re.sub(r"_submission(_\d.*)?$", "", path.stem) or path.stem
+        return name_text(rel.parts[0])
+    return name_text(re.sub(r"_submission(_\d.*)?$", "", path.stem) or path.stem)
 
 
 def find_students(folder: str | Path, *, exclude: Iterable[Path] = ()) -> list[Student]:
-    """One :class:`Student` per top-level file or folder of ``folder`` (hidden names skipped).
+    """One :class:`Student` per top-level entry of ``folder`` (hidden names skipped), whatever it is.
 
     A folder is one student, whatever its name; a top-level file is one student named after the
-    file. Symbolic links are refused, never followed.
+    file (``alice_submission.zip`` is alice's). When two entries would give the same student
+    (``carol.ipynb`` and ``carol_submission_2.ipynb``), each keeps a row of its own, named
+    after the entry, with a note. Symbolic links, FIFOs and other special files get a row that
+    says why they were not graded; nothing is followed or opened here.
     """
     root = Path(folder)
     if not root.is_dir():
-        raise LabError(f"submissions folder {root} does not exist or is not a folder")
-    skip = {Path(p).resolve() for p in exclude}
-    students: dict[str, Student] = {}
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or entry.resolve() in skip:
+        raise LabError(f"submissions folder {printable(str(root))} does not exist or is not a folder")
+    skip = {Path(p).absolute() for p in exclude}
+    try:
+        entries = sorted(e for e in root.iterdir() if not e.name.startswith(".") and e.absolute() not in skip)
+    except OSError as err:
+        raise LabError(
+            f"cannot list the submissions folder {printable(str(root))} ({err.strerror})"
+        ) from None
+    groups: dict[str, list[Path]] = {}
+    for entry in entries:
+        notebook = entry.suffix.lower() in SUBMISSION_SUFFIXES and not _is_folder(entry)
+        groups.setdefault(student_id(entry, root) if notebook else name_text(entry.name), []).append(entry)
+    students: list[Student] = []
+    for sid, group in groups.items():
+        if len(group) == 1:
+            students.append(_entry_student(group[0], sid))
             continue
-        notebook = entry.suffix.lower() in SUBMISSION_SUFFIXES
-        sid = student_id(entry, root) if notebook else entry.name
-        if entry.is_symlink():
-            students[sid] = Student(sid, [], "refused: a symbolic link, not a submission")
-        elif entry.is_dir():
-            students[entry.name] = _folder_student(entry)
-        elif entry.is_file():
-            student = students.setdefault(sid, Student(sid, []))
-            if notebook:
-                student.notebooks.append(entry)
-            elif not student.notebooks:
-                student.problem = f"no notebook found ({entry.name} is not a .ipynb or .zip)"
-    for student in students.values():
-        if student.notebooks:
-            student.problem = ""
-        elif not student.problem:
-            student.problem = "no notebook found"
-    return [students[k] for k in sorted(students)]
+        names = ", ".join(name_text(e.name) for e in group)
+        for entry in group:
+            student = _entry_student(entry, name_text(entry.name))
+            student.notes.append(f"{len(group)} entries look like {sid}'s ({names}): each has its own row")
+            students.append(student)
+    seen: set[str] = set()
+    for student in sorted(students, key=lambda s: s.id):  # names that print alike stay apart
+        base, n = student.id, 1
+        while student.id in seen:
+            n += 1
+            student.id = f"{base} ({n})"
+        seen.add(student.id)
+    return sorted(students, key=lambda s: s.id)
 
 
-def _folder_student(folder: Path) -> Student:
+def _is_folder(path: Path) -> bool:
+    """A real folder (not a link to one)."""
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _entry_student(entry: Path, sid: str) -> Student:
+    """The student of one top-level entry: a folder of notebooks, a notebook, or a row saying why not."""
+    try:
+        mode = entry.lstat().st_mode
+    except OSError as err:
+        return Student(sid, [], f"cannot read {printable(entry.name)} ({err.strerror})")
+    if stat.S_ISLNK(mode):
+        return Student(sid, [], "refused: a symbolic link, not a submission")
+    if stat.S_ISDIR(mode):
+        return _folder_student(entry, sid)
+    if not stat.S_ISREG(mode):
+        return Student(sid, [], f"refused: {printable(entry.name)} is not a regular file (a pipe or device?)")
+    if entry.suffix.lower() in SUBMISSION_SUFFIXES:
+        return Student(sid, [entry])
+    return Student(sid, [], f"no notebook found ({printable(entry.name)} is not a .ipynb or .zip)")
+
+
+def _folder_student(folder: Path, sid: str) -> Student:
     notebooks, links = [], []
-    for path in sorted(folder.rglob("*")):
+    try:
+        paths = sorted(folder.rglob("*"))
+    except (OSError, RecursionError) as err:
+        return Student(sid, [], f"cannot read the folder ({type(err).__name__})")
+    for path in paths:
         rel = path.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts) or path.suffix.lower() not in SUBMISSION_SUFFIXES:
             continue
         if path.is_symlink():
-            links.append(str(rel))
+            links.append(printable(str(rel)))
         elif path.is_file():
             notebooks.append(path)
     problem = (
         "" if notebooks else (f"refused: {links[0]} is a symbolic link" if links else "no notebook found")
     )
-    return Student(folder.name, notebooks, problem)
+    return Student(sid, notebooks, problem)
 
 
 def resolve_bundle(
@@ -204,8 +260,34 @@ class Settings:
 
     @property
     def sandbox_name(self) -> str:
-        """The gradebook's ``sandbox`` column for rows graded with these settings."""
+        """The gradebook's ``sandbox`` column for rows graded with these settings: ``bwrap`` or ``none``."""
         return "bwrap" if self.sandbox else "none"
+
+    @property
+    def sandbox_mode(self) -> str:
+        """``bwrap+cgroup`` (a cgroup per sandbox could be made here), ``bwrap`` or ``none`` (``--no-sandbox``)."""
+        if not self.sandbox:
+            return "none"
+        return "bwrap+cgroup" if sb.cgroups_available() is None else "bwrap"
+
+
+def grading_key(bundle: str | Path, settings: Settings) -> str:
+    """A hash of everything that made a grade besides the notebook: bundle bytes, exercise, limits, sandbox mode.
+
+    A rerun keeps an earlier row only when its notebook hash and this key are both unchanged.
+    """
+    digest = hashlib.sha256(Path(bundle).read_bytes()).hexdigest()
+    made_by = {
+        "bundle": digest,
+        "exercise": spec_exercise(bundle),
+        "timeout": settings.timeout,
+        "cell_timeout": settings.cell_timeout,
+        "test_timeout": settings.test_timeout,
+        "max_output_bytes": settings.max_output_bytes,
+        "limits": dataclasses.asdict(settings.limits),
+        "sandbox": settings.sandbox_mode,
+    }
+    return hashlib.sha256(json.dumps(made_by, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _cell_notes(records: list[dict], numbers: list[int], printed_over: int, limit: int) -> list[str]:
@@ -214,7 +296,7 @@ def _cell_notes(records: list[dict], numbers: list[int], printed_over: int, limi
         index = rec.get("index")
         if type(index) is not int or not 0 <= index < len(numbers):
             continue
-        where, detail = f"cell {numbers[index]}", str(rec.get("detail", ""))[:160]
+        where, detail = f"cell {numbers[index]}", printable(str(rec.get("detail", "")), 160)
         problem = rec.get("problem")
         if problem == "timeout":
             notes.append(f"{where} ran over the per-cell time limit and was interrupted")
@@ -244,7 +326,7 @@ def parse_reply(stdout: bytes, tests: list[HiddenTest]) -> tuple[dict[str, dict]
     exports: dict[str, dict] = {}
     cells: list[dict] = []
     printed, done = 0, False
-    for line in stdout.decode("utf-8", "strict").splitlines():
+    for line in stdout.decode("utf-8", "strict").split("\n"):
         if not line.strip():
             continue
         record = json.loads(line)
@@ -271,7 +353,7 @@ def parse_reply(stdout: bytes, tests: list[HiddenTest]) -> tuple[dict[str, dict]
                     "values": {k: decode(v) for k, v in payload["values"].items() if k in test.exports}
                 }
             else:
-                exports[test.id] = {"error": str(record.get("error", "no answer came back"))[:200]}
+                exports[test.id] = {"error": printable(str(record.get("error", "no answer came back")), 200)}
     return exports, cells, printed, done
 
 
@@ -298,11 +380,17 @@ def score(
 
 
 def grade_submission(
-    submission: str | Path, bundle: str | Path, *, student: str | None = None, settings: Settings = Settings()
+    submission: str | Path,
+    bundle: str | Path,
+    *,
+    student: str | None = None,
+    settings: Settings = Settings(),
+    stop: sb.Stop | None = None,
 ) -> SubmissionResult:
     """Grade one submitted notebook (``.ipynb`` or otter ``.zip``) against an autograder bundle.
 
     Never raises for a bad submission: problems come back as ``status`` and ``reason``.
+    ``stop`` (set by :func:`grade_folder` on Ctrl-C) ends the sandbox at once.
 
     >>> r = grade_submission("alice.ipynb", "dist/autograder/ex01_pixels_and_bytes-autograder.zip")  # doctest: +SKIP
     >>> r.total, r.status  # doctest: +SKIP
@@ -312,41 +400,61 @@ def grade_submission(
     sb.require_sandbox(settings.sandbox)
     possible, tests = load_spec(bundle)
     result = SubmissionResult(
-        student or submission.stem,
-        submission.name,
+        name_text(student or submission.stem),
+        name_text(submission.name),
         {q: 0.0 for q in possible},
         possible,
         sandbox=settings.sandbox_name,
     )
     start = time.monotonic()
     try:
+        _grade_into(result, submission, tests, possible, settings, stop)
+    except Exception as err:  # a grader bug must cost this one row, never the class's gradebook
+        result.scores = {q: 0.0 for q in possible}
+        result.status = "error"
+        result.notes.append(
+            f"the grader failed on this submission ({type(err).__name__}: {printable(str(err), 160)})"
+        )
+    result.seconds = round(time.monotonic() - start, 2)
+    return result
+
+
+def _grade_into(
+    result: SubmissionResult,
+    submission: Path,
+    tests: list[HiddenTest],
+    possible: dict[str, float],
+    settings: Settings,
+    stop: sb.Stop | None,
+) -> None:
+    """:func:`grade_submission`'s work, filling ``result`` in."""
+    try:
         raw = read_bytes(submission)
         result.sha256 = hashlib.sha256(raw).hexdigest()[:16]
         nb, _ = read_submission(submission, raw)
     except InvalidSubmission as err:
         result.status, result.notes = "invalid", [str(err)]
-        return result
+        return
     result.notes = structure_notes(nb, list(possible))
     numbered = code_cells(nb)
-    outcome = _run_in_sandbox([code for _, code in numbered], tests, settings)
+    outcome = _run_in_sandbox([code for _, code in numbered], tests, settings, stop)
     try:
         exports, cells, printed, done = parse_reply(outcome.stdout, tests)
-    except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError) as err:
+    except (ValueError, RecursionError, KeyError, TypeError, OverflowError, MemoryError) as err:
         result.status = "error"
         result.notes.append(
             f"the sandbox's reply was not valid grading data ({type(err).__name__}); scored 0"
         )
-        return result
-    finally:
-        result.seconds = round(time.monotonic() - start, 2)
+        return
     result.scores, test_notes = score(tests, exports, possible)
     over = printed if printed > settings.max_output_bytes else 0
     result.notes += _cell_notes(cells, [n for n, _ in numbered], over, settings.max_output_bytes) + test_notes
     _note_how_it_stopped(result, outcome, done, settings.timeout)
-    return result
 
 
-def _run_in_sandbox(cells: list[str], tests: list[HiddenTest], settings: Settings) -> sb.Outcome:
+def _run_in_sandbox(
+    cells: list[str], tests: list[HiddenTest], settings: Settings, stop: sb.Stop | None = None
+) -> sb.Outcome:
     """Run the student's ``cells`` and the hidden tests' sandbox halves in one sandboxed runner."""
     request = {
         "cells": cells,
@@ -362,6 +470,7 @@ def _run_in_sandbox(cells: list[str], tests: list[HiddenTest], settings: Setting
         max_stdout=MAX_REPLY_BYTES,
         limits=settings.limits,
         sandbox=settings.sandbox,
+        stop=stop,
     )
 
 
@@ -391,12 +500,26 @@ def _csv_text(cell: str) -> str:
 
 
 def _csv_cell(value: object) -> object:
-    """A CSV value safe to open in a spreadsheet: text starting with = + - @ is quoted as text."""
+    """A CSV value safe to open in a spreadsheet and to read back.
+
+    Text starting with = + - @ is quoted as text; text always encodes (lone surrogates
+    escaped) and is cut to :data:`MAX_REASON_CHARS`.
+    """
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = printable(value, MAX_REASON_CHARS + 1).replace("\r", "\\r")  # a bare CR would end the row
+        if len(value) > MAX_REASON_CHARS:
+            value = value[: MAX_REASON_CHARS - 12] + " ... (cut)"
+        if value.startswith(FORMULA_START):
+            return "'" + value
     return value
+
+
+def console_text(text: str, limit: int) -> str:
+    """``text`` for one line of the console table: control characters (newlines, escape codes) shown as ``?``."""
+    text = printable(text, limit)
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def gradebook_rows(results: list[SubmissionResult], possible: dict[str, float]) -> list[dict[str, object]]:
@@ -414,6 +537,7 @@ def gradebook_rows(results: list[SubmissionResult], possible: dict[str, float]) 
             "reason": "",
             "sandbox": "",
             "sha256": "",
+            "graded_with": "",
         }
     ]
     for r in results:
@@ -429,6 +553,7 @@ def gradebook_rows(results: list[SubmissionResult], possible: dict[str, float]) 
                 "reason": r.reason,
                 "sandbox": r.sandbox,
                 "sha256": r.sha256,
+                "graded_with": r.graded_with,
             }
         )
     return rows
@@ -450,30 +575,47 @@ def write_gradebook(rows: list[dict[str, object]], path: str | Path) -> Path:
 
 
 def read_gradebook(path: str | Path, possible: dict[str, float]) -> dict[str, SubmissionResult]:
-    """Rows of an earlier gradebook with the same questions, by student (empty if none or unreadable)."""
+    """Rows of an earlier gradebook with the same questions, by student (empty if none or unreadable).
+
+    A row that cannot be read is left out (its student is graded again); the others are kept.
+    """
     path = Path(path)
     if not path.is_file():
         return {}
+    out: dict[str, SubmissionResult] = {}
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        out = {}
-        for row in rows[1:]:
-            student, reason = _csv_text(row["student"]), _csv_text(row["reason"])
-            out[student] = SubmissionResult(
-                student,
-                _csv_text(row["file"]),
-                {q: float(row[q]) for q in possible},
-                possible,
-                row["status"],
-                [reason] if reason else [],
-                0.0,
-                row["sandbox"],
-                row["sha256"],
-            )
-        return out
-    except (OSError, KeyError, ValueError, csv.Error):
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            reader = csv.DictReader(handle)
+            first = True
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    continue  # a field over csv's limit (an older gradebook): that row only
+                if first:  # the POINTS POSSIBLE row
+                    first = False
+                    continue
+                try:
+                    student, reason = _csv_text(row["student"]), _csv_text(row["reason"])
+                    out[student] = SubmissionResult(
+                        student,
+                        _csv_text(row["file"]),
+                        {q: float(row[q]) for q in possible},
+                        possible,
+                        row["status"],
+                        [reason] if reason else [],
+                        0.0,
+                        row["sandbox"],
+                        row["sha256"],
+                        graded_with=row.get("graded_with") or "",
+                    )
+                except (KeyError, ValueError, TypeError):
+                    continue
+    except OSError:
         return {}
+    return out
 
 
 def check_output(out: str | Path) -> Path:
@@ -505,7 +647,15 @@ def grade_bytes(student: str, name: str, data: bytes, bundle: bytes, settings: S
         path, bundle_path = Path(tmp) / Path(name).name, Path(tmp) / "bundle.zip"
         path.write_bytes(data)
         bundle_path.write_bytes(bundle)
-        return grade_submission(path, bundle_path, student=student, settings=settings)
+        result = grade_submission(path, bundle_path, student=student, settings=settings)
+        result.graded_with = grading_key(bundle_path, settings)
+        return result
+
+
+def partial_path(out: str | Path) -> Path:
+    """Where a run keeps the rows graded so far: ``<out>.partial``, next to the gradebook."""
+    out = Path(out)
+    return out.with_name(out.name + PARTIAL_SUFFIX)
 
 
 def grade_folder(
@@ -521,48 +671,62 @@ def grade_folder(
 
     ``jobs`` submissions run at once on this machine (each uses one kernel; 1-2 per CPU core is
     sensible). With ``scheduler`` (a Dask address, ``tcp://HOST:8786``) each submission is a task
-    on the cluster's workers instead, each graded in its own sandbox there. The gradebook is
-    rewritten after each student, and students whose notebook has not changed since an earlier
-    run into the same ``out`` are not graded again. Results come back sorted by student.
+    on the cluster's workers instead, each graded in its own sandbox there. Results come back
+    sorted by student, one per top-level entry of ``folder``.
+
+    While grading, the rows so far are rewritten after each student into ``<out>.partial``;
+    ``out`` itself is replaced (atomically) only once every student has a row. A Ctrl-C stops
+    the sandboxes at once and raises ``KeyboardInterrupt``, leaving ``out`` as it was and the
+    graded rows in ``<out>.partial``. A rerun into the same ``out`` keeps a row from either
+    file only when the notebook's hash and :func:`grading_key` (bundle, exercise, limits,
+    sandbox) are unchanged.
 
     >>> results = grade_folder("submissions/", "dist/autograder/ex01_pixels_and_bytes-autograder.zip",
     ...                        "gradebook.csv", jobs=2)  # doctest: +SKIP
     """
     jobs = validate.positive_int(jobs, "jobs")
     out = check_output(out)
+    partial = partial_path(out)
     if scheduler is None:
         sb.require_sandbox(settings.sandbox)  # on a cluster each worker checks its own
     bundle = Path(bundle)
     possible, _ = load_spec(bundle)
-    students = find_students(folder, exclude=[out])
+    key = grading_key(bundle, settings)
+    students = find_students(folder, exclude=[out, partial])
     if not students:
-        raise LabError(f"nothing to grade in {folder}: it holds no student files or folders")
-    done, todo = _reuse_or_queue(students, read_gradebook(out, possible), possible, settings)
+        raise LabError(f"nothing to grade in {printable(str(folder))}: it holds no student files or folders")
+    earlier = {**read_gradebook(out, possible), **read_gradebook(partial, possible)}
+    done, todo = _reuse_or_queue(students, earlier, possible, key)
     client = None
     if scheduler is not None and todo:
         from lab.cluster import connect
 
-        client = connect(scheduler)  # before the gradebook is touched: a wrong address changes nothing
-
-    def save() -> None:
-        write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), out)
+        client = connect(scheduler)  # before any file is touched: a wrong address changes nothing
 
     def finish(result: SubmissionResult, path: Path, notes: list[str]) -> None:
-        result.file = str(path.relative_to(Path(folder)))
+        result.file = name_text(str(path.relative_to(Path(folder))))
         result.notes = notes + result.notes
+        result.graded_with = key
         done[result.student] = result
-        save()
+        write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), partial)
 
     where = {student.id: (path, notes) for student, path, notes in todo}
+    from tqdm.auto import tqdm  # lab.progress's bar, driven by hand: results arrive through a callback
+
+    bar = tqdm(total=len(todo), desc="grading", leave=False, dynamic_ncols=True)
+
+    def record(result: SubmissionResult) -> None:
+        finish(result, *where[result.student])
+        bar.update(1)
+
     try:
-        save()
-        for result in progress(
-            _grade_all(todo, bundle, settings, jobs, client), total=len(todo), desc="grading"
-        ):
-            finish(result, *where[result.student])
+        _grade_all(todo, bundle, settings, jobs, record, client)
     finally:
+        bar.close()
         if client is not None:
             client.close()
+    write_gradebook(gradebook_rows([done[k] for k in sorted(done)], possible), out)
+    partial.unlink(missing_ok=True)
     return [done[k] for k in sorted(done)]
 
 
@@ -570,7 +734,7 @@ def _reuse_or_queue(
     students: list[Student],
     earlier: dict[str, SubmissionResult],
     possible: dict[str, float],
-    settings: Settings,
+    key: str,
 ) -> tuple[dict[str, SubmissionResult], list[tuple[Student, Path, list[str]]]]:
     """Rows that need no grading (no notebook, or unchanged since ``earlier``) and the students to grade."""
     done: dict[str, SubmissionResult] = {}
@@ -579,7 +743,14 @@ def _reuse_or_queue(
         path, notes = student.chosen()
         if path is None:
             done[student.id] = SubmissionResult(
-                student.id, "", {q: 0.0 for q in possible}, possible, "invalid", [student.problem], sandbox=""
+                student.id,
+                "",
+                {q: 0.0 for q in possible},
+                possible,
+                "invalid",
+                notes + [student.problem],
+                sandbox="",
+                graded_with=key,
             )
             continue
         old = earlier.get(student.id)
@@ -588,7 +759,7 @@ def _reuse_or_queue(
             and old.sha256
             and old.sha256 == _sha256(path)
             and old.status != "error"
-            and old.sandbox == settings.sandbox_name
+            and old.graded_with == key
         ):
             old.reused = True
             done[student.id] = old
@@ -602,9 +773,15 @@ def _grade_all(
     bundle: Path,
     settings: Settings,
     jobs: int,
+    record: Callable[[SubmissionResult], None],
     client: object = None,
-) -> Iterator[SubmissionResult]:
-    """Results in the order they finish: on this machine's job slots, or as tasks through a Dask ``client``."""
+) -> None:
+    """Grade ``todo`` and ``record`` each result as it finishes: on this machine's job slots, or through a Dask ``client``.
+
+    On Ctrl-C (or any error) the queued submissions are dropped and the running sandboxes
+    killed at once; the results that had finished before that are still recorded, then the
+    exception goes on.
+    """
     if client is not None:
         from lab.cluster import run_all
 
@@ -616,18 +793,42 @@ def _grade_all(
             except InvalidSubmission:
                 data = b""  # unreadable here: graded as invalid on the worker
             items.append((student.id, path.name, data))
-        yield from run_all(
+        for result in run_all(
             client,
             grade_bytes,
             items,
             keys=[f"grade-{run}-{s.id}" for s, _, _ in todo],
             shared={"bundle": bundle.read_bytes(), "settings": settings},
-        )
+        ):
+            record(result)
         return
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [
-            pool.submit(grade_submission, path, bundle, student=student.id, settings=settings)
-            for student, path, _ in todo
-        ]
+    stop = sb.Stop()
+    finished: list[Future] = []  # in the order they finished, before any stop
+    lock = threading.Lock()
+
+    def done(future: Future) -> None:
+        with lock:
+            if not stop.is_set():
+                finished.append(future)
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    recorded: set[int] = set()
+    try:
+        futures = []
+        for student, path, _ in todo:
+            future = pool.submit(
+                grade_submission, path, bundle, student=student.id, settings=settings, stop=stop
+            )
+            future.add_done_callback(done)
+            futures.append(future)
         for future in as_completed(futures):
-            yield future.result()
+            recorded.add(id(future))
+            record(future.result())
+    finally:
+        with lock:
+            stop.set()  # everything still running is killed; nothing new starts
+            before_stop = list(finished)
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future in before_stop:  # graded, not yet recorded when the stop came
+            if id(future) not in recorded and not future.cancelled() and future.exception() is None:
+                record(future.result())

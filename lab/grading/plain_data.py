@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 EXPORT_MIME = "application/x-lab-export+json"
 MAX_DEPTH = 16
 MAX_ITEMS = 1_000_000
+MAX_ARRAY_BYTES = 64 * 1024**2  # one decoded array (the export itself is capped smaller)
 ARRAY_DTYPES = frozenset({"|b1", "|u1", "|i1", "<u2", "<i2", "<u4", "<i4", "<u8", "<i8", "<f2", "<f4", "<f8"})
 
 
@@ -34,7 +36,7 @@ class NotExportable:
     """Stands in for an answer that could not be exported; compares unequal to everything."""
 
     def __init__(self, type_name: str) -> None:
-        self.type_name = type_name
+        self.type_name = printable(type_name)
 
     def __repr__(self) -> str:
         if self.type_name == "ellipsis":
@@ -60,7 +62,7 @@ def _encode(value: Any, depth: int) -> Any:
     if type(value) is dict:
         return {"dict": [[_encode(k, depth + 1), _encode(v, depth + 1)] for k, v in value.items()]}
     if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value)
+        array = np.require(value, requirements="C")  # np.ascontiguousarray would make 0-d arrays 1-d
         if array.dtype.byteorder == ">":
             array = array.astype(array.dtype.newbyteorder("<"))
         if array.dtype.str not in ARRAY_DTYPES:
@@ -118,22 +120,49 @@ def _decode_array(body: dict) -> np.ndarray:
     dtype, shape, data = body["dtype"], body["shape"], body["data"]
     if dtype not in ARRAY_DTYPES:
         raise PlainDataError(f"array dtype {str(dtype)[:20]!r} is not allowed")
-    if type(shape) is not list or len(shape) > 8 or any(type(n) is not int or n < 0 for n in shape):
-        raise PlainDataError("array shape is not a list of up to 8 non-negative integers")
-    if type(data) is not str:
+    if (
+        type(shape) is not list
+        or len(shape) > 8
+        or any(type(n) is not int or not 0 <= n < 2**31 for n in shape)
+    ):
+        raise PlainDataError("array shape is not a list of up to 8 integers in [0, 2**31)")
+    if type(data) is not str or not data.isascii():
         raise PlainDataError("array data is not a base64 string")
+    count = math.prod(shape)  # Python integers: no overflow, whatever the shape
+    if count * np.dtype(dtype).itemsize > MAX_ARRAY_BYTES:
+        raise PlainDataError(f"an array of {count} values is over the {MAX_ARRAY_BYTES // 1024**2} MiB limit")
+    if len(data) > 4 * (MAX_ARRAY_BYTES // 3 + 1):
+        raise PlainDataError("array data is longer than any allowed array")
     raw = base64.b64decode(data.encode("ascii"), validate=True)
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if count * np.dtype(dtype).itemsize != len(raw):
         raise PlainDataError("array data does not match its shape and dtype")
     return np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
+
+
+def printable(text: str, limit: int = 10_000) -> str:
+    """``text`` cut to ``limit`` characters, as a string that always encodes to UTF-8.
+
+    Undecodable bytes of a file name (``surrogateescape``) come back as ``\\xe9``, other lone
+    surrogates as ``\\ud800``; everything else is kept.
+    """
+    text = str(text)[:limit]
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def decode(data: Any) -> Any:
     """Rebuild a value from :func:`encode`'s form; raises :class:`PlainDataError` for anything else."""
     try:
         return _decode(data, 0, [MAX_ITEMS])
-    except (ValueError, TypeError, RecursionError) as err:
+    except (ValueError, TypeError, RecursionError, OverflowError, MemoryError) as err:
         if isinstance(err, PlainDataError):
             raise
         raise PlainDataError(f"malformed plain data ({type(err).__name__})") from None

@@ -2,11 +2,17 @@
 
 Each submission runs under ``bwrap`` (Debian/Ubuntu package ``bubblewrap``) in new user, PID,
 network, IPC, UTS and cgroup namespaces: the system and this Python environment are mounted
-read-only; the only writable place is a size-limited private ``/tmp`` in memory; there is no
-network, no view of the grader's processes, files or environment, and no other submission.
-When the sandbox ends or the grader dies, the kernel kills every process inside it (PID
-namespace), including ones that called ``setsid`` or ignore signals. On top, the ``rlimit``
-limits cap address space, processes, file size and CPU time.
+read-only, and so are the sandbox's own ``/`` and ``/dev``; the only writable place is a
+size-limited private ``/tmp`` in memory; there is no network, no view of the grader's
+processes, files or environment, and no other submission. When the sandbox ends or the grader
+dies, the kernel kills every process inside it (PID namespace), including ones that called
+``setsid`` or ignore signals.
+
+Where the machine allows it (root, or delegated cgroups), each sandbox also gets a cgroup of
+its own (:mod:`lab.grading.cgroups`): memory, processes and CPU share counted for the whole
+sandbox. On top, the ``rlimit`` limits cap each process's address space, file size and CPU
+time. Both are applied by a small helper that the sandbox starts with
+(:mod:`lab.grading.confine`), never by ``preexec_fn``, which is unsafe in the grader's threads.
 
 Where bubblewrap is missing or cannot create namespaces, :func:`check_available` says why;
 the grader then refuses unless the instructor asks for ``sandbox=False`` (``--no-sandbox``),
@@ -17,7 +23,6 @@ folder, and marks those gradebook rows.
 from __future__ import annotations
 
 import os
-import resource
 import select
 import shutil
 import signal
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.errors import LabError
+from lab.grading import cgroups
 
 GiB = 1024**3
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -53,10 +59,12 @@ class Limits:
     """Resource limits for one sandboxed run (units in the names)."""
 
     memory_bytes: int = 3 * GiB  # address space of each process (RLIMIT_AS)
-    processes: int = 128  # processes and threads beyond those the grader's user already has
+    processes: int = 128  # processes and threads (the whole sandbox's cgroup; rlimit: beyond the user's own)
     file_bytes: int = 64 * 1024**2  # largest file a process may write
     cpu_seconds: int = 600  # CPU time of each process
     tmp_bytes: int = 256 * 1024**2  # the private /tmp (working folder and HOME), held in memory
+    sandbox_memory_bytes: int = 3 * GiB  # everything in the sandbox together, /tmp included (cgroup)
+    cpus: float = 1.0  # CPU cores the whole sandbox may use at once (cgroup)
 
     def describe(self) -> str:
         """Human-readable summary for messages."""
@@ -89,17 +97,73 @@ def _user_processes() -> int:
     return count
 
 
-def _set_limits(limits: Limits, nproc: int) -> None:
-    """In the child, before exec: apply the rlimits and start a new session."""
-    os.setsid()
-    for which, value in (
-        (resource.RLIMIT_AS, limits.memory_bytes),
-        (resource.RLIMIT_FSIZE, limits.file_bytes),
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_NPROC, nproc),
-        (resource.RLIMIT_CORE, 0),
+CONFINE = str(Path(__file__).resolve().with_name("confine.py"))
+
+
+def confine_command(argv: list[str], limits: Limits, nproc: int, group: cgroups.Cgroup | None) -> list[str]:
+    """``argv`` started through :mod:`lab.grading.confine`: into ``group``, under the rlimits."""
+    cmd = [sys.executable, "-I", "-S", CONFINE]
+    for procs in group.procs_files() if group is not None else []:
+        cmd += ["--cgroup", str(procs)]
+    for name, value in (
+        ("AS", limits.memory_bytes),
+        ("FSIZE", limits.file_bytes),
+        ("CPU", limits.cpu_seconds),
+        ("NPROC", nproc),
+        ("CORE", 0),
     ):
-        resource.setrlimit(which, (value, value))
+        cmd += ["--rlimit", f"{name}={value}"]
+    return cmd + ["--"] + argv
+
+
+def cgroups_available() -> str | None:
+    """None when each sandbox can have a cgroup of its own here, else the reason (cached)."""
+    return cgroups.check()
+
+
+class Stop:
+    """Shared by the sandboxes of one grading run: :meth:`set` kills every one now running and any started later."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._running: dict[int, tuple[subprocess.Popen, cgroups.Cgroup | None]] = {}
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def set(self) -> None:
+        """Kill every registered run (its process group and its cgroup)."""
+        with self._lock:
+            self._event.set()
+            running = list(self._running.values())
+        for proc, group in running:
+            _signal_group(proc, group)
+
+    def register(self, proc: subprocess.Popen, group: cgroups.Cgroup | None) -> None:
+        with self._lock:
+            self._running[proc.pid] = (proc, group)
+            stopped = self._event.is_set()
+        if stopped:
+            _signal_group(proc, group)
+
+    def unregister(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._running.pop(proc.pid, None)
+
+
+def _signal_group(proc: subprocess.Popen, group: cgroups.Cgroup | None) -> None:
+    """SIGKILL a run's session (the sandbox's own PID namespace dies with it) and its cgroup."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if group is not None:
+        for pid in group.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def readonly_paths() -> list[str]:
@@ -113,6 +177,10 @@ def readonly_paths() -> list[str]:
     import lab.assets
 
     paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    # package folders that .pth files add from outside the prefix (a venv layered on another one)
+    paths |= {
+        os.path.realpath(p) for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
+    }
     paths |= {os.path.realpath(p) for p in list(lab.__path__) + list(lab.assets.__path__)}
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     paths = {p for p in paths if os.path.isdir(p)}
@@ -164,6 +232,8 @@ def bwrap_command(argv: list[str], env: dict[str, str], limits: Limits) -> list[
             if os.path.isdir(d) and not os.path.islink(d)
         ):
             cmd += ["--ro-bind", path, path]
+    # last: nothing else in the sandbox is writable (bwrap's own / and /dev are unlimited tmpfs)
+    cmd += ["--remount-ro", "/dev", "--remount-ro", "/"]
     cmd += ["--chdir", "/tmp/work", "--clearenv"]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
@@ -254,24 +324,52 @@ def run(
     max_stdout: int,
     limits: Limits = Limits(),
     sandbox: bool = True,
+    stop: Stop | None = None,
 ) -> Outcome:
     """Run ``argv`` (sandboxed unless ``sandbox=False``), feed it ``stdin``, read capped output.
 
-    Stops the run after ``timeout`` seconds or once stdout passes ``max_stdout`` bytes; stderr
-    is drained and only its last few kB are kept. Never leaves a process behind in sandbox mode.
+    Stops the run after ``timeout`` seconds or once stdout passes ``max_stdout`` bytes, or when
+    ``stop`` is set; stderr is drained and only its last few kB are kept. In sandbox mode the
+    run has a cgroup of its own where :func:`cgroups_available`, and never leaves a process behind.
     """
     env = sandbox_env()
-    nproc = limits.processes + _user_processes()  # root outside a sandbox is not bound by it at all
+    nproc = limits.processes + _user_processes()  # RLIMIT_NPROC; root is not bound by it at all
+    group = None
+    if sandbox and cgroups_available() is None:
+        group = cgroups.Cgroup.create(
+            memory_bytes=limits.sandbox_memory_bytes, processes=limits.processes, cpus=limits.cpus
+        )
     workdir = None if sandbox else _private_workdir(env)
-    proc = subprocess.Popen(
-        bwrap_command(argv, env, limits) if sandbox else argv,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=workdir,
-        env=env,
-        preexec_fn=lambda: _set_limits(limits, nproc),
-    )
+    command = bwrap_command(argv, env, limits) if sandbox else argv
+    try:
+        proc = subprocess.Popen(
+            confine_command(command, limits, nproc, group),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=env,
+            start_new_session=True,
+        )
+    except BaseException:
+        if group is not None:
+            group.remove()
+        raise
+    if stop is not None:
+        stop.register(proc, group)
+    try:
+        return _supervise(proc, stdin, timeout, max_stdout, sandbox, workdir)
+    finally:
+        if stop is not None:
+            stop.unregister(proc)
+        if group is not None:
+            group.remove()
+
+
+def _supervise(
+    proc: subprocess.Popen, stdin: bytes, timeout: float, max_stdout: int, sandbox: bool, workdir: str | None
+) -> Outcome:
+    """Feed, read and end one started run (see :func:`run`)."""
     feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
     feeder.start()
     out, err = bytearray(), bytearray()

@@ -164,10 +164,28 @@ KERNEL_IDLE = """() => {
     return !!(nb && nb.kernel && nb.kernel.is_connected() && !nb.kernel_busy
               && document.querySelector('#kernel_indicator_icon.kernel_idle_icon'));
 }"""
+# every cell ran, or one raised (the kernel then skips the cells after it)
 CELLS_DONE = """(n) => {
     const cells = Jupyter.notebook.get_cells().filter(c => c.cell_type === 'code');
-    return cells.length === n && cells.every(c => typeof c.input_prompt_number === 'number');
+    return !!document.querySelector('#notebook .output_error')
+        || (cells.length === n && cells.every(c => typeof c.input_prompt_number === 'number'));
 }"""
+
+
+def _wait(pg, problems: list[str], script: str, arg: object = None, timeout_s: float = 60) -> None:
+    """``pg.wait_for_function``, failing at once, with them, when the page reports widget errors."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if problems:
+            raise AssertionError("widget errors in the browser:\n" + "\n".join(problems[:10]))
+        try:
+            pg.wait_for_function(script, arg=arg, timeout=2_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
 
 
 def _shot(pg, name: str, selector: str | None = None) -> Path:
@@ -201,15 +219,15 @@ def test_loupe_and_flicker_meter_work_in_classic_notebook_with_ipywidgets_7(clas
         )
         try:
             pg.goto(f"{url}/notebooks/colab_widgets.ipynb")
-            pg.wait_for_function(KERNEL_IDLE, timeout=120_000)
-            versions = pg.evaluate(
-                "() => [Jupyter.version, Object.keys(require.s.contexts._.defined)"
-                ".filter(m => m.includes('jupyter-js-widgets')).length]"
+            _wait(pg, problems, KERNEL_IDLE, timeout_s=120)
+            # the classic page (notebook 6.5 serves nbclassic's front end) with ipywidgets 7's manager
+            widget_modules = pg.evaluate(
+                "() => Object.keys(require.s.contexts._.defined).filter(m => m.includes('jupyter-js-widgets'))"
             )
-            assert versions[0].startswith("6.5"), versions
+            assert widget_modules, "widgetsnbextension's widget manager was not loaded"
             pg.evaluate("() => Jupyter.notebook.execute_all_cells()")
-            pg.wait_for_function(CELLS_DONE, arg=len(CELLS), timeout=300_000)
-            pg.wait_for_function(KERNEL_IDLE, timeout=300_000)
+            _wait(pg, problems, CELLS_DONE, arg=len(CELLS), timeout_s=300)
+            _wait(pg, problems, KERNEL_IDLE, timeout_s=300)
             outputs = pg.locator("#notebook .output_area").all_inner_texts()
             assert any(f"ipywidgets {FRONTEND['ipywidgets']}" in text for text in outputs), outputs
             errors = pg.locator("#notebook .output_error").all_inner_texts()
@@ -217,7 +235,7 @@ def test_loupe_and_flicker_meter_work_in_classic_notebook_with_ipywidgets_7(clas
 
             # the loupe: its images load, and moving its x slider changes the image
             loupe_imgs = ".lab-loupe img.lab-loupe-image"
-            pg.wait_for_function(IMAGES_LOADED, arg=loupe_imgs, timeout=120_000)
+            _wait(pg, problems, IMAGES_LOADED, arg=loupe_imgs, timeout_s=120)
             time.sleep(1.0)  # let the PNG-at-rest replace the first JPEG
             pg.locator(".lab-loupe").first.scroll_into_view_if_needed()
             _shot(pg, "explorer-before")
@@ -231,17 +249,21 @@ def test_loupe_and_flicker_meter_work_in_classic_notebook_with_ipywidgets_7(clas
             for _ in range(12):
                 pg.keyboard.press("ArrowRight")
             pg.keyboard.press("PageUp")
-            pg.wait_for_function(
+            _wait(
+                pg,
+                problems,
                 "([sel, old]) => { const r = document.querySelector(sel); return r && r.innerText !== old; }",
                 arg=[readout, before_text],
-                timeout=30_000,
+                timeout_s=30,
             )
-            pg.wait_for_function(
+            _wait(
+                pg,
+                problems,
                 "([sel, old]) => Array.from(document.querySelectorAll(sel)).some((img, i) => img.src !== old[i])",
                 arg=[loupe_imgs, before_src],
-                timeout=30_000,
+                timeout_s=30,
             )
-            pg.wait_for_function(IMAGES_LOADED, arg=loupe_imgs, timeout=30_000)
+            _wait(pg, problems, IMAGES_LOADED, arg=loupe_imgs, timeout_s=30)
             time.sleep(1.0)
             after_png = pg.locator(loupe_imgs).first.screenshot()
             _shot(pg, "explorer-after")
@@ -251,21 +273,23 @@ def test_loupe_and_flicker_meter_work_in_classic_notebook_with_ipywidgets_7(clas
 
             # the flicker meter: computed at thumbnail size; Play advances the frame and the marker
             curve = ".lab-flicker img.lab-flicker-curve"
-            pg.wait_for_function(IMAGES_LOADED, arg=curve, timeout=120_000)
-            pg.wait_for_function(IMAGES_LOADED, arg=".lab-flicker img.lab-flicker-heatmap", timeout=60_000)
+            _wait(pg, problems, IMAGES_LOADED, arg=curve, timeout_s=120)
+            _wait(pg, problems, IMAGES_LOADED, arg=".lab-flicker img.lab-flicker-heatmap", timeout_s=60)
             pg.locator(".lab-flicker").first.scroll_into_view_if_needed()
             time.sleep(1.0)
             before = pg.locator(curve).first.screenshot()
             frame = ".lab-flicker .widget-slider .widget-readout"
             assert pg.locator(frame).first.inner_text().strip() == "0"
             pg.locator(".lab-flicker .widget-play button").first.click()
-            pg.wait_for_function(
+            _wait(
+                pg,
+                problems,
                 "(sel) => { const r = document.querySelector(sel); return r && r.innerText.trim() !== '0'; }",
                 arg=frame,
-                timeout=30_000,
+                timeout_s=30,
             )
             time.sleep(2.0)  # without 'repeat', Play stops at the last frame
-            pg.wait_for_function(IMAGES_LOADED, arg=curve, timeout=30_000)
+            _wait(pg, problems, IMAGES_LOADED, arg=curve, timeout_s=30)
             after = pg.locator(curve).first.screenshot()
             _shot(pg, "flicker-meter", ".lab-flicker")
             _shot(pg, "page")

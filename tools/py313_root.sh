@@ -51,7 +51,9 @@ build() {
     command -v mmdebstrap >/dev/null 2>&1 || die "needs mmdebstrap (apt-get install -y mmdebstrap)"
     mkdir -p "$CACHE"
     local tmp="$ROOTFS.partial"
-    rm -rf "$tmp" "$ROOTFS"
+    release_stale_mounts "$ROOTFS"  # never delete through a mount a killed run left behind
+    release_stale_mounts "$tmp"
+    rm -rf --one-file-system "$tmp" "$ROOTFS"
     local start=$SECONDS
     echo "py313_root: building a Debian $SUITE root in $ROOTFS (a few minutes, once) ..." >&2
     mmdebstrap --variant=apt --include="$INCLUDE" "$SUITE" "$tmp" >&2
@@ -60,6 +62,12 @@ build() {
     valid || die "the new root in $ROOTFS cannot run $PYTHON -m venv"
     echo "py313_root: root built in $((SECONDS - start)) s" >&2
     echo "$ROOTFS"
+}
+
+release_stale_mounts() {  # release_stale_mounts DIR: unmount whatever is mounted at or under DIR
+    local target
+    awk -v dir="$1" '$2 == dir || index($2, dir "/") == 1 { print $2 }' /proc/self/mounts | sort -r \
+        | while read -r target; do umount -l "$target"; done
 }
 
 MOUNTED=()
@@ -99,6 +107,7 @@ run() {
     done
     [ $# -gt 0 ] || die "run needs a command after --"
     build >/dev/null
+    release_stale_mounts "$ROOTFS"  # left by a run that was killed (kill -9) before it could clean up
     copy_in /etc/ssl/certs/ca-certificates.crt
     copy_in /etc/resolv.conf
     copy_in /etc/pip.conf

@@ -9,8 +9,8 @@
 #   tools/py313_root.sh run [--bind DIR:AT]... -- COMMAND...
 #                                              # run COMMAND in the root (as root, HOME=/root)
 #
-# `run` bind-mounts /proc and /dev, pip's cache (kept in the cache folder below, so repeated CI
-# runs do not download torch again) and every --bind DIR:AT (DIR of this machine, seen at AT in
+# `run` bind-mounts /proc and /dev, a fresh /tmp (removed afterwards), pip's cache (kept in the
+# cache folder below, so repeated CI runs do not download torch again) and every --bind DIR:AT (DIR of this machine, seen at AT in
 # the root); everything is unmounted when the command ends, however it ends. The machine's CA
 # bundle, resolv.conf and /etc/pip.conf are copied in before each run. The command runs with a
 # clean environment: PATH, HOME, LANG and the settings that reach PyPI (PIP_INDEX_URL,
@@ -71,12 +71,18 @@ release_stale_mounts() {  # release_stale_mounts DIR: unmount whatever is mounte
 }
 
 MOUNTED=()
+RUN_TMP=""
 unmount_all() {  # innermost first; lazily, so a process still holding a file cannot keep a mount
     local i
     for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
         umount -l "${MOUNTED[$i]}" 2>/dev/null || echo "py313_root: could not unmount ${MOUNTED[$i]}" >&2
     done
     MOUNTED=()
+    # this run's /tmp (pip unpacks GBs there), removed only once nothing is mounted over the root
+    if [ -n "$RUN_TMP" ] && ! grep -q " $ROOTFS/" /proc/self/mounts; then
+        rm -rf --one-file-system "$RUN_TMP"
+        RUN_TMP=""
+    fi
 }
 
 bind() {  # bind SOURCE TARGET-IN-ROOT: SOURCE and the mounts below it, seen at TARGET in the root
@@ -116,6 +122,9 @@ run() {
     bind /proc /proc
     bind /dev /dev
     bind "$PIP_CACHE" /root/.cache/pip
+    RUN_TMP="$(mktemp -d "$CACHE/tmp.XXXXXX")"  # a /tmp of its own: the root stays as it was built
+    chmod 1777 "$RUN_TMP"
+    bind "$RUN_TMP" /tmp
     local pair
     for pair in "${binds[@]}"; do
         bind "${pair%%:*}" "${pair#*:}"

@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from pathlib import Path
 
 from lab.errors import LabError
@@ -59,11 +59,6 @@ def course_url(pyproject: str | Path) -> str | None:
 
     Raises :class:`LabError` for an address pip cannot install from (not ``https://``).
     """
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        import tomli as tomllib
-
     path = Path(pyproject)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -39,7 +39,7 @@ def test_wheel_carries_weights_cards_and_public_tests(tmp_path):
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
     for part in ("lab", "assets"):
         shutil.copytree(ROOT / part, source / part, ignore=ignore)
-    for part in ("pyproject.toml", "README.md"):
+    for part in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / part, source / part)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
@@ -142,3 +142,84 @@ def test_setup_cell_does_nothing_when_installed_or_off_colab(monkeypatch, tmp_pa
     assert _run_setup_cell(cell, monkeypatch, tmp_path, installed={"lab"}) == []
     monkeypatch.delitem(sys.modules, "google.colab")
     exec(compile(cell, "<setup cell>", "exec"), {})  # off Colab: no error, nothing installed
+
+
+# --- the Pythons the package claims are the Pythons CI tests -----------------------------------
+ENVIRONMENTS = ROOT / "tools" / "environments.toml"
+
+
+def _environments() -> dict:
+    import tomllib
+
+    return tomllib.loads(ENVIRONMENTS.read_text(encoding="utf-8"))
+
+
+def _requires_python():
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return SpecifierSet(project["requires-python"])
+
+
+def _admitted_minors(spec) -> set[str]:
+    """The Python minors (3.0 ... 3.29, 4.0) of which any release x.y.0 ... x.y.30 satisfies ``spec``."""
+    minors = [(3, minor) for minor in range(30)] + [(4, 0)]
+    return {f"{a}.{b}" for a, b in minors if any(spec.contains(f"{a}.{b}.{patch}") for patch in range(31))}
+
+
+def test_requires_python_admits_colabs_python():
+    env = _environments()
+    colab = env["colab"]["python"]
+    spec = _requires_python()
+    for patch in range(31):
+        assert spec.contains(f"{colab}.{patch}"), (
+            f"requires-python {spec} refuses Python {colab}.{patch}, Colab's Python (tools/environments.toml)"
+        )
+    assert colab in env["ci"]["pythons"], "the Colab step's Python must be one of [ci] pythons"
+
+
+def test_requires_python_admits_exactly_the_pythons_ci_tests():
+    tested = set(_environments()["ci"]["pythons"])
+    spec = _requires_python()
+    admitted = _admitted_minors(spec)
+    assert admitted == tested, (
+        f"requires-python {spec} admits {sorted(admitted)}; CI tests {sorted(tested)} "
+        "(tools/environments.toml [ci] pythons)"
+    )
+    for minor in tested:  # every patch release of a tested minor, not just some
+        assert all(spec.contains(f"{minor}.{patch}") for patch in range(31)), minor
+
+
+def test_the_conda_environment_asks_for_the_tested_pythons():
+    tested = _environments()["ci"]["pythons"]
+    lines = [line.split("#")[0].strip() for line in (ROOT / "environment.yml").read_text().splitlines()]
+    python = [line for line in lines if line.startswith("- python")]
+    assert python == ["- python " + "|".join(f"{minor}.*" for minor in tested)], python
+
+
+def test_license_is_an_spdx_expression_with_its_file():
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["license"] == "MIT"  # a string (PEP 639), not the deprecated table
+    for name in data["project"]["license-files"]:
+        assert "Permission is hereby granted" in (ROOT / name).read_text(encoding="utf-8")
+
+
+def test_colab_pins_are_read_by_the_environment_check():
+    """tools/check_colab_env.py reports every pin that moved, from the one constants file."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import check_colab_env
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    pins = _environments()["colab"]["pins"]
+    assert check_colab_env.environments()["colab"]["pins"] == pins
+    assert {"numpy", "torch", "ipywidgets", "opencv-python"} <= set(pins)
+    assert check_colab_env.pin_problems(pins, lambda name: pins[name]) == []
+    moved = dict(pins, ipywidgets="8.1.5")
+    assert check_colab_env.pin_problems(pins, lambda name: moved[name]) == [
+        f"ipywidgets is 8.1.5 now; Colab's {pins['ipywidgets']} should have been kept"
+    ]

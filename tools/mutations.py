@@ -280,6 +280,22 @@ MUTATIONS = [
         ("tests/test_cluster.py", "-k", "join_into"),
         "render segments joined in the wrong order",
     ),
+    Mutation(
+        "python-cap-below-colab",
+        "pyproject.toml",
+        'requires-python = ">=3.11,!=3.12.*,<3.14"',
+        'requires-python = ">=3.11,<3.13"',
+        ("tests/test_packaging.py", "-k", "requires_python"),
+        "requires-python refuses Colab's Python 3.13 (the set-up cell fails on its first line)",
+    ),
+    Mutation(
+        "python-untested-admitted",
+        "pyproject.toml",
+        'requires-python = ">=3.11,!=3.12.*,<3.14"',
+        'requires-python = ">=3.10,!=3.12.*,<3.14"',
+        ("tests/test_packaging.py", "-k", "requires_python"),
+        "requires-python claims Python 3.10, which CI does not test",
+    ),
 ]
 
 

@@ -16,8 +16,9 @@ and prints a table of wall-clock seconds per lesson. Exit status 1 when a lesson
 
 ``--colab`` runs a lesson as Colab would: a ``google.colab`` module exists in the kernel before
 the first cell, so the set-up cell installs the course package (from a wheel in ``--workdir``,
-the folder the kernel starts in, or from the course address). CI uses it, in a virtual
-environment holding what Colab preinstalls, to check that set-up cell.
+the folder the kernel starts in, or from the course address). CI uses it to check that set-up
+cell on Colab's Python (3.13, in the Debian 13 root of tools/py313_root.sh), in a virtual
+environment holding what Colab preinstalls at Colab's versions (tools/environments.toml).
 """
 
 from __future__ import annotations

@@ -617,3 +617,85 @@ def test_flicker_settings_take_the_clips_rate_and_list_static_motion_last():
     fm = widgets.FlickerMeter(settings=settings, clips=(nat, up), background=False, compute_now=False)
     assert fm.fps == 12.0 and fm.width == 96
     assert fm.motion.options[-1] == "static" and sorted(fm.motion.options) == sorted(scenes.MOTIONS)
+
+
+# --- suggested experiments finish in the time the lesson states ----------------------------
+def cpu_tier(monkeypatch):
+    """This machine as the CPU tier (no smoke mode, no GPU)."""
+    monkeypatch.delenv("LAB_SMOKE", raising=False)
+    monkeypatch.setenv("LAB_DEVICE", "cpu")
+
+
+@pytest.mark.parametrize("method", ["bicubic", "realesrgan-x4", "diffusion-sr"])
+def test_flicker_meter_sizes_fit_the_cpu_budget_for_every_method(monkeypatch, method):
+    from lab import budget
+
+    cpu_tier(monkeypatch)
+    s = widgets.FlickerMeterSettings.make("fabric", method=method, motion="subpixel")
+    assert s.estimate_s is not None and s.estimate_s <= budget.BUDGET_S["cpu"]
+    assert s.target.width == 4 * s.source.width and s.target.height == 4 * s.source.height
+    assert s.n_frames >= 8 and s.target.pixels >= budget.SMALLEST.pixels
+    assert "about" in s.plan_text() and f"{s.n_frames} frames" in s.plan_text()
+
+
+def test_diffusion_sr_meter_is_smaller_than_the_bicubic_one_on_cpu(monkeypatch):
+    cpu_tier(monkeypatch)
+    slow = widgets.FlickerMeterSettings.make("fabric", method="diffusion-sr", motion="subpixel")
+    fast = widgets.FlickerMeterSettings.make("fabric", method="bicubic", motion="subpixel")
+    assert slow.target.pixels * slow.n_frames < fast.target.pixels * fast.n_frames / 4
+    # sizes given by the student are kept, and their estimate says how slow they are
+    given = widgets.FlickerMeterSettings.make(
+        "fabric", method="diffusion-sr", target="1920x1080", n_frames=24
+    )
+    assert (given.target.width, given.source.width, given.n_frames) == (1920, 480, 24)
+    assert given.estimate_s is not None and given.estimate_s > 20 * 60
+
+
+def _tiny_diffusion_meter(**kw):
+    return widgets.FlickerMeter(
+        "fabric",
+        method="diffusion-sr",
+        motion="subpixel",
+        target="64x36",
+        source="16x9",
+        n_frames=2,
+        background=False,
+        settle_s=None,
+        width=64,
+        **kw,
+    )
+
+
+def test_flicker_meter_shows_progress_inside_the_first_frame(monkeypatch):
+    seen: list[tuple[float, str]] = []
+    fm = _tiny_diffusion_meter(compute_now=False)
+    bar = fm.status.bar
+    bar.observe(lambda ch: seen.append((ch["new"] / bar.max, fm.status.message.value)), names="value")
+    fm.compute()
+    assert fm.status.error is None, fm.status.traceback
+    first_frame = [(v, text) for v, text in seen if "frame 1/2" in text]
+    steps = [v for v, text in first_frame if "denoising steps" in text]
+    assert len(steps) >= 9 and len(set(steps)) >= 5  # the bar moves within frame 1, step by step
+    assert all(0 < v <= 0.5 for v in steps) and steps == sorted(steps)
+    assert any("left" in text for _, text in first_frame)  # the time left, at the measured pace
+
+
+def test_flicker_meter_cancel_stops_inside_a_frame(monkeypatch):
+    from lab.models import diffusion_sr
+
+    fm = _tiny_diffusion_meter(compute_now=False)
+    model = diffusion_sr.load("cpu")
+    calls = []
+    real = model.unet.forward
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the student presses Cancel during the second denoising step
+            fm.status.request_cancel()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model.unet, "forward", counting)
+    fm.compute()
+    assert fm.status.error is None and "cancelled" in fm.status.message.value
+    assert len(calls) <= 3  # stopped after the step it was pressed in, not after the frame's 10
+    assert not fm.frames

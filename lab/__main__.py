@@ -1,7 +1,8 @@
-"""Command-line interface: ``python -m lab {scenes,methods,resolutions,compare,report,render}``.
+"""Command-line interface: ``python -m lab {scenes,methods,resolutions,compare,report,render,lessons}``.
 
 Examples::
 
+    python -m lab lessons                # copy the lessons to ./native4k-lessons and open JupyterLab there
     python -m lab scenes
     python -m lab methods
     python -m lab compare --scene skin --resolution 4k --from 540p --method bicubic --frames 24 --out DIR
@@ -176,6 +177,22 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_lessons(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from lab import lesson_copy
+
+    result = lesson_copy.copy_lessons(args.dir, source=args.source, overwrite=args.overwrite)
+    print(result.summary(), file=sys.stderr)
+    if args.copy_only:
+        return EXIT_OK
+    command = lesson_copy.jupyter_command(
+        no_browser=args.no_browser, allow_root=args.allow_root, port=args.port
+    )
+    print(f"starting JupyterLab in {Path(args.dir).resolve()} (Ctrl+C twice stops it)", file=sys.stderr)
+    return lesson_copy.start_jupyter(Path(args.dir), command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m lab``."""
     parser = argparse.ArgumentParser(
@@ -190,7 +207,39 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_report(sub)
     _add_render(sub)
+    _add_lessons(sub)
     return parser
+
+
+def _add_lessons(sub: Any) -> None:
+    """``lessons``: a working copy of the lessons, opened in JupyterLab."""
+    from lab import lesson_copy
+
+    p = sub.add_parser(
+        "lessons",
+        help="copy the lessons into a folder of yours and start JupyterLab there",
+        description=(
+            "Copy the lesson and exercise notebooks into DIR and start JupyterLab in it, so that running and "
+            "saving notebooks never changes the course's own files. A notebook you edited in DIR is kept "
+            "(--overwrite replaces it, saving yours as NAME.bak); one you left as it was is updated."
+        ),
+    )
+    p.add_argument(
+        "dir", nargs="?", default=lesson_copy.DEFAULT_DIR, help="folder for your copies; default %(default)s"
+    )
+    p.add_argument("--from", dest="source", default=None, metavar="FOLDER", help="copy these lessons instead")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace notebooks you edited (yours kept as .bak)"
+    )
+    p.add_argument("--copy-only", action="store_true", help="copy, do not start JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="passed to JupyterLab: do not open a browser")
+    p.add_argument(
+        "--allow-root",
+        action="store_true",
+        help="passed to JupyterLab, which refuses to run as root without it",
+    )
+    p.add_argument("--port", type=int, default=None, help="passed to JupyterLab: the port to serve on")
+    p.set_defaults(func=_cmd_lessons)
 
 
 def _add_listings(sub: Any) -> None:

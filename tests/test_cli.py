@@ -931,3 +931,77 @@ def test_report_of_a_still_image_and_a_negative_pan(clip_pair, tmp_path):
         cwd=tmp_path,
     )
     assert "without motion compensation" in done.stdout
+
+
+# --- python -m lab lessons: the course is used from a copy ---------------------------------
+def _tracked_lessons() -> dict[str, bytes]:
+    root = Path(lab.__file__).resolve().parents[1] / "lessons"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_lessons_command_copies_the_notebooks_and_leaves_the_course_untouched(tmp_path, capsys):
+    from lab import lesson_copy
+
+    before = _tracked_lessons()
+    dest = tmp_path / "my-lessons"
+    assert cli.main(["lessons", str(dest), "--copy-only"]) == 0
+    course = lesson_copy.course_lessons()
+    for name in [
+        "00_start_here.ipynb",
+        "05_temporal_stability.ipynb",
+        "exercises/ex05_flicker.ipynb",
+        "README.md",
+    ]:
+        assert (dest / name).read_bytes() == (course / name).read_bytes()
+    assert not (dest / "src").exists()
+    assert "copied" in capsys.readouterr().err
+    # the student runs a lesson and Jupyter saves its outputs into the copy, not into the course
+    notebook = dest / "00_start_here.ipynb"
+    notebook.write_text(
+        notebook.read_text().replace('"outputs": []', '"outputs": [{"output_type": "stream"}]', 1)
+    )
+    edited = notebook.read_bytes()
+    assert cli.main(["lessons", str(dest), "--copy-only"]) == 0
+    assert notebook.read_bytes() == edited  # never overwritten without asking
+    assert "kept your edited 00_start_here.ipynb" in capsys.readouterr().err
+    assert _tracked_lessons() == before
+
+
+def test_lessons_command_updates_untouched_copies_and_overwrites_only_on_request(tmp_path, capsys):
+    source = tmp_path / "course"
+    (source / "exercises").mkdir(parents=True)
+    (source / "00_a.ipynb").write_text("v1")
+    (source / "01_b.ipynb").write_text("v1")
+    (source / "exercises" / "ex01.ipynb").write_text("v1")
+    dest = tmp_path / "mine"
+    assert cli.main(["lessons", str(dest), "--from", str(source), "--copy-only"]) == 0
+    (dest / "01_b.ipynb").write_text("my answers")
+    for name in ("00_a.ipynb", "01_b.ipynb"):
+        (source / name).write_text("v2")  # a new version of the course
+    assert cli.main(["lessons", str(dest), "--from", str(source), "--copy-only"]) == 0
+    assert (dest / "00_a.ipynb").read_text() == "v2"  # an untouched copy follows the course
+    assert (dest / "01_b.ipynb").read_text() == "my answers"
+    err = capsys.readouterr().err
+    assert "1 updated" in err and "kept your edited 01_b.ipynb" in err
+    assert cli.main(["lessons", str(dest), "--from", str(source), "--copy-only", "--overwrite"]) == 0
+    assert (dest / "01_b.ipynb").read_text() == "v2"
+    assert (dest / "01_b.ipynb.bak").read_text() == "my answers"
+    assert (source / "01_b.ipynb").read_text() == "v2"
+
+
+def test_lessons_command_refuses_the_course_folder_and_starts_jupyter_in_the_copy(
+    tmp_path, capsys, monkeypatch
+):
+    from lab import lesson_copy
+
+    course = lesson_copy.course_lessons()
+    assert cli.main(["lessons", str(course / "inside"), "--copy-only"]) == 2
+    assert "inside the course's own lessons folder" in capsys.readouterr().err
+    started = []
+    monkeypatch.setattr(
+        lesson_copy, "start_jupyter", lambda folder, command: started.append((folder, command)) or 0
+    )
+    assert cli.main(["lessons", str(tmp_path / "c"), "--no-browser", "--allow-root", "--port", "8899"]) == 0
+    (folder, command) = started[0]
+    assert folder == tmp_path / "c" and (folder / "00_start_here.ipynb").exists()
+    assert command[1:] == ["-m", "jupyter", "lab", "--no-browser", "--allow-root", "--port=8899"]

@@ -49,6 +49,22 @@ MUTATIONS = [
         "G and B luma weights swapped",
     ),
     Mutation(
+        "lesson-copy-overwrites-edits",
+        "lab/lesson_copy.py",
+        "        elif overwrite:\n",
+        "        elif True:\n",
+        ("tests/test_cli.py", "-k", "lessons_command"),
+        "python -m lab lessons replaces a notebook the student edited without being asked",
+    ),
+    Mutation(
+        "meter-steps-unwatched",
+        "lab/widgets.py",
+        "        with on_steps(pace.inner):  # steps inside one frame",
+        "        with on_steps(lambda *step: None):  # steps inside one frame",
+        ("tests/test_widgets.py", "-k", "progress_inside or cancel_stops_inside"),
+        "the flicker meter shows no progress inside a diffusion frame and Cancel waits for the frame",
+    ),
+    Mutation(
         "warp-y-sign",
         "lab/metrics/flow.py",
         "map_y = flow[..., 1] + ys",

@@ -129,21 +129,54 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lab import clip_report
+    import warnings
 
-    result = clip_report.run(
-        args.native,
-        args.candidate,
-        flow=args.flow,
-        frames=args.frames,
-        out=args.out,
-        show_progress=not args.quiet,
-    )
-    print(result.report.summary())
+    from lab import clip_report, tables
+
+    with warnings.catch_warnings():  # e.g. a file cut short: one line, not a Python warning with its source
+        warnings.showwarning = _one_line_warning
+        warnings.simplefilter("always", UserWarning)
+        result = clip_report.run(
+            args.native,
+            args.candidate,
+            flow=args.flow,
+            frames=args.frames,
+            out=args.out,
+            show_progress=not args.quiet,
+        )
+    print(tables.report_table(result.report))
     print(f"\nwrote {len(result.files)} files to {result.out}:", file=sys.stderr)
     for path in sorted(result.files.values()):
         print(f"  {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _one_line_warning(
+    message: Warning | str, category: type[Warning], *args: object, **kwargs: object
+) -> None:
+    """Show a warning as one line on stderr: ``python -m lab: warning: ...`` (no source path)."""
+    print(f"python -m lab: warning: {message}", file=sys.stderr)
+
+
+def _flow_values_joined(argv: list[str]) -> list[str]:
+    """``--flow -2,0`` as ``--flow=-2,0``: argparse reads a value that starts with '-' as an option.
+
+    >>> _flow_values_joined(["report", "a.mp4", "b.mp4", "--flow", "-2,0.5"])
+    ['report', 'a.mp4', 'b.mp4', '--flow=-2,0.5']
+    """
+    import re
+
+    pan = re.compile(r"^-\d*\.?\d+\s*,\s*-?\d*\.?\d+$")
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--flow" and i + 1 < len(argv) and pan.match(argv[i + 1]):
+            out.append(f"--flow={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -421,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_flow_values_joined(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.func(args))
     except (LabError, LabTypeError) as err:

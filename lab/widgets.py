@@ -1419,8 +1419,14 @@ class CostExplorer(_Tool):
         for mode in ("native", "upscaled"):
             if mode in report.fits:
                 est = report.at(mode)
-                how = "measured" if est.measured else "extrapolated"
-                parts.append(f"{mode} at 4K: {format_seconds(est.seconds)} ({how})")
+                if est.measured:
+                    parts.append(f"{mode} at 4K: {format_seconds(est.seconds)} (measured)")
+                else:
+                    parts.append(
+                        f"{mode} at 4K: <b>extrapolated</b> ~{format_seconds(est.seconds)}, "
+                        f"{est.peak_bytes / 2**20:.0f} MiB ({html.escape(report.extrapolation_note(mode))}; "
+                        "add 3840x2160 to the sizes to measure it)"
+                    )
         self.status.message.value = "; ".join(parts)
 
 

@@ -393,7 +393,7 @@ def test_cost_explorer_plots_an_injected_measurement():
         calls["scene"] == "rings" and calls["method"] == "nearest" and calls["sizes"] == ["64x36", "128x72"]
     )
     assert ce.plot.format == "png" and shown(ce.plot).shape[1] > 400
-    assert "extrapolated" in ce.table.value and "native at 4K" in ce.status.message.value
+    assert "EXTRAPOLATED" in ce.table.value and "native at 4K" in ce.status.message.value
 
 
 def test_views_pin_their_display_size_so_the_browser_does_not_rescale():
@@ -699,3 +699,25 @@ def test_flicker_meter_cancel_stops_inside_a_frame(monkeypatch):
     assert fm.status.error is None and "cancelled" in fm.status.message.value
     assert len(calls) <= 3  # stopped after the step it was pressed in, not after the frame's 10
     assert not fm.frames
+
+
+def test_cost_explorer_marks_extrapolations_next_to_measured_points():
+    def fake_measure(scene, sizes, **kw):
+        pts = [
+            CostPoint(m, w, h, s * w * h, 10 * w * h)
+            for m, s in (("native", 1e-7), ("upscaled", 1e-8))
+            for w, h in [tuple(map(int, size.split("x"))) for size in sizes]
+        ]
+        return CostReport(pts, "cpu", kw["method"], kw["factor"], scene)
+
+    opts = dict(scene_names=SCENES, method_names=METHODS, background=False, measure=fake_measure)
+    ce = widgets.CostExplorer("rings", sizes=["640x360", "1280x720"], **opts)
+    ce.measure()
+    message = ce.status.message.value
+    assert message.count("<b>extrapolated</b>") == 2 and "fitted on sizes up to 1280x720" in message
+    assert "MiB" in message and "add 3840x2160 to the sizes" in message
+    assert "EXTRAPOLATED (not measured" in ce.table.value
+    ce = widgets.CostExplorer("rings", sizes=["1920x1080", "3840x2160"], **opts)
+    ce.measure()
+    assert "extrapolated" not in ce.status.message.value.lower()
+    assert ce.status.message.value.count("(measured)") == 2

@@ -564,7 +564,7 @@ def heatmap_figure(
 
     >>> fig = heatmap_figure({"native": np.zeros((9, 16)), "bicubic": np.ones((9, 16))})
     >>> [ax.get_title() for ax in fig.axes[:2]]
-    ['flicker map:\nnative', 'flicker map:\nbicubic']
+    ['flicker map:\\nnative', 'flicker map:\\nbicubic']
     """
     import matplotlib
 

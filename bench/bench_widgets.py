@@ -122,7 +122,7 @@ def main() -> None:
     rows.append(("zoom change", times, ""))
 
     times = []
-    for p in np.linspace(0, 1, moves):
+    for p in np.linspace(0, 100, moves):  # percent
         t0 = time.perf_counter()
         ex.wipe.position.value = float(p)
         times.append(time.perf_counter() - t0)

@@ -649,6 +649,8 @@ class Loupe(_Tool):
 
     Move it with the x / y sliders (frame pixels of the loupe centre) and the zoom selector, or
     the 'jump to' menu of interesting regions (most detail; biggest error of each upscaler).
+    On a new scene or frame size it opens again where the first upscaler differs most from
+    native; a new upscaler, seed or time keeps the position, so the same place can be compared.
     Clicking on a thumbnail cannot move it: core ``ipywidgets.Image`` reports no clicks, and the
     click-aware widgets (ipyevents, ipycanvas) do not work on Colab. Each panel shows the crop's
     pixel coordinates, high-frequency share and sharpness (:func:`lab.viz.crop_metrics`).
@@ -695,6 +697,7 @@ class Loupe(_Tool):
         self._listeners: list[Callable[[Loupe], None]] = []
         self._regions: dict[str, tuple[int, int]] = {}
         self._regions_of: tuple = ()
+        self._scene: tuple | None = None  # (scene, width, height, options) the loupe was last opened on
         self._quiet = False
         for control in (self.x, self.y, self.zoom, self.grid):
             control.observe(lambda _: self.update(), names="value")
@@ -722,9 +725,12 @@ class Loupe(_Tool):
             self._regions_of = signature
         self._quiet = True
         try:
-            first = self.x.max <= 1
+            key = compare.renders[0].key
+            scene = (key.scene, key.width, key.height, key.options)
+            moved = scene != self._scene  # a new scene or size: the old position means nothing there
+            self._scene = scene
             self.x.max, self.y.max = width - 1, height - 1
-            if first:  # open where the first upscaler differs most from native: there is something to see
+            if moved:  # open where the first upscaler differs most from native: there is something to see
                 start = next(
                     (xy for name, xy in self._regions.items() if name.startswith("biggest error")),
                     (width // 2, height // 2),
@@ -810,7 +816,8 @@ class Wipe(_Tool):
     Given a :class:`Loupe`, the wipe shows the loupe's crop at the loupe's zoom (nearest
     neighbour, whole pixel blocks), so both say the same magnification; given a
     :class:`Compare`, the whole frame shrunk to ``width`` px (area averaging). ``position`` (0-1) is the
-    fraction of the width showing the native render.
+    fraction of the width showing the native render at the start; the slider holds it in
+    percent (0-100), so a value typed into its readout, ``20`` or ``30%``, means that percent.
     """
 
     def __init__(
@@ -833,12 +840,12 @@ class Wipe(_Tool):
         self.status = self.compare.status
         self.width = int(width)
         self.position = w.FloatSlider(
-            value=position,
+            value=100.0 * min(1.0, number(position, "position", minimum=0.0)),
             min=0.0,
-            max=1.0,
-            step=0.01,
-            description="wipe",
-            readout_format=".0%",
+            max=100.0,
+            step=1.0,
+            description="wipe (%)",
+            readout_format=".0f",  # typed into the readout, "20" and "30%" are percent
             continuous_update=True,
         )
         self.method = w.Dropdown(options=[], description="upscaled")
@@ -851,6 +858,11 @@ class Wipe(_Tool):
         self.compare.on_render(self._on_render)
         if self.loupe is not None:
             self.loupe.on_update(lambda _: self.update())
+
+    @property
+    def fraction(self) -> float:
+        """The share of the width (0-1) showing the native render."""
+        return float(self.position.value) / 100.0
 
     def _on_render(self, compare: Compare) -> None:
         names = [r.key.method for r in compare.renders if r.key.method != NATIVE]
@@ -881,9 +893,9 @@ class Wipe(_Tool):
         else:
             a, b = viz.thumbnail(a, self.width), viz.thumbnail(b, self.width)
             where = f"whole frame shrunk to {a.shape[1]} px wide"
-        self.view.show(viz.wipe(a, b, float(self.position.value)), sharp=sharp)
+        self.view.show(viz.wipe(a, b, self.fraction), sharp=sharp)
         self.caption.value = (
-            f"left {self.position.value:.0%}: <b>{html.escape(native.key.label)}</b> | right: "
+            f"left {self.fraction:.0%}: <b>{html.escape(native.key.label)}</b> | right: "
             f"<b>{html.escape(other.key.label)}</b> ({where})"
         )
 

@@ -258,7 +258,7 @@ def test_wipe_at_loupe_crop():
     lp = make_loupe(grid=False)
     wp = widgets.Wipe(lp, width=128, settle_s=None)  # a 16 px crop at 8x
     wp.method.value = "nearest"
-    wp.position.value = 0.25
+    wp.position.value = 25  # percent, as typed into the readout
     wp.view.settle()
     img = shown(wp.view)
     x0, y0, x1, y1 = lp.box
@@ -284,7 +284,7 @@ def test_wipe_whole_frame_from_compare():
     c = make_compare()
     wp = widgets.Wipe(c, width=128, settle_s=None)
     assert wp.method.options == ("bicubic", "nearest")
-    wp.position.value = 1.0
+    wp.position.value = 100
     wp.view.settle()
     assert (shown(wp.view) == viz.thumbnail(c.render_of("native").frame, 128)).all()
 
@@ -721,3 +721,24 @@ def test_cost_explorer_marks_extrapolations_next_to_measured_points():
     ce.measure()
     assert "extrapolated" not in ce.status.message.value.lower()
     assert ce.status.message.value.count("(measured)") == 2
+
+
+def test_loupe_follows_a_new_scene_and_keeps_its_place_for_a_new_upscaler():
+    """After switching the explorer to another scene the loupe stayed where it was (a plain
+    wall on the sign) until 'jump to'; it now reopens where that scene's upscale differs most."""
+    lp = make_loupe(grid=False)
+    lp.x.value, lp.y.value = 3, 3
+    lp.compare.methods.value = ("nearest",)
+    lp.compare.render()
+    assert (lp.x.value, lp.y.value) == (3, 3)  # same scene: the student compares the same place
+    lp.compare.scene.value = "rings"
+    lp.compare.render()
+    assert (lp.x.value, lp.y.value) == lp._regions["biggest error: nearest"] != (3, 3)
+
+
+def test_wipe_takes_percent_as_typed_into_its_readout():
+    lp = make_loupe(grid=False)
+    wp = widgets.Wipe(lp, width=128, settle_s=None, position=0.5)
+    assert wp.position.value == 50 and wp.position.max == 100 and "%" not in wp.position.readout_format
+    wp.position.value = 20  # what a student types: 20 means 20 %
+    assert wp.fraction == pytest.approx(0.2) and "left 20%" in wp.caption.value

@@ -65,6 +65,22 @@ MUTATIONS = [
         "the flicker meter shows no progress inside a diffusion frame and Cancel waits for the frame",
     ),
     Mutation(
+        "loupe-stays-on-old-scene",
+        "lab/widgets.py",
+        "            moved = scene != self._scene",
+        "            moved = self._scene is None",
+        ("tests/test_widgets.py", "-k", "loupe_follows_a_new_scene"),
+        "the loupe keeps its old position on a new scene (a plain wall on the sign)",
+    ),
+    Mutation(
+        "compare-bills-camera",
+        "lab/compare.py",
+        "            bill.camera += own_render\n",
+        "            bill.camera += own_render\n            bill.upscaled += own_render\n",
+        ("tests/test_cli.py", "-k", "bills"),
+        "compare charges the upscaled arm for the camera source's 4x4 supersampled render",
+    ),
+    Mutation(
         "warp-y-sign",
         "lab/metrics/flow.py",
         "map_y = flow[..., 1] + ys",

@@ -392,7 +392,7 @@ def _add_report(sub: Any) -> None:
         default="dis",
         help="motion between frames: dis (estimated on NATIVE), none (no "
         "compensation: a tripod shot), or DX,DY in px/frame for a known camera "
-        "pan (a negative one as --flow=-2,0); default %(default)s",
+        "pan (a negative one as --flow -2,0 or --flow=-2,0); default %(default)s",
     )
     p.add_argument("--frames", type=int, default=None, help="use only the first N frames of each clip")
     p.add_argument("--out", default="report-out", help="output folder; default %(default)s")

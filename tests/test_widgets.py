@@ -742,3 +742,12 @@ def test_wipe_takes_percent_as_typed_into_its_readout():
     assert wp.position.value == 50 and wp.position.max == 100 and "%" not in wp.position.readout_format
     wp.position.value = 20  # what a student types: 20 means 20 %
     assert wp.fraction == pytest.approx(0.2) and "left 20%" in wp.caption.value
+
+
+def test_flicker_meter_on_the_gpu_tier_gives_the_diffusion_upscaler_a_short_small_clip(monkeypatch):
+    from lab import budget
+
+    plan = budget.clip_plan("diffusion-sr", tier_name="gpu", tier_target="3840x2160", factor=4, frames=48)
+    assert (plan.target.width, plan.n_frames, plan.seconds) == (960, 12, None)
+    plan = budget.clip_plan("bicubic", tier_name="gpu", tier_target="3840x2160", factor=4, frames=48)
+    assert (plan.target.width, plan.source.width, plan.n_frames) == (3840, 960, 48)

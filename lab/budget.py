@@ -68,6 +68,17 @@ def estimate(method: str, target: Resolution, n_frames: int, *, tier_name: str) 
     return n_frames * seconds_per_frame(method, target)
 
 
+def upscale_seconds(method: str, target: Resolution, *, tier_name: str) -> float | None:
+    """Estimated seconds to upscale one frame to ``target`` with ``method`` (``None`` on a GPU).
+
+    >>> round(upscale_seconds("diffusion-sr", parse("1920x1080"), tier_name="cpu"))
+    79
+    """
+    if tier_name == "gpu":
+        return None
+    return target.pixels / 1e6 * CPU_UPSCALE.get(method, 0.0)
+
+
 def clip_plan(
     method: str,
     *,

@@ -573,7 +573,21 @@ class Compare(_Tool):
             self.status.step(len(keys), len(keys))
             return renders, errors
 
-        self.status.run(job, self._rendered, text="rendering")
+        self.status.run(job, self._rendered, text=self._render_estimate(keys))
+
+    def _render_estimate(self, keys: list[RenderKey]) -> str:
+        """ "rendering" and, where an upscaler is slow on this CPU (diffusion-sr), how slow (an estimate)."""
+        from lab import budget, config
+
+        tier = config.tier().name
+        slow = [k for k in keys if k.method != NATIVE and k not in self.cache]
+        seconds = [
+            budget.upscale_seconds(k.method, Resolution(k.width, k.height), tier_name=tier) for k in slow
+        ]
+        total = sum(s for s in seconds if s is not None)
+        if total < 5.0:
+            return "rendering"
+        return f"rendering: about {format_seconds(total)} of upscaling on a 2-core CPU (estimate)"
 
     def _rendered(self, result: tuple[list[Render], dict[str, BaseException]]) -> None:
         renders, errors = result

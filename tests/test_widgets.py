@@ -751,3 +751,15 @@ def test_flicker_meter_on_the_gpu_tier_gives_the_diffusion_upscaler_a_short_smal
     assert (plan.target.width, plan.n_frames, plan.seconds) == (960, 12, None)
     plan = budget.clip_plan("bicubic", tier_name="gpu", tier_target="3840x2160", factor=4, frames=48)
     assert (plan.target.width, plan.source.width, plan.n_frames) == (3840, 960, 48)
+
+
+def test_compare_says_how_slow_a_diffusion_panel_is_before_rendering(monkeypatch):
+    cpu_tier(monkeypatch)
+    texts = []
+    c = make_compare(render_now=False, methods=["bicubic"], method_names=METHODS + ["diffusion-sr"])
+    c.status.message.observe(lambda ch: texts.append(ch["new"]), names="value")
+    c.target.value = "1920x1080"
+    c.methods.value = ("diffusion-sr",)
+    monkeypatch.setattr(c, "renderer", lambda key: np.zeros((key.height, key.width, 3), np.uint8))
+    c.render()
+    assert any("about 1 min" in t and "estimate" in t for t in texts), texts

@@ -222,7 +222,7 @@ def _cmd_lessons(args: argparse.Namespace) -> int:
     command = lesson_copy.jupyter_command(
         no_browser=args.no_browser, allow_root=args.allow_root, port=args.port
     )
-    print(f"starting JupyterLab in {Path(args.dir).resolve()} (Ctrl+C twice stops it)", file=sys.stderr)
+    print(f"starting JupyterLab in {Path(args.dir).resolve()} (Ctrl+C stops it)", file=sys.stderr)
     return lesson_copy.start_jupyter(Path(args.dir), command)
 
 

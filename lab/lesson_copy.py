@@ -142,10 +142,10 @@ def jupyter_command(
 ) -> list[str]:
     """The command that starts JupyterLab in the current folder, with the options passed through.
 
-    >>> jupyter_command(no_browser=True)[-3:]
-    ['jupyter', 'lab', '--no-browser']
+    >>> jupyter_command(no_browser=True)[1:]
+    ['-m', 'jupyterlab', '--no-browser']
     """
-    command = [sys.executable, "-m", "jupyter", "lab"]
+    command = [sys.executable, "-m", "jupyterlab"]  # this Python's JupyterLab, whatever is on PATH
     if no_browser:
         command.append("--no-browser")
     if allow_root:
@@ -156,9 +156,32 @@ def jupyter_command(
 
 
 def start_jupyter(folder: Path, command: list[str]) -> int:
-    """Run JupyterLab (``command``) in ``folder`` until it stops; returns its exit status."""
+    """Run JupyterLab (``command``) in ``folder`` until it stops; returns its exit status.
+
+    Ctrl+C or SIGTERM stops JupyterLab too (it is asked to shut down, then killed after 30 s),
+    so no server is left running behind the command.
+    """
     import importlib.util
+    import signal
 
     if importlib.util.find_spec("jupyterlab") is None:
         raise LabError('JupyterLab is not installed: pip install "native4k-lab[course]" (or -e ".[course]")')
-    return subprocess.call(command, cwd=folder)
+
+    def terminated(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    process = subprocess.Popen(command, cwd=folder)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if process.poll() is None:
+            process.kill()

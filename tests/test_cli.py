@@ -1012,7 +1012,7 @@ def test_lessons_command_refuses_the_course_folder_and_starts_jupyter_in_the_cop
     assert cli.main(["lessons", str(tmp_path / "c"), "--no-browser", "--allow-root", "--port", "8899"]) == 0
     (folder, command) = started[0]
     assert folder == tmp_path / "c" and (folder / "00_start_here.ipynb").exists()
-    assert command[1:] == ["-m", "jupyter", "lab", "--no-browser", "--allow-root", "--port=8899"]
+    assert command[1:] == ["-m", "jupyterlab", "--no-browser", "--allow-root", "--port=8899"]
 
 
 # --- compare bills the upscaled arm as a real pipeline pays ---------------------------------
@@ -1096,3 +1096,26 @@ def test_compare_table_fits_a_terminal(fake_scenes, tmp_path):
     table = lab.compare.run(settings, tmp_path / "w", show_progress=False).table()
     assert max(len(line) for line in table.splitlines()) <= 120
     assert table.splitlines()[0].split()[:3] == ["arm", "native", "128x72"]
+
+
+def test_stopping_the_lessons_command_stops_its_jupyterlab(tmp_path):
+    """SIGTERM to ``python -m lab lessons`` (a closed terminal) must not leave the server running."""
+    script = (
+        "import sys; from pathlib import Path; from lab import lesson_copy\n"
+        "child = [sys.executable, '-c', 'import os, time; print(os.getpid(), flush=True); time.sleep(120)']\n"
+        "sys.exit(lesson_copy.start_jupyter(Path('.'), child))\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=60) == 130
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the server the lessons command started outlived it")

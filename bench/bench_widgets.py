@@ -9,6 +9,8 @@ cost explorer's scaling law on this machine.
 
     python bench/bench_widgets.py            # full: 4K source, 60 loupe moves
     python bench/bench_widgets.py --quick    # 1080p source, 15 moves (a smoke run)
+    python bench/bench_widgets.py --suggested  # the flicker meters lesson 5 suggests, at the sizes the
+                                               # CPU tier picks: estimate vs time, and Cancel's delay
 
 The target is < 150 ms per loupe move at 4K source.
 """
@@ -44,11 +46,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--no-cost", action="store_true", help="skip the cost-explorer measurement")
     parser.add_argument("--cost-scene", default="skin", help="scene for the cost measurement")
+    parser.add_argument(
+        "--suggested", action="store_true", help="time lesson 5's suggested flicker meters instead"
+    )
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(args.threads)
+    if args.suggested:
+        suggested()
+        return
     from lab import config, cost, widgets
     from lab.render_cache import RenderCache
 
@@ -122,7 +130,7 @@ def main() -> None:
     rows.append(("zoom change", times, ""))
 
     times = []
-    for p in np.linspace(0, 1, moves):
+    for p in np.linspace(0, 100, moves):  # percent
         t0 = time.perf_counter()
         ex.wipe.position.value = float(p)
         times.append(time.perf_counter() - t0)
@@ -158,6 +166,42 @@ def main() -> None:
         print(report.table())
         for mode in ("native", "upscaled"):
             print(f"fit {mode}: time = {report.fits[mode]}")
+
+
+def suggested() -> None:
+    """Each suggested flicker meter, as a student on this machine's tier gets it: the plan, the
+    estimate it shows before starting and the time it took; then Cancel pressed 5 s into a
+    diffusion-sr run, and how long it took to stop."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lab import config, widgets
+
+    print(f"tier {config.tier().name}; load average {os.getloadavg()[0]:.2f} at the start")
+    print(f"{'call':<66} {'plan':<34} {'estimate':>9} {'took':>8}")
+    for method in ["bicubic", "realesrgan-x4", "diffusion-sr"]:
+        t0 = time.perf_counter()
+        meter = widgets.FlickerMeter(
+            "fabric", method=method, motion="subpixel", background=False, settle_s=None
+        )
+        took = time.perf_counter() - t0
+        if meter.status.error is not None:
+            raise SystemExit(f"{method}: {meter.status.error}")
+        s = meter.settings
+        plan = f"{s.n_frames} frames {s.target.width}x{s.target.height}"
+        estimate = "-" if s.estimate_s is None else f"{s.estimate_s:.1f} s"
+        call = f'FlickerMeter("fabric", method="{method}", motion="subpixel")'
+        print(f"{call:<66} {plan:<34} {estimate:>9} {took:6.1f} s")
+    meter = widgets.FlickerMeter("fabric", method="diffusion-sr", motion="subpixel", compute_now=False)
+    meter.compute()
+    time.sleep(5.0)
+    pressed = time.perf_counter()
+    meter.status.request_cancel()
+    meter.wait()
+    print(
+        f"\nCancel pressed 5 s into the diffusion-sr meter: stopped after {time.perf_counter() - pressed:.2f} s "
+        f"({meter.status.message.value})"
+    )
 
 
 if __name__ == "__main__":

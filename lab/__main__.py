@@ -1,7 +1,8 @@
-"""Command-line interface: ``python -m lab {scenes,methods,resolutions,compare,report,render}``.
+"""Command-line interface: ``python -m lab {scenes,methods,resolutions,compare,report,render,lessons}``.
 
 Examples::
 
+    python -m lab lessons                # copy the lessons to ./native4k-lessons and open JupyterLab there
     python -m lab scenes
     python -m lab methods
     python -m lab compare --scene skin --resolution 4k --from 540p --method bicubic --frames 24 --out DIR
@@ -128,21 +129,54 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from lab import clip_report
+    import warnings
 
-    result = clip_report.run(
-        args.native,
-        args.candidate,
-        flow=args.flow,
-        frames=args.frames,
-        out=args.out,
-        show_progress=not args.quiet,
-    )
-    print(result.report.summary())
+    from lab import clip_report, tables
+
+    with warnings.catch_warnings():  # e.g. a file cut short: one line, not a Python warning with its source
+        warnings.showwarning = _one_line_warning
+        warnings.simplefilter("always", UserWarning)
+        result = clip_report.run(
+            args.native,
+            args.candidate,
+            flow=args.flow,
+            frames=args.frames,
+            out=args.out,
+            show_progress=not args.quiet,
+        )
+    print(tables.report_table(result.report))
     print(f"\nwrote {len(result.files)} files to {result.out}:", file=sys.stderr)
     for path in sorted(result.files.values()):
         print(f"  {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _one_line_warning(
+    message: Warning | str, category: type[Warning], *args: object, **kwargs: object
+) -> None:
+    """Show a warning as one line on stderr: ``python -m lab: warning: ...`` (no source path)."""
+    print(f"python -m lab: warning: {message}", file=sys.stderr)
+
+
+def _flow_values_joined(argv: list[str]) -> list[str]:
+    """``--flow -2,0`` as ``--flow=-2,0``: argparse reads a value that starts with '-' as an option.
+
+    >>> _flow_values_joined(["report", "a.mp4", "b.mp4", "--flow", "-2,0.5"])
+    ['report', 'a.mp4', 'b.mp4', '--flow=-2,0.5']
+    """
+    import re
+
+    pan = re.compile(r"^-\d*\.?\d+\s*,\s*-?\d*\.?\d+$")
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--flow" and i + 1 < len(argv) and pan.match(argv[i + 1]):
+            out.append(f"--flow={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -176,6 +210,22 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_lessons(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from lab import lesson_copy
+
+    result = lesson_copy.copy_lessons(args.dir, source=args.source, overwrite=args.overwrite)
+    print(result.summary(), file=sys.stderr)
+    if args.copy_only:
+        return EXIT_OK
+    command = lesson_copy.jupyter_command(
+        no_browser=args.no_browser, allow_root=args.allow_root, port=args.port
+    )
+    print(f"starting JupyterLab in {Path(args.dir).resolve()} (Ctrl+C stops it)", file=sys.stderr)
+    return lesson_copy.start_jupyter(Path(args.dir), command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of ``python -m lab``."""
     parser = argparse.ArgumentParser(
@@ -190,7 +240,39 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_report(sub)
     _add_render(sub)
+    _add_lessons(sub)
     return parser
+
+
+def _add_lessons(sub: Any) -> None:
+    """``lessons``: a working copy of the lessons, opened in JupyterLab."""
+    from lab import lesson_copy
+
+    p = sub.add_parser(
+        "lessons",
+        help="copy the lessons into a folder of yours and start JupyterLab there",
+        description=(
+            "Copy the lesson and exercise notebooks into DIR and start JupyterLab in it, so that running and "
+            "saving notebooks never changes the course's own files. A notebook you edited in DIR is kept "
+            "(--overwrite replaces it, saving yours as NAME.bak); one you left as it was is updated."
+        ),
+    )
+    p.add_argument(
+        "dir", nargs="?", default=lesson_copy.DEFAULT_DIR, help="folder for your copies; default %(default)s"
+    )
+    p.add_argument("--from", dest="source", default=None, metavar="FOLDER", help="copy these lessons instead")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace notebooks you edited (yours kept as .bak)"
+    )
+    p.add_argument("--copy-only", action="store_true", help="copy, do not start JupyterLab")
+    p.add_argument("--no-browser", action="store_true", help="passed to JupyterLab: do not open a browser")
+    p.add_argument(
+        "--allow-root",
+        action="store_true",
+        help="passed to JupyterLab, which refuses to run as root without it",
+    )
+    p.add_argument("--port", type=int, default=None, help="passed to JupyterLab: the port to serve on")
+    p.set_defaults(func=_cmd_lessons)
 
 
 def _add_listings(sub: Any) -> None:
@@ -310,7 +392,7 @@ def _add_report(sub: Any) -> None:
         default="dis",
         help="motion between frames: dis (estimated on NATIVE), none (no "
         "compensation: a tripod shot), or DX,DY in px/frame for a known camera "
-        "pan (a negative one as --flow=-2,0); default %(default)s",
+        "pan (a negative one as --flow -2,0 or --flow=-2,0); default %(default)s",
     )
     p.add_argument("--frames", type=int, default=None, help="use only the first N frames of each clip")
     p.add_argument("--out", default="report-out", help="output folder; default %(default)s")
@@ -372,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_flow_values_joined(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.func(args))
     except (LabError, LabTypeError) as err:

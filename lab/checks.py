@@ -212,8 +212,11 @@ def check_number(
     hint: str = "",
     slips: Sequence[tuple[float, str]] = (),
     show: bool = True,
+    reveal: bool = True,
 ) -> CheckResult:
     """Check a numeric answer against ``expected`` (same unit), with a hint for classic slips.
+    ``reveal=False`` says only whether a wrong answer is too large or too small (for an exercise
+    whose answer is the expected number itself).
 
     Parameters
     ----------
@@ -241,7 +244,10 @@ def check_number(
     if ok:
         return _report(name, True, f"{_fmt(value, unit)}, correct.", show=show, value=value)
     found = _slip_hint(value, expected, slips) or hint
-    msg = f"expected {_fmt(expected, unit)}, got {_fmt(value, unit)}"
+    if reveal:
+        msg = f"expected {_fmt(expected, unit)}, got {_fmt(value, unit)}"
+    else:
+        msg = f"got {_fmt(value, unit)}, which is too {'large' if value > expected else 'small'}"
     return _report(name, False, msg, found, show=show, value=value, expected=expected)
 
 
@@ -261,7 +267,14 @@ def check_pixels(
     elif isinstance(value, float) and math.isclose(value, res.pixels * 3):
         extra_hint = "that counts the 3 colour values; a pixel is one (R, G, B) triple"
     return check_number(
-        answer, res.pixels, name=f"pixels of {res}", unit="pixels", rel_tol=0, hint=extra_hint, show=show
+        answer,
+        res.pixels,
+        name=f"pixels of {res}",
+        unit="pixels",
+        rel_tol=0,
+        hint=extra_hint,
+        show=show,
+        reveal=False,  # the answer is the number itself: a wrong try must not print it
     )
 
 

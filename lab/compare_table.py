@@ -12,13 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.compare_settings import CompareSettings
 from lab.errors import LabError
 from lab.metrics.reporting import ARMS, Report, ReportPass  # ARMS: the native and the upscaled arm
 from lab.metrics.temporal import WarpError, visibility
 from lab.video import Clip
+
+if TYPE_CHECKING:
+    from lab.compare import Bill
 
 FLICKER_COLUMN = "flicker RMS (grey levels, true flow)"
 VISIBLE_COLUMN = "flicker vs visibility threshold"
@@ -84,22 +87,27 @@ def measurement(s: CompareSettings, native_clip: Clip, upscaled_clip: Clip) -> R
     )
 
 
-def table_rows(
-    s: CompareSettings, rep: Report, seconds: tuple[float, float]
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """(header, rows): one row per arm with its label, render time per frame (``seconds`` each)
-    and every column of :func:`columns` for the settings' motion."""
+COST_COLUMN = "cost ms/frame (render + upscale)"
+CAMERA_COLUMN = "camera source ms/frame (not billed)"
+
+
+def table_rows(s: CompareSettings, rep: Report, bill: Bill) -> tuple[list[str], list[dict[str, Any]]]:
+    """(header, rows): one row per arm with its label, its cost per frame as a real pipeline pays
+    it (``bill``, a :class:`lab.compare.Bill` per frame: native render; render at the source size
+    plus the upscale), the time of the camera source's supersampled render (pixels only, not
+    billed) and every column of :func:`columns` for the settings' motion."""
     chosen = columns(s.motion)
     labels = (
         f"native {s.resolution.width}x{s.resolution.height}",
         f"{s.method} from {s.source.width}x{s.source.height} {s.source_detail}",
     )
+    costs = ((bill.native, ""), (bill.upscaled, 1000.0 * bill.camera if s.source_detail == "camera" else ""))
     rows = []
-    for label, arm, per_frame in zip(labels, ARMS, seconds):
-        row: dict[str, Any] = {"arm": label, "render ms/frame": 1000.0 * per_frame}
+    for label, arm, (cost, camera) in zip(labels, ARMS, costs):
+        row: dict[str, Any] = {"arm": label, COST_COLUMN: 1000.0 * cost, CAMERA_COLUMN: camera}
         row.update({c.title: _cell(c, rep, arm, s.frames) for c in chosen})
         rows.append(row)
-    return ["arm", "render ms/frame", *(c.title for c in chosen)], rows
+    return ["arm", COST_COLUMN, CAMERA_COLUMN, *(c.title for c in chosen)], rows
 
 
 def _cell(column: Column, rep: Report, arm: str, frames: int) -> Any:

@@ -180,6 +180,20 @@ class CostReport:
             False,
         )
 
+    def extrapolation_note(self, mode: str) -> str:
+        """Where an extrapolated estimate of ``mode`` comes from, for a person: the fitted law and
+        the largest size measured ("not measured: time ~ ... fitted up to 1280x720").
+
+        >>> CostReport([CostPoint("native", 2, 1, 1.0, 10), CostPoint("native", 4, 2, 4.0, 40)],
+        ...            "cpu", "bicubic", 4, "skin").extrapolation_note("native")
+        'not measured: time ~ 0.5 * pixels^1.000 (R² 1.000) fitted on sizes up to 4x2; a measured point beats it'
+        """
+        largest = self.of(mode)[-1]
+        return (
+            f"not measured: time ~ {self.fits[mode]} fitted on sizes up to {largest.width}x{largest.height}; "
+            "a measured point beats it"
+        )
+
     def table(self) -> str:
         """A plain-text table of every point plus the 4K estimate of each mode."""
         lines = [f"{'mode':<9} {'size':>10} {'Mpx':>7} {'time':>10} {'spread':>7} {'peak mem':>10}  note"]
@@ -192,7 +206,7 @@ class CostReport:
                 )
             if mode in self.fits:
                 est = self.at(mode)
-                tag = "measured" if est.measured else f"extrapolated, time ~ {self.fits[mode]}"
+                tag = "measured" if est.measured else f"EXTRAPOLATED ({self.extrapolation_note(mode)})"
                 lines.append(
                     f"{mode:<9} {'4K':>10} {UHD.pixels / 1e6:7.3f} {est.seconds * 1e3:8.1f} ms {'':>7} "
                     f"{est.peak_bytes / 2**20:7.1f} MiB  {tag}"

@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from lab.errors import LabTypeError
 
 T = TypeVar("T")
+
+StepListener = Callable[[int, int, str], None]
+_STEP_LISTENER: ContextVar[StepListener | None] = ContextVar("lab_step_listener", default=None)
+
+
+@contextmanager
+def on_steps(listener: StepListener) -> Iterator[None]:
+    """Call ``listener(done, total, what)`` from every :func:`report_step` made inside the block
+    (in this thread or task): how a widget sees the steps *inside* one long call, e.g. the
+    denoising steps of one diffusion-upscaled frame. The listener may raise (a Cancel) to stop
+    the work at that step.
+
+    >>> seen = []
+    >>> with on_steps(lambda done, total, what: seen.append((done, total, what))):
+    ...     report_step(1, 2, "step")
+    >>> seen
+    [(1, 2, 'step')]
+    """
+    token = _STEP_LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _STEP_LISTENER.reset(token)
+
+
+def report_step(done: int, total: int, what: str) -> None:
+    """Tell the listener of :func:`on_steps` (if any) that ``done`` of ``total`` steps of ``what`` are done."""
+    listener = _STEP_LISTENER.get()
+    if listener is not None:
+        listener(done, total, what)
 
 
 def progress(

@@ -19,8 +19,11 @@ They are the print/PDF versions of the tools in :mod:`lab.widgets`.
 from __future__ import annotations
 
 import io
+import re
+import textwrap
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -61,8 +64,29 @@ COLORS: dict[str, str] = {
     "area": "#9467bd",
     "lanczos": "#ff7f0e",
     "upscaled": "#1f77b4",
+    "candidate": "#1f77b4",
+    "realesrgan-x4": "#d62728",
+    "learned-sr": "#17becf",
+    "diffusion-sr": "#e377c2",
+    "fresh-noise": "#e377c2",
+    "warped-noise": "#bcbd22",
+    # lesson 5 names the bicubic arms by their source model
+    "soft": "#9edae5",
+    "camera": "#1f77b4",
+    "sharp": "#393b79",
 }
 _CYCLE = ["#d62728", "#17becf", "#bcbd22", "#e377c2", "#7f7f7f", "#393b79", "#637939"]
+# A method's variants ("bicubic (sharp)"): line style, marker and how much the method's colour is
+# darkened (< 1) or lightened (> 1). The camera source is the default: the plain method's style.
+_VARIANTS: dict[str, tuple[str, str, float]] = {
+    "camera": ("-", "o", 1.0),
+    "sharp": ("--", "^", 0.55),
+    "soft": (":", "v", 1.6),
+    "independent": ("-.", "s", 0.7),
+    "fixed": ("--", "D", 1.4),
+    "warped": (":", "P", 0.55),
+}
+_SIZE_WORDS = re.compile(r"\b\d+x\d+\b|->|\bfrom\b")
 LOUPE_COLOR = (255, 40, 40)  # RGB of the rectangle marking the loupe on thumbnails
 GRID_SHADE = 0.55  # pixel-grid lines darken the pixel under them to this fraction
 WARP_LABEL = "warp error (mean squared, [0, 1] scale)"  # lab.metrics.warp_error units
@@ -71,14 +95,49 @@ HEAT_LABEL = "flicker σ per pixel (8-bit levels)"  # lab.metrics.flicker_heatma
 METRIC_MIN = 16  # detail metrics of a loupe crop use at least this many pixels per side
 
 
+@dataclass(frozen=True)
+class ArmStyle:
+    """How one arm is drawn in every figure: ``color`` (hex), ``linestyle`` and ``marker``."""
+
+    color: str
+    linestyle: str
+    marker: str
+
+
+def _shade(color: str, factor: float) -> str:
+    """``color`` darkened (factor < 1) or mixed towards white (factor > 1)."""
+    rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], np.float64)
+    rgb = rgb * factor if factor <= 1 else rgb + (255 - rgb) * min(1.0, factor - 1.0)
+    return "#" + "".join(f"{int(round(v)):02x}" for v in np.clip(rgb, 0, 255))
+
+
+def arm_style(name: str) -> ArmStyle:
+    """The one style of an arm, the same in every figure: the colour of its method (the first
+    word: 'native', 'bicubic', 'realesrgan-x4'...), shaded and dashed for a variant named after
+    it ('bicubic (sharp)', 'diffusion-sr (warped noise)'). Sizes in the name are ignored.
+
+    >>> arm_style("bicubic 480x270 -> 1920x1080") == arm_style("bicubic (camera)") == arm_style("bicubic")
+    True
+    >>> arm_style("bicubic (sharp)").color != arm_style("bicubic (camera)").color
+    True
+    """
+    words = _SIZE_WORDS.sub(" ", (name or "").lower()).replace("(", " ").replace(")", " ").split()
+    method = words[0] if words else ""
+    base = COLORS.get(method, _CYCLE[zlib.crc32(method.encode()) % len(_CYCLE)])
+    variant = next((w for w in words[1:] if w in _VARIANTS), None)
+    if variant is None:
+        return ArmStyle(base, "-", "o")
+    linestyle, marker, factor = _VARIANTS[variant]
+    return ArmStyle(_shade(base, factor) if factor != 1.0 else base, linestyle, marker)
+
+
 def color_for(name: str) -> str:
-    """A stable colour for a method name ('native', 'bicubic', any learned model...).
+    """The colour of :func:`arm_style` for a method or arm name ('native', 'bicubic (sharp)'...).
 
     >>> color_for("native"), color_for("bicubic 480x270 -> 1920x1080")
     ('#1b1b1b', '#1f77b4')
     """
-    key = name.split()[0].lower() if name else ""
-    return COLORS.get(key, _CYCLE[zlib.crc32(key.encode()) % len(_CYCLE)])
+    return arm_style(name).color
 
 
 # --- pixel helpers -----------------------------------------------------------------------
@@ -451,8 +510,17 @@ def _curve_axes(
 
     for name, values in curves.items():
         ys = np.asarray(values, dtype=np.float64)
-        color = color_for(name)
-        ax.plot(np.arange(len(ys)), ys, marker="o", markersize=3, label=name, color=color)
+        style = arm_style(name)
+        color = style.color
+        ax.plot(
+            np.arange(len(ys)),
+            ys,
+            marker=style.marker,
+            markersize=3,
+            linestyle=style.linestyle,
+            label=name,
+            color=color,
+        )
         if frame is not None and 0 <= frame < len(ys):
             ring = dict(marker="o", markersize=8, markerfacecolor="none", markeredgecolor=color)
             ax.plot([frame], [ys[frame]], **ring)
@@ -479,7 +547,11 @@ def _heat_axes(fig: Figure, axes: list, heatmaps: Mapping[str, np.ndarray], labe
                 np.asarray(heat, np.float32), cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest"
             )
         )
-        ax.set_title(f"flicker map: {name}")
+        # the name on lines of its own, wrapped to the axes' width, so neighbouring titles never overlap
+        chars = max(
+            8, int(ax.get_position().width * fig.get_figwidth() * 72 / (0.62 * STYLE["axes.titlesize"]))
+        )
+        ax.set_title("flicker map:\n" + textwrap.fill(name, chars))
         ax.set_xlabel("x (px)")
         ax.set_ylabel("y (px)")
     fig.colorbar(images[-1], ax=axes, label=label, shrink=0.8)
@@ -492,7 +564,7 @@ def heatmap_figure(
 
     >>> fig = heatmap_figure({"native": np.zeros((9, 16)), "bicubic": np.ones((9, 16))})
     >>> [ax.get_title() for ax in fig.axes[:2]]
-    ['flicker map: native', 'flicker map: bicubic']
+    ['flicker map:\\nnative', 'flicker map:\\nbicubic']
     """
     import matplotlib
 

@@ -41,7 +41,7 @@ from lab import viz
 from lab.boxes import Box
 from lab.errors import LabError
 from lab.native import SOURCE_MODELS, check_source_model
-from lab.progress import format_seconds
+from lab.progress import format_seconds, on_steps
 from lab.render_cache import (
     NATIVE,
     Cancelled,
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from lab.metrics.temporal import WarpError
 
 MAX_PAYLOAD = 2 * 1024 * 1024  # bytes: no image message to the browser may exceed this
+_BAR_STEPS = 1000  # resolution of a progress bar that moves within frames
 ZOOMS = (1, 2, 4, 8, 16, 32)
 TARGETS = ("256x144", "540p", "720p", "1080p", "1440p", "4k")
 SOURCE_DIVISORS = (2, 3, 4, 6, 8)
@@ -216,6 +217,15 @@ class Status:
         self.bar.value = min(done, self.bar.max)
         if text:
             self.message.value = html.escape(text)
+        self.check()
+
+    def fraction(self, done: float, text: str = "") -> None:
+        """Update the bar to the fraction ``done`` (0-1) of the job, for progress inside one
+        frame (e.g. per denoising step); also checks for Cancel."""
+        if text:
+            self.message.value = html.escape(text)
+        self.bar.max = _BAR_STEPS
+        self.bar.value = int(round(min(max(done, 0.0), 1.0) * _BAR_STEPS))
         self.check()
 
     def run(self, job: Callable[[], Any], on_done: Callable[[Any], None], *, text: str = "working") -> None:
@@ -550,10 +560,12 @@ class Compare(_Tool):
         def job() -> tuple[list[Render], dict[str, BaseException]]:
             renders: list[Render] = []
             errors: dict[str, BaseException] = {}
+            pace = _Pace(self.status, len(keys))
             for i, key in enumerate(keys):
-                self.status.step(i, len(keys), f"rendering {key.label} ({i + 1}/{len(keys)})")
+                pace.at(i, f"rendering {key.label} ({i + 1}/{len(keys)})")
                 try:
-                    renders.append(self.cache.get_or_render(key, partial(self.renderer, key)))
+                    with on_steps(pace.inner):  # a diffusion upscale shows its steps and can be cancelled
+                        renders.append(self.cache.get_or_render(key, partial(self.renderer, key)))
                 except Cancelled:
                     raise
                 except Exception as err:  # one failing upscaler must not hide the others
@@ -561,7 +573,21 @@ class Compare(_Tool):
             self.status.step(len(keys), len(keys))
             return renders, errors
 
-        self.status.run(job, self._rendered, text="rendering")
+        self.status.run(job, self._rendered, text=self._render_estimate(keys))
+
+    def _render_estimate(self, keys: list[RenderKey]) -> str:
+        """ "rendering" and, where an upscaler is slow on this CPU (diffusion-sr), how slow (an estimate)."""
+        from lab import budget, config
+
+        tier = config.tier().name
+        slow = [k for k in keys if k.method != NATIVE and k not in self.cache]
+        seconds = [
+            budget.upscale_seconds(k.method, Resolution(k.width, k.height), tier_name=tier) for k in slow
+        ]
+        total = sum(s for s in seconds if s is not None)
+        if total < 5.0:
+            return "rendering"
+        return f"rendering: about {format_seconds(total)} of upscaling on a 2-core CPU (estimate)"
 
     def _rendered(self, result: tuple[list[Render], dict[str, BaseException]]) -> None:
         renders, errors = result
@@ -637,6 +663,8 @@ class Loupe(_Tool):
 
     Move it with the x / y sliders (frame pixels of the loupe centre) and the zoom selector, or
     the 'jump to' menu of interesting regions (most detail; biggest error of each upscaler).
+    On a new scene or frame size it opens again where the first upscaler differs most from
+    native; a new upscaler, seed or time keeps the position, so the same place can be compared.
     Clicking on a thumbnail cannot move it: core ``ipywidgets.Image`` reports no clicks, and the
     click-aware widgets (ipyevents, ipycanvas) do not work on Colab. Each panel shows the crop's
     pixel coordinates, high-frequency share and sharpness (:func:`lab.viz.crop_metrics`).
@@ -683,6 +711,7 @@ class Loupe(_Tool):
         self._listeners: list[Callable[[Loupe], None]] = []
         self._regions: dict[str, tuple[int, int]] = {}
         self._regions_of: tuple = ()
+        self._scene: tuple | None = None  # (scene, width, height, options) the loupe was last opened on
         self._quiet = False
         for control in (self.x, self.y, self.zoom, self.grid):
             control.observe(lambda _: self.update(), names="value")
@@ -710,9 +739,12 @@ class Loupe(_Tool):
             self._regions_of = signature
         self._quiet = True
         try:
-            first = self.x.max <= 1
+            key = compare.renders[0].key
+            scene = (key.scene, key.width, key.height, key.options)
+            moved = scene != self._scene  # a new scene or size: the old position means nothing there
+            self._scene = scene
             self.x.max, self.y.max = width - 1, height - 1
-            if first:  # open where the first upscaler differs most from native: there is something to see
+            if moved:  # open where the first upscaler differs most from native: there is something to see
                 start = next(
                     (xy for name, xy in self._regions.items() if name.startswith("biggest error")),
                     (width // 2, height // 2),
@@ -798,7 +830,8 @@ class Wipe(_Tool):
     Given a :class:`Loupe`, the wipe shows the loupe's crop at the loupe's zoom (nearest
     neighbour, whole pixel blocks), so both say the same magnification; given a
     :class:`Compare`, the whole frame shrunk to ``width`` px (area averaging). ``position`` (0-1) is the
-    fraction of the width showing the native render.
+    fraction of the width showing the native render at the start; the slider holds it in
+    percent (0-100), so a value typed into its readout, ``20`` or ``30%``, means that percent.
     """
 
     def __init__(
@@ -821,12 +854,12 @@ class Wipe(_Tool):
         self.status = self.compare.status
         self.width = int(width)
         self.position = w.FloatSlider(
-            value=position,
+            value=100.0 * min(1.0, number(position, "position", minimum=0.0)),
             min=0.0,
-            max=1.0,
-            step=0.01,
-            description="wipe",
-            readout_format=".0%",
+            max=100.0,
+            step=1.0,
+            description="wipe (%)",
+            readout_format=".0f",  # typed into the readout, "20" and "30%" are percent
             continuous_update=True,
         )
         self.method = w.Dropdown(options=[], description="upscaled")
@@ -839,6 +872,11 @@ class Wipe(_Tool):
         self.compare.on_render(self._on_render)
         if self.loupe is not None:
             self.loupe.on_update(lambda _: self.update())
+
+    @property
+    def fraction(self) -> float:
+        """The share of the width (0-1) showing the native render."""
+        return float(self.position.value) / 100.0
 
     def _on_render(self, compare: Compare) -> None:
         names = [r.key.method for r in compare.renders if r.key.method != NATIVE]
@@ -869,9 +907,9 @@ class Wipe(_Tool):
         else:
             a, b = viz.thumbnail(a, self.width), viz.thumbnail(b, self.width)
             where = f"whole frame shrunk to {a.shape[1]} px wide"
-        self.view.show(viz.wipe(a, b, float(self.position.value)), sharp=sharp)
+        self.view.show(viz.wipe(a, b, self.fraction), sharp=sharp)
         self.caption.value = (
-            f"left {self.position.value:.0%}: <b>{html.escape(native.key.label)}</b> | right: "
+            f"left {self.fraction:.0%}: <b>{html.escape(native.key.label)}</b> | right: "
             f"<b>{html.escape(other.key.label)}</b> ({where})"
         )
 
@@ -970,6 +1008,8 @@ class FlickerMeterSettings:
     scene_names: tuple[str, ...]
     method_names: tuple[str, ...]
     settle_s: float | None
+    tier: str = "cpu"
+    estimate_s: float | None = None
 
     @classmethod
     def make(
@@ -991,24 +1031,44 @@ class FlickerMeterSettings:
         settle_s: float | None = 0.3,
         clips: tuple[Any, Any] | None = None,
     ) -> FlickerMeterSettings:
-        """Fill the defaults (the 'foliage' scene, this machine's size tier and clip length) and
-        check every value; raises :class:`LabError` naming the bad one. With ``clips`` the frame
-        rate is theirs and the menus hold only the given scene and method (no registry lookup).
+        """Fill the defaults (the 'foliage' scene; sizes and clip length that this machine's tier
+        renders and measures with ``method`` in about a minute, :func:`lab.budget.clip_plan`) and
+        check every value; raises :class:`LabError` naming the bad one. ``estimate_s`` is the
+        estimated time of the computation (``None`` on a GPU: measured from its first steps).
+        With ``clips`` the frame rate is theirs and the menus hold only the given scene and
+        method (no registry lookup).
+
+        >>> FlickerMeterSettings.make("fabric", method="diffusion-sr").n_frames   # doctest: +SKIP
+        12
         """
-        from lab import config
+        from lab import budget, config
 
         tier = config.tier()
         scene = "foliage" if scene is None else scene
         if clips is not None:
             scene_names, method_names = scene_names or [scene], method_names or [method]
         scenes, upscalers = _scene_names(scene_names), _method_names(method_names)
+        method = choice(method, "upscaler", upscalers)
+        plan = budget.clip_plan(
+            method, tier_name=tier.name, tier_target=tier.target, factor=tier.factor, frames=tier.frames
+        )
+        tgt = parse(target) if target is not None else plan.target
+        if source is not None:
+            src = parse(source)
+        else:
+            src = (
+                plan.source
+                if target is None
+                else Resolution(tgt.width // tier.factor, tgt.height // tier.factor)
+            )
+        n = positive_int(n_frames if n_frames is not None else plan.n_frames, "n_frames")
         return cls(
             scene=choice(scene, "scene", scenes),
-            target=parse(target) if target is not None else tier.target,
-            source=parse(source) if source is not None else tier.source,
-            method=choice(method, "upscaler", upscalers),
+            target=tgt,
+            source=src,
+            method=method,
             motion=choice(motion, "motion", MOTIONS),
-            n_frames=positive_int(n_frames if n_frames is not None else tier.frames, "n_frames"),
+            n_frames=n,
             fps=positive_number(clips[0].fps if clips is not None else fps, "fps"),
             seed=integer(seed, "seed"),
             flow=flow,
@@ -1017,7 +1077,20 @@ class FlickerMeterSettings:
             scene_names=scenes,
             method_names=upscalers,
             settle_s=_settle_time(settle_s),
+            tier=tier.name,
+            estimate_s=None if clips is not None else budget.estimate(method, tgt, n, tier_name=tier.name),
         )
+
+    def plan_text(self) -> str:
+        """What a computation of these settings renders and how long it should take, for a person.
+
+        >>> FlickerMeterSettings.make("fabric", target="384x216", n_frames=12).plan_text()  # doctest: +SKIP
+        'renders 12 frames at 384x216 from 96x54 (bicubic): about 3 s on a 2-core CPU (estimate)'
+        """
+        what = f"renders {self.n_frames} frames at {_size(self.target)} from {_size(self.source)} ({self.method})"
+        if self.estimate_s is None:
+            return f"{what}: time estimated from the first steps"
+        return f"{what}: about {format_seconds(self.estimate_s)} on a 2-core CPU (estimate)"
 
 
 class FlickerMeter(_Tool):
@@ -1174,7 +1247,27 @@ class FlickerMeter(_Tool):
             heat = {name: rep.heatmaps[arm] for name, arm in zip(names, ARMS)}
             return frames, results, curves, heat, _vmaf_note(rep, problem)
 
-        self.status.run(job, self._computed, text="rendering clips")
+        plan = (
+            "measuring the clips you passed" if self._given is not None else self._settings_now().plan_text()
+        )
+        self.status.run(job, self._computed, text=plan)
+
+    def _settings_now(self) -> FlickerMeterSettings:
+        """The settings with the menus' current scene, motion, method and source model."""
+        from dataclasses import replace
+
+        from lab import budget
+
+        s, method = self.settings, str(self.method.value)
+        estimate = budget.estimate(method, s.target, s.n_frames, tier_name=s.tier)
+        return replace(
+            s,
+            scene=str(self.scene.value),
+            motion=str(self.motion.value),
+            method=method,
+            source_model=str(self.source_model.value),
+            estimate_s=estimate,
+        )
 
     def _render_and_measure(
         self, nat: Any, up: Any, names: tuple[str, str]
@@ -1198,16 +1291,18 @@ class FlickerMeter(_Tool):
             tof_pairs=0,
         )
         frames: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        pace = _Pace(self.status, n)
 
         def rendered() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             for t in range(n):
-                self.status.step(t, n + 1, f"rendering and measuring frame {t + 1}/{n}")
+                pace.at(t, f"rendering and measuring frame {t + 1}/{n}")
                 pair = (nat.frame(t), up.frame(t))
                 for name, frame in zip(names, pair):
                     frames[name].append(frame)
                 yield pair
 
-        measure.feed(rendered())
+        with on_steps(pace.inner):  # steps inside one frame (the diffusion upscaler's): progress and Cancel
+            measure.feed(rendered())
         self.status.step(n, n + 1, "VMAF of the upscaled clip")
         return frames, measure.finish(dict(zip(ARMS, names))), measure.vmaf_problem
 
@@ -1246,6 +1341,36 @@ class FlickerMeter(_Tool):
             f"frame {t} at {t / self.fps:.3f} s; flicker (RMS difference after motion "
             f"compensation, 8-bit grey levels) of pair {pair} -> {pair + 1}: {values}"
         )
+
+
+class _Pace:
+    """Progress of a job of ``total`` units (frames) on a :class:`Status`, with steps inside a unit
+    (:func:`lab.progress.on_steps`) and the time left at the measured pace."""
+
+    def __init__(self, status: Status, total: int) -> None:
+        import time
+
+        self.status, self.total = status, total
+        self.clock = time.perf_counter
+        self.start = self.clock()
+        self.unit = 0
+        self.text = ""
+
+    def at(self, unit: int, text: str) -> None:
+        """Unit ``unit`` (0-based) begins."""
+        self.unit, self.text = unit, text
+        self._show(unit / self.total, text)
+
+    def inner(self, done: int, total: int, what: str) -> None:
+        """``done`` of ``total`` steps of ``what`` inside the current unit are done."""
+        fraction = (self.unit + done / max(1, total)) / self.total
+        self._show(fraction, f"{self.text}: {what} {done}/{total}")
+
+    def _show(self, fraction: float, text: str) -> None:
+        elapsed = self.clock() - self.start
+        if fraction > 0 and elapsed > 0.5:
+            text += f"; about {format_seconds(elapsed * (1 - fraction) / fraction)} left"
+        self.status.fraction(fraction, text)
 
 
 # --- 5. cost explorer --------------------------------------------------------------------
@@ -1320,8 +1445,14 @@ class CostExplorer(_Tool):
         for mode in ("native", "upscaled"):
             if mode in report.fits:
                 est = report.at(mode)
-                how = "measured" if est.measured else "extrapolated"
-                parts.append(f"{mode} at 4K: {format_seconds(est.seconds)} ({how})")
+                if est.measured:
+                    parts.append(f"{mode} at 4K: {format_seconds(est.seconds)} (measured)")
+                else:
+                    parts.append(
+                        f"{mode} at 4K: <b>extrapolated</b> ~{format_seconds(est.seconds)}, "
+                        f"{est.peak_bytes / 2**20:.0f} MiB ({html.escape(report.extrapolation_note(mode))}; "
+                        "add 3840x2160 to the sizes to measure it)"
+                    )
         self.status.message.value = "; ".join(parts)
 
 

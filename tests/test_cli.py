@@ -301,7 +301,8 @@ def test_run_writes_every_output(fake_scenes, tmp_path):
     with open(out / "details.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["arm"] for r in rows] == ["native 160x90", "bicubic from 40x22 camera"]
-    assert rows[0].keys() == set(result.columns) and float(rows[1]["render ms/frame"]) > 0
+    cost = lab.compare_table.COST_COLUMN
+    assert rows[0].keys() == set(result.columns) and float(rows[1][cost]) > 0
     assert result.table().splitlines()[0].startswith("arm")
 
 
@@ -309,7 +310,8 @@ def test_table_uses_the_available_metrics(fake_scenes, tmp_path):
     expected = [c.title for c in lab.compare_table.columns("pan")]
     settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16)
     result = lab.compare.run(settings, tmp_path / "m", show_progress=False)
-    assert result.columns == ["arm", "render ms/frame", *expected]
+    billed = [lab.compare_table.COST_COLUMN, lab.compare_table.CAMERA_COLUMN]
+    assert result.columns == ["arm", *billed, *expected]
     native_row, up_row = result.rows
     if "PSNR vs native (dB)" in expected:  # the native arm is its own reference: left blank
         assert native_row["PSNR vs native (dB)"] == ""
@@ -647,7 +649,10 @@ def test_the_table_is_one_report_pass_over_frames_rendered_once(fake_scenes, tmp
         Stripes, "render", lambda self, res, t: renders.append((res, t)) or original(self, res, t)
     )
     result = lab.compare.run(settings, tmp_path / "one", show_progress=False)
-    assert len(renders) == 2 * settings.frames + 1  # each arm's frames once, and the source's frame 0
+    # each arm's frames once, the source's frame 0, and (for the bill) one render per frame at the
+    # source size by a renderer of that size, since the camera source's 4x4 supersampling is not billed
+    assert len(renders) == 3 * settings.frames + 1
+    assert sum(res == settings.source for res, _ in renders) == 2 * settings.frames + 1
 
     scene = lab.scenes.get("stripes", motion="pan")
     native_clip = lab.native.render_clip(scene, settings.resolution, 4)
@@ -819,7 +824,10 @@ def test_report_writes_table_csv_and_figures(clip_pair, tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert "psnr_y" in done.stdout and "warp_error" in done.stdout
+    assert "PSNR vs native (luma)" in done.stdout and "warp error (MSE, internal unit)" in done.stdout
+    names = [line.split("  ")[0] for line in done.stdout.splitlines()[2:]]
+    assert not {"psnr_y", "ssim_y", "tof", "glcm_score", "warp_error"} & set(names)  # public names only
+    assert max(len(line) for line in done.stdout.splitlines()) <= 120  # fits a terminal
     assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
         "flicker_heatmaps.png",
         "report.csv",
@@ -931,3 +939,183 @@ def test_report_of_a_still_image_and_a_negative_pan(clip_pair, tmp_path):
         cwd=tmp_path,
     )
     assert "without motion compensation" in done.stdout
+
+
+# --- python -m lab lessons: the course is used from a copy ---------------------------------
+def _tracked_lessons() -> dict[str, bytes]:
+    root = Path(lab.__file__).resolve().parents[1] / "lessons"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_lessons_command_copies_the_notebooks_and_leaves_the_course_untouched(tmp_path, capsys):
+    from lab import lesson_copy
+
+    before = _tracked_lessons()
+    dest = tmp_path / "my-lessons"
+    assert cli.main(["lessons", str(dest), "--copy-only"]) == 0
+    course = lesson_copy.course_lessons()
+    for name in [
+        "00_start_here.ipynb",
+        "05_temporal_stability.ipynb",
+        "exercises/ex05_flicker.ipynb",
+        "README.md",
+    ]:
+        assert (dest / name).read_bytes() == (course / name).read_bytes()
+    assert not (dest / "src").exists()
+    assert "copied" in capsys.readouterr().err
+    # the student runs a lesson and Jupyter saves its outputs into the copy, not into the course
+    notebook = dest / "00_start_here.ipynb"
+    notebook.write_text(
+        notebook.read_text().replace('"outputs": []', '"outputs": [{"output_type": "stream"}]', 1)
+    )
+    edited = notebook.read_bytes()
+    assert cli.main(["lessons", str(dest), "--copy-only"]) == 0
+    assert notebook.read_bytes() == edited  # never overwritten without asking
+    assert "kept your edited 00_start_here.ipynb" in capsys.readouterr().err
+    assert _tracked_lessons() == before
+
+
+def test_lessons_command_updates_untouched_copies_and_overwrites_only_on_request(tmp_path, capsys):
+    source = tmp_path / "course"
+    (source / "exercises").mkdir(parents=True)
+    (source / "00_a.ipynb").write_text("v1")
+    (source / "01_b.ipynb").write_text("v1")
+    (source / "exercises" / "ex01.ipynb").write_text("v1")
+    dest = tmp_path / "mine"
+    assert cli.main(["lessons", str(dest), "--from", str(source), "--copy-only"]) == 0
+    (dest / "01_b.ipynb").write_text("my answers")
+    for name in ("00_a.ipynb", "01_b.ipynb"):
+        (source / name).write_text("v2")  # a new version of the course
+    assert cli.main(["lessons", str(dest), "--from", str(source), "--copy-only"]) == 0
+    assert (dest / "00_a.ipynb").read_text() == "v2"  # an untouched copy follows the course
+    assert (dest / "01_b.ipynb").read_text() == "my answers"
+    err = capsys.readouterr().err
+    assert "1 updated" in err and "kept your edited 01_b.ipynb" in err
+    assert cli.main(["lessons", str(dest), "--from", str(source), "--copy-only", "--overwrite"]) == 0
+    assert (dest / "01_b.ipynb").read_text() == "v2"
+    assert (dest / "01_b.ipynb.bak").read_text() == "my answers"
+    assert (source / "01_b.ipynb").read_text() == "v2"
+
+
+def test_lessons_command_refuses_the_course_folder_and_starts_jupyter_in_the_copy(
+    tmp_path, capsys, monkeypatch
+):
+    from lab import lesson_copy
+
+    course = lesson_copy.course_lessons()
+    assert cli.main(["lessons", str(course / "inside"), "--copy-only"]) == 2
+    assert "inside the course's own lessons folder" in capsys.readouterr().err
+    started = []
+    monkeypatch.setattr(
+        lesson_copy, "start_jupyter", lambda folder, command: started.append((folder, command)) or 0
+    )
+    assert cli.main(["lessons", str(tmp_path / "c"), "--no-browser", "--allow-root", "--port", "8899"]) == 0
+    (folder, command) = started[0]
+    assert folder == tmp_path / "c" and (folder / "00_start_here.ipynb").exists()
+    assert command[1:] == ["-m", "jupyterlab", "--no-browser", "--allow-root", "--port=8899"]
+
+
+# --- compare bills the upscaled arm as a real pipeline pays ---------------------------------
+def test_compare_bills_a_small_render_plus_the_upscale_not_the_camera_supersampling(
+    fake_scenes, tmp_path, monkeypatch
+):
+    """The camera source (a 4x4 supersampled render) gives the pixels; the bill is what a
+    generator at the source size pays: its own render there, plus the upscale."""
+    clock = [0.0]
+    cost = {"camera": 16.0, "soft": 1.0, "sharp": 1.0}  # seconds of fake time per source render
+    untimed = lab.native.render_source
+
+    def timed_source(scene, res, t=0.0, *, model="camera", target=None, device=None):
+        clock[0] += cost[model]
+        return untimed(scene, res, t, model=model, target=target, device=device)
+
+    monkeypatch.setattr(lab.native, "render_source", timed_source)
+    monkeypatch.setattr(lab.compare, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    settings = CompareSettings.make(scene="stripes", resolution="64x36", source="16x9", frames=3, crop=16)
+    result = lab.compare.run(settings, tmp_path / "c", show_progress=False)
+    native_row, up_row = result.rows
+    assert up_row[lab.compare_table.COST_COLUMN] == pytest.approx(1000.0)  # 1 s of small render per frame
+    assert up_row[lab.compare_table.CAMERA_COLUMN] == pytest.approx(16000.0)  # shown, labelled, not billed
+    assert native_row[lab.compare_table.CAMERA_COLUMN] == ""
+    soft = CompareSettings.make(
+        scene="stripes", resolution="64x36", source="16x9", frames=3, crop=16, source_detail="soft"
+    )
+    rows = lab.compare.run(soft, tmp_path / "s", show_progress=False).rows
+    assert rows[1][lab.compare_table.COST_COLUMN] == pytest.approx(1000.0)
+    assert rows[1][lab.compare_table.CAMERA_COLUMN] == ""
+
+
+def test_report_takes_a_negative_pan_after_a_space(clip_pair, tmp_path):
+    done = run_cli(
+        "report",
+        str(clip_pair[0]),
+        str(clip_pair[1]),
+        "--flow",
+        "-1.5,0",
+        "--out",
+        str(tmp_path / "r"),
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "expected one argument" not in done.stderr
+
+
+def test_report_of_a_cut_short_file_warns_in_one_line(clip_pair, tmp_path):
+    import imageio_ffmpeg
+
+    whole = tmp_path / "faststart.mp4"  # the index first, as a web upload has it: a cut file still opens
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(clip_pair[1]),
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+            str(whole),
+        ],
+        check=True,
+    )
+    cut = tmp_path / "cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    done = run_cli(
+        "report", str(clip_pair[0]), str(cut), "--out", str(tmp_path / "r"), "--quiet", cwd=tmp_path
+    )
+    warning = [line for line in done.stderr.splitlines() if "cut short" in line]
+    assert len(warning) == 1 and warning[0].startswith("python -m lab: warning: "), done.stderr
+    assert "UserWarning" not in done.stderr and ".py:" not in done.stderr
+
+
+def test_compare_table_fits_a_terminal(fake_scenes, tmp_path):
+    settings = CompareSettings.make(scene="stripes", resolution="128x72", source="32x18", frames=3, crop=16)
+    table = lab.compare.run(settings, tmp_path / "w", show_progress=False).table()
+    assert max(len(line) for line in table.splitlines()) <= 120
+    assert table.splitlines()[0].split()[:3] == ["arm", "native", "128x72"]
+
+
+def test_stopping_the_lessons_command_stops_its_jupyterlab(tmp_path):
+    """SIGTERM to ``python -m lab lessons`` (a closed terminal) must not leave the server running."""
+    script = (
+        "import sys; from pathlib import Path; from lab import lesson_copy\n"
+        "child = [sys.executable, '-c', 'import os, time; print(os.getpid(), flush=True); time.sleep(120)']\n"
+        "sys.exit(lesson_copy.start_jupyter(Path('.'), child))\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=60) == 130
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the server the lessons command started outlived it")

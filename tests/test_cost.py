@@ -67,7 +67,8 @@ def test_report_extrapolates_4k_and_marks_it():
     assert report.fits["native"].b == pytest.approx(1.0)
     assert report.fits["upscaled"].b < 1.0  # the fixed 1 ms overhead bends the law below linear
     table = report.table()
-    assert "extrapolated" in table and table.count("\n") == 8
+    assert "EXTRAPOLATED (not measured: time ~" in table and "fitted on sizes up to 1280x720" in table
+    assert table.count("\n") == 8
     with pytest.raises(LabError, match="cost mode"):
         report.of("hybrid")
 

@@ -77,7 +77,11 @@ def test_committed_notebooks_have_no_outputs():
     assert paths, "no notebooks found under lessons/"
     dirty = {str(p.relative_to(ROOT)): builder.has_outputs(_load(p)) for p in paths}
     dirty = {name: cells for name, cells in dirty.items() if cells}
-    assert not dirty, f"notebooks committed with outputs (strip them): {dirty}"
+    assert not dirty, (
+        f"notebooks committed with outputs: {dirty}. Jupyter saves outputs into the notebook it opened: "
+        "strip them with python tools/build_lessons.py (or git checkout lessons/), and run the lessons "
+        "from a copy: python -m lab lessons"
+    )
 
 
 def test_parse_source_reads_header_and_cells(tmp_path):

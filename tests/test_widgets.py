@@ -258,7 +258,7 @@ def test_wipe_at_loupe_crop():
     lp = make_loupe(grid=False)
     wp = widgets.Wipe(lp, width=128, settle_s=None)  # a 16 px crop at 8x
     wp.method.value = "nearest"
-    wp.position.value = 0.25
+    wp.position.value = 25  # percent, as typed into the readout
     wp.view.settle()
     img = shown(wp.view)
     x0, y0, x1, y1 = lp.box
@@ -284,7 +284,7 @@ def test_wipe_whole_frame_from_compare():
     c = make_compare()
     wp = widgets.Wipe(c, width=128, settle_s=None)
     assert wp.method.options == ("bicubic", "nearest")
-    wp.position.value = 1.0
+    wp.position.value = 100
     wp.view.settle()
     assert (shown(wp.view) == viz.thumbnail(c.render_of("native").frame, 128)).all()
 
@@ -393,7 +393,7 @@ def test_cost_explorer_plots_an_injected_measurement():
         calls["scene"] == "rings" and calls["method"] == "nearest" and calls["sizes"] == ["64x36", "128x72"]
     )
     assert ce.plot.format == "png" and shown(ce.plot).shape[1] > 400
-    assert "extrapolated" in ce.table.value and "native at 4K" in ce.status.message.value
+    assert "EXTRAPOLATED" in ce.table.value and "native at 4K" in ce.status.message.value
 
 
 def test_views_pin_their_display_size_so_the_browser_does_not_rescale():
@@ -617,3 +617,149 @@ def test_flicker_settings_take_the_clips_rate_and_list_static_motion_last():
     fm = widgets.FlickerMeter(settings=settings, clips=(nat, up), background=False, compute_now=False)
     assert fm.fps == 12.0 and fm.width == 96
     assert fm.motion.options[-1] == "static" and sorted(fm.motion.options) == sorted(scenes.MOTIONS)
+
+
+# --- suggested experiments finish in the time the lesson states ----------------------------
+def cpu_tier(monkeypatch):
+    """This machine as the CPU tier (no smoke mode, no GPU)."""
+    monkeypatch.delenv("LAB_SMOKE", raising=False)
+    monkeypatch.setenv("LAB_DEVICE", "cpu")
+
+
+@pytest.mark.parametrize("method", ["bicubic", "realesrgan-x4", "diffusion-sr"])
+def test_flicker_meter_sizes_fit_the_cpu_budget_for_every_method(monkeypatch, method):
+    from lab import budget
+
+    cpu_tier(monkeypatch)
+    s = widgets.FlickerMeterSettings.make("fabric", method=method, motion="subpixel")
+    assert s.estimate_s is not None and s.estimate_s <= budget.BUDGET_S["cpu"]
+    assert s.target.width == 4 * s.source.width and s.target.height == 4 * s.source.height
+    assert s.n_frames >= 8 and s.target.pixels >= budget.SMALLEST.pixels
+    assert "about" in s.plan_text() and f"{s.n_frames} frames" in s.plan_text()
+
+
+def test_diffusion_sr_meter_is_smaller_than_the_bicubic_one_on_cpu(monkeypatch):
+    cpu_tier(monkeypatch)
+    slow = widgets.FlickerMeterSettings.make("fabric", method="diffusion-sr", motion="subpixel")
+    fast = widgets.FlickerMeterSettings.make("fabric", method="bicubic", motion="subpixel")
+    assert slow.target.pixels * slow.n_frames < fast.target.pixels * fast.n_frames / 4
+    # sizes given by the student are kept, and their estimate says how slow they are
+    given = widgets.FlickerMeterSettings.make(
+        "fabric", method="diffusion-sr", target="1920x1080", n_frames=24
+    )
+    assert (given.target.width, given.source.width, given.n_frames) == (1920, 480, 24)
+    assert given.estimate_s is not None and given.estimate_s > 20 * 60
+
+
+def _tiny_diffusion_meter(**kw):
+    return widgets.FlickerMeter(
+        "fabric",
+        method="diffusion-sr",
+        motion="subpixel",
+        target="64x36",
+        source="16x9",
+        n_frames=2,
+        background=False,
+        settle_s=None,
+        width=64,
+        **kw,
+    )
+
+
+def test_flicker_meter_shows_progress_inside_the_first_frame(monkeypatch):
+    seen: list[tuple[float, str]] = []
+    fm = _tiny_diffusion_meter(compute_now=False)
+    bar = fm.status.bar
+    bar.observe(lambda ch: seen.append((ch["new"] / bar.max, fm.status.message.value)), names="value")
+    fm.compute()
+    assert fm.status.error is None, fm.status.traceback
+    first_frame = [(v, text) for v, text in seen if "frame 1/2" in text]
+    steps = [v for v, text in first_frame if "denoising steps" in text]
+    assert len(steps) >= 9 and len(set(steps)) >= 5  # the bar moves within frame 1, step by step
+    assert all(0 < v <= 0.5 for v in steps) and steps == sorted(steps)
+    assert any("left" in text for _, text in first_frame)  # the time left, at the measured pace
+
+
+def test_flicker_meter_cancel_stops_inside_a_frame(monkeypatch):
+    from lab.models import diffusion_sr
+
+    fm = _tiny_diffusion_meter(compute_now=False)
+    model = diffusion_sr.load("cpu")
+    calls = []
+    real = model.unet.forward
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the student presses Cancel during the second denoising step
+            fm.status.request_cancel()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model.unet, "forward", counting)
+    fm.compute()
+    assert fm.status.error is None and "cancelled" in fm.status.message.value
+    assert len(calls) <= 3  # stopped after the step it was pressed in, not after the frame's 10
+    assert not fm.frames
+
+
+def test_cost_explorer_marks_extrapolations_next_to_measured_points():
+    def fake_measure(scene, sizes, **kw):
+        pts = [
+            CostPoint(m, w, h, s * w * h, 10 * w * h)
+            for m, s in (("native", 1e-7), ("upscaled", 1e-8))
+            for w, h in [tuple(map(int, size.split("x"))) for size in sizes]
+        ]
+        return CostReport(pts, "cpu", kw["method"], kw["factor"], scene)
+
+    opts = dict(scene_names=SCENES, method_names=METHODS, background=False, measure=fake_measure)
+    ce = widgets.CostExplorer("rings", sizes=["640x360", "1280x720"], **opts)
+    ce.measure()
+    message = ce.status.message.value
+    assert message.count("<b>extrapolated</b>") == 2 and "fitted on sizes up to 1280x720" in message
+    assert "MiB" in message and "add 3840x2160 to the sizes" in message
+    assert "EXTRAPOLATED (not measured" in ce.table.value
+    ce = widgets.CostExplorer("rings", sizes=["1920x1080", "3840x2160"], **opts)
+    ce.measure()
+    assert "extrapolated" not in ce.status.message.value.lower()
+    assert ce.status.message.value.count("(measured)") == 2
+
+
+def test_loupe_follows_a_new_scene_and_keeps_its_place_for_a_new_upscaler():
+    """After switching the explorer to another scene the loupe stayed where it was (a plain
+    wall on the sign) until 'jump to'; it now reopens where that scene's upscale differs most."""
+    lp = make_loupe(grid=False)
+    lp.x.value, lp.y.value = 3, 3
+    lp.compare.methods.value = ("nearest",)
+    lp.compare.render()
+    assert (lp.x.value, lp.y.value) == (3, 3)  # same scene: the student compares the same place
+    lp.compare.scene.value = "rings"
+    lp.compare.render()
+    assert (lp.x.value, lp.y.value) == lp._regions["biggest error: nearest"] != (3, 3)
+
+
+def test_wipe_takes_percent_as_typed_into_its_readout():
+    lp = make_loupe(grid=False)
+    wp = widgets.Wipe(lp, width=128, settle_s=None, position=0.5)
+    assert wp.position.value == 50 and wp.position.max == 100 and "%" not in wp.position.readout_format
+    wp.position.value = 20  # what a student types: 20 means 20 %
+    assert wp.fraction == pytest.approx(0.2) and "left 20%" in wp.caption.value
+
+
+def test_flicker_meter_on_the_gpu_tier_gives_the_diffusion_upscaler_a_short_small_clip(monkeypatch):
+    from lab import budget
+
+    plan = budget.clip_plan("diffusion-sr", tier_name="gpu", tier_target="3840x2160", factor=4, frames=48)
+    assert (plan.target.width, plan.n_frames, plan.seconds) == (960, 12, None)
+    plan = budget.clip_plan("bicubic", tier_name="gpu", tier_target="3840x2160", factor=4, frames=48)
+    assert (plan.target.width, plan.source.width, plan.n_frames) == (3840, 960, 48)
+
+
+def test_compare_says_how_slow_a_diffusion_panel_is_before_rendering(monkeypatch):
+    cpu_tier(monkeypatch)
+    texts = []
+    c = make_compare(render_now=False, methods=["bicubic"], method_names=METHODS + ["diffusion-sr"])
+    c.status.message.observe(lambda ch: texts.append(ch["new"]), names="value")
+    c.target.value = "1920x1080"
+    c.methods.value = ("diffusion-sr",)
+    monkeypatch.setattr(c, "renderer", lambda key: np.zeros((key.height, key.width, 3), np.uint8))
+    c.render()
+    assert any("about 1 min" in t and "estimate" in t for t in texts), texts

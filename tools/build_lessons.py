@@ -185,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             elif target.read_text(encoding="utf-8") != text:
                 stale = has_outputs(json.loads(target.read_text(encoding="utf-8")))
                 why = f"has outputs in cells {stale}" if stale else "differs from its source"
-                problems.append(f"{target.name} {why}: run python tools/build_lessons.py")
+                fix = "run python tools/build_lessons.py"
+                if stale:  # most likely opened and saved in place by Jupyter: say how to avoid it
+                    fix += " (strips them; likely saved by Jupyter: open the lessons from a copy, python -m lab lessons)"
+                problems.append(f"{target.name} {why}: {fix}")
         elif not target.exists() or target.read_text(encoding="utf-8") != text:
             target.write_text(text, encoding="utf-8")
             print(f"wrote {target.relative_to(ROOT)}")

@@ -49,6 +49,7 @@ from lab.models import weights
 from lab.models.weights import load_state, read_weights, write_weights
 from lab.noise import NOISE_SOURCES, WarpedNoise, gaussian
 from lab.optional import opencv
+from lab.progress import report_step
 from lab.resolution import Resolution
 from lab.upscale import Upscaler, is_registered, register
 from lab.validate import choice, integer
@@ -175,6 +176,7 @@ def sample(
     """Denoise ``noise`` (1, 3, H*4, W*4) into an HR image conditioned on ``lr`` (1, 3, H, W) in [0, 1].
 
     Runs DDIM with eta = 0 for ``steps`` steps on lr's device; returns (1, 3, H*4, W*4) in [0, 1].
+    Each step is reported to :func:`lab.progress.on_steps` listeners (progress and Cancel in widgets).
     Sizes that are not a multiple of the UNet's stride (4) are reflect-padded, then cropped back.
     """
     if lr.ndim != 4 or lr.shape[1] != 3:
@@ -195,9 +197,11 @@ def sample(
     scheduler = make_scheduler("ddim")
     scheduler.set_timesteps(steps)
     with torch.no_grad():
-        for t in scheduler.timesteps:
+        report_step(0, steps, "diffusion-sr denoising steps")
+        for i, t in enumerate(scheduler.timesteps):
             v = model.unet(torch.cat([x, cond], dim=1), t).sample
             x = scheduler.step(v, t, x, eta=0.0).prev_sample
+            report_step(i + 1, steps, "diffusion-sr denoising steps")  # a widget's Cancel can stop here
     residual = x[..., :h, :w] / model.residual_scale
     return (base + residual).clamp(0, 1)
 

@@ -111,8 +111,10 @@ print(f"waxiness (upscaled share / native share, 1 = all detail kept): {metrics.
 # %% [markdown]
 # ## Explore: the comparison widget
 #
-# Pick a scene and an upscaler, then drag the loupe over the frame. The panels show the
-# same region of the native render and of the upscaled one, magnified with visible pixels.
+# Pick a scene and an upscaler, press Render, then move the loupe with its `x` and `y`
+# sliders (or its "jump to" menu of interesting regions); its red square on the thumbnails
+# shows where it is. The panels show the same region of the native render and of the
+# upscaled one, magnified with visible pixels.
 # Try the `zoneplate` scene (rings that get finer towards the edge) and the `sign` scene
 # (text). Which upscaler keeps the text readable? Which one invents structure that is not
 # in the native frame?

@@ -306,12 +306,24 @@ for name, clip in zone_clips.items():
 # ## Explore: the flicker meter
 #
 # Play the native zone plate and its bicubic upscale from the point-sampled source in step. The curve marks the current
-# frame; the heat maps show where the flicker is. (Called with a scene name instead of
-# clips, e.g. `widgets.FlickerMeter("fabric", method="diffusion-sr", motion="subpixel")`,
-# the meter renders and measures any scene and upscaler you pick.)
+# frame; the heat maps show where the flicker is.
 
 # %%
 widgets.FlickerMeter(clips=(zone_clips["native"], zone_clips["bicubic (sharp)"]), flow="truth")
+
+# %% [markdown]
+# Called with a scene name instead of clips, the meter renders and measures any scene and
+# upscaler you pick. Try it in a new cell:
+# `widgets.FlickerMeter("fabric", method="diffusion-sr", motion="subpixel")`. Unless you give
+# `target`, `source` and `n_frames`, it picks a size and clip length that your tier renders
+# and measures in about a minute with that upscaler (the diffusion upscaler runs its network
+# ten times over every output pixel, so it gets a much smaller clip than bicubic), says its
+# estimate before it starts, moves its bar at every denoising step, and Cancel stops it
+# within a step. What it would pick here:
+
+# %%
+for method in ["bicubic", "diffusion-sr"]:
+    print(widgets.FlickerMeterSettings.make("fabric", method=method, motion="subpixel").plan_text())
 
 # %% [markdown]
 # ## Exercise: write VBench's flicker score

@@ -86,13 +86,14 @@ print(f"largest spread between repeats: {max(p.spread for p in report.points):.0
 #   (the line above compares them): at small sizes fixed per-frame overheads, which do not
 #   shrink with the frame, are a larger part of its time. So the ratio at 4K need not be
 #   16x, and it grows with the frame size.
-# * The 4K point here is measured, not extrapolated. An extrapolation beyond the measured
-#   sizes assumes the law keeps holding; large frames overflow caches and can cost more per
-#   pixel, so trust a measured point over any fit.
-# * A learned upscaler (lesson 3) is far more expensive than bicubic: on a CPU the
-#   Real-ESRGAN compact model needs seconds per 4K frame, comparable to native rendering of
-#   these simple scenes. For real generative video, native generation is the expensive side
-#   by orders of magnitude (lesson 7).
+# * Whether the 4K point is measured or extrapolated, the lines above say (outside smoke
+#   mode it is measured). An extrapolation beyond the measured sizes assumes the law keeps
+#   holding; large frames overflow caches and can cost more per pixel, so trust a measured
+#   point over any fit.
+# * A learned upscaler (lesson 3) runs a neural network over every output pixel, so it costs
+#   more than bicubic; the explorer below measures how much on your machine. For real
+#   generative video, native generation is the expensive side by orders of magnitude
+#   (lesson 7).
 
 # %% [markdown]
 # ## A minute of 4K
@@ -109,12 +110,15 @@ for mode, est in (("native", native_4k), ("render small + upscale", upscaled_4k)
 # %% [markdown]
 # ## Explore: the cost explorer
 #
-# The explorer measures on your device, live, for the scene, upscaler and sizes you pick,
-# and redraws the fit. Try a learned upscaler from the list: how does its cost compare
-# with native rendering?
+# The explorer measures on your device, live, for the scene, upscaler and sizes you pick
+# (here the sizes measured above), and redraws the fit. If you leave 4K out of the sizes,
+# its 4K numbers are extrapolated from the fit and it says so next to them. Try a learned
+# upscaler from the list (`learned-sr`, `realesrgan-x4`): how does its cost compare with
+# native rendering? The generative `diffusion-sr` costs tens of seconds per megapixel on a
+# CPU: measure it at the small sizes only.
 
 # %%
-widgets.CostExplorer("skin", method="bicubic")
+widgets.CostExplorer("skin", method="bicubic", sizes=sizes)
 
 # %% [markdown]
 # ## When to upscale, when to go native
@@ -159,7 +163,9 @@ checks.check_number(hours_per_minute_30fps, native_4k.seconds * 30 * 60 / 3600,
 # * Render time and memory grow roughly as a power of the pixel count with an exponent
 #   near 1; fit the law on log-log axes and extrapolate with care.
 # * Rendering small and upscaling with a classical kernel is many times cheaper per 4K
-#   frame, roughly the 16x pixel ratio, because the kernel itself is almost free.
+#   frame (the ratio printed above; at most about the 16x pixel ratio), because the kernel
+#   itself is almost free. `python -m lab compare` bills it the same way: a render at the
+#   small size plus the upscale.
 # * A minute of 4K is 1,440 frames at 24 fps: per-frame seconds become hours.
 # * Upscale casual content; render natively what viewers scrutinise (faces, texture, text,
 #   slow pans) and what you will want to reuse.

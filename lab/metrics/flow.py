@@ -19,6 +19,10 @@ from lab.optional import opencv
 
 cv2 = opencv()
 
+EXACT_PAD = 16  # px of mirrored, tapered padding around a frame before its FFT shift
+EXACT_MARGIN = 8  # px next to the frame border left out of a fractional exact shift
+UNIFORM_TOLERANCE = 1e-4  # px: a flow field this close to constant is one translation
+
 _PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -116,6 +120,96 @@ def warp_frame(
     else:
         map_x, map_y = maps
     return cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def uniform_motion(flow: np.ndarray) -> tuple[float, float] | None:
+    """(dx, dy) when every pixel of ``flow`` moves by the same amount (within 1e-4 px), else None."""
+    u, v = flow[..., 0], flow[..., 1]
+    u0, v0 = float(u.flat[0]), float(v.flat[0])
+    if float(np.abs(u - u0).max()) > UNIFORM_TOLERANCE or float(np.abs(v - v0).max()) > UNIFORM_TOLERANCE:
+        return None
+    return u0, v0
+
+
+def _shift_axis(a: np.ndarray, shift: float, axis: int) -> np.ndarray:
+    """out[i] = a[i + shift] along ``axis`` (float32): an integer roll plus an FFT phase shift.
+
+    The fractional part is applied to the frame mirrored by :data:`EXACT_PAD` px on both ends,
+    the mirrored pads tapered (raised cosine) to the mean of the two edge values so the FFT's
+    periodic wrap is continuous. Rolled-in rows/columns are garbage: callers mask them.
+    """
+    from scipy import fft as sfft
+
+    whole = int(np.floor(shift))
+    frac = shift - whole
+    length = a.shape[axis]
+    if frac > 1e-9:
+        pad = min(EXACT_PAD, length - 1)
+        widths = [(0, 0)] * a.ndim
+        widths[axis] = (pad, pad)
+        g = np.pad(a, widths, mode="symmetric")
+        if pad > 0:
+            edge = 0.5 * (np.take(a, [0], axis=axis) + np.take(a, [length - 1], axis=axis))
+            shape = [1] * a.ndim
+            shape[axis] = pad
+            k = np.arange(1, pad + 1, dtype=np.float32)
+            fade = (0.5 * (1.0 + np.cos(np.pi * k / (pad + 1)))).astype(np.float32).reshape(shape)  # 1 -> 0 outward
+            head = [slice(None)] * a.ndim
+            head[axis] = slice(0, pad)
+            tail = [slice(None)] * a.ndim
+            tail[axis] = slice(length + pad, length + 2 * pad)
+            g[tuple(head)] = edge + (g[tuple(head)] - edge) * np.flip(fade, axis=axis)
+            g[tuple(tail)] = edge + (g[tuple(tail)] - edge) * fade
+        n = sfft.next_fast_len(length + 2 * pad, real=True)
+        spec = sfft.rfft(g, n=n, axis=axis)
+        shape = [1] * a.ndim
+        shape[axis] = spec.shape[axis]
+        phase = np.exp(2j * np.pi * frac * np.fft.rfftfreq(n)).astype(np.complex64).reshape(shape)
+        spec *= phase
+        keep = [slice(None)] * a.ndim
+        keep[axis] = slice(pad, pad + length)
+        a = np.ascontiguousarray(sfft.irfft(spec, n=n, axis=axis)[tuple(keep)], dtype=np.float32)
+    if whole:
+        a = np.roll(a, -whole, axis=axis)
+    return a
+
+
+def exact_shift(frame: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """Band-limited (FFT phase-shift) translation: out(p) = frame(p + (dx, dy)), float32.
+
+    Exact for band-limited periodic content; on a real frame the mirrored, tapered border
+    (:func:`_shift_axis`) leaves an error that decays away from the edge; :func:`exact_valid`
+    masks what wraps in and the :data:`EXACT_MARGIN` px next to the border. Values keep the
+    input's scale (uint8 in, 0-255 floats out).
+
+    >>> f = np.tile(np.sin(2 * np.pi * np.arange(32) / 8), (4, 1)).astype(np.float32)
+    >>> bool(np.allclose(exact_shift(f, 2.0, 0.0)[:, :24], f[:, 2:26], atol=1e-5))
+    True
+    """
+    a = np.asarray(frame, dtype=np.float32)
+    if not dx and not dy:
+        return a.copy()
+    if dx:
+        a = _shift_axis(a, float(dx), 1)
+    if dy:
+        a = _shift_axis(a, float(dy), 0)
+    return a
+
+
+def exact_valid(height: int, width: int, dx: float, dy: float) -> np.ndarray:
+    """Pixels an :func:`exact_shift` by (dx, dy) gets right: the source lies inside the frame, and
+    with a fractional part along an axis, at least :data:`EXACT_MARGIN` px from that axis's borders."""
+    valid = np.zeros((height, width), bool)
+    bounds = []
+    for shift, size in ((dx, width), (dy, height)):
+        margin = EXACT_MARGIN if abs(shift - round(shift)) > 1e-9 else 0
+        lo = max(0, -int(np.floor(shift))) + margin
+        hi = min(size, size - int(np.ceil(shift))) - margin
+        bounds.append((lo, hi))
+    (x0, x1), (y0, y1) = bounds
+    if x1 > x0 and y1 > y0:
+        valid[y0:y1, x0:x1] = True
+    return valid
 
 
 def occlusion_mask(
@@ -228,7 +322,9 @@ class FlowSource:
 
     ``kind`` is "truth" (a ground-truth function ``flow_fn(t)``), "global" (a constant (dx, dy)
     in px/frame) or "dis" (estimated with DIS on a reference frame pair, forward and backward,
-    with the occlusion mask). :meth:`pair` returns (flow, valid mask) for frame pair t.
+    with the occlusion mask). :meth:`pair` returns (flow, valid mask) for frame pair t and sets
+    :attr:`motion` to that pair's (dx, dy) when the motion is one translation (global motion, or
+    ground truth that is the same at every pixel), else None.
     """
 
     def __init__(
@@ -245,6 +341,9 @@ class FlowSource:
         self.shape = (height, width)
         self._flow_fn = flow_fn
         self._grid = _grid(height, width)
+        self._motion = motion
+        # the last pair's motion when it is one translation (dx, dy), else None (see :meth:`pair`)
+        self.motion: tuple[float, float] | None = None
         if kind == "global":
             assert motion is not None
             self._constant = np.empty((height, width, 2), np.float32)
@@ -291,6 +390,11 @@ class FlowSource:
             else:
                 flow = self._dis(g0, g1)
                 back = self._dis(g1, g0)
+        self.motion = None
+        if self.kind == "global":
+            self.motion = self._motion
+        elif self.kind == "truth":
+            self.motion = uniform_motion(flow)
         map_x, map_y, inside = sample_maps(flow, self._grid)
         valid = inside
         if self.kind == "dis":

@@ -240,7 +240,7 @@ class ReportPass:
         tof_pairs: int | None = 4,
         include_mtf: bool = False,
         heatmaps: bool = True,
-        interpolation: str = "bicubic",
+        interpolation: str = "auto",
         max_masked: float = MAX_MASKED,
         min_confidence: float = MIN_CONFIDENCE,
         vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
@@ -262,7 +262,9 @@ class ReportPass:
         self.per_arm: dict[str, dict[str, list[float]]] = {arm: {} for arm in ARMS}
         self.spec_sum: dict[str, np.ndarray] = {}
         self.spec_freq: np.ndarray | None = None
-        self.tally = WarpTally(self.source, self.interp, ARMS, heatmaps=heatmaps)
+        self.tally = WarpTally(
+            self.source, self.interp, ARMS, heatmaps=heatmaps, warp=interpolation, pairs=frames - 1
+        )
         self.mae = {arm: 0.0 for arm in ARMS}
         self.tofs: list[float] = []
         self.vmaf_problem = ""  # why VMAF was left out, if it was
@@ -513,7 +515,7 @@ def report(
     tof_pairs: int | None = 4,
     include_mtf: bool = False,
     heatmaps: bool = True,
-    interpolation: str = "bicubic",
+    interpolation: str = "auto",
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
     vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),

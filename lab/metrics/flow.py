@@ -19,8 +19,8 @@ from lab.optional import opencv
 
 cv2 = opencv()
 
-EXACT_PAD = 16  # px of mirrored, tapered padding around a frame before its FFT shift
-EXACT_MARGIN = 8  # px next to the frame border left out of a fractional exact shift
+EXACT_PAD = 16  # px (at least) of mirrored, tapered padding on each side of a frame before its FFT shift
+EXACT_MARGIN = 16  # px next to the frame border left out of a fractional exact shift
 UNIFORM_TOLERANCE = 1e-4  # px: a flow field this close to constant is one translation
 
 _PRESETS = {
@@ -132,46 +132,53 @@ def uniform_motion(flow: np.ndarray) -> tuple[float, float] | None:
 
 
 def _shift_axis(a: np.ndarray, shift: float, axis: int) -> np.ndarray:
-    """out[i] = a[i + shift] along ``axis`` (float32): an integer roll plus an FFT phase shift.
+    """out[i] = a[i + shift] along ``axis`` (float32): an FFT phase shift of the padded frame.
 
-    The fractional part is applied to the frame mirrored by :data:`EXACT_PAD` px on both ends,
-    the mirrored pads tapered (raised cosine) to the mean of the two edge values so the FFT's
-    periodic wrap is continuous. Rolled-in rows/columns are garbage: callers mask them.
+    The frame is mirrored by :data:`EXACT_PAD` px on both ends, the mirrored pads tapered
+    (raised cosine) to the mean of the two edge values, so the FFT's periodic wrap is
+    continuous. A whole-pixel shift is a slice; otherwise the whole shift rides on the phase
+    ramp. Samples whose source lies outside the frame (and the margin) are garbage: callers
+    mask them with :func:`exact_valid`.
     """
     from scipy import fft as sfft
 
-    whole = int(np.floor(shift))
-    frac = shift - whole
     length = a.shape[axis]
-    if frac > 1e-9:
-        pad = min(EXACT_PAD, length - 1)
-        widths = [(0, 0)] * a.ndim
-        widths[axis] = (pad, pad)
-        g = np.pad(a, widths, mode="symmetric")
-        if pad > 0:
-            edge = 0.5 * (np.take(a, [0], axis=axis) + np.take(a, [length - 1], axis=axis))
-            shape = [1] * a.ndim
-            shape[axis] = pad
-            k = np.arange(1, pad + 1, dtype=np.float32)
-            fade = (0.5 * (1.0 + np.cos(np.pi * k / (pad + 1)))).astype(np.float32).reshape(shape)  # 1 -> 0 outward
-            head = [slice(None)] * a.ndim
-            head[axis] = slice(0, pad)
-            tail = [slice(None)] * a.ndim
-            tail[axis] = slice(length + pad, length + 2 * pad)
-            g[tuple(head)] = edge + (g[tuple(head)] - edge) * np.flip(fade, axis=axis)
-            g[tuple(tail)] = edge + (g[tuple(tail)] - edge) * fade
-        n = sfft.next_fast_len(length + 2 * pad, real=True)
-        spec = sfft.rfft(g, n=n, axis=axis)
+    whole = round(shift)
+    if abs(shift - whole) <= 1e-9:  # whole pixels: out[i] = a[i + whole], the rest left as it was
+        out = a.copy()
+        src = [slice(None)] * a.ndim
+        dst = [slice(None)] * a.ndim
+        if whole > 0:
+            src[axis], dst[axis] = slice(whole, None), slice(0, length - whole)
+        elif whole < 0:
+            src[axis], dst[axis] = slice(0, length + whole), slice(-whole, None)
+        if abs(whole) < length:
+            out[tuple(dst)] = a[tuple(src)]
+        return out
+    # pad to a fast FFT length (no zero padding inside the FFT): at least EXACT_PAD px a side
+    n = sfft.next_fast_len(length + 2 * EXACT_PAD, real=True)
+    left = (n - length) // 2
+    right = n - length - left
+    widths = [(0, 0)] * a.ndim
+    widths[axis] = (left, right)
+    g = np.pad(a, widths, mode="symmetric" if max(left, right) <= length else "wrap")
+    edge = 0.5 * (np.take(a, [0], axis=axis) + np.take(a, [length - 1], axis=axis))
+    for start, size, outward in ((0, left, False), (length + left, right, True)):
         shape = [1] * a.ndim
-        shape[axis] = spec.shape[axis]
-        phase = np.exp(2j * np.pi * frac * np.fft.rfftfreq(n)).astype(np.complex64).reshape(shape)
-        spec *= phase
-        keep = [slice(None)] * a.ndim
-        keep[axis] = slice(pad, pad + length)
-        a = np.ascontiguousarray(sfft.irfft(spec, n=n, axis=axis)[tuple(keep)], dtype=np.float32)
-    if whole:
-        a = np.roll(a, -whole, axis=axis)
-    return a
+        shape[axis] = size
+        k = np.arange(1, size + 1, dtype=np.float32)
+        fade = (0.5 * (1.0 + np.cos(np.pi * k / (size + 1)))).astype(np.float32)  # 1 -> 0 going outward
+        part = [slice(None)] * a.ndim
+        part[axis] = slice(start, start + size)
+        g[tuple(part)] = edge + (g[tuple(part)] - edge) * (fade if outward else fade[::-1]).reshape(shape)
+    spec = sfft.rfft(g, axis=axis, overwrite_x=True, workers=-1)
+    del g
+    shape = [1] * a.ndim
+    shape[axis] = spec.shape[axis]
+    spec *= np.exp(2j * np.pi * shift * np.fft.rfftfreq(n)).astype(np.complex64).reshape(shape)
+    keep = [slice(None)] * a.ndim
+    keep[axis] = slice(left, left + length)
+    return sfft.irfft(spec, n=n, axis=axis, overwrite_x=True, workers=-1)[tuple(keep)]
 
 
 def exact_shift(frame: np.ndarray, dx: float, dy: float) -> np.ndarray:
@@ -270,16 +277,22 @@ def occlusion_mask(
 
 
 PERIODIC_SHARE = 0.6  # above this whitened spectral peak share, a frame counts as a periodic pattern
+PERIODIC_TOP = 0.005  # the share is of the strongest 0.5 % of frequencies (at least 8)
+PERIODIC_LOWEST = 3  # cycles per frame (along the shorter side): lower rings are left out
 
 
 def periodic_share(frame: Any) -> float:
     """How much a frame is one periodic pattern: the share of its whitened spectral energy in the
     strongest 0.5 % of frequencies (at least 8), 0-1.
 
-    The luma's power spectrum (mean removed, Hann window) is multiplied by f^2, which flattens the
-    1/f^2 fall-off of natural images, and frequencies below 3 cycles per frame are dropped. A
-    single grating or its alias scores about 1.0; photos, noise and the course's scenes score
-    0.05-0.5. Motion estimated on a periodic pattern is ambiguous by whole periods, and on an
+    The luma's power spectrum (mean removed, Hann window) is divided, ring by ring of radial
+    frequency (one ring per cycle per shorter frame side), by the ring's median power, and rings
+    below 3 cycles are dropped. Whatever the photo's fall-off (1/f^2 for sharp photos, far
+    steeper for a smooth, out-of-focus one), its whitened spectrum is then flat, and only
+    frequencies far above their ring stand out: the peaks of a grating, a tiled pattern or its
+    upscale. A grating scores 1.0; photos, sharp or blurred to bokeh, score 0.03-0.25; the
+    fabric weave, the zone plate (a grating in every neighbourhood) and the slanted edge score
+    0.8-1.0. Motion estimated on a periodic pattern is ambiguous by whole periods, and on an
     aliased one it follows the alias, so :data:`PERIODIC_SHARE` (0.6) marks estimated flow on
     such frames as unreliable.
 
@@ -294,15 +307,27 @@ def periodic_share(frame: Any) -> float:
         return 0.0
     g -= np.float32(g.mean())
     g *= np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
-    power = np.abs(np.fft.rfft2(g)) ** 2
-    r2 = np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2
-    power *= r2
-    power[r2 < (3.0 / min(h, w)) ** 2] = 0.0
-    total = float(power.sum())
+    power = (np.abs(np.fft.rfft2(g)) ** 2).astype(np.float64)
+    side = min(h, w)
+    radius = np.sqrt((np.fft.fftfreq(h)[:, None] * side) ** 2 + (np.fft.rfftfreq(w)[None, :] * side) ** 2)
+    ring = np.rint(radius).astype(np.int64)
+    keep = ring >= PERIODIC_LOWEST
+    if not keep.any():
+        return 0.0
+    total = float(power[keep].mean())
     if total <= 0:
         return 0.0
-    k = max(8, int(0.005 * power.size))
-    return float(np.partition(power.ravel(), power.size - k)[-k:].sum() / total)
+    order = np.argsort(ring[keep], kind="stable")
+    rings, values = ring[keep][order], power[keep][order]
+    starts = np.flatnonzero(np.r_[True, rings[1:] != rings[:-1]])
+    medians = np.empty(ring.max() + 1)
+    for begin, stop in zip(starts, np.r_[starts[1:], rings.size]):
+        medians[rings[begin]] = np.median(values[begin:stop])
+    # an exactly periodic frame has empty (zero) rings between its harmonics: a floor keeps them finite
+    whitened = np.where(keep, power / np.maximum(medians[np.where(keep, ring, 0)], 1e-6 * total), 0.0)
+    k = max(8, int(PERIODIC_TOP * whitened.size))
+    whole = float(whitened.sum())
+    return float(np.partition(whitened.ravel(), whitened.size - k)[-k:].sum() / whole) if whole > 0 else 0.0
 
 
 # --- flow sources for the temporal metrics -----------------------------------------------------

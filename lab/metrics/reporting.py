@@ -10,13 +10,17 @@ What one pass measures
 Every frame: PSNR (Y) of candidate vs native. Every consecutive pair, both arms: VBench MAE,
 flow-compensated warp error with one shared flow (``flow="truth"``: the clips' ground truth;
 ``"dis"``: DIS flow on the native clip with the occlusion mask; ``(dx, dy)``: a global motion
-in px/frame), masked fraction, flow confidence and the flicker heat map. On ``texture_frames``
+in px/frame), masked fraction, flow confidence and the flicker heat map. A translation is
+warped exactly (FFT phase shift, ``interpolation="auto"``), other flows bicubically; each arm's
+warp floor (the same measurement on a flicker-free copy of its first frame) is a
+``warp_floor`` record, and a reading within it makes the report unreliable
+(:func:`~lab.metrics.temporal.judge`, the one rule for every flag). On ``texture_frames``
 evenly spaced frames (None = all): SSIM (Y), high-frequency share above ``cutoff``
 cycles/pixel (0.5/k for a k-times upscale; 0.125 for 4x) and waxiness, Laplacian sharpness,
 GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
 slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
 costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
-resampling of :func:`~lab.metrics.warp_error` (bicubic default). VMAF of the candidate for
+resampling of :func:`~lab.metrics.warp_error` ("auto" default). VMAF of the candidate for
 each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips it), by the
 official libvmaf, which ffmpeg computes alongside from the frames this pass streams to it
 (:class:`~lab.metrics.libvmaf.VmafStream`); left out with a warning where ffmpeg has no libvmaf.
@@ -463,6 +467,19 @@ class ReportPass:
                     False,
                     reliable,
                     detail=f"flow={kind} (internal unit; flicker_rms is the same in grey levels)",
+                )
+            )
+            warp = out.warps[arm]
+            out.append(
+                Record(
+                    "warp_floor",
+                    warp.floor_levels,
+                    "8-bit levels",
+                    arm,
+                    None,
+                    not warp.within_floor,
+                    detail=f"the {warp.warp} warp's own error on a flicker-free copy of the first frame; "
+                    + ("the reading is within it" if warp.within_floor else "far below the reading"),
                 )
             )
             if out.heatmaps:

@@ -47,11 +47,13 @@ cv2 = opencv()
 # Thresholds below which estimated flow is declared unreliable (see WarpError.reliable).
 MAX_MASKED = 0.25
 MIN_CONFIDENCE = 0.6
-# A given motion is doubted when a quick DIS estimate explains this much more of the change.
-MOTION_GAP = 0.3
+# A given motion is doubted when a quick DIS estimate leaves MOTION_RATIO times less of the
+# change unexplained, and explains at least MOTION_GAP (a share of the change) more.
+MOTION_RATIO = 3.0
+MOTION_GAP = 0.1
 MOTION_CHECK_PAIRS = 3  # evenly spaced reference pairs the quick DIS check looks at
 CHECK_WIDTH = 480  # px: the quick check runs on the reference shrunk (area) to this width
-# A reading is "within the warp floor" when the warp's own error is this share of it or more.
+# A reading is "within the warp floor" when the warp's own error is this share of its mean square or more.
 FLOOR_SHARE = 0.5
 MIN_FLOOR_LEVELS = 0.5  # a floor under half a grey level (8-bit rounding is 0.41 RMS) never flags
 
@@ -156,8 +158,8 @@ class WarpError:
     floor : float
         The warp's own error (MSE on [0, 1]): the same measurement on the clip's first frame and
         an exactly moved, flicker-free copy of it (:func:`warp_floor`). ``floor_levels`` is it in
-        grey levels; ``within_floor`` says the reading is no larger than twice the floor (and the
-        floor at least half a grey level), and then ``reliable`` is False.
+        grey levels; ``within_floor`` says the floor's mean square is at least half the
+        reading's (and the floor at least half a grey level), and then ``reliable`` is False.
     warp : str
         How frames were resampled: "exact" (FFT phase shift, for a translation) or the remap
         kernel ("bicubic", "bilinear", "lanczos"); "exact+bicubic" when pairs differed.
@@ -190,7 +192,7 @@ class WarpError:
 
     @property
     def within_floor(self) -> bool:
-        """True when the warp's own error is at least half the reading (:data:`FLOOR_SHARE`)."""
+        """True when the warp's own error could account for half the reading (:func:`within_floor`)."""
         return within_floor(self.rms_levels, self.floor_levels)
 
     @property
@@ -228,10 +230,11 @@ def interpolation_flag(name: str) -> int:
 
 
 def within_floor(levels: float, floor_levels: float) -> bool:
-    """A reading of ``levels`` (8-bit) is within the warp floor when the floor is at least
-    :data:`FLOOR_SHARE` of it and at least :data:`MIN_FLOOR_LEVELS` (below that, 8-bit rounding
-    noise is the larger error)."""
-    return floor_levels >= MIN_FLOOR_LEVELS and floor_levels >= FLOOR_SHARE * levels
+    """A reading of ``levels`` (8-bit RMS) is within the warp floor when the floor's mean square is
+    at least :data:`FLOOR_SHARE` of the reading's (the warp could account for half of it) and
+    the floor at least :data:`MIN_FLOOR_LEVELS` (below that, 8-bit rounding noise is the larger
+    error)."""
+    return floor_levels >= MIN_FLOOR_LEVELS and floor_levels**2 >= FLOOR_SHARE * levels**2
 
 
 def pair_residual(
@@ -302,6 +305,7 @@ def judge(
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
     estimate: float | None = None,
+    given: float | None = None,
     floors: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[bool, str]:
     """(reliable, message) for a warp error computed with flow of ``kind``: the one reliability rule.
@@ -310,9 +314,11 @@ def judge(
     pixels; ``worse_than_still`` says a given or estimated motion explains the reference's frames
     worse than no motion at all (a wrong sign or unit; ground truth is exempt, being exact);
     ``periodic`` is :func:`lab.metrics.flow.periodic_share` of the frames the flow was estimated
-    on; ``estimate`` is the share a quick DIS estimate explains where the motion was given
-    (:class:`MotionCheck`): more than :data:`MOTION_GAP` above ``confidence`` means the given
-    motion (no motion, a wrong one) misses what the clip does. ``floors`` maps each arm to
+    on; ``estimate`` is the share a quick DIS estimate explains where the motion was given, and
+    ``given`` the share the given motion explains on the same frames (:class:`MotionCheck`;
+    ``confidence`` when None): when the given motion leaves :data:`MOTION_RATIO` times more
+    unexplained and explains :data:`MOTION_GAP` less, it (no motion, a wrong one) misses what
+    the clip does. ``floors`` maps each arm to
     (reading, warp floor) in grey levels: a reading within the floor
     (:func:`within_floor`), or two arms closer than the larger floor, cannot be ranked.
     """
@@ -331,12 +337,14 @@ def judge(
             "or the frames it was checked on flicker more than they move (measuring one clip alone? give the "
             "native clip as the reference)"
         )
-    elif kind == "global" and estimate is not None and estimate - confidence > MOTION_GAP:
-        problems.append(
-            f"the given motion explains {100 * max(confidence, 0):.0f}% of the reference's frame change but a quick "
-            f"DIS estimate explains {100 * estimate:.0f}%: the clip moves otherwise (no motion given on a moving "
-            "clip, or a wrong one), so motion counts as flicker"
-        )
+    elif kind == "global" and estimate is not None:
+        mine = confidence if given is None else given
+        if 1.0 - mine > MOTION_RATIO * (1.0 - estimate) and estimate - mine > MOTION_GAP:
+            problems.append(
+                f"the given motion explains {100 * max(mine, 0):.0f}% of the reference's frame change but a quick "
+                f"DIS estimate explains {100 * estimate:.0f}%: the clip moves otherwise (no motion given on a moving "
+                "clip, or a wrong one), so motion counts as flicker"
+            )
     if kind == "dis":
         if masked > max_masked:
             problems.append(f"{100 * masked:.0f}% of the pixels failed the forward-backward flow check")
@@ -354,7 +362,7 @@ def judge(
         inside = [arm for arm, (levels, floor) in floors.items() if within_floor(levels, floor)]
         if inside:
             problems.append(
-                "the warp's own error (its floor) is at least half the reading of "
+                "the warp's own error (its floor) could account for half the mean square reading of "
                 + ", ".join(f"{arm} ({floors[arm][0]:.2f} levels, floor {floors[arm][1]:.2f})" for arm in inside)
             )
         elif len(floors) == 2:
@@ -441,6 +449,9 @@ def _flow_setup(clip: Any, reference: Any, flow: Any) -> tuple[int, FlowSource]:
     return n, make_source(flow, h, w, flow_fn=flow_fn)
 
 
+FLOOR_CONTEXT = 64  # px of real surroundings the flicker-free copy keeps beyond the floor's window
+
+
 def warp_floor(
     frame: np.ndarray,
     shift: tuple[float, float] | None,
@@ -448,36 +459,54 @@ def warp_floor(
     *,
     phase: tuple[float, float] = (0.25, 0.25),
 ) -> float:
-    """The warp's own error on ``frame``: MSE on [0, 1] between it and itself moved exactly and warped back.
+    """The warp's own error on ``frame``: MSE on [0, 1] over a flicker-free pair made from it.
 
-    The flicker-free pair is (frame, frame moved by the motion with the exact FFT shift); the
-    warp under test brings the copy back. With ``shift`` (a translation, warped exactly) that
-    is the motion itself; otherwise the remap with ``interpolation`` moves it by ``phase`` (px,
-    the flow's mean distance to whole pixels along x and y, :func:`flow_phase`: a zoom or a roll
-    meets every sub-pixel phase, 0.25 on average; whole-pixel motion none). Only the pixels
-    both shifts get right count (:func:`lab.metrics.flow.exact_valid`).
+    The pair is a window of ``frame`` (:data:`FLOOR_CONTEXT` px in from each side, at most a
+    sixth of the frame) and the same window of the whole frame moved exactly by the motion (an
+    FFT shift of the frame's mirror-symmetric, so periodic and continuous, extension: exact for
+    that content), so the content past the window's border is real, as it is past a clip's
+    border. The warp under test brings the moved window back, seeing only the window. With
+    ``shift`` (a translation, warped exactly) the motion is ``shift``; otherwise the remap with
+    ``interpolation`` moves by ``phase`` (px, the flow's mean distance to whole pixels along x
+    and y, :func:`flow_phase`: a zoom or a roll meets every sub-pixel phase, 0.25 on average;
+    whole-pixel motion none). Only the pixels the warp can get right count
+    (:func:`lab.metrics.flow.exact_valid`).
     """
     f = frame.astype(np.float32) if frame.dtype == np.uint8 else to_unit(frame, np.float32) * np.float32(255.0)
     h, w = f.shape[:2]
-    trials = [shift if shift is not None else phase]
-    if trials[0] == (0.0, 0.0):  # whole pixels, no shift: the warp copies samples exactly
+    dx, dy = shift if shift is not None else phase
+    if float(dx).is_integer() and float(dy).is_integer():  # whole pixels: the warp copies samples exactly
         return 0.0
-    errors = []
-    for dx, dy in trials:
-        moved = exact_shift(f, -dx, -dy)  # the content one frame later, moved by (dx, dy)
-        if shift is not None:
-            back = exact_shift(moved, dx, dy)
-        else:
-            xs = np.arange(w, dtype=np.float32)[None, :] + np.float32(dx)
-            ys = np.arange(h, dtype=np.float32)[:, None] + np.float32(dy)
-            map_x, map_y = np.broadcast_to(xs, (h, w)).copy(), np.broadcast_to(ys, (h, w)).copy()
-            back = cv2.remap(moved, map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
-        valid = exact_valid(h, w, dx, dy) & exact_valid(h, w, -dx, -dy)
-        d2 = (back - f) ** 2
-        if d2.ndim == 3:
-            d2 = d2.mean(axis=2)
-        errors.append(masked_mean(d2, valid) / 255.0**2)
-    return float(np.mean(errors))
+    c = min(FLOOR_CONTEXT, h // 6, w // 6)
+    window = (slice(c, h - c), slice(c, w - c))
+    truth = f[window]
+    moved = _periodic_shift(f, -dx, -dy)[window]  # the window one frame later, moved by (dx, dy)
+    wh, ww = truth.shape[:2]
+    if shift is not None:
+        back = exact_shift(moved, dx, dy)
+    else:
+        map_x = np.broadcast_to(np.arange(ww, dtype=np.float32)[None, :] + np.float32(dx), (wh, ww)).copy()
+        map_y = np.broadcast_to(np.arange(wh, dtype=np.float32)[:, None] + np.float32(dy), (wh, ww)).copy()
+        back = cv2.remap(np.ascontiguousarray(moved), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    d2 = (back - truth) ** 2
+    if d2.ndim == 3:
+        d2 = d2.mean(axis=2)
+    return masked_mean(d2, exact_valid(wh, ww, dx, dy)) / 255.0**2
+
+
+def _periodic_shift(f: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """out(p) = f(p + d) for the periodic, mirror-symmetric extension of ``f`` (2H x 2W), float32."""
+    from scipy import fft as sfft
+
+    h, w = f.shape[:2]
+    ext = np.concatenate([f, f[:, ::-1]], axis=1)
+    ext = np.concatenate([ext, ext[::-1]], axis=0)
+    spec = sfft.rfft2(ext, axes=(0, 1), workers=-1)  # the real (half) transform is along x
+    fx = np.fft.rfftfreq(2 * w)[None, :]
+    fy = np.fft.fftfreq(2 * h)[:, None]
+    ramp = np.exp(2j * np.pi * (fx * dx + fy * dy)).astype(np.complex64)
+    spec *= ramp if spec.ndim == 2 else ramp[..., None]
+    return sfft.irfft2(spec, s=(2 * h, 2 * w), axes=(0, 1), workers=-1)[:h, :w]
 
 
 def flow_phase(map_x: np.ndarray, map_y: np.ndarray) -> tuple[float, float]:
@@ -643,6 +672,7 @@ class WarpTally:
             max_masked=max_masked,
             min_confidence=min_confidence,
             estimate=self.check.estimate if self.check is not None else None,
+            given=self.check.given if self.check is not None else None,
             floors=floors,
         )
 

@@ -43,7 +43,7 @@ import numpy as np
 
 from lab import validate
 from lab.arrays import to_uint8
-from lab.errors import LabError, LabTypeError
+from lab.errors import LabError, LabTypeError, choice_error
 from lab.metrics import edges, spatial, spectrum, texture
 from lab.metrics._common import (
     check_clips,
@@ -248,8 +248,14 @@ class ReportPass:
         max_masked: float = MAX_MASKED,
         min_confidence: float = MIN_CONFIDENCE,
         vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
+        planes: str = "rgb",
     ) -> None:
         h, w = shape[:2]
+        if planes not in ("rgb", "yuv"):
+            raise choice_error("planes", planes, ["rgb", "yuv"])
+        self.planes = planes
+        if planes == "yuv":  # the Y plane is what is measured; VMAF from the files (vmaf_records)
+            vmaf_models = ()
         self.shape = tuple(shape)
         self.cutoff = validate.positive_number(cutoff, "cutoff")
         self.interp = interpolation_flag(interpolation)
@@ -282,13 +288,20 @@ class ReportPass:
             raise LabError(
                 f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {self.shape}"
             )
+        channel = "y"
+        if self.planes == "yuv":  # PSNR/SSIM on the Y planes; the rest on Y alone, as decoded
+            channel = "yuv"
+            full = {"native": nat, "candidate": cand}
+            nat, cand = (np.ascontiguousarray(f[..., 0]) if f.ndim == 3 else f for f in (nat, cand))
         cur = {"native": nat, "candidate": cand}
         if t == 0:  # each arm's visibility threshold, at its first frame's mean grey
             self.thresholds = {arm: visibility_threshold(float(gray8(f).mean())) for arm, f in cur.items()}
         if self.vmaf is not None:
             self.vmaf.add(to_uint8(nat), to_uint8(cand))
-        self.psnr_curve.append(spatial.psnr(nat, cand))
+        pair = full if self.planes == "yuv" else cur
+        self.psnr_curve.append(spatial.psnr(pair["native"], pair["candidate"], channel=channel))
         if t in self.tex_at:
+            self.ssim_values.append(spatial.ssim(pair["native"], pair["candidate"], channel=channel))
             self._texture(cur)
         if self.prev is not None:
             self._pair(t - 1, self.prev, cur)
@@ -310,9 +323,8 @@ class ReportPass:
             self.vmaf.abort()
 
     def _texture(self, cur: dict[str, np.ndarray]) -> None:
-        """SSIM of the pair and the no-reference detail metrics and spectrum of each arm."""
+        """The no-reference detail metrics and spectrum of each arm (of its Y plane for planes="yuv")."""
         h, w = self.shape[:2]
-        self.ssim_values.append(spatial.ssim(cur["native"], cur["candidate"]))
         for arm, raw in cur.items():
             share, spec = spectrum.spectrum_stats(raw, cutoff=self.cutoff)
             self._add(arm, "high_frequency_share", share)
@@ -356,17 +368,7 @@ class ReportPass:
             self._temporal_results(out)
             self._flicker_records(out)
             self._flow_records(out)
-        for model, result in vmaf_results.items():
-            out.append(
-                Record(
-                    VMAF_RECORDS[model],
-                    result.mean,
-                    "0-100",
-                    "candidate",
-                    True,
-                    detail=f"{model}, mean over {len(result.per_frame)} frames (per frame: blind to flicker)",
-                )
-            )
+        out.extend(vmaf_records(vmaf_results))
         return out
 
     def _spatial_records(self, out: Report) -> None:
@@ -522,6 +524,22 @@ class ReportPass:
             return {}
 
 
+def vmaf_records(results: dict[str, Any], *, source: str = "") -> list[Record]:
+    """Report rows for :func:`~lab.metrics.libvmaf.vmaf_scores` results (model -> VmafResult)."""
+    where = f", {source}" if source else ""
+    return [
+        Record(
+            VMAF_RECORDS[model],
+            result.mean,
+            "0-100",
+            "candidate",
+            True,
+            detail=f"{model}, mean over {len(result.per_frame)} frames{where} (per frame: blind to flicker)",
+        )
+        for model, result in results.items()
+    ]
+
+
 def report(
     native_clip: Any,
     candidate_clip: Any,
@@ -536,6 +554,7 @@ def report(
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
     vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
+    planes: str | None = None,
     show_progress: bool = True,
 ) -> Report:
     """Compare a candidate clip (e.g. upscaled) with the native clip in one streaming pass.
@@ -547,6 +566,11 @@ def report(
     Returns a :class:`Report`: rows ``(metric, value, unit, arm, higher_is_better, reliable,
     detail)``; curves, spectra and heat maps as attributes; ``.summary()``, ``.to_pandas()``.
 
+    ``planes``: "rgb" frames, or "yuv" frames holding a file's own Y, U, V planes
+    (:func:`lab.video.read_mp4` with ``planes="yuv"``): then every metric reads the Y plane as
+    decoded (no RGB round trip that clips) and VMAF is left to :func:`vmaf_records` of
+    ``vmaf_scores`` on the files themselves. None takes the clips' ``planes`` attribute.
+
     >>> rng = np.random.default_rng(0)
     >>> clip = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)] * 3
     >>> rep = report(clip, clip, flow=(0, 0), show_progress=False)
@@ -554,6 +578,11 @@ def report(
     0.0
     """
     n, shape = _check_arms(native_clip, candidate_clip)
+    if planes is None:
+        kinds = {getattr(c, "planes", "rgb") for c in (native_clip, candidate_clip)}
+        if len(kinds) > 1:
+            raise LabError("one clip holds RGB frames and the other Y, U, V planes; read both the same way")
+        planes = kinds.pop()
     stream = ReportPass(
         shape,
         n,
@@ -568,6 +597,7 @@ def report(
         max_masked=max_masked,
         min_confidence=min_confidence,
         vmaf_models=vmaf_models,
+        planes=planes,
     )
     frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
     stream.feed(progress(frames, total=n, desc="report", disable=not show_progress))

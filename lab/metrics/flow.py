@@ -278,23 +278,24 @@ def occlusion_mask(
 
 PERIODIC_SHARE = 0.6  # above this whitened spectral peak share, a frame counts as a periodic pattern
 PERIODIC_TOP = 0.005  # the share is of the strongest 0.5 % of frequencies (at least 8)
-PERIODIC_LOWEST = 3  # cycles per frame (along the shorter side): lower rings are left out
+PERIODIC_LOWEST = 3  # cycles per frame (along the shorter side): lower frequencies are left out
+PEAK_RATIO = 10.0  # a frequency is a peak when its power is this many times its ring's median
 
 
 def periodic_share(frame: Any) -> float:
-    """How much a frame is one periodic pattern: the share of its whitened spectral energy in the
-    strongest 0.5 % of frequencies (at least 8), 0-1.
+    """How much a frame is one periodic pattern: the share of its whitened spectral energy that sits
+    in peaks among the strongest 0.5 % of frequencies (at least 8), 0-1.
 
-    The luma's power spectrum (mean removed, Hann window) is divided, ring by ring of radial
-    frequency (one ring per cycle per shorter frame side), by the ring's median power, and rings
-    below 3 cycles are dropped. Whatever the photo's fall-off (1/f^2 for sharp photos, far
-    steeper for a smooth, out-of-focus one), its whitened spectrum is then flat, and only
-    frequencies far above their ring stand out: the peaks of a grating, a tiled pattern or its
-    upscale. A grating scores 1.0; photos, sharp or blurred to bokeh, score 0.03-0.25; the
-    fabric weave, the zone plate (a grating in every neighbourhood) and the slanted edge score
-    0.8-1.0. Motion estimated on a periodic pattern is ambiguous by whole periods, and on an
-    aliased one it follows the alias, so :data:`PERIODIC_SHARE` (0.6) marks estimated flow on
-    such frames as unreliable.
+    The luma's power spectrum (mean removed, Hann window) is multiplied by f^2, which flattens the
+    1/f^2 fall-off of natural images, and frequencies below 3 cycles per frame are dropped. Of
+    the strongest whitened frequencies only peaks count: those whose power is :data:`PEAK_RATIO`
+    (10) times the median of their ring of radial frequency (one ring per cycle per shorter
+    frame side). A smooth, out-of-focus photo falls faster than 1/f^2, so its whitened energy
+    piles up at the lowest frequencies, but smoothly, with no peaks there: it scores low. A
+    grating or a tiled pattern, alone or in a small patch, scores 0.7-1.0; photos, noise and
+    the course's scenes other than the fabric weave score 0.02-0.5. Motion estimated on a
+    periodic pattern is ambiguous by whole periods, and on an aliased one it follows the alias,
+    so :data:`PERIODIC_SHARE` (0.6) marks estimated flow on such frames as unreliable.
 
     >>> yy, xx = np.mgrid[0:64, 0:64]
     >>> grating = (128 + 100 * np.sin(2 * np.pi * 0.2 * xx)).astype(np.uint8)
@@ -308,26 +309,25 @@ def periodic_share(frame: Any) -> float:
     g -= np.float32(g.mean())
     g *= np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
     power = (np.abs(np.fft.rfft2(g)) ** 2).astype(np.float64)
+    r2 = np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2
     side = min(h, w)
-    radius = np.sqrt((np.fft.fftfreq(h)[:, None] * side) ** 2 + (np.fft.rfftfreq(w)[None, :] * side) ** 2)
-    ring = np.rint(radius).astype(np.int64)
-    keep = ring >= PERIODIC_LOWEST
-    if not keep.any():
-        return 0.0
-    total = float(power[keep].mean())
+    keep = r2 >= (PERIODIC_LOWEST / side) ** 2
+    whitened = np.where(keep, power * r2, 0.0)
+    total = float(whitened.sum())
     if total <= 0:
         return 0.0
-    order = np.argsort(ring[keep], kind="stable")
-    rings, values = ring[keep][order], power[keep][order]
+    ring = np.rint(np.sqrt(r2) * side).astype(np.int64)
+    rings, values = ring[keep], power[keep]
+    order = np.argsort(rings, kind="stable")
+    rings, values = rings[order], values[order]
     starts = np.flatnonzero(np.r_[True, rings[1:] != rings[:-1]])
-    medians = np.empty(ring.max() + 1)
+    medians = np.zeros(ring.max() + 1)
     for begin, stop in zip(starts, np.r_[starts[1:], rings.size]):
         medians[rings[begin]] = np.median(values[begin:stop])
-    # an exactly periodic frame has empty (zero) rings between its harmonics: a floor keeps them finite
-    whitened = np.where(keep, power / np.maximum(medians[np.where(keep, ring, 0)], 1e-6 * total), 0.0)
+    peak = keep & (power > PEAK_RATIO * medians[ring])
     k = max(8, int(PERIODIC_TOP * whitened.size))
-    whole = float(whitened.sum())
-    return float(np.partition(whitened.ravel(), whitened.size - k)[-k:].sum() / whole) if whole > 0 else 0.0
+    top = np.argpartition(whitened.ravel(), whitened.size - k)[-k:]
+    return float(whitened.ravel()[top][peak.ravel()[top]].sum() / total)
 
 
 # --- flow sources for the temporal metrics -----------------------------------------------------

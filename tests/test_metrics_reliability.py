@@ -117,3 +117,29 @@ def test_cli_flow_none_on_a_moving_clip_is_flagged_in_the_csv(tmp_path: Path) ->
     csv = (tmp_path / "out" / "report.csv").read_text()
     flicker = [line for line in csv.splitlines() if line.startswith("flicker_rms")]
     assert flicker and all("False" in line for line in flicker)
+
+
+def test_within_floor_boundaries() -> None:
+    from lab.metrics.temporal import FLOOR_SHARE, MIN_FLOOR_LEVELS, within_floor
+
+    assert FLOOR_SHARE == 0.5 and MIN_FLOOR_LEVELS == 0.5
+    assert within_floor(1.0, 0.71) and not within_floor(1.0, 0.70)  # floor^2 >= half the reading^2
+    assert not within_floor(0.6, 0.49)  # under half a grey level: 8-bit rounding is the larger error
+    assert within_floor(0.6, 0.5)
+    # two arms closer than the larger floor cannot be ranked, farther apart they can
+    assert not judge("truth", 0.0, 1.0, floors={"native": (2.0, 0.6), "candidate": (2.5, 0.6)})[0]
+    assert judge("truth", 0.0, 1.0, floors={"native": (2.0, 0.6), "candidate": (2.7, 0.6)})[0]
+
+
+def test_quick_dis_check_looks_at_first_middle_and_last_pairs() -> None:
+    from lab.metrics.temporal import CHECK_WIDTH, MOTION_CHECK_PAIRS, MotionCheck
+
+    assert MOTION_CHECK_PAIRS == 3 and CHECK_WIDTH == 480
+    assert MotionCheck(47).at == {0, 23, 46}
+    assert MotionCheck(1).at == {0} and MotionCheck(None).at == {0}
+
+
+def test_periodic_thresholds() -> None:
+    from lab.metrics.flow import PEAK_RATIO, PERIODIC_LOWEST, PERIODIC_TOP
+
+    assert (PERIODIC_SHARE, PEAK_RATIO, PERIODIC_TOP, PERIODIC_LOWEST) == (0.6, 10.0, 0.005, 3)

@@ -54,7 +54,10 @@ def open_pair(
     """Open both videos and check they can be compared: same size, and the same number of frames
     (or at least ``frames`` each, of which the first ``frames`` are used). ``planes="yuv"``
     (default) decodes the files' own Y, U, V planes, so luma is measured as the files store it."""
-    clips = read_mp4(native, name="native", planes=planes), read_mp4(candidate, name="candidate", planes=planes)
+    clips = (
+        read_mp4(native, name="native", planes=planes),
+        read_mp4(candidate, name="candidate", planes=planes),
+    )
     a, b = clips
     if a.resolution != b.resolution:
         raise LabError(

@@ -30,13 +30,17 @@ def periodic_shift(frame: np.ndarray, dx: float, dy: float) -> np.ndarray:
     """out(p) = frame(p + d) for periodic content, exact (float64)."""
     h, w = frame.shape[:2]
     spec = np.fft.fft2(frame.astype(np.float64), axes=(0, 1))
-    phase = np.exp(2j * np.pi * (np.fft.fftfreq(w)[None, :, None] * dx + np.fft.fftfreq(h)[:, None, None] * dy))
+    phase = np.exp(
+        2j * np.pi * (np.fft.fftfreq(w)[None, :, None] * dx + np.fft.fftfreq(h)[:, None, None] * dy)
+    )
     return np.fft.ifft2(spec * phase, axes=(0, 1)).real
 
 
 def pan(image: np.ndarray, n: int, dx: float, dy: float) -> list[np.ndarray]:
     """Frame t is ``image`` moved by t (dx, dy) px, band-limited and periodic, as uint8."""
-    return [np.clip(np.rint(periodic_shift(image, -dx * t, -dy * t)), 0, 255).astype(np.uint8) for t in range(n)]
+    return [
+        np.clip(np.rint(periodic_shift(image, -dx * t, -dy * t)), 0, 255).astype(np.uint8) for t in range(n)
+    ]
 
 
 def periodic_upscale(frame: np.ndarray, factor: int = 4) -> np.ndarray:
@@ -44,7 +48,9 @@ def periodic_upscale(frame: np.ndarray, factor: int = 4) -> np.ndarray:
     h, w = frame.shape[:2]
     small = cv2.resize(frame, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
     wrapped = np.pad(small, ((2, 2), (2, 2), (0, 0)), mode="wrap")
-    up = cv2.resize(wrapped, (wrapped.shape[1] * factor, wrapped.shape[0] * factor), interpolation=cv2.INTER_CUBIC)
+    up = cv2.resize(
+        wrapped, (wrapped.shape[1] * factor, wrapped.shape[0] * factor), interpolation=cv2.INTER_CUBIC
+    )
     return np.ascontiguousarray(up[2 * factor : 2 * factor + h, 2 * factor : 2 * factor + w])
 
 
@@ -84,7 +90,15 @@ def test_native_reads_steadier_than_a_bicubic_upscale_with_the_true_motion(name:
     """The issue's reproduction: 384x216, bicubic x4 from an area downscale, true motion given."""
     native = pan(photo(name, 384, 216), 5, 0.37, 0.21)
     upscaled = [periodic_upscale(f) for f in native]
-    rep = report(native, upscaled, flow=(0.37, 0.21), vmaf_models=(), texture_frames=1, tof_pairs=1, show_progress=False)
+    rep = report(
+        native,
+        upscaled,
+        flow=(0.37, 0.21),
+        vmaf_models=(),
+        texture_frames=1,
+        tof_pairs=1,
+        show_progress=False,
+    )
     nat, up = rep.value("flicker_rms", "native"), rep.value("flicker_rms", "candidate")
     assert nat < up and rep.reliable, (name, nat, up)
     assert nat < 1.0  # about 8-bit rounding (0.41 levels per frame) and nothing of the warp's
@@ -115,7 +129,9 @@ def test_ground_truth_flow_that_moves_every_pixel_alike_is_warped_exactly() -> N
     assert truth.flow_source == "truth" and truth.warp == "exact"
     assert truth.mean == pytest.approx(given.mean, rel=1e-6)
     wavy = flow.copy()
-    wavy[..., 0] += 0.01 * np.arange(384, dtype=np.float32)[None, :] / 384  # a slight zoom: not one translation
+    wavy[..., 0] += (
+        0.01 * np.arange(384, dtype=np.float32)[None, :] / 384
+    )  # a slight zoom: not one translation
     remapped = warp_error(Clip.from_frames(native, flow=lambda t: wavy), show_progress=False)
     assert remapped.warp == "bicubic" and remapped.floor_levels > truth.floor_levels
 

@@ -34,7 +34,9 @@ def test_no_motion_given_on_a_moving_photo_is_flagged(name: str) -> None:
     right = warp_error(frames, flow=MOTION, show_progress=False)
     assert right.reliable, right.message
     # the report (and so its CSV rows) uses the same rule
-    rep = report(frames, frames, flow=(0, 0), vmaf_models=(), texture_frames=1, tof_pairs=1, show_progress=False)
+    rep = report(
+        frames, frames, flow=(0, 0), vmaf_models=(), texture_frames=1, tof_pairs=1, show_progress=False
+    )
     assert not rep.reliable
     rows = {(r["metric"], r["arm"]): r for r in rep.to_records()}
     assert rows[("flicker_rms", "native")]["reliable"] is False

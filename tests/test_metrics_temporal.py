@@ -268,7 +268,11 @@ def test_a_given_motion_worse_than_none_is_flagged() -> None:
     assert not wrong.reliable and "worse than no motion" in wrong.message and wrong.confidence == 0.0
     still = warp_error(noisy, flow=(0, 0), reference=native, show_progress=False)
     # no motion is never worse than itself, but on a moving clip a quick DIS estimate explains far more
-    assert not still.reliable and "quick DIS estimate" in still.message and "worse than no motion" not in still.message
+    assert (
+        not still.reliable
+        and "quick DIS estimate" in still.message
+        and "worse than no motion" not in still.message
+    )
 
 
 def test_a_diagonal_pan_is_compensated_exactly_in_x_and_y() -> None:

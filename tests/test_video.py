@@ -440,7 +440,18 @@ def test_read_mp4_yuv_planes_are_the_decoded_planes_without_an_rgb_round_trip(tm
     path = tmp_path / "clip.mp4"
     write_mp4(Clip.from_frames(frames), path, show_progress=False)
     raw = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-",
+        ],
         capture_output=True,
         check=True,
     ).stdout

@@ -109,7 +109,9 @@ def _check_models(models: Sequence[str]) -> tuple[str, ...]:
     return models
 
 
-def _graph(models: Sequence[str], log: Path, n_threads: int, *, convert: bool, frames: int | None = None) -> str:
+def _graph(
+    models: Sequence[str], log: Path, n_threads: int, *, convert: bool, frames: int | None = None
+) -> str:
     """The filter graph: input 1 is the candidate ("main"), input 0 the reference; one libvmaf, every
     model; ``frames`` keeps only the first that many frames of each input (``trim``)."""
     spec = "|".join(f"version={m}\\:name={m}" for m in models)
@@ -304,7 +306,9 @@ def vmaf_scores(
     if _is_path(reference):
         return _vmaf_files(Path(reference), Path(candidate), models, threads, frames)
     if frames is not None:
-        raise LabError("frames= limits video files only; for frames or Clips pass the frames to score (clip.head(n))")
+        raise LabError(
+            "frames= limits video files only; for frames or Clips pass the frames to score (clip.head(n))"
+        )
     check_clips(reference, candidate, names=("reference", "candidate"), min_frames=1)
     shape = clip_shape(reference, name="reference")
     if clip_shape(candidate, name="candidate") != shape:

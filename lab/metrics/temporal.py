@@ -323,6 +323,7 @@ def judge(
     (:func:`within_floor`), or two arms closer than the larger floor, cannot be ranked.
     """
     problems = []
+    floor_problem = False
     if kind == "truth":  # exact by construction: frames that do not follow it are flicker
         note = f"motion from the scene's ground truth (explains {100 * confidence:.0f}% of the frame change)"
     elif kind == "global":
@@ -361,23 +362,27 @@ def judge(
     if floors:
         inside = [arm for arm, (levels, floor) in floors.items() if within_floor(levels, floor)]
         if inside:
+            floor_problem = True
             problems.append(
                 "the warp's own error (its floor) could account for half the mean square reading of "
-                + ", ".join(f"{arm} ({floors[arm][0]:.2f} levels, floor {floors[arm][1]:.2f})" for arm in inside)
+                + ", ".join(
+                    f"{arm} ({floors[arm][0]:.2f} levels, floor {floors[arm][1]:.2f})" for arm in inside
+                )
             )
         elif len(floors) == 2:
             (a, (la, fa)), (b, (lb, fb)) = floors.items()
             if max(fa, fb) >= MIN_FLOOR_LEVELS and abs(la - lb) <= max(fa, fb):
+                floor_problem = True
                 problems.append(
                     f"{a} and {b} differ by {abs(la - lb):.2f} levels, within the warp floor {max(fa, fb):.2f}"
                 )
     if problems:
-        return False, (
-            f"UNRELIABLE: {note}: "
-            + "; ".join(problems)
-            + ". Do not rank clips on it: use the scene's ground-truth motion or a known global motion "
-            "(and give the native clip as the reference)."
+        advice = (
+            "let a translation be warped exactly (interpolation='auto'), or measure larger frames"
+            if floor_problem and len(problems) == 1
+            else "use the scene's ground-truth motion or a known global motion (and give the native clip as the reference)"
         )
+        return False, f"UNRELIABLE: {note}: " + "; ".join(problems) + f". Do not rank clips on it: {advice}."
     if kind == "truth":
         return True, f"{note}: the warp error measures flicker only"
     if kind == "global":
@@ -415,7 +420,11 @@ class ConfidenceMeter:
         (over all pixels; for an exact ``shift``, over the pixels it gets right, ``valid``)."""
         if residual is None:
             d2 = pair_residual(r0, r1, map_x, map_y, self.interpolation, shift=shift)
-            residual = masked_mean(d2, valid) if shift is not None and valid is not None else float(d2.mean(dtype=np.float64))
+            residual = (
+                masked_mean(d2, valid)
+                if shift is not None and valid is not None
+                else float(d2.mean(dtype=np.float64))
+            )
         self.residual += residual
         self.change += frame_change(r0, r1)
 
@@ -472,7 +481,11 @@ def warp_floor(
     whole-pixel motion none). Only the pixels the warp can get right count
     (:func:`lab.metrics.flow.exact_valid`).
     """
-    f = frame.astype(np.float32) if frame.dtype == np.uint8 else to_unit(frame, np.float32) * np.float32(255.0)
+    f = (
+        frame.astype(np.float32)
+        if frame.dtype == np.uint8
+        else to_unit(frame, np.float32) * np.float32(255.0)
+    )
     h, w = f.shape[:2]
     dx, dy = shift if shift is not None else phase
     if float(dx).is_integer() and float(dy).is_integer():  # whole pixels: the warp copies samples exactly
@@ -487,7 +500,9 @@ def warp_floor(
     else:
         map_x = np.broadcast_to(np.arange(ww, dtype=np.float32)[None, :] + np.float32(dx), (wh, ww)).copy()
         map_y = np.broadcast_to(np.arange(wh, dtype=np.float32)[:, None] + np.float32(dy), (wh, ww)).copy()
-        back = cv2.remap(np.ascontiguousarray(moved), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+        back = cv2.remap(
+            np.ascontiguousarray(moved), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE
+        )
     d2 = (back - truth) ** 2
     if d2.ndim == 3:
         d2 = d2.mean(axis=2)

@@ -2,7 +2,8 @@
 
 The bring-your-own-clip path of lesson 9 as a command: the native (reference) clip and a
 candidate of the same size, from any tool, measured by :func:`lab.metrics.report` in one
-streaming pass. The table is printed; ``report.csv``, the report figure (``report.png``) and the
+streaming pass over the files' own Y, U, V planes (luma as the files store it, no RGB round
+trip), with VMAF from libvmaf on the two files themselves. The table is printed; ``report.csv``, the report figure (``report.png``) and the
 flicker heat maps (``flicker_heatmaps.png``) are written into a folder that appears only when
 complete.
 

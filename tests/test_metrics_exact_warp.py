@@ -117,6 +117,7 @@ def test_native_reads_steadier_than_a_bicubic_upscale_with_the_true_motion(name:
     assert not old.reliable and "floor" in old.message
     assert old.warps["native"].floor_levels > 1.5 > 0.5 > rep.warps["native"].floor_levels
     assert rep.value("warp_floor", "native") == pytest.approx(rep.warps["native"].floor_levels)
+    assert rep.floors == {arm: w.floor_levels for arm, w in rep.warps.items()}
 
 
 def test_ground_truth_flow_that_moves_every_pixel_alike_is_warped_exactly() -> None:

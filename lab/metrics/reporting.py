@@ -112,8 +112,12 @@ class Report(list):
     thresholds : dict
         arm -> visibility threshold (8-bit levels) at the mean grey of the arm's first frame;
         ``threshold_levels`` is the native one.
+    floors : dict
+        arm -> the warp's own error on that arm (8-bit levels, ``WarpError.floor_levels``), also
+        the ``warp_floor`` records; a reading within it makes ``reliable`` False.
     flow_source, reliable, message :
-        Where the motion came from and whether the temporal numbers can be trusted.
+        Where the motion came from and whether the temporal numbers can be trusted (one rule for
+        every flag: :func:`lab.metrics.temporal.judge`).
     """
 
     warp_curves: dict = field(default_factory=dict)
@@ -129,6 +133,7 @@ class Report(list):
     threshold_levels: float = VISIBILITY_LEVELS
     warps: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict)
+    floors: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         list.__init__(self)
@@ -415,6 +420,7 @@ class ReportPass:
         out.masked_curve = out.warps["native"].masked_per_frame
         out.warp_curves = {arm: warp.per_frame for arm, warp in out.warps.items()}
         out.heatmaps = {arm: warp.heatmap for arm, warp in out.warps.items() if warp.heatmap is not None}
+        out.floors = {arm: warp.floor_levels for arm, warp in out.warps.items()}
 
     def _flicker_records(self, out: Report) -> None:
         """VBench score and RMS flicker of each arm against the native visibility threshold."""

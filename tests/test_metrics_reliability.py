@@ -145,3 +145,13 @@ def test_periodic_thresholds() -> None:
     from lab.metrics.flow import PEAK_RATIO, PERIODIC_LOWEST, PERIODIC_TOP
 
     assert (PERIODIC_SHARE, PEAK_RATIO, PERIODIC_TOP, PERIODIC_LOWEST) == (0.6, 10.0, 0.005, 3)
+
+
+def test_the_docstring_examples_run() -> None:
+    """The examples in the measurement modules (tiny frames included: the quick DIS check skips them)."""
+    import doctest
+
+    from lab.metrics import flow, reporting, spatial, temporal
+
+    for module in (temporal, flow, reporting, spatial, clip_report):
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, module.__name__

@@ -538,7 +538,8 @@ class MotionCheck:
     On up to :data:`MOTION_CHECK_PAIRS` evenly spaced reference pairs, shrunk (area) to
     :data:`CHECK_WIDTH` px wide and taken to gray, it sums the raw frame change, the residual
     along the given motion (exact shift) and the residual along DIS "medium" flow (bicubic),
-    all as mean squares. :attr:`estimate` and :attr:`given` are 1 - residual / change.
+    all as mean squares. :attr:`estimate` and :attr:`given` are 1 - residual / change. Frames
+    under 16 px, and pairs that do not change at all, are skipped.
     """
 
     def __init__(self, pairs: int | None) -> None:
@@ -554,6 +555,8 @@ class MotionCheck:
         """Add one reference pair and the given motion (dx, dy) in px/frame at full size."""
         g0, g1 = gray8(ref0), gray8(ref1)
         h, w = g0.shape
+        if min(h, w) < 16 or np.array_equal(g0, g1):  # too small for DIS, or nothing moved
+            return
         scale = min(1.0, CHECK_WIDTH / w)
         if scale < 1.0:
             size = (max(16, round(w * scale)), max(16, round(h * scale)))

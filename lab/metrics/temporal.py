@@ -459,6 +459,7 @@ def _flow_setup(clip: Any, reference: Any, flow: Any) -> tuple[int, FlowSource]:
 
 
 FLOOR_CONTEXT = 64  # px of real surroundings the flicker-free copy keeps beyond the floor's window
+FLOOR_MAX_SIDE = 512  # px: a larger frame's floor is measured on its central 512 x 512 (time, memory)
 
 
 def warp_floor(
@@ -479,8 +480,13 @@ def warp_floor(
     ``interpolation`` moves by ``phase`` (px, the flow's mean distance to whole pixels along x
     and y, :func:`flow_phase`: a zoom or a roll meets every sub-pixel phase, 0.25 on average;
     whole-pixel motion none). Only the pixels the warp can get right count
-    (:func:`lab.metrics.flow.exact_valid`).
+    (:func:`lab.metrics.flow.exact_valid`). A frame larger than :data:`FLOOR_MAX_SIDE` is
+    measured on its central square of that side (a 4K floor would otherwise need 1.4 GB and
+    seconds); a larger window has fewer pixels near its border, so it would read a little lower.
     """
+    fh, fw = frame.shape[:2]
+    top, left = max(0, (fh - FLOOR_MAX_SIDE) // 2), max(0, (fw - FLOOR_MAX_SIDE) // 2)
+    frame = frame[top : top + FLOOR_MAX_SIDE, left : left + FLOOR_MAX_SIDE]
     f = (
         frame.astype(np.float32)
         if frame.dtype == np.uint8

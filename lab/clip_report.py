@@ -2,7 +2,8 @@
 
 The bring-your-own-clip path of lesson 9 as a command: the native (reference) clip and a
 candidate of the same size, from any tool, measured by :func:`lab.metrics.report` in one
-streaming pass. The table is printed; ``report.csv``, the report figure (``report.png``) and the
+streaming pass over the files' own Y, U, V planes (luma as the files store it, no RGB round
+trip), with VMAF from libvmaf on the two files themselves. The table is printed; ``report.csv``, the report figure (``report.png``) and the
 flicker heat maps (``flicker_heatmaps.png``) are written into a folder that appears only when
 complete.
 
@@ -48,10 +49,16 @@ def parse_flow(text: str) -> str | tuple[float, float]:
     return (dx, dy)
 
 
-def open_pair(native: str | Path, candidate: str | Path, frames: int | None = None) -> tuple[Clip, Clip]:
+def open_pair(
+    native: str | Path, candidate: str | Path, frames: int | None = None, *, planes: str = "yuv"
+) -> tuple[Clip, Clip]:
     """Open both videos and check they can be compared: same size, and the same number of frames
-    (or at least ``frames`` each, of which the first ``frames`` are used)."""
-    clips = read_mp4(native, name="native"), read_mp4(candidate, name="candidate")
+    (or at least ``frames`` each, of which the first ``frames`` are used). ``planes="yuv"``
+    (default) decodes the files' own Y, U, V planes, so luma is measured as the files store it."""
+    clips = (
+        read_mp4(native, name="native", planes=planes),
+        read_mp4(candidate, name="candidate", planes=planes),
+    )
     a, b = clips
     if a.resolution != b.resolution:
         raise LabError(
@@ -76,6 +83,22 @@ def open_pair(native: str | Path, candidate: str | Path, frames: int | None = No
             f"--frames must be between 2 and {min(len(a), len(b))} (the shorter clip), got {frames}"
         )
     return a.head(frames), b.head(frames)
+
+
+def file_vmaf(native: str | Path, candidate: str | Path, frames: int | None) -> list:
+    """VMAF records computed by libvmaf on the two files themselves (their own YUV, no RGB round
+    trip), over the first ``frames`` frames when given. Empty, with a warning, where ffmpeg lacks libvmaf."""
+    import warnings
+
+    from lab.metrics.libvmaf import vmaf_scores
+    from lab.metrics.reporting import vmaf_records
+
+    try:
+        results = vmaf_scores(Path(native), Path(candidate), frames=frames)
+    except LabError as err:
+        warnings.warn(f"VMAF left out of the report: {err}", stacklevel=3)
+        return []
+    return vmaf_records(results, source="libvmaf on the two files")
 
 
 @dataclass
@@ -104,6 +127,7 @@ def run(
     out = check_output_dir(out)
     native_clip, candidate_clip = open_pair(native, candidate, frames)
     rep = metrics.report(native_clip, candidate_clip, flow=motion, show_progress=show_progress)
+    rep.extend(file_vmaf(native, candidate, frames))
     rep.labels = {"native": Path(native).name, "candidate": Path(candidate).name}
     if flow.strip().lower() == "none":
         rep.message = f"{NO_MOTION_NOTE}. {rep.message}"

@@ -77,6 +77,7 @@ class Clip:
         self.resolution = parse(resolution)
         self._flow = flow
         self.name = name
+        self.planes = "rgb"  # what the frames hold: "rgb", or a file's own "yuv" planes (read_mp4)
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -231,7 +232,7 @@ class Clip:
                     return
                 yield frame
 
-        return Clip(
+        clip = Clip(
             self._frame_fn,
             int(n),
             self.resolution,
@@ -240,6 +241,8 @@ class Clip:
             name=self.name,
             iterate=iterate if source_iterate is not None else None,
         )
+        clip.planes = self.planes
+        return clip
 
     def with_flow(self, flow: FlowFn) -> Clip:
         """The same frames with ``flow`` attached as ground truth."""
@@ -456,14 +459,24 @@ def write_mp4(
     return writer.path
 
 
-def read_mp4(path: str | os.PathLike[str], *, name: str = "") -> Clip:
+PLANES = {"rgb": "rgb24", "yuv": "yuv444p"}
+
+
+def read_mp4(path: str | os.PathLike[str], *, name: str = "", planes: str = "rgb") -> Clip:
     """Open an mp4 (or any video ffmpeg reads) as a lazily decoded :class:`Clip`.
 
     Frames are decoded while iterating; nothing is held in memory. Missing or unreadable
-    files raise :class:`LabError`.
+    files raise :class:`LabError`. ``planes="rgb"`` (default) gives (H, W, 3) RGB frames, as
+    ffmpeg converts them; ``planes="yuv"`` gives the file's own planes as (H, W, 3) uint8
+    Y, U, V: Y exactly as decoded (studio swing, no RGB round trip that clips), chroma brought
+    to full size by ffmpeg (``yuv444p``). The clip's ``planes`` attribute says which; the
+    metrics read Y from such frames with ``channel="yuv"`` (:func:`lab.metrics.psnr`,
+    :func:`lab.metrics.report` with ``planes="yuv"``).
     """
     import imageio_ffmpeg
 
+    if planes not in PLANES:
+        raise choice_error("planes", planes, list(PLANES))
     path = Path(path)
     if not path.exists():
         raise LabError(f"video file {path} does not exist")
@@ -490,11 +503,15 @@ def read_mp4(path: str | os.PathLike[str], *, name: str = "") -> Clip:
     res = Resolution(int(width), int(height))
 
     def iterate() -> Iterator[np.ndarray]:
-        gen = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+        gen = imageio_ffmpeg.read_frames(str(path), pix_fmt=PLANES[planes])
         gen.__next__()
         try:
             for raw in gen:
-                yield np.frombuffer(raw, np.uint8).reshape(height, width, 3)
+                frame = np.frombuffer(raw, np.uint8)
+                if planes == "yuv":  # planar Y, U, V -> (H, W, 3)
+                    yield np.ascontiguousarray(frame.reshape(3, height, width).transpose(1, 2, 0))
+                else:
+                    yield frame.reshape(height, width, 3)
         finally:
             gen.close()
 
@@ -508,7 +525,9 @@ def read_mp4(path: str | os.PathLike[str], *, name: str = "") -> Clip:
             raise LabError(f"{path} ended before frame {t}")
         return frame
 
-    return Clip(frame_at, n_frames, res, fps, name=name or path.stem, iterate=iterate)
+    clip = Clip(frame_at, n_frames, res, fps, name=name or path.stem, iterate=iterate)
+    clip.planes = planes
+    return clip
 
 
 def _unreadable(path: Path, err: BaseException) -> str:

@@ -201,3 +201,19 @@ def test_report_keeps_each_arm_under_its_own_name():
         metrics.warp_error(soft, flow=(0, 0), show_progress=False).mean
     )
     assert rep.value("waxiness", "candidate") < 0.2
+
+
+def test_the_costly_metrics_sample_first_middle_and_last_frames() -> None:
+    """texture_frames=3 of 8 frames measures frames 0, 4 and 7 (np.linspace rounded); tof_pairs
+    likewise over the pairs. Only those frames of the candidate differ, so SSIM sees all three."""
+    from lab.metrics.reporting import _Sampler
+
+    assert _Sampler(8, 3).indices == {0, 4, 7}
+    assert _Sampler(48, 3).indices == {0, 24, 47}
+    assert _Sampler(7, 4).indices == {0, 2, 4, 6}
+    assert _Sampler(5, None).indices == set(range(5)) and _Sampler(5, 0).indices == set()
+    rng = np.random.default_rng(3)
+    frames = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(8)]
+    candidate = [255 - f if t in (0, 4, 7) else f for t, f in enumerate(frames)]
+    rep = metrics.report(frames, candidate, flow=(0, 0), vmaf_models=(), show_progress=False)
+    assert rep.value("ssim_y") < 0.0  # every sampled frame is the inverted one

@@ -51,8 +51,8 @@ def test_psnr_ssim_match_scikit_image_on_photos(name: str, factor: int) -> None:
     want_ssim = skimage_metrics.structural_similarity(
         y_ref, y_test, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255
     )
-    assert psnr(ref, test) == pytest.approx(want_psnr, abs=1e-3)
-    assert ssim(ref, test) == pytest.approx(want_ssim, abs=1e-3)
+    assert psnr(ref, test) == pytest.approx(want_psnr, abs=1e-6)
+    assert ssim(ref, test) == pytest.approx(want_ssim, abs=1e-5)
 
 
 @pytest.mark.parametrize("name", PHOTOS)
@@ -80,7 +80,7 @@ def test_rgb_channel_matches_scikit_image(small_frame: np.ndarray, rng: np.rando
         data_range=1.0,
         channel_axis=2,
     )
-    assert ssim(small_frame, noisy, channel="rgb") == pytest.approx(want_ssim, abs=1e-3)
+    assert ssim(small_frame, noisy, channel="rgb") == pytest.approx(want_ssim, abs=1e-5)
 
 
 def test_luma_is_bt601_studio_swing() -> None:

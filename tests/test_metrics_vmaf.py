@@ -146,3 +146,23 @@ def test_memory_stays_flat_on_a_240_frame_4k_pair():
         tracemalloc.stop()
     assert result.per_frame.shape == (240,)
     assert peak < 400 * 2**20, peak / 2**20  # base image 25 MiB + a few 4K frames in flight
+
+
+def test_lab_report_vmaf_is_libvmaf_on_the_two_files(foliage, tmp_path):
+    """`lab report`'s VMAF is computed on the files (their own YUV), not on an RGB round trip."""
+    from lab import clip_report
+
+    nat, ups = foliage
+    ref, dis = tmp_path / "native.mp4", tmp_path / "upscaled.mp4"
+    write_mp4(nat, ref, show_progress=False)
+    write_mp4(ups[8], dis, show_progress=False)
+    direct = metrics.vmaf_scores(ref, dis)
+    result = clip_report.run(ref, dis, flow="dis", out=tmp_path / "out", show_progress=False)
+    for model, record in (("vmaf_v0.6.1", "vmaf"), ("vmaf_v0.6.1neg", "vmaf_neg")):
+        assert result.report.value(record) == pytest.approx(direct[model].mean, abs=1e-6)
+    # the first 3 frames only: libvmaf on the files, limited to them
+    three = metrics.vmaf_scores(ref, dis, frames=3)["vmaf_v0.6.1"]
+    assert len(three.per_frame) == 3  # the last one differs: VMAF's motion term looks at the next frame
+    np.testing.assert_allclose(three.per_frame[:2], direct["vmaf_v0.6.1"].per_frame[:2], atol=1e-6)
+    with pytest.raises(LabError, match="video files only"):
+        metrics.vmaf_scores(nat, ups[8], frames=3)

@@ -421,3 +421,49 @@ def test_a_damaged_mp4_warns_how_many_frames_decoded(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(read_mp4(good)) == 48  # an intact file: no warning
+
+
+def test_read_mp4_yuv_planes_are_the_decoded_planes_without_an_rgb_round_trip(tmp_path: Path) -> None:
+    """planes="yuv": Y is the file's own luma plane, byte for byte, where RGB would clip."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    from lab import metrics
+    from lab.video import read_mp4, write_mp4
+
+    yy, xx = np.mgrid[0:72, 0:128].astype(np.float64)
+    frames = []
+    for t in range(3):  # saturated colours: many RGB samples at 0 or 255
+        r = 128 + 140 * np.sin(0.05 * (xx + 2 * t) ** 1.3 / 5 + 0.02 * yy**1.2)
+        frames.append(np.clip(np.dstack([r, 255 - r, np.roll(r, 9, axis=1)]), 0, 255).astype(np.uint8))
+    path = tmp_path / "clip.mp4"
+    write_mp4(Clip.from_frames(frames), path, show_progress=False)
+    raw = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    size = 72 * 128
+    planes = read_mp4(path, planes="yuv")
+    assert planes.planes == "yuv" and planes.head(2).planes == "yuv"
+    for t, frame in enumerate(planes):
+        y = np.frombuffer(raw, np.uint8)[t * size * 3 // 2 :][:size].reshape(72, 128)
+        assert frame.shape == (72, 128, 3) and np.array_equal(frame[..., 0], y)
+    # PSNR on the Y planes (channel="yuv") equals PSNR computed on the decoded Y planes directly
+    a, b = planes.frame(0), planes.frame(1)
+    mse = np.mean((a[..., 0].astype(np.float64) - b[..., 0]) ** 2)
+    assert metrics.psnr(a, b, channel="yuv") == pytest.approx(10 * np.log10(255.0**2 / mse), abs=1e-9)
+    with pytest.raises(ValueError, match="planes"):
+        read_mp4(path, planes="bgr")

@@ -11,7 +11,7 @@ Public API (signatures)
 -----------------------
 Spatial, full reference (``lab.metrics.spatial``)::
 
-    psnr(reference, test, *, channel="y") -> float                       # dB, BT.601 Y
+    psnr(reference, test, *, channel="y") -> float                       # dB, BT.601 Y ("yuv": a file's Y plane)
     ssim(reference, test, *, channel="y", sigma=1.5, full=False) -> float  # (, map)
     error_map(reference, test, *, channel="y", kind="abs") -> ndarray (H, W) float32
 
@@ -32,9 +32,10 @@ Edges (``edges``)::
 Temporal (``temporal``, ``flow``)::
 
     vbench_flicker_score(clip) -> float                      # (255 - mean|F_t - F_t+1|) / 255
-    warp_error(clip, *, flow="auto", reference=None, interpolation="bicubic") -> WarpError
+    warp_error(clip, *, flow="auto", reference=None, interpolation="auto") -> WarpError
         # .per_frame, .mean (MSE on [0,1]), .masked_fraction, .confidence, .reliable, .message,
-        # .rms_levels (RMS difference, 8-bit grey levels), .threshold_levels, .visible, .verdict
+        # .rms_levels (RMS difference, 8-bit grey levels), .threshold_levels, .visible, .verdict,
+        # .floor_levels (the warp's own error), .within_floor, .warp ("exact" FFT shift or remap)
     visibility_threshold(background=127.0) -> float          # 8-bit levels, Chou & Li 1995 JND (3 at mid grey)
     flicker_table({name: WarpError}, detail=None) -> str     # levels, threshold, verdict (+ detail share)
     tof(native, candidate, *, skip=0) -> float               # px, TecoGAN Farneback
@@ -46,7 +47,7 @@ Temporal (``temporal``, ``flow``)::
 Report (``reporting``)::
 
     report(native_clip, candidate_clip, *, flow="truth" | "dis" | (dx, dy), cutoff=0.125,
-           texture_frames=3, tof_pairs=4, include_mtf=False, ...) -> Report
+           texture_frames=3, tof_pairs=4, include_mtf=False, planes=None, ...) -> Report
         # list of Record(metric, value, unit, arm, higher_is_better, reliable, detail);
         # .value(metric, arm), .summary(), .to_pandas(), .warp_curves, .spectra, .heatmaps,
         # .warps (arm -> WarpError), .thresholds
@@ -57,6 +58,11 @@ Report (``reporting``)::
 ``flow`` everywhere: ``"truth"`` (the clip's ground-truth ``clip.flow(t)``), ``"dis"``
 (OpenCV DIS optical flow with a forward-backward occlusion mask), a global motion
 ``(dx, dy)`` in pixels per frame, or ``"auto"`` (truth when the clip has it, else DIS).
+A translation (a global motion, or ground truth alike at every pixel) is warped exactly, by an
+FFT phase shift; every result carries the warp's own error (its floor). One rule,
+``lab.metrics.temporal.judge``, decides ``reliable`` everywhere: estimated flow that fails its
+checks or sits on a periodic pattern, a given motion (no motion included) that a quick DIS
+estimate beats by far, and readings within the warp floor are all flagged.
 
 >>> import numpy as np
 >>> from lab import metrics

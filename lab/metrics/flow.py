@@ -19,6 +19,10 @@ from lab.optional import opencv
 
 cv2 = opencv()
 
+EXACT_PAD = 16  # px (at least) of mirrored, tapered padding on each side of a frame before its FFT shift
+EXACT_MARGIN = 16  # px next to the frame border left out of a fractional exact shift
+UNIFORM_TOLERANCE = 1e-4  # px: a flow field this close to constant is one translation
+
 _PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -118,6 +122,103 @@ def warp_frame(
     return cv2.remap(frame, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def uniform_motion(flow: np.ndarray) -> tuple[float, float] | None:
+    """(dx, dy) when every pixel of ``flow`` moves by the same amount (within 1e-4 px), else None."""
+    u, v = flow[..., 0], flow[..., 1]
+    u0, v0 = float(u.flat[0]), float(v.flat[0])
+    if float(np.abs(u - u0).max()) > UNIFORM_TOLERANCE or float(np.abs(v - v0).max()) > UNIFORM_TOLERANCE:
+        return None
+    return u0, v0
+
+
+def _shift_axis(a: np.ndarray, shift: float, axis: int) -> np.ndarray:
+    """out[i] = a[i + shift] along ``axis`` (float32): an FFT phase shift of the padded frame.
+
+    The frame is mirrored by :data:`EXACT_PAD` px on both ends, the mirrored pads tapered
+    (raised cosine) to the mean of the two edge values, so the FFT's periodic wrap is
+    continuous. A whole-pixel shift is a slice; otherwise the whole shift rides on the phase
+    ramp. Samples whose source lies outside the frame (and the margin) are garbage: callers
+    mask them with :func:`exact_valid`.
+    """
+    from scipy import fft as sfft
+
+    length = a.shape[axis]
+    whole = round(shift)
+    if abs(shift - whole) <= 1e-9:  # whole pixels: out[i] = a[i + whole], the rest left as it was
+        out = a.copy()
+        src = [slice(None)] * a.ndim
+        dst = [slice(None)] * a.ndim
+        if whole > 0:
+            src[axis], dst[axis] = slice(whole, None), slice(0, length - whole)
+        elif whole < 0:
+            src[axis], dst[axis] = slice(0, length + whole), slice(-whole, None)
+        if abs(whole) < length:
+            out[tuple(dst)] = a[tuple(src)]
+        return out
+    # pad to a fast FFT length (no zero padding inside the FFT): at least EXACT_PAD px a side
+    n = sfft.next_fast_len(length + 2 * EXACT_PAD, real=True)
+    left = (n - length) // 2
+    right = n - length - left
+    widths = [(0, 0)] * a.ndim
+    widths[axis] = (left, right)
+    g = np.pad(a, widths, mode="symmetric" if max(left, right) <= length else "wrap")
+    edge = 0.5 * (np.take(a, [0], axis=axis) + np.take(a, [length - 1], axis=axis))
+    for start, size, outward in ((0, left, False), (length + left, right, True)):
+        shape = [1] * a.ndim
+        shape[axis] = size
+        k = np.arange(1, size + 1, dtype=np.float32)
+        fade = (0.5 * (1.0 + np.cos(np.pi * k / (size + 1)))).astype(np.float32)  # 1 -> 0 going outward
+        part = [slice(None)] * a.ndim
+        part[axis] = slice(start, start + size)
+        g[tuple(part)] = edge + (g[tuple(part)] - edge) * (fade if outward else fade[::-1]).reshape(shape)
+    spec = sfft.rfft(g, axis=axis, overwrite_x=True, workers=-1)
+    del g
+    shape = [1] * a.ndim
+    shape[axis] = spec.shape[axis]
+    spec *= np.exp(2j * np.pi * shift * np.fft.rfftfreq(n)).astype(np.complex64).reshape(shape)
+    keep = [slice(None)] * a.ndim
+    keep[axis] = slice(left, left + length)
+    return sfft.irfft(spec, n=n, axis=axis, overwrite_x=True, workers=-1)[tuple(keep)]
+
+
+def exact_shift(frame: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """Band-limited (FFT phase-shift) translation: out(p) = frame(p + (dx, dy)), float32.
+
+    Exact for band-limited periodic content; on a real frame the mirrored, tapered border
+    (:func:`_shift_axis`) leaves an error that decays away from the edge; :func:`exact_valid`
+    masks what wraps in and the :data:`EXACT_MARGIN` px next to the border. Values keep the
+    input's scale (uint8 in, 0-255 floats out).
+
+    >>> f = np.tile(np.sin(2 * np.pi * np.arange(32) / 8), (4, 1)).astype(np.float32)
+    >>> bool(np.allclose(exact_shift(f, 2.0, 0.0)[:, :24], f[:, 2:26], atol=1e-5))
+    True
+    """
+    a = np.asarray(frame, dtype=np.float32)
+    if not dx and not dy:
+        return a.copy()
+    if dx:
+        a = _shift_axis(a, float(dx), 1)
+    if dy:
+        a = _shift_axis(a, float(dy), 0)
+    return a
+
+
+def exact_valid(height: int, width: int, dx: float, dy: float) -> np.ndarray:
+    """Pixels an :func:`exact_shift` by (dx, dy) gets right: the source lies inside the frame, and
+    with a fractional part along an axis, at least :data:`EXACT_MARGIN` px from that axis's borders."""
+    valid = np.zeros((height, width), bool)
+    bounds = []
+    for shift, size in ((dx, width), (dy, height)):
+        margin = EXACT_MARGIN if abs(shift - round(shift)) > 1e-9 else 0
+        lo = max(0, -int(np.floor(shift))) + margin
+        hi = min(size, size - int(np.ceil(shift))) - margin
+        bounds.append((lo, hi))
+    (x0, x1), (y0, y1) = bounds
+    if x1 > x0 and y1 > y0:
+        valid[y0:y1, x0:x1] = True
+    return valid
+
+
 def occlusion_mask(
     forward: np.ndarray, backward: np.ndarray, *, maps: tuple[np.ndarray, np.ndarray] | None = None
 ) -> np.ndarray:
@@ -176,18 +277,25 @@ def occlusion_mask(
 
 
 PERIODIC_SHARE = 0.6  # above this whitened spectral peak share, a frame counts as a periodic pattern
+PERIODIC_TOP = 0.005  # the share is of the strongest 0.5 % of frequencies (at least 8)
+PERIODIC_LOWEST = 3  # cycles per frame (along the shorter side): lower frequencies are left out
+PEAK_RATIO = 10.0  # a frequency is a peak when its power is this many times its ring's median
 
 
 def periodic_share(frame: Any) -> float:
-    """How much a frame is one periodic pattern: the share of its whitened spectral energy in the
-    strongest 0.5 % of frequencies (at least 8), 0-1.
+    """How much a frame is one periodic pattern: the share of its whitened spectral energy that sits
+    in peaks among the strongest 0.5 % of frequencies (at least 8), 0-1.
 
     The luma's power spectrum (mean removed, Hann window) is multiplied by f^2, which flattens the
-    1/f^2 fall-off of natural images, and frequencies below 3 cycles per frame are dropped. A
-    single grating or its alias scores about 1.0; photos, noise and the course's scenes score
-    0.05-0.5. Motion estimated on a periodic pattern is ambiguous by whole periods, and on an
-    aliased one it follows the alias, so :data:`PERIODIC_SHARE` (0.6) marks estimated flow on
-    such frames as unreliable.
+    1/f^2 fall-off of natural images, and frequencies below 3 cycles per frame are dropped. Of
+    the strongest whitened frequencies only peaks count: those whose power is :data:`PEAK_RATIO`
+    (10) times the median of their ring of radial frequency (one ring per cycle per shorter
+    frame side). A smooth, out-of-focus photo falls faster than 1/f^2, so its whitened energy
+    piles up at the lowest frequencies, but smoothly, with no peaks there: it scores low. A
+    grating or a tiled pattern, alone or in a small patch, scores 0.7-1.0; photos, noise and
+    the course's scenes other than the fabric weave score 0.02-0.5. Motion estimated on a
+    periodic pattern is ambiguous by whole periods, and on an aliased one it follows the alias,
+    so :data:`PERIODIC_SHARE` (0.6) marks estimated flow on such frames as unreliable.
 
     >>> yy, xx = np.mgrid[0:64, 0:64]
     >>> grating = (128 + 100 * np.sin(2 * np.pi * 0.2 * xx)).astype(np.uint8)
@@ -200,15 +308,26 @@ def periodic_share(frame: Any) -> float:
         return 0.0
     g -= np.float32(g.mean())
     g *= np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
-    power = np.abs(np.fft.rfft2(g)) ** 2
+    power = (np.abs(np.fft.rfft2(g)) ** 2).astype(np.float64)
     r2 = np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2
-    power *= r2
-    power[r2 < (3.0 / min(h, w)) ** 2] = 0.0
-    total = float(power.sum())
+    side = min(h, w)
+    keep = r2 >= (PERIODIC_LOWEST / side) ** 2
+    whitened = np.where(keep, power * r2, 0.0)
+    total = float(whitened.sum())
     if total <= 0:
         return 0.0
-    k = max(8, int(0.005 * power.size))
-    return float(np.partition(power.ravel(), power.size - k)[-k:].sum() / total)
+    ring = np.rint(np.sqrt(r2) * side).astype(np.int64)
+    rings, values = ring[keep], power[keep]
+    order = np.argsort(rings, kind="stable")
+    rings, values = rings[order], values[order]
+    starts = np.flatnonzero(np.r_[True, rings[1:] != rings[:-1]])
+    medians = np.zeros(ring.max() + 1)
+    for begin, stop in zip(starts, np.r_[starts[1:], rings.size]):
+        medians[rings[begin]] = np.median(values[begin:stop])
+    peak = keep & (power > PEAK_RATIO * medians[ring])
+    k = max(8, int(PERIODIC_TOP * whitened.size))
+    top = np.argpartition(whitened.ravel(), whitened.size - k)[-k:]
+    return float(whitened.ravel()[top][peak.ravel()[top]].sum() / total)
 
 
 # --- flow sources for the temporal metrics -----------------------------------------------------
@@ -228,7 +347,9 @@ class FlowSource:
 
     ``kind`` is "truth" (a ground-truth function ``flow_fn(t)``), "global" (a constant (dx, dy)
     in px/frame) or "dis" (estimated with DIS on a reference frame pair, forward and backward,
-    with the occlusion mask). :meth:`pair` returns (flow, valid mask) for frame pair t.
+    with the occlusion mask). :meth:`pair` returns (flow, valid mask) for frame pair t and sets
+    :attr:`motion` to that pair's (dx, dy) when the motion is one translation (global motion, or
+    ground truth that is the same at every pixel), else None.
     """
 
     def __init__(
@@ -245,6 +366,9 @@ class FlowSource:
         self.shape = (height, width)
         self._flow_fn = flow_fn
         self._grid = _grid(height, width)
+        self._motion = motion
+        # the last pair's motion when it is one translation (dx, dy), else None (see :meth:`pair`)
+        self.motion: tuple[float, float] | None = None
         if kind == "global":
             assert motion is not None
             self._constant = np.empty((height, width, 2), np.float32)
@@ -291,6 +415,11 @@ class FlowSource:
             else:
                 flow = self._dis(g0, g1)
                 back = self._dis(g1, g0)
+        self.motion = None
+        if self.kind == "global":
+            self.motion = self._motion
+        elif self.kind == "truth":
+            self.motion = uniform_motion(flow)
         map_x, map_y, inside = sample_maps(flow, self._grid)
         valid = inside
         if self.kind == "dis":

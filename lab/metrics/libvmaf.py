@@ -109,10 +109,15 @@ def _check_models(models: Sequence[str]) -> tuple[str, ...]:
     return models
 
 
-def _graph(models: Sequence[str], log: Path, n_threads: int, *, convert: bool) -> str:
-    """The filter graph: input 1 is the candidate ("main"), input 0 the reference; one libvmaf, every model."""
+def _graph(
+    models: Sequence[str], log: Path, n_threads: int, *, convert: bool, frames: int | None = None
+) -> str:
+    """The filter graph: input 1 is the candidate ("main"), input 0 the reference; one libvmaf, every
+    model; ``frames`` keeps only the first that many frames of each input (``trim``)."""
     spec = "|".join(f"version={m}\\:name={m}" for m in models)
     prep = "format=yuv444p,setpts=PTS-STARTPTS" if convert else "setpts=PTS-STARTPTS"
+    if frames is not None:
+        prep = f"trim=end_frame={int(frames)},{prep}"
     return (
         f"[1:v]{prep}[main];[0:v]{prep}[ref];"
         f"[main][ref]libvmaf=model='{spec}':log_fmt=json:log_path={log}:n_threads={n_threads}"
@@ -284,6 +289,7 @@ def vmaf_scores(
     models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
     threads: int | None = None,
     fps: float = 24.0,
+    frames: int | None = None,
 ) -> dict[str, VmafResult]:
     """VMAF of ``candidate`` against ``reference`` under each of ``models``, in one ffmpeg pass.
 
@@ -291,14 +297,18 @@ def vmaf_scores(
     ffmpeg as RGB through pipes, converted to YUV 4:4:4 there, never held whole) or two video
     files (read by ffmpeg itself, in their own YUV: give files when you have them, since a
     decode to RGB and back moves small clips' scores by a few points). Both must have the same
-    size and frame count. ``models`` are names from :data:`MODELS`. Raises :class:`LabError`
-    when ffmpeg has no libvmaf.
+    size and frame count. ``models`` are names from :data:`MODELS`. ``frames`` (files only)
+    scores just the first that many frames. Raises :class:`LabError` when ffmpeg has no libvmaf.
     """
     models = _check_models(models)
     if _is_path(reference) != _is_path(candidate):
         raise LabError("give both clips as video files, or both as frames/Clips")
     if _is_path(reference):
-        return _vmaf_files(Path(reference), Path(candidate), models, threads)
+        return _vmaf_files(Path(reference), Path(candidate), models, threads, frames)
+    if frames is not None:
+        raise LabError(
+            "frames= limits video files only; for frames or Clips pass the frames to score (clip.head(n))"
+        )
     check_clips(reference, candidate, names=("reference", "candidate"), min_frames=1)
     shape = clip_shape(reference, name="reference")
     if clip_shape(candidate, name="candidate") != shape:
@@ -339,7 +349,7 @@ def _thread_count(threads: int | None) -> int:
 
 
 def _vmaf_files(
-    reference: Path, candidate: Path, models: Sequence[str], threads: int | None
+    reference: Path, candidate: Path, models: Sequence[str], threads: int | None, frames: int | None = None
 ) -> dict[str, VmafResult]:
     exe = check_available()
     for name, path in (("reference", reference), ("candidate", candidate)):
@@ -358,7 +368,7 @@ def _vmaf_files(
                 "-i",
                 str(candidate),
                 "-lavfi",
-                _graph(models, log, _thread_count(threads), convert=False),
+                _graph(models, log, _thread_count(threads), convert=False, frames=frames),
                 "-f",
                 "null",
                 "-",

@@ -10,13 +10,17 @@ What one pass measures
 Every frame: PSNR (Y) of candidate vs native. Every consecutive pair, both arms: VBench MAE,
 flow-compensated warp error with one shared flow (``flow="truth"``: the clips' ground truth;
 ``"dis"``: DIS flow on the native clip with the occlusion mask; ``(dx, dy)``: a global motion
-in px/frame), masked fraction, flow confidence and the flicker heat map. On ``texture_frames``
+in px/frame), masked fraction, flow confidence and the flicker heat map. A translation is
+warped exactly (FFT phase shift, ``interpolation="auto"``), other flows bicubically; each arm's
+warp floor (the same measurement on a flicker-free copy of its first frame) is a
+``warp_floor`` record, and a reading within it makes the report unreliable
+(:func:`~lab.metrics.temporal.judge`, the one rule for every flag). On ``texture_frames``
 evenly spaced frames (None = all): SSIM (Y), high-frequency share above ``cutoff``
 cycles/pixel (0.5/k for a k-times upscale; 0.125 for 4x) and waxiness, Laplacian sharpness,
 GLCM score, JPEG-95 compression ratio, the radial spectrum, and with ``include_mtf`` the
 slanted-edge MTF50 (edge scenes only). On ``tof_pairs`` evenly spaced pairs: tOF (Farneback
 costs ~0.3 s per 1080p pair, so it is sampled by default). ``interpolation`` is the warp
-resampling of :func:`~lab.metrics.warp_error` (bicubic default). VMAF of the candidate for
+resampling of :func:`~lab.metrics.warp_error` ("auto" default). VMAF of the candidate for
 each of ``vmaf_models`` (default: the standard and the NEG model; ``()`` skips it), by the
 official libvmaf, which ffmpeg computes alongside from the frames this pass streams to it
 (:class:`~lab.metrics.libvmaf.VmafStream`); left out with a warning where ffmpeg has no libvmaf.
@@ -39,7 +43,7 @@ import numpy as np
 
 from lab import validate
 from lab.arrays import to_uint8
-from lab.errors import LabError, LabTypeError
+from lab.errors import LabError, LabTypeError, choice_error
 from lab.metrics import edges, spatial, spectrum, texture
 from lab.metrics._common import (
     check_clips,
@@ -108,8 +112,12 @@ class Report(list):
     thresholds : dict
         arm -> visibility threshold (8-bit levels) at the mean grey of the arm's first frame;
         ``threshold_levels`` is the native one.
+    floors : dict
+        arm -> the warp's own error on that arm (8-bit levels, ``WarpError.floor_levels``), also
+        the ``warp_floor`` records; a reading within it makes ``reliable`` False.
     flow_source, reliable, message :
-        Where the motion came from and whether the temporal numbers can be trusted.
+        Where the motion came from and whether the temporal numbers can be trusted (one rule for
+        every flag: :func:`lab.metrics.temporal.judge`).
     """
 
     warp_curves: dict = field(default_factory=dict)
@@ -125,6 +133,7 @@ class Report(list):
     threshold_levels: float = VISIBILITY_LEVELS
     warps: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict)
+    floors: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         list.__init__(self)
@@ -240,12 +249,18 @@ class ReportPass:
         tof_pairs: int | None = 4,
         include_mtf: bool = False,
         heatmaps: bool = True,
-        interpolation: str = "bicubic",
+        interpolation: str = "auto",
         max_masked: float = MAX_MASKED,
         min_confidence: float = MIN_CONFIDENCE,
         vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
+        planes: str = "rgb",
     ) -> None:
         h, w = shape[:2]
+        if planes not in ("rgb", "yuv"):
+            raise choice_error("planes", planes, ["rgb", "yuv"])
+        self.planes = planes
+        if planes == "yuv":  # the Y plane is what is measured; VMAF from the files (vmaf_records)
+            vmaf_models = ()
         self.shape = tuple(shape)
         self.cutoff = validate.positive_number(cutoff, "cutoff")
         self.interp = interpolation_flag(interpolation)
@@ -262,7 +277,9 @@ class ReportPass:
         self.per_arm: dict[str, dict[str, list[float]]] = {arm: {} for arm in ARMS}
         self.spec_sum: dict[str, np.ndarray] = {}
         self.spec_freq: np.ndarray | None = None
-        self.tally = WarpTally(self.source, self.interp, ARMS, heatmaps=heatmaps)
+        self.tally = WarpTally(
+            self.source, self.interp, ARMS, heatmaps=heatmaps, warp=interpolation, pairs=frames - 1
+        )
         self.mae = {arm: 0.0 for arm in ARMS}
         self.tofs: list[float] = []
         self.vmaf_problem = ""  # why VMAF was left out, if it was
@@ -276,13 +293,20 @@ class ReportPass:
             raise LabError(
                 f"frame {t}: native {nat.shape} and candidate {cand.shape} must both be {self.shape}"
             )
+        channel = "y"
+        if self.planes == "yuv":  # PSNR/SSIM on the Y planes; the rest on Y alone, as decoded
+            channel = "yuv"
+            full = {"native": nat, "candidate": cand}
+            nat, cand = (np.ascontiguousarray(f[..., 0]) if f.ndim == 3 else f for f in (nat, cand))
         cur = {"native": nat, "candidate": cand}
         if t == 0:  # each arm's visibility threshold, at its first frame's mean grey
             self.thresholds = {arm: visibility_threshold(float(gray8(f).mean())) for arm, f in cur.items()}
         if self.vmaf is not None:
             self.vmaf.add(to_uint8(nat), to_uint8(cand))
-        self.psnr_curve.append(spatial.psnr(nat, cand))
+        pair = full if self.planes == "yuv" else cur
+        self.psnr_curve.append(spatial.psnr(pair["native"], pair["candidate"], channel=channel))
         if t in self.tex_at:
+            self.ssim_values.append(spatial.ssim(pair["native"], pair["candidate"], channel=channel))
             self._texture(cur)
         if self.prev is not None:
             self._pair(t - 1, self.prev, cur)
@@ -304,9 +328,8 @@ class ReportPass:
             self.vmaf.abort()
 
     def _texture(self, cur: dict[str, np.ndarray]) -> None:
-        """SSIM of the pair and the no-reference detail metrics and spectrum of each arm."""
+        """The no-reference detail metrics and spectrum of each arm (of its Y plane for planes="yuv")."""
         h, w = self.shape[:2]
-        self.ssim_values.append(spatial.ssim(cur["native"], cur["candidate"]))
         for arm, raw in cur.items():
             share, spec = spectrum.spectrum_stats(raw, cutoff=self.cutoff)
             self._add(arm, "high_frequency_share", share)
@@ -350,17 +373,7 @@ class ReportPass:
             self._temporal_results(out)
             self._flicker_records(out)
             self._flow_records(out)
-        for model, result in vmaf_results.items():
-            out.append(
-                Record(
-                    VMAF_RECORDS[model],
-                    result.mean,
-                    "0-100",
-                    "candidate",
-                    True,
-                    detail=f"{model}, mean over {len(result.per_frame)} frames (per frame: blind to flicker)",
-                )
-            )
+        out.extend(vmaf_records(vmaf_results))
         return out
 
     def _spatial_records(self, out: Report) -> None:
@@ -407,6 +420,7 @@ class ReportPass:
         out.masked_curve = out.warps["native"].masked_per_frame
         out.warp_curves = {arm: warp.per_frame for arm, warp in out.warps.items()}
         out.heatmaps = {arm: warp.heatmap for arm, warp in out.warps.items() if warp.heatmap is not None}
+        out.floors = {arm: warp.floor_levels for arm, warp in out.warps.items()}
 
     def _flicker_records(self, out: Report) -> None:
         """VBench score and RMS flicker of each arm against the native visibility threshold."""
@@ -463,6 +477,19 @@ class ReportPass:
                     detail=f"flow={kind} (internal unit; flicker_rms is the same in grey levels)",
                 )
             )
+            warp = out.warps[arm]
+            out.append(
+                Record(
+                    "warp_floor",
+                    warp.floor_levels,
+                    "8-bit levels",
+                    arm,
+                    None,
+                    not warp.within_floor,
+                    detail=f"the {warp.warp} warp's own error on a flicker-free copy of the first frame; "
+                    + ("the reading is within it" if warp.within_floor else "far below the reading"),
+                )
+            )
             if out.heatmaps:
                 heat = float(out.heatmaps[arm].mean())
                 detail = "mean of the motion-compensated temporal std map"
@@ -503,6 +530,22 @@ class ReportPass:
             return {}
 
 
+def vmaf_records(results: dict[str, Any], *, source: str = "") -> list[Record]:
+    """Report rows for :func:`~lab.metrics.libvmaf.vmaf_scores` results (model -> VmafResult)."""
+    where = f", {source}" if source else ""
+    return [
+        Record(
+            VMAF_RECORDS[model],
+            result.mean,
+            "0-100",
+            "candidate",
+            True,
+            detail=f"{model}, mean over {len(result.per_frame)} frames{where} (per frame: blind to flicker)",
+        )
+        for model, result in results.items()
+    ]
+
+
 def report(
     native_clip: Any,
     candidate_clip: Any,
@@ -513,10 +556,11 @@ def report(
     tof_pairs: int | None = 4,
     include_mtf: bool = False,
     heatmaps: bool = True,
-    interpolation: str = "bicubic",
+    interpolation: str = "auto",
     max_masked: float = MAX_MASKED,
     min_confidence: float = MIN_CONFIDENCE,
     vmaf_models: Sequence[str] = ("vmaf_v0.6.1", "vmaf_v0.6.1neg"),
+    planes: str | None = None,
     show_progress: bool = True,
 ) -> Report:
     """Compare a candidate clip (e.g. upscaled) with the native clip in one streaming pass.
@@ -528,6 +572,11 @@ def report(
     Returns a :class:`Report`: rows ``(metric, value, unit, arm, higher_is_better, reliable,
     detail)``; curves, spectra and heat maps as attributes; ``.summary()``, ``.to_pandas()``.
 
+    ``planes``: "rgb" frames, or "yuv" frames holding a file's own Y, U, V planes
+    (:func:`lab.video.read_mp4` with ``planes="yuv"``): then every metric reads the Y plane as
+    decoded (no RGB round trip that clips) and VMAF is left to :func:`vmaf_records` of
+    ``vmaf_scores`` on the files themselves. None takes the clips' ``planes`` attribute.
+
     >>> rng = np.random.default_rng(0)
     >>> clip = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)] * 3
     >>> rep = report(clip, clip, flow=(0, 0), show_progress=False)
@@ -535,6 +584,11 @@ def report(
     0.0
     """
     n, shape = _check_arms(native_clip, candidate_clip)
+    if planes is None:
+        kinds = {getattr(c, "planes", "rgb") for c in (native_clip, candidate_clip)}
+        if len(kinds) > 1:
+            raise LabError("one clip holds RGB frames and the other Y, U, V planes; read both the same way")
+        planes = kinds.pop()
     stream = ReportPass(
         shape,
         n,
@@ -549,6 +603,7 @@ def report(
         max_masked=max_masked,
         min_confidence=min_confidence,
         vmaf_models=vmaf_models,
+        planes=planes,
     )
     frames = zip(iter_frames(native_clip, name="native"), iter_frames(candidate_clip, name="candidate"))
     stream.feed(progress(frames, total=n, desc="report", disable=not show_progress))

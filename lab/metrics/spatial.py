@@ -4,7 +4,9 @@ All three compare a test frame (e.g. an upscaled render) against the reference (
 render) of the same size. By default they work on BT.601 luma Y in [16, 235] with a data range
 of 255, which is how super-resolution papers report PSNR/SSIM ("Y channel of YCbCr": EDSR README,
 BasicSR ``calculate_psnr(test_y_channel=True)``, TecoGAN ``metrics.py``). ``channel="rgb"`` uses
-the three RGB channels on the [0, 1] scale instead.
+the three RGB channels on the [0, 1] scale instead; ``channel="yuv"`` takes frames that hold a
+video file's own Y, U, V planes (:func:`lab.video.read_mp4` with ``planes="yuv"``) and compares
+their Y plane as decoded, with no RGB round trip.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from lab.optional import opencv
 
 cv2 = opencv()
 
-_CHANNELS = ("y", "rgb")
+_CHANNELS = ("y", "rgb", "yuv")
+
+
+def y_plane(frame: np.ndarray, dtype: type[np.floating] = np.float64) -> np.ndarray:
+    """The Y plane (8-bit levels, as the file stores it) of a Y, U, V frame, or a 2-D Y plane itself."""
+    if frame.dtype != np.uint8:
+        raise LabError(f"a frame of Y, U, V planes must be uint8 as decoded, got {frame.dtype}")
+    return (frame if frame.ndim == 2 else frame[..., 0]).astype(dtype)
 
 
 def _planes(reference: Any, test: Any, channel: str) -> tuple[np.ndarray, np.ndarray, float]:
@@ -30,6 +39,8 @@ def _planes(reference: Any, test: Any, channel: str) -> tuple[np.ndarray, np.nda
     ref, tst = check_pair(reference, test)
     if channel == "y":
         return luma(ref), luma(tst), 255.0
+    if channel == "yuv":
+        return y_plane(ref), y_plane(tst), 255.0
     return to_unit(ref), to_unit(tst), 1.0
 
 
@@ -142,8 +153,9 @@ def ssim(reference: Any, test: Any, *, channel: str = "y", sigma: float = 1.5, f
     ----------
     reference, test : ndarray or torch.Tensor
         Same-shape frames, uint8 or float [0, 1].
-    channel : {'y', 'rgb'}, optional
+    channel : {'y', 'rgb', 'yuv'}, optional
         'y': BT.601 luma, data range 255 (SR convention). 'rgb': mean SSIM over R, G, B on [0, 1].
+        'yuv': the Y plane of frames that hold a file's Y, U, V planes, as decoded.
     sigma : float, optional
         Gaussian window standard deviation in pixels.
     full : bool, optional
@@ -177,6 +189,8 @@ def ssim(reference: Any, test: Any, *, channel: str = "y", sigma: float = 1.5, f
         )
     if channel == "y":
         value, smap = _ssim_plane(luma(ref, dtype=np.float32), luma(tst, dtype=np.float32), 255.0, sigma)
+    elif channel == "yuv":
+        value, smap = _ssim_plane(y_plane(ref, np.float32), y_plane(tst, np.float32), 255.0, sigma)
     else:
         r, t = to_unit(ref), to_unit(tst)
         if r.ndim == 2:

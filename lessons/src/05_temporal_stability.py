@@ -93,22 +93,41 @@ viz.flicker_figure({name: w.per_frame_levels for name, w in zone_warp.items()}, 
                    threshold=zone_warp["native"].threshold_levels, width_in=13)
 
 # %%
-steadier = min(zone_warp, key=lambda name: zone_warp[name].rms_levels)
-print(f"steadiest: {steadier}; native {zone_warp['native'].rms_levels:.2f} levels, point-sampled source + bicubic "
-      f"{zone_warp['bicubic (sharp)'].rms_levels:.2f}, camera source + bicubic {zone_warp['bicubic (camera)'].rms_levels:.2f}")
+corner = (0.25 + (0.5 * size.width / size.height) ** 2) ** 0.5  # centre to corner, in frame heights
+print(f"finest rings (the corners): {zone.options['k'] / size.height * corner:.3f} cycles/px on the native grid, "
+      f"{zone.options['k'] / small.height * corner:.3f} on the small grid (Nyquist: 0.5)")
+print("steadiest to least steady:", " < ".join(sorted(zone_warp, key=lambda name: zone_warp[name].rms_levels)))
+print(f"native {zone_warp['native'].rms_levels:.2f} levels, point-sampled source + bicubic "
+      f"{zone_warp['bicubic (sharp)'].rms_levels:.2f}, camera source + bicubic {zone_warp['bicubic (camera)'].rms_levels:.2f}"
+      f" (visibility threshold {zone_warp['native'].threshold_levels:.1f})")
+interpolated = metrics.warp_error(zone_clips["native"], flow="truth", interpolation="bicubic")
+print(f"native, warped by {zone_warp['native'].warp} shift: {zone_warp['native'].rms_levels:.2f} levels (the warp's own "
+      f"floor {zone_warp['native'].floor_levels:.2f}); warped by bicubic remap: {interpolated.rms_levels:.2f} levels "
+      f"(floor {interpolated.floor_levels:.2f})")
 
 # %% [markdown]
-# With the point-sampled (`sharp`) source the upscaled clips shimmer far more than
-# native: the small grid aliased the outer rings into false patterns, and those false
-# patterns do not move with the scene, they crawl as the sampling positions shift. Upscaling
-# keeps the crawl and makes it bigger. The heat maps show where: everywhere outside the
-# central disc that the source grid could still resolve, most in the corners.
+# The native clip is the steadiest, by far. Its finest rings, in the corners, stay below the
+# native grid's Nyquist limit of 0.5 cycles/px (first line above), so nothing aliases: the
+# rings move with the scene, and moved back exactly along the true motion they line up frame
+# after frame. What is left is about the rounding of 8-bit pixels. "Exactly" matters: the
+# camera pans, one translation for the whole frame, so the library moves frame t+1 back by an
+# FFT phase shift, which keeps every frequency up to Nyquist. An interpolating warp (bicubic,
+# last line) blurs rings that fine every time it resamples and reads its own loss as flicker;
+# each result carries the warp's own error on its content (`WarpError.floor_levels`), and a
+# reading within it is flagged.
+#
+# On the small grid the same rings are far beyond its Nyquist limit. With the point-sampled
+# (`sharp`) source the upscaled clips shimmer far more than native: the small grid aliased
+# the outer rings into false patterns, and those false patterns do not move with the scene,
+# they crawl as the sampling positions shift. Upscaling keeps the crawl and makes it bigger.
+# The heat maps show where: everywhere outside the central disc that the source grid could
+# still resolve, most in the corners.
 #
 # The `camera` source tells another story: its pixels *average* the rings they cannot
-# resolve into flat grey, so there is nothing left to crawl, and its upscale is steadier even
-# than the native clip, whose own point samples alias the finest rings in the corners. Both
-# are above the threshold here: a zone plate is made to be hard. The lesson: flicker depends
-# on how the small frame was made, so always say which source you compared against.
+# resolve into flat grey, so far less is left to crawl, and its upscale is much steadier
+# than the point-sampled one, though not as steady as native. A zone plate is made to be
+# hard: compare each number with the threshold printed above. The lesson: flicker depends on
+# how the small frame was made, so always say which source you compared against.
 
 # %% [markdown]
 # ## Texture in motion

@@ -502,7 +502,7 @@ def open_clip(source: Any) -> Any:
             )
         else:
             with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a damaged file is refused, not half-read
+                warnings.filterwarnings("error", category=UserWarning)  # a damaged file is refused, not half-read
                 try:
                     clip = read_mp4(path)
                 except UserWarning as err:
@@ -558,14 +558,13 @@ def _sample(clip: Any, wanted: set[int]) -> Iterator[tuple[int, np.ndarray]]:
 
 # --- the inspection ----------------------------------------------------------------------
 
-BLOCK_ROWS = 192  # rows per descale block on tall clips; the whole height when it is <= 2 blocks
+BLOCK_ROWS = 192  # rows per descale block (top and bottom) on tall clips; the whole height up to 3 blocks
 
 
 def _blocks(height: int) -> list[tuple[int, int]]:
     if height <= 3 * BLOCK_ROWS:
         return [(0, height)]
-    mid = (height - BLOCK_ROWS) // 2
-    return [(0, BLOCK_ROWS), (mid, mid + BLOCK_ROWS), (height - BLOCK_ROWS, height)]
+    return [(0, BLOCK_ROWS), (height - BLOCK_ROWS, height)]
 
 
 def inspect_clip(

@@ -263,13 +263,16 @@ class Spectrum:
 
     ``frequency`` in cycles/px (0.5 = the grid's Nyquist), ``power`` in levels^2 per bin,
     ``floor`` the median power in :data:`FLOOR_BAND`, ``cutoff`` the highest frequency still
-    ``FLOOR_MARGIN_DB`` dB above the floor (cycles/px).
+    ``FLOOR_MARGIN_DB`` dB above the floor (cycles/px), ``knee_db`` how far the power drops
+    across the cutoff (mean over 0.01-0.06 cycles/px below it minus above it, dB): an upscale cuts
+    its band off steeply, a soft lens or a blur rolls it off gently.
     """
 
     frequency: np.ndarray
     power: np.ndarray
     floor: float
     cutoff: float
+    knee_db: float = 0.0
 
     @property
     def band_fraction(self) -> float:
@@ -284,16 +287,24 @@ def _spectrum(power_sum: np.ndarray, count: int, length: int) -> Spectrum:
     smooth[0], smooth[-1] = np.log10(power[0] + 1e-12), np.log10(power[-1] + 1e-12)
     band = (freq >= FLOOR_BAND[0]) & (freq <= FLOOR_BAND[1])
     floor = float(np.median(smooth[band]))
+    low = float(np.median(smooth[(freq >= 0.02) & (freq <= 0.1)]))
     above = np.nonzero((smooth > floor + FLOOR_MARGIN_DB / 10) & (freq > 0))[0]
-    cutoff = float(freq[above[-1]]) if len(above) else 0.0
-    return Spectrum(freq, power, float(10**floor), cutoff)
+    if low < floor + FLOOR_MARGIN_DB / 10:  # the top of the band is as strong as its bottom: all signal
+        cutoff = 0.5
+    else:
+        cutoff = float(freq[above[-1]]) if len(above) else 0.0
+    below = (freq >= cutoff - 0.06) & (freq < cutoff - 0.01)
+    beyond = (freq > cutoff + 0.01) & (freq <= cutoff + 0.06)
+    knee = 10 * float(smooth[below].mean() - smooth[beyond].mean()) if below.any() and beyond.any() else 0.0
+    return Spectrum(freq, power, float(10**floor), cutoff, knee)
 
 
 # --- result ------------------------------------------------------------------------------
 
 DIP_UPSCALED = 0.2  # dip depth from which the descale search alone calls a clip upscaled
 DIP_WEAK = 0.35  # below this (and above DIP_UPSCALED) the evidence is called weak
-SPECTRAL_UPSCALED = 0.8  # band fraction below which the spectrum alone calls a clip upscaled
+SPECTRAL_UPSCALED = 0.8  # band fraction below which the spectrum alone calls a clip upscaled...
+KNEE_DB = 10.0  # ...when the power also drops at least this steeply across the cutoff
 MIN_SIDE = 64
 MAX_PIXELS = 7680 * 4320
 
@@ -369,6 +380,7 @@ class InspectResult:
             "spectral_source_height": self.spectral_source_height,
             "spectral_cutoff_vertical": round(self.vertical.cutoff, 4),
             "spectral_cutoff_horizontal": round(self.horizontal.cutoff, 4),
+            "spectral_knee_db": round(self.vertical.knee_db, 1),
             "band_fraction": round(self.band_fraction, 3),
             "hf_share": round(self.hf_share, 4),
             "flicker_rms_levels": None if self.flicker_rms_levels is None else round(self.flicker_rms_levels, 3),
@@ -402,7 +414,8 @@ class InspectResult:
         lines.append(
             f"spectrum: signal up to {self.vertical.cutoff:.3f} cycles/px vertically, "
             f"{self.horizontal.cutoff:.3f} horizontally (Nyquist 0.5): {self.band_fraction:.0%} of the band, "
-            f"as from about {self.spectral_source_height}p"
+            f"as from about {self.spectral_source_height}p; the power drops {self.vertical.knee_db:.0f} dB across "
+            f"that cutoff (a cut-off upscale from {KNEE_DB:g} dB)"
         )
         lines.append(f"detail: high-frequency share {self.hf_share:.3f} (power above 0.125 cycles/px)")
         if self.flicker_rms_levels is not None:
@@ -456,8 +469,12 @@ def _image_size(path: Path) -> tuple[int, int]:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            return int(im.size[0]), int(im.size[1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size check below says it
+            with Image.open(path) as im:
+                return int(im.size[0]), int(im.size[1])
+    except Image.DecompressionBombError:
+        raise LabError(f"{path} is larger than 8K (7680x4320); inspect handles up to 8K") from None
     except (UnidentifiedImageError, OSError, ValueError) as err:
         raise LabError(f"cannot read {path} as an image: {err}") from None
 
@@ -716,6 +733,11 @@ def _decide(
     spectral_h = int(round(min(1.0, vertical.band_fraction) * height))
     band = vertical.band_fraction
     if dip >= DIP_UPSCALED:
+        # a box upscale from h is also an exact box upscale from 2h, 3h...: of the dips (almost)
+        # as deep as the deepest, the lowest height is the source
+        near_best = [(int(np.nonzero(depth[k] >= 0.9 * dip)[0][0]), k) for k in depth if depth[k].max() >= 0.9 * dip]
+        at, best_k = min(near_best)
+        dip = float(depth[best_k][at])
         h = int(heights[at])
         half = depth[best_k] >= dip / 2
         lo = hi = at
@@ -750,7 +772,7 @@ def _decide(
             evidence_weak=weak,
             notes=notes,
         )
-    if band < SPECTRAL_UPSCALED:
+    if band < SPECTRAL_UPSCALED and vertical.knee_db >= KNEE_DB:
         h = max(int(heights[0]), spectral_h)
         notes.append(
             "no linear kernel fits: the source height comes from the spectrum only (about 10 % uncertain); "
@@ -771,10 +793,12 @@ def _decide(
             notes=notes,
         )
     weak = dip >= 0.5 * DIP_UPSCALED or band < SPECTRAL_UPSCALED + 0.05
-    if weak:
+    if dip >= 0.5 * DIP_UPSCALED:
+        notes.append(f"close to the line: a dip of {dip:.2f} (upscaled from {DIP_UPSCALED})")
+    if band < SPECTRAL_UPSCALED + 0.05:
         notes.append(
-            f"close to the line: dip {dip:.2f} (upscaled from {DIP_UPSCALED}), band {band:.0%} "
-            f"(upscaled below {SPECTRAL_UPSCALED:.0%})"
+            f"only {band:.0%} of the band carries signal, rolling off gently ({vertical.knee_db:.0f} dB across "
+            "the cutoff): soft content, a soft lens, or an upscaler that left no linear trace; native is a guess"
         )
     notes.append(
         "an upscale by less than about x1.1 (from above 0.9 of the height) cannot be told from a native "

@@ -592,6 +592,7 @@ def inspect_clip(
     flicker_pairs: int = 5,
     kernels: Sequence[str] | None = None,
     show_progress: bool = True,
+    on_step: Callable[[int, int, str], None] | None = None,
 ) -> InspectResult:
     """Inspect a clip: native or upscaled, from what height and kernel, how detailed, how flickery.
 
@@ -610,6 +611,9 @@ def inspect_clip(
         getnative-style single-kernel search.
     show_progress : bool
         Progress bar over the descale search.
+    on_step : callable, optional
+        ``on_step(done, total, text)`` after each decoded frame and every 50 candidates of the
+        search (a widget's progress bar; it may raise to cancel).
 
     Returns
     -------
@@ -641,7 +645,10 @@ def inspect_clip(
     v_count = h_count = 0
     hf: list[float] = []
     held: dict[int, np.ndarray] = {}
-    for t, frame in _sample(clip, set(sampled) | set(window)):
+    needed = sorted(set(sampled) | set(window))
+    for t, frame in _sample(clip, set(needed)):
+        if on_step is not None:
+            on_step(needed.index(t) + 1, len(needed), f"decoding frame {t + 1} of {n}")
         if t in window:
             held[t] = frame
         if t not in sampled:
@@ -673,7 +680,9 @@ def inspect_clip(
     rows_total = sum(b.stop - b.first for b in blocks)
     mse = {k: np.empty(len(heights)) for k in names}
     grid = [(k, i) for k in names for i in range(len(heights))]
-    for k, i in progress(grid, desc="descale search", disable=not show_progress):
+    for step, (k, i) in enumerate(progress(grid, desc="descale search", disable=not show_progress)):
+        if on_step is not None and step % 50 == 0:
+            on_step(step, len(grid), f"descale search: {k} kernel")
         h = int(heights[i])
         mse[k][i] = sum(_residual(b, k, h, height) * (b.stop - b.first) for b in blocks) / rows_total
     curves = {k: np.sqrt(v) for k, v in mse.items()}

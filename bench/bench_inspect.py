@@ -12,6 +12,7 @@ verdict and height accuracy per kernel and per factor, and timings.
 
     python bench/bench_inspect.py              # the held-out set at 384x216 (minutes on 2 cores)
     python bench/bench_inspect.py --speed      # also: a 10 s 4K clip, inspected with sampled frames
+    python bench/bench_inspect.py --speed-only # only that
 """
 
 from __future__ import annotations
@@ -56,9 +57,16 @@ def photo_frames(name: str) -> list[np.ndarray]:
         img = np.stack([img] * 3, axis=-1)
     img = img[:, :, :3]
     scale = max((TARGET.height + 4) / img.shape[0], (TARGET.width + 3 * FRAMES + 4) / img.shape[1])
-    small = cv2.resize(img, (int(np.ceil(img.shape[1] * scale)), int(np.ceil(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        img,
+        (int(np.ceil(img.shape[1] * scale)), int(np.ceil(img.shape[0] * scale))),
+        interpolation=cv2.INTER_AREA,
+    )
     y0 = (small.shape[0] - TARGET.height) // 2
-    return [np.ascontiguousarray(small[y0 : y0 + TARGET.height, 3 * t : 3 * t + TARGET.width]) for t in range(FRAMES)]
+    return [
+        np.ascontiguousarray(small[y0 : y0 + TARGET.height, 3 * t : 3 * t + TARGET.width])
+        for t in range(FRAMES)
+    ]
 
 
 def from_native(frames: list[np.ndarray], method: str, h: int, seed: int = 0) -> list[np.ndarray]:
@@ -89,15 +97,26 @@ def cases(diffusion: bool) -> list[tuple[str, str, int | None, list[np.ndarray]]
     contents: list[tuple[str, list[np.ndarray], object]] = [(p, photo_frames(p), None) for p in PHOTOS]
     for name, seed in SCENES:
         scene = scenes.get(name, seed=seed, motion="pan")
-        contents.append((f"{name}-s{seed}", native.render_clip(scene, TARGET, FRAMES, show_progress=False).to_list(), scene))
+        contents.append(
+            (
+                f"{name}-s{seed}",
+                native.render_clip(scene, TARGET, FRAMES, show_progress=False).to_list(),
+                scene,
+            )
+        )
     for label, frames, scene in contents:
-        out += [(label, "native", None, frames), (label, "native+grain", None, grain(frames)),
-                (label, "native+sharpen", None, sharpen(frames))]
+        out += [
+            (label, "native", None, frames),
+            (label, "native+grain", None, grain(frames)),
+            (label, "native+sharpen", None, sharpen(frames)),
+        ]
         for method in CLASSIC:
             for h in HEIGHTS:
                 if scene is not None:
                     src = Resolution(_width(h), h)
-                    up = native.upscaled_clip(scene, TARGET, src, method, FRAMES, show_progress=False).to_list()
+                    up = native.upscaled_clip(
+                        scene, TARGET, src, method, FRAMES, show_progress=False
+                    ).to_list()
                 else:
                     up = from_native(frames, method, h)
                 out.append((label, method, h, up))
@@ -115,20 +134,31 @@ def cases(diffusion: bool) -> list[tuple[str, str, int | None, list[np.ndarray]]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--speed", action="store_true", help="also time a 10 s 4K clip")
+    parser.add_argument("--speed-only", action="store_true", help="only time the 10 s 4K clip")
     parser.add_argument("--no-diffusion", action="store_true", help="skip the (slow) diffusion SR")
     args = parser.parse_args()
     load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} CPU cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)")
+    print(
+        f"machine: {os.cpu_count()} CPU cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)"
+    )
+    if args.speed_only:
+        speed(Path(tempfile.mkdtemp()))
+        return 0
     t0 = time.perf_counter()
     data = cases(not args.no_diffusion)
-    print(f"built {len(data)} clips at {TARGET.width}x{TARGET.height} in {time.perf_counter() - t0:.0f} s; "
-          f"inspecting each at CRF {' and '.join(map(str, CRFS))}", flush=True)
+    print(
+        f"built {len(data)} clips at {TARGET.width}x{TARGET.height} in {time.perf_counter() - t0:.0f} s; "
+        f"inspecting each at CRF {' and '.join(map(str, CRFS))}",
+        flush=True,
+    )
     rows = []
     tmp = Path(tempfile.mkdtemp())
     t_multi = t_single = 0.0
     for i, (label, arm, h, frames) in enumerate(data):
         for crf in CRFS:
-            path = video.write_mp4(video.Clip.from_frames(frames, 24), tmp / "clip.mp4", crf=crf, show_progress=False)
+            path = video.write_mp4(
+                video.Clip.from_frames(frames, 24), tmp / "clip.mp4", crf=crf, show_progress=False
+            )
             t = time.perf_counter()
             multi = inspect_clip(path, flicker=False, show_progress=False)
             t_multi += time.perf_counter() - t
@@ -138,8 +168,10 @@ def main() -> int:
             rows.append((label, arm, h, crf, multi, single))
         if i % 10 == 0:
             print(f"  {i + 1}/{len(data)} clips", flush=True)
-    print(f"inspected {len(rows)} mp4s: {t_multi / len(rows):.2f} s each (all kernels), "
-          f"{t_single / len(rows):.2f} s (one kernel)\n")
+    print(
+        f"inspected {len(rows)} mp4s: {t_multi / len(rows):.2f} s each (all kernels), "
+        f"{t_single / len(rows):.2f} s (one kernel)\n"
+    )
     for which, idx in (("lab.inspect (8 kernels + spectrum)", 4), ("getnative-style (Catmull-Rom only)", 5)):
         report(which, [(r[1], r[2], r[idx]) for r in rows])
     if args.speed:
@@ -154,12 +186,14 @@ def _truth(arm: str) -> str:
 def report(which: str, rows: list[tuple[str, int | None, object]]) -> None:
     print(f"## {which}")
     conf: dict[tuple[str, str], int] = defaultdict(int)
-    for arm, h, r in rows:
+    for arm, _h, r in rows:
         conf[(_truth(arm), r.verdict)] += 1  # type: ignore[attr-defined]
     print("| truth \\ verdict | native | upscaled |\n|---|---:|---:|")
     for t in ("native", "upscaled"):
         print(f"| {t} | {conf[(t, 'native')]} | {conf[(t, 'upscaled')]} |")
-    print("\n| arm | clips | verdict right | height within 5 % | median height error |\n|---|---:|---:|---:|---:|")
+    print(
+        "\n| arm | clips | verdict right | height within 5 % | median height error |\n|---|---:|---:|---:|---:|"
+    )
     arms: dict[str, list] = defaultdict(list)
     for arm, h, r in rows:
         arms[arm].append((h, r))
@@ -168,19 +202,30 @@ def report(which: str, rows: list[tuple[str, int | None, object]]) -> None:
         if _truth(arm) == "native":
             print(f"| {arm} | {len(items)} | {right / len(items):.0%} | - | - |")
             continue
-        errs = [abs(r.estimated_source_height - h) / h for h, r in items if r.estimated_source_height is not None]
+        errs = [
+            abs(r.estimated_source_height - h) / h for h, r in items if r.estimated_source_height is not None
+        ]
         within = sum(e <= 0.05 for e in errs)
         med = f"{np.median(errs):.1%}" if errs else "-"
         print(f"| {arm} | {len(items)} | {right / len(items):.0%} | {within / len(items):.0%} | {med} |")
-    print("\n| factor (classical kernels) | clips | verdict right | height within 5 % |\n|---|---:|---:|---:|")
+    print(
+        "\n| factor (classical kernels) | clips | verdict right | height within 5 % |\n|---|---:|---:|---:|"
+    )
     for h in HEIGHTS:
         items = [r for arm, hh, r in rows if hh == h and arm in CLASSIC]
         right = sum(r.verdict == "upscaled" for r in items)
-        within = sum(r.estimated_source_height is not None and abs(r.estimated_source_height - h) <= 0.05 * h for r in items)
-        print(f"| x{TARGET.height / h:.2f} (from {h}p) | {len(items)} | {right / len(items):.0%} | {within / len(items):.0%} |")
+        within = sum(
+            r.estimated_source_height is not None and abs(r.estimated_source_height - h) <= 0.05 * h
+            for r in items
+        )
+        print(
+            f"| x{TARGET.height / h:.2f} (from {h}p) | {len(items)} | {right / len(items):.0%} | {within / len(items):.0%} |"
+        )
     big = [(arm, r) for arm, h, r in rows if h is None or TARGET.height / h >= 1.5]
     right = sum(r.verdict == _truth(arm) for arm, r in big)
-    print(f"\nverdict right at factors >= 1.5 (natives included): {right}/{len(big)} = {right / len(big):.1%}\n")
+    print(
+        f"\nverdict right at factors >= 1.5 (natives included): {right}/{len(big)} = {right / len(big):.1%}\n"
+    )
 
 
 def speed(tmp: Path) -> None:
@@ -191,7 +236,9 @@ def speed(tmp: Path) -> None:
     big = Resolution(3840, 2160)
 
     def frame(t: int) -> np.ndarray:
-        return cv2.resize(np.roll(base, 2 * t, axis=1), (big.width, big.height), interpolation=cv2.INTER_CUBIC)
+        return cv2.resize(
+            np.roll(base, 2 * t, axis=1), (big.width, big.height), interpolation=cv2.INTER_CUBIC
+        )
 
     clip = video.Clip(frame, 240, big, 24.0)
     t = time.perf_counter()
@@ -200,9 +247,12 @@ def speed(tmp: Path) -> None:
     t = time.perf_counter()
     r = inspect_clip(path, show_progress=False)
     took = time.perf_counter() - t
-    print(f"## speed: 10 s 4K clip (encoded in {encode:.0f} s)")
-    print(f"inspected in {took:.1f} s (target < 60 s): {r.verdict} from {r.estimated_source_height}p, "
-          f"kernel {r.kernel}; flicker {r.flicker_rms_levels:.2f} levels RMS (reliable: {r.flicker_reliable})")
+    load = os.getloadavg()[0]
+    print(f"## speed: 10 s 4K clip (encoded in {encode:.0f} s; load average {load:.1f} when inspected)")
+    print(
+        f"inspected in {took:.1f} s (target < 60 s): {r.verdict} from {r.estimated_source_height}p, "
+        f"kernel {r.kernel}; flicker {r.flicker_rms_levels:.2f} levels RMS (reliable: {r.flicker_reliable})"
+    )
 
 
 if __name__ == "__main__":

@@ -376,7 +376,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     if args.out:
         files.check_output_dir(args.out)
     result = inspect_clip(
-        args.clip, frames=args.frames, flicker=not args.no_flicker, show_progress=not (args.quiet or args.json)
+        args.clip,
+        frames=args.frames,
+        flicker=not args.no_flicker,
+        show_progress=not (args.quiet or args.json),
     )
     if args.out:
         import matplotlib
@@ -415,7 +418,9 @@ def _add_inspect(sub: Any) -> None:
     p.add_argument("clip", help="an mp4 (any video ffmpeg reads) or a folder of frames")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     p.add_argument("--out", help="folder for inspect.png (error curve and spectrum) and inspect.json")
-    p.add_argument("--frames", type=int, default=4, help="frames sampled for the descale search; default %(default)s")
+    p.add_argument(
+        "--frames", type=int, default=4, help="frames sampled for the descale search; default %(default)s"
+    )
     p.add_argument("--no-flicker", action="store_true", help="skip the flicker measurement")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_inspect)

@@ -142,7 +142,9 @@ def upscale_matrix(kernel: str, source: int, target: int, rows: tuple[int, int] 
     return out
 
 
-def _taps(kernel: str, source: int, target: int, rows: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
+def _taps(
+    kernel: str, source: int, target: int, rows: tuple[int, int] | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Source indices (n, T) and weights (n, T) of output rows ``rows`` (see :func:`upscale_matrix`)."""
     if kernel not in KERNELS:
         raise LabError(f"unknown kernel {kernel!r}; choose one of: {', '.join(KERNELS)}")
@@ -359,7 +361,11 @@ class InspectResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (no arrays but the per-kernel best fits)."""
-        best = {k: int(self.heights[int(np.argmax(d))]) for k, d in self.depth.items()} if len(self.heights) else {}
+        best = (
+            {k: int(self.heights[int(np.argmax(d))]) for k, d in self.depth.items()}
+            if len(self.heights)
+            else {}
+        )
         return {
             "width": self.width,
             "height": self.height,
@@ -383,12 +389,16 @@ class InspectResult:
             "spectral_knee_db": round(self.vertical.knee_db, 1),
             "band_fraction": round(self.band_fraction, 3),
             "hf_share": round(self.hf_share, 4),
-            "flicker_rms_levels": None if self.flicker_rms_levels is None else round(self.flicker_rms_levels, 3),
+            "flicker_rms_levels": None
+            if self.flicker_rms_levels is None
+            else round(self.flicker_rms_levels, 3),
             "flicker_reliable": self.flicker_reliable,
             "flicker_masked_fraction": None
             if self.flicker_masked_fraction is None
             else round(self.flicker_masked_fraction, 3),
-            "flicker_confidence": None if self.flicker_confidence is None else round(self.flicker_confidence, 3),
+            "flicker_confidence": None
+            if self.flicker_confidence is None
+            else round(self.flicker_confidence, 3),
             "flicker_message": self.flicker_message,
             "evidence_weak": self.evidence_weak,
             "notes": list(self.notes),
@@ -402,7 +412,9 @@ class InspectResult:
             lines.append(f"verdict: native {self.height}p (confidence {self.confidence:.0%})")
         else:
             lo, hi = self.height_interval or (0, 0)
-            kern = f"{self.kernel} ({self.kernel_family})" if self.kernel != "learned" else "a learned upscaler"
+            kern = (
+                f"{self.kernel} ({self.kernel_family})" if self.kernel != "learned" else "a learned upscaler"
+            )
             lines.append(
                 f"verdict: upscaled from about {self.estimated_source_height}p (between {lo} and {hi} px, "
                 f"x{self.factor:.2f}) with {kern}; confidence {self.confidence:.0%}"
@@ -445,8 +457,13 @@ class InspectResult:
         ax0.legend(fontsize=7, ncol=2)
         for spec, label in ((self.vertical, "vertical"), (self.horizontal, "horizontal")):
             ax1.semilogy(spec.frequency, spec.power, lw=1.0, label=f"{label} (signal to {spec.cutoff:.3f})")
-        ax1.axhline(self.vertical.floor * 10 ** (FLOOR_MARGIN_DB / 10), color="0.5", ls=":", lw=0.8,
-                    label=f"vertical floor + {FLOOR_MARGIN_DB:g} dB")
+        ax1.axhline(
+            self.vertical.floor * 10 ** (FLOOR_MARGIN_DB / 10),
+            color="0.5",
+            ls=":",
+            lw=0.8,
+            label=f"vertical floor + {FLOOR_MARGIN_DB:g} dB",
+        )
         ax1.axvline(0.5, color="0.3", lw=0.8)
         ax1.set_xlabel("frequency (cycles/px; grid Nyquist = 0.5)")
         ax1.set_ylabel("luma power (levels^2 per bin)")
@@ -455,8 +472,10 @@ class InspectResult:
         head = "upscaled" if self.verdict == "upscaled" else "native"
         if self.verdict == "upscaled":
             head += f" from ~{self.estimated_source_height}p ({self.kernel})"
-        fig.suptitle(f"{self.width}x{self.height}: {head}, confidence {self.confidence:.0%}"
-                     + (" (weak evidence)" if self.evidence_weak else ""))
+        fig.suptitle(
+            f"{self.width}x{self.height}: {head}, confidence {self.confidence:.0%}"
+            + (" (weak evidence)" if self.evidence_weak else "")
+        )
         return fig
 
 
@@ -481,7 +500,9 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 def _check_size(width: int, height: int, what: str) -> None:
     if min(width, height) < MIN_SIDE:
-        raise LabError(f"{what} is {width}x{height} px: too small to inspect (need at least {MIN_SIDE} px a side)")
+        raise LabError(
+            f"{what} is {width}x{height} px: too small to inspect (need at least {MIN_SIDE} px a side)"
+        )
     if width * height > MAX_PIXELS:
         raise LabError(f"{what} is {width}x{height} px, larger than 8K (7680x4320); inspect handles up to 8K")
 
@@ -519,7 +540,9 @@ def open_clip(source: Any) -> Any:
             )
         else:
             with warnings.catch_warnings():
-                warnings.filterwarnings("error", category=UserWarning)  # a damaged file is refused, not half-read
+                warnings.filterwarnings(
+                    "error", category=UserWarning
+                )  # a damaged file is refused, not half-read
                 try:
                     clip = read_mp4(path)
                 except UserWarning as err:
@@ -543,7 +566,9 @@ def _folder_clip(path: Path) -> Any:
     cv2 = opencv()
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if len(files) < 2:
-        raise LabError(f"{path} holds {len(files)} image file(s): inspect needs a folder of at least 2 frames")
+        raise LabError(
+            f"{path} holds {len(files)} image file(s): inspect needs a folder of at least 2 frames"
+        )
     width, height = _image_size(files[0])
     _check_size(width, height, f"{files[0].name}")
 
@@ -552,7 +577,9 @@ def _folder_clip(path: Path) -> Any:
         if img is None:
             raise LabError(f"cannot decode {files[t]} as an image")
         if img.shape[:2] != (height, width):
-            raise LabError(f"{files[t].name} is {img.shape[1]}x{img.shape[0]}, but {files[0].name} is {width}x{height}")
+            raise LabError(
+                f"{files[t].name} is {img.shape[1]}x{img.shape[0]}, but {files[0].name} is {width}x{height}"
+            )
         return np.ascontiguousarray(img[:, :, ::-1])
 
     from lab.resolution import Resolution
@@ -570,7 +597,9 @@ def _sample(clip: Any, wanted: set[int]) -> Iterator[tuple[int, np.ndarray]]:
             if t >= last:
                 return
     except (RuntimeError, OSError, StopIteration) as err:
-        raise LabError(f"the clip could not be decoded: {str(err).strip().splitlines()[-1] if str(err).strip() else err}") from None
+        raise LabError(
+            f"the clip could not be decoded: {str(err).strip().splitlines()[-1] if str(err).strip() else err}"
+        ) from None
 
 
 # --- the inspection ----------------------------------------------------------------------
@@ -672,7 +701,9 @@ def inspect_clip(
         crop = frame[max(0, cy - 256) : cy + 256, max(0, cx - 256) : cx + 256]
         hf.append(metrics.high_frequency_share(crop))
         del y
-    blocks = [_Block(a, b, g, float(np.trace(g)), columns) for g, (a, b) in zip(grams, block_rows, strict=True)]
+    blocks = [
+        _Block(a, b, g, float(np.trace(g)), columns) for g, (a, b) in zip(grams, block_rows, strict=True)
+    ]
     vertical = _spectrum(v_power, v_count, block_rows[0][1] - block_rows[0][0])
     horizontal = _spectrum(h_power, h_count, seg)
 
@@ -744,7 +775,9 @@ def _decide(
     if dip >= DIP_UPSCALED:
         # a box upscale from h is also an exact box upscale from 2h, 3h...: of the dips (almost)
         # as deep as the deepest, the lowest height is the source
-        near_best = [(int(np.nonzero(depth[k] >= 0.9 * dip)[0][0]), k) for k in depth if depth[k].max() >= 0.9 * dip]
+        near_best = [
+            (int(np.nonzero(depth[k] >= 0.9 * dip)[0][0]), k) for k in depth if depth[k].max() >= 0.9 * dip
+        ]
         at, best_k = min(near_best)
         dip = float(depth[best_k][at])
         h = int(heights[at])
@@ -755,7 +788,9 @@ def _decide(
         while hi < len(heights) - 1 and half[hi + 1]:
             hi += 1
         # kernels that fit (almost) as well belong to the answer: name the family when they agree
-        rivals = [k for k in depth if float(depth[k][max(0, at - 2) : at + 3].max()) >= 0.9 * dip and k != best_k]
+        rivals = [
+            k for k in depth if float(depth[k][max(0, at - 2) : at + 3].max()) >= 0.9 * dip and k != best_k
+        ]
         families = {KERNELS[k].family for k in [best_k, *rivals]}
         family = KERNELS[best_k].family if len(families) == 1 else " or ".join(sorted(families))
         if rivals:

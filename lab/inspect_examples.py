@@ -78,7 +78,8 @@ def make_examples(
             w = int(round(h * target.width / target.height / 2)) * 2
             clip = native.upscaled_clip(scene, target, Resolution(w, h), method, frames, show_progress=False)
             label = f"{name}, {method} from {h}p"
-        path = video.write_mp4(clip, out_dir / f"{label.replace(', ', '_').replace(' ', '_')}.mp4", crf=crf,
-                               show_progress=False)
+        path = video.write_mp4(
+            clip, out_dir / f"{label.replace(', ', '_').replace(' ', '_')}.mp4", crf=crf, show_progress=False
+        )
         examples.append(Example(label, path, name, method, h))
     return examples

@@ -58,7 +58,9 @@ class Inspector(_Tool):
         self._inspect = inspect_fn
         self.status = Status(background=background)
         labels = list(self.clips) or ["(your clip)"]
-        self.choice = w.Dropdown(options=labels, value=labels[0], description="example", style={"description_width": "70px"})
+        self.choice = w.Dropdown(
+            options=labels, value=labels[0], description="example", style={"description_width": "70px"}
+        )
         self.path = w.Text(
             value=str(path) if path is not None else "",
             placeholder="or the path of your own mp4 or folder of frames",
@@ -71,7 +73,9 @@ class Inspector(_Tool):
         self.plot = ImageView(settle_s=None, css_class="lab-inspect-plot")
         self.summary = w.HTML(value="")
         self.result: Any = None
-        self.ui = w.VBox([w.HBox([self.choice, self.path, self.button]), self.status.ui, self.plot.image, self.summary])
+        self.ui = w.VBox(
+            [w.HBox([self.choice, self.path, self.button]), self.status.ui, self.plot.image, self.summary]
+        )
         self.ui.add_class("lab-inspect")
         if inspect_now:
             self.inspect()
@@ -115,6 +119,7 @@ class Inspector(_Tool):
             plt.close(fig)
         self.summary.value = f"<pre>{html.escape(result.summary())}</pre>"
         self.status.message.value = html.escape(
-            f"{result.verdict}" + (f" from ~{result.estimated_source_height}p" if result.estimated_source_height else "")
+            f"{result.verdict}"
+            + (f" from ~{result.estimated_source_height}p" if result.estimated_source_height else "")
             + f" ({result.seconds:.1f} s)"
         )

@@ -94,7 +94,10 @@ def test_soft_native_content_reads_native_but_says_the_evidence_is_weak() -> Non
 
 def test_grain_after_the_upscale_does_not_make_it_native() -> None:
     rng = np.random.default_rng(3)
-    frames = [np.clip(f + rng.normal(0, 2.0, f.shape), 0, 255).astype(np.uint8) for f in _upscaled_frames("bicubic", 101)]
+    frames = [
+        np.clip(f + rng.normal(0, 2.0, f.shape), 0, 255).astype(np.uint8)
+        for f in _upscaled_frames("bicubic", 101)
+    ]
     r = lab_inspect.inspect_clip(frames, flicker=False, show_progress=False)
     assert r.verdict == "upscaled"
     assert abs(r.estimated_source_height - 101) <= 5
@@ -127,7 +130,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             Clip.from_frames(_upscaled_frames("bicubic", 101), fps=24), folder / "up.mp4", show_progress=False
         ),
         "one": write_mp4(Clip.from_frames([_source(180, 320, 0)]), folder / "one.mp4", show_progress=False),
-        "tiny": write_mp4(Clip.from_frames([np.zeros((8, 8, 3), np.uint8)] * 3), folder / "tiny.mp4", show_progress=False),
+        "tiny": write_mp4(
+            Clip.from_frames([np.zeros((8, 8, 3), np.uint8)] * 3), folder / "tiny.mp4", show_progress=False
+        ),
     }
     still = folder / "still.png"
     cv2.imwrite(str(still), _source(180, 320, 1))
@@ -156,14 +161,26 @@ def _png_claiming(path: Path, width: int, height: int) -> None:
 def test_cli_json_has_the_promised_keys(clips: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", str(clips["upscaled"]), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    for key in ("verdict", "estimated_source_height", "confidence", "kernel", "flicker_rms_levels", "flicker_reliable"):
+    for key in (
+        "verdict",
+        "estimated_source_height",
+        "confidence",
+        "kernel",
+        "flicker_rms_levels",
+        "flicker_reliable",
+    ):
         assert key in out
     assert out["verdict"] == "upscaled" and abs(out["estimated_source_height"] - 101) <= 5
     assert isinstance(out["flicker_reliable"], bool) and out["flicker_rms_levels"] >= 0
 
 
-def test_cli_out_writes_the_figure(clips: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["inspect", str(clips["upscaled"]), "--out", str(tmp_path / "o"), "--no-flicker", "--quiet"]) == 0
+def test_cli_out_writes_the_figure(
+    clips: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["inspect", str(clips["upscaled"]), "--out", str(tmp_path / "o"), "--no-flicker", "--quiet"])
+        == 0
+    )
     png = cv2.imread(str(tmp_path / "o" / "inspect.png"))
     assert png is not None and png.shape[1] > 800
     assert "verdict: upscaled" in capsys.readouterr().out
@@ -214,3 +231,51 @@ def test_fuzz_damaged_mp4_gives_a_result_or_exit_2(
             assert json.loads(captured.out)["verdict"] in ("native", "upscaled")
         else:
             assert len(captured.err.strip().splitlines()) == 1
+
+
+# --- the widget ----------------------------------------------------------------------------
+
+
+def test_inspector_widget_shows_the_verdict_figure_and_summary(clips: dict[str, Path]) -> None:
+    from lab.inspect_widget import Inspector
+
+    tool = Inspector({"upscaled example": clips["upscaled"]}, background=False, flicker=False)
+    assert tool.status.error is None, tool.status.traceback
+    assert tool.result.verdict == "upscaled"
+    assert "verdict: upscaled" in tool.summary.value
+    assert len(tool.plot.image.value) > 10_000  # a PNG of the figure reached the image widget
+
+
+def test_inspector_typed_path_wins_and_bad_paths_show_one_message(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    from lab.inspect_widget import Inspector
+
+    tool = Inspector(
+        {"upscaled example": clips["upscaled"]}, background=False, flicker=False, inspect_now=False
+    )
+    tool.path.value = str(tmp_path / "nope.mp4")
+    tool.inspect()  # must not raise: the widget keeps working
+    assert "does not exist" in tool.status.message.value and tool.result is None
+    tool.path.value = str(clips["still"])
+    tool.inspect()
+    assert "still image" in tool.status.message.value
+
+
+def test_inspector_cancel_stops_the_search(clips: dict[str, Path]) -> None:
+    from lab.inspect_widget import Inspector
+
+    tool = Inspector(
+        {"upscaled example": clips["upscaled"]}, background=False, flicker=False, inspect_now=False
+    )
+    calls = []
+
+    def inspect_fn(path, **kw):
+        calls.append(path)
+        tool.status.request_cancel()  # Cancel pressed while the job runs
+        kw["on_step"](1, 10, "step")
+        raise AssertionError("on_step should have raised Cancelled")
+
+    tool._inspect = inspect_fn
+    tool.inspect()
+    assert calls and "cancelled" in tool.status.message.value and tool.result is None

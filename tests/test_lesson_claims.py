@@ -246,7 +246,9 @@ def test_lesson_9_the_report_measures_flicker_along_the_references_flow() -> Non
     scene = scenes.get("fabric", seed=5, motion="pan")
     size = Resolution(256, 144)
     reference = native.render_clip(scene, size, 4, show_progress=False).in_memory()
-    clip = native.upscaled_clip(scene, size, Resolution(128, 72), "bicubic", 4, show_progress=False).in_memory()
+    clip = native.upscaled_clip(
+        scene, size, Resolution(128, 72), "bicubic", 4, show_progress=False
+    ).in_memory()
     rep = metrics.report(reference, clip, flow="dis", show_progress=False)
     along = metrics.warp_error(clip, flow="dis", reference=reference, show_progress=False)
     own = metrics.warp_error(clip, flow="dis", show_progress=False)

@@ -44,9 +44,10 @@ config.show_smoke_note()
 #
 # Put the path of an mp4 (or of a folder of numbered frames) in `MY_CLIP` (on Colab, upload it
 # with the file browser on the left, then use e.g. `"/content/my_clip.mp4"`). Leave it as
-# `None` to use the examples. The inspection decodes the clip once, keeps only a few sampled
-# frames (and a short run of consecutive ones for the flicker), so a long 4K clip needs no
-# more memory than a short one: a 10 s 4K clip takes under a minute on a laptop CPU.
+# `None` to use the examples. The inspection decodes only the first 4 seconds of the clip, once,
+# and keeps a few sampled frames (and a short run of consecutive ones for the flicker), so a
+# long 4K clip needs no more memory or time than a short one (the course's BENCHMARKS.md gives
+# the time for a 4K clip on a 2-core CPU).
 
 # %%
 MY_CLIP = None  # e.g. "my_clip.mp4"

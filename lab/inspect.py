@@ -253,6 +253,24 @@ def dip_depth(curve: np.ndarray, gap: int) -> np.ndarray:
     return out
 
 
+def thresholds(heights: np.ndarray, target: int) -> np.ndarray:
+    """The dip depth from which each height counts as the source: higher at simple ratios.
+
+    At a ratio such as 1/2, bilinear and cubic kernels put every output pixel at the same few
+    sub-pixel phases, and the least-squares descale then absorbs smooth content's curvature
+    that other heights cannot: native content shows shallow dips there (up to 0.25 measured
+    on soft renders), so those heights need :data:`DIP_SPECIAL`, the others :data:`DIP_UPSCALED`.
+
+    >>> t = thresholds(np.arange(100, 140), 270); float(t[35]), float(t[0])
+    (0.35, 0.2)
+    """
+    out = np.full(len(heights), DIP_UPSCALED)
+    for q in (2, 3, 4):
+        for p in range(1, q):
+            out[np.abs(heights - target * p / q) < 1] = DIP_SPECIAL
+    return out
+
+
 # --- spectrum ----------------------------------------------------------------------------
 
 FLOOR_BAND = (0.46, 0.5)  # cycles/px: where the noise floor is read
@@ -304,6 +322,7 @@ def _spectrum(power_sum: np.ndarray, count: int, length: int) -> Spectrum:
 # --- result ------------------------------------------------------------------------------
 
 DIP_UPSCALED = 0.2  # dip depth from which the descale search alone calls a clip upscaled
+DIP_SPECIAL = 0.35  # ... at heights of simple ratios (1/2, 1/3, 2/3, 1/4, 3/4), see thresholds()
 DIP_WEAK = 0.35  # below this (and above DIP_UPSCALED) the evidence is called weak
 SPECTRAL_UPSCALED = 0.8  # band fraction below which the spectrum alone calls a clip upscaled...
 KNEE_DB = 10.0  # ...when the power also drops at least this steeply across the cutoff
@@ -773,16 +792,20 @@ def _decide(
 ) -> dict[str, Any]:
     """The verdict from the dip depths and the spectrum (see the module docstring)."""
     notes: list[str] = []
-    best_k = max(depth, key=lambda k: float(depth[k].max()))
-    at = int(np.argmax(depth[best_k]))
+    thr = thresholds(heights, height)
+    margin = {k: d - thr for k, d in depth.items()}
+    best_k = max(margin, key=lambda k: float(margin[k].max()))
+    at = int(np.argmax(margin[best_k]))
     dip = float(depth[best_k][at])
     spectral_h = int(round(min(1.0, vertical.band_fraction) * height))
     band = vertical.band_fraction
-    if dip >= DIP_UPSCALED:
-        # a box upscale from h is also an exact box upscale from 2h, 3h...: of the dips (almost)
-        # as deep as the deepest, the lowest height is the source
+    if margin[best_k][at] >= 0:
+        # a box upscale from h is also an exact box upscale from 2h, 3h...: of the qualifying dips
+        # (almost) as deep as the deepest, the lowest height is the source
         near_best = [
-            (int(np.nonzero(depth[k] >= 0.9 * dip)[0][0]), k) for k in depth if depth[k].max() >= 0.9 * dip
+            (int(np.nonzero((d >= 0.9 * dip) & (d >= thr))[0][0]), k)
+            for k, d in depth.items()
+            if np.any((d >= 0.9 * dip) & (d >= thr))
         ]
         at, best_k = min(near_best)
         dip = float(depth[best_k][at])

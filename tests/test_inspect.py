@@ -57,7 +57,7 @@ def _upscaled_frames(method: str, source_h: int, target=(320, 180), seed: int = 
     ("method", "family"),
     [("bilinear", "bilinear"), ("bicubic", "bicubic-like"), ("lanczos", "lanczos-like"), ("area", "box")],
 )
-@pytest.mark.parametrize("source_h", [72, 101, 130])
+@pytest.mark.parametrize("source_h", [72, 90, 101, 130])  # 90: an exact x2, a simple ratio
 def test_known_upscale_is_found_at_its_height_and_kernel(method: str, family: str, source_h: int) -> None:
     r = lab_inspect.inspect_clip(_upscaled_frames(method, source_h), flicker=False, show_progress=False)
     assert r.verdict == "upscaled"

@@ -245,7 +245,9 @@ def speed(tmp: Path) -> None:
     encode = time.perf_counter() - t
     load = os.getloadavg()[0]
     r = inspect_clip(path, show_progress=False)
-    print(f"## speed: 10 s 4K clip (encoded in {encode:.0f} s; load average {load:.1f} when inspection began)")
+    print(
+        f"## speed: 10 s 4K clip (encoded in {encode:.0f} s; load average {load:.1f} when inspection began)"
+    )
     print(
         f"inspected in {r.seconds:.1f} s wall, {r.cpu_seconds:.1f} s CPU (target < 60 s): {r.verdict} from "
         f"{r.estimated_source_height}p (truth 1440p), kernel {r.kernel}; flicker {r.flicker_rms_levels:.2f} "

@@ -877,10 +877,10 @@ def _decide(
         "an upscale by less than about x1.1 (from above 0.9 of the height) cannot be told from a native "
         "render: the band it removes is the top 10 %, where a native render's own anti-aliasing already rolls off"
     )
-    margin = min((DIP_UPSCALED - dip) / DIP_UPSCALED, (band - SPECTRAL_UPSCALED) / (1 - SPECTRAL_UPSCALED))
+    room = min((DIP_UPSCALED - dip) / DIP_UPSCALED, (band - SPECTRAL_UPSCALED) / (1 - SPECTRAL_UPSCALED))
     return dict(
         verdict="native",
-        confidence=float(min(0.99, 0.5 + 0.5 * max(0.0, margin))),
+        confidence=float(min(0.99, 0.5 + 0.5 * max(0.0, room))),
         estimated_source_height=None,
         height_interval=None,
         kernel=None,

@@ -1,7 +1,8 @@
 """Validate ``lab.inspect`` on a held-out set built at run time, against a single-kernel search.
 
-Content the estimator was not tuned on: real photos from scikit-image's data and the course's
-scenes with seeds never used in development (development used seed 1), panned, then made
+Content the estimator was not tuned on: real photos from scikit-image's data (``PHOTOS``) and
+the course's scenes with seeds never used in development (``SCENES``; development used seeds 1
+and 5), panned, then made
 natively at the target size and upscaled from six source heights (0.33x to 0.9x of it) with
 every classical kernel in :mod:`lab.upscale`, plus the learned upscalers (Real-ESRGAN x2/x3/x4,
 the learned SR, the diffusion SR, at the factors they support), plus grain and sharpening

@@ -1,4 +1,4 @@
-"""Command-line interface: ``python -m lab {scenes,methods,resolutions,compare,report,render,lessons}``.
+"""Command-line interface: ``python -m lab {scenes,methods,resolutions,compare,report,render,lessons,inspect}``.
 
 Examples::
 
@@ -6,6 +6,7 @@ Examples::
     python -m lab scenes
     python -m lab methods
     python -m lab compare --scene skin --resolution 4k --from 540p --method bicubic --frames 24 --out DIR
+    python -m lab inspect my_clip.mp4 --json
 
 Bad input prints one clear message on stderr and exits with status 2 (argparse's convention
 for usage errors) without writing anything.
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_render(sub)
     _add_lessons(sub)
+    _add_inspect(sub)
     return parser
 
 
@@ -444,6 +446,66 @@ def _add_render(sub: Any) -> None:
     )
     p.add_argument("--out", default="render-out", help="output folder; default %(default)s")
     p.set_defaults(func=_cmd_render)
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from lab import files
+    from lab.inspect import inspect_clip
+
+    if args.out:
+        files.check_output_dir(args.out)
+    result = inspect_clip(
+        args.clip,
+        frames=args.frames,
+        flicker=not args.no_flicker,
+        show_progress=not (args.quiet or args.json),
+    )
+    if args.out:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        fig = result.plot()
+        with files.atomic_path(out / "inspect.png") as tmp:
+            fig.savefig(tmp, dpi=120, format="png")
+        plt.close(fig)
+        with files.atomic_path(out / "inspect.json") as tmp:
+            Path(tmp).write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(result.summary())
+        if args.out:
+            print(f"wrote {Path(args.out) / 'inspect.png'} (error curve and spectrum) and inspect.json")
+    return EXIT_OK
+
+
+def _add_inspect(sub: Any) -> None:
+    """``inspect``: native or upscaled, from what height, how flickery: from the clip alone."""
+    p = sub.add_parser(
+        "inspect",
+        help="is this clip native or upscaled (and from what height)? flicker and detail, no reference needed",
+        description=(
+            "Inspect CLIP (an mp4 or a folder of frames) without a reference: a least-squares descale search "
+            "over kernels and source heights, the luma spectrum, detail and DIS-flow flicker."
+        ),
+        epilog="Example: python -m lab inspect my_clip.mp4 --out inspect-out",
+    )
+    p.add_argument("clip", help="an mp4 (any video ffmpeg reads) or a folder of frames")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    p.add_argument("--out", help="folder for inspect.png (error curve and spectrum) and inspect.json")
+    p.add_argument(
+        "--frames", type=int, default=4, help="frames sampled for the descale search; default %(default)s"
+    )
+    p.add_argument("--no-flicker", action="store_true", help="skip the flicker measurement")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_inspect)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

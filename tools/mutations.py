@@ -408,6 +408,38 @@ MUTATIONS = [
         ("tests/test_packaging.py", "-k", "requires_python"),
         "requires-python claims Python 3.10, which CI does not test",
     ),
+    Mutation(
+        "inspect-kernel-centre",
+        "lab/inspect.py",
+        "s = (i + 0.5) * scale - 0.5",
+        "s = i * scale",
+        ("tests/test_inspect.py::test_kernel_matrix_is_opencvs_resize",),
+        "the upscaling matrix drops the half-pixel centre convention (wrong kernel matrix)",
+    ),
+    Mutation(
+        "inspect-keys-a",
+        "lab/inspect.py",
+        'Kernel("bicubic", "bicubic-like", "bicubic", 2, _keys(-0.75)',
+        'Kernel("bicubic", "bicubic-like", "bicubic", 2, _keys(-0.5)',
+        ("tests/test_inspect.py::test_kernel_matrix_is_opencvs_resize",),
+        "OpenCV's bicubic modelled with Catmull-Rom's a = -0.5 instead of a = -0.75",
+    ),
+    Mutation(
+        "inspect-height-off-by-one",
+        "lab/inspect.py",
+        "        h = int(heights[at])\n",
+        "        h = int(heights[min(at + 1, len(heights) - 1)])\n",
+        ("tests/test_inspect.py::test_known_upscale_is_found_at_its_height_and_kernel",),
+        "the reported source height is off by one grid step",
+    ),
+    Mutation(
+        "inspect-grid-off-by-one",
+        "lab/inspect.py",
+        "int(math.floor(0.95 * target)) + 1)",
+        "int(math.floor(0.95 * target)))",
+        ("tests/test_inspect.py::test_height_grid_covers_the_advertised_range",),
+        "the height grid stops one pixel short of its advertised top",
+    ),
 ]
 
 

@@ -6,27 +6,33 @@
 # # Lesson 9: Bring your own clip
 #
 # Time to point the instruments at real footage: a clip from your phone, or the output of
-# any AI video tool. This lesson loads an mp4 and produces the full flicker and detail
-# report. Without a clip of your own, it generates a small example at run time. The same
-# report runs from a terminal on any two clips of one size:
-# `python -m lab report NATIVE.mp4 CANDIDATE.mp4 --out my-report` (see the course README).
+# any AI video tool that sells it as "4K". You almost never have the native reference a
+# creator would need to compare against, so this lesson asks what the clip *alone* can tell:
+# was it computed at its full size or upscaled (and from what height, with what kind of
+# upscaler), how much detail does it carry, and how much does it flicker? The same inspection
+# runs from a terminal: `python -m lab inspect my_clip.mp4 --out my-inspection` (add `--json`
+# for one JSON object).
 #
 # ## Learning goals
 # By the end of this lesson you can
 # 1. load any mp4 as a streaming clip (frames are decoded one at a time, never all held);
-# 2. measure flicker without a reference (VBench score, warp error with estimated flow),
-#    and judge whether the flow estimate can be trusted;
-# 3. run the full report of a clip against a reference, and read its table and figure;
-# 4. use a "re-upscale test" to look for signs that a clip was upscaled.
+# 2. tell a native clip from an upscaled one without a reference, by reading a descale error
+#    curve and a spectrum, and say when that evidence is weak;
+# 3. measure flicker without a reference and judge whether the flow estimate can be trusted;
+# 4. run the full report of a clip against a reference when you have one, and explain why its
+#    flicker number differs from the reference-free one.
 
 # %%
 %matplotlib inline
+import shutil
 import tempfile
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 from pathlib import Path
-from lab import checks, config, metrics, native, scenes, upscale, video, viz, widgets
+from lab import checks, config, inspect, inspect_examples, metrics, native, scenes, video, viz, widgets
+from lab.inspect_widget import Inspector
+from lab.resolution import parse
 
 tier = config.tier()
 workdir = Path(tempfile.mkdtemp())
@@ -36,39 +42,114 @@ config.show_smoke_note()
 # %% [markdown]
 # ## Your clip
 #
-# Put the path of an mp4 in `MY_CLIP` (on Colab, upload it with the file browser on the
-# left, then use e.g. `"/content/my_clip.mp4"`). Leave it as `None` to use the example.
-# Long 4K clips take a while on a CPU: the analysis streams frames, so memory stays low,
-# but every frame is decoded and measured. `MAX_FRAMES` limits how many are analysed.
+# Put the path of an mp4 (or of a folder of numbered frames) in `MY_CLIP` (on Colab, upload it
+# with the file browser on the left, then use e.g. `"/content/my_clip.mp4"`). Leave it as
+# `None` to use the examples. The inspection decodes only the first 4 seconds of the clip, once,
+# and keeps a few sampled frames (and a short run of consecutive ones for the flicker), so a
+# long 4K clip needs no more memory or time than a short one (the course's BENCHMARKS.md gives
+# the time for a 4K clip on a 2-core CPU).
 
 # %%
 MY_CLIP = None  # e.g. "my_clip.mp4"
-MAX_FRAMES = 6 if config.smoke_mode() else 48
 
 # %% [markdown]
-# ## The example clip
+# ## Examples whose answer we know
 #
-# The example is the `skin` scene (pores and wrinkles at every size) with a slow camera pan,
-# rendered natively, plus the same shot as a camera at a quarter of the size records it,
-# upscaled with bicubic. Both are written to mp4
-# (H.264), as a video tool would deliver them, and read back.
+# The examples are the course's scenes with a slow camera pan: rendered natively, and filmed
+# by a camera at a smaller height, then upscaled back with upscalers from the registry
+# (classical kernels and Real-ESRGAN). All are written as H.264 mp4s, as a video tool would
+# deliver them.
 
 # %%
-size = tier.source.scaled(2) if not config.smoke_mode() else tier.target
-example = scenes.get("skin", seed=5, motion="pan")
-example_native = video.write_mp4(native.render_clip(example, size, min(MAX_FRAMES, tier.frames)),
-                                 workdir / "example_native.mp4")
-small = size.scaled(1 / tier.factor)
-example_upscaled = video.write_mp4(native.upscaled_clip(example, size, small, "bicubic", min(MAX_FRAMES, tier.frames)),
-                                   workdir / "example_upscaled.mp4")
-print(f"wrote {example_native.name} ({example_native.stat().st_size / 1e3:.0f} kB) and "
-      f"{example_upscaled.name} ({example_upscaled.stat().st_size / 1e3:.0f} kB)")
+example_size = {"smoke": "256x144", "cpu": "480x270"}.get(tier.name, "960x540")
+examples = inspect_examples.make_examples(workdir / "examples", size=example_size,
+                                          frames=3 if config.smoke_mode() else 6)
+for ex in examples:
+    truth = "native" if ex.source_height is None else f"upscaled from {ex.source_height}p with {ex.method}"
+    print(f"{ex.label:<34} {truth}")
+
+# %% [markdown]
+# ## Two kinds of evidence
+#
+# **The descale error curve (kernel-specific).** An upscaler with a fixed kernel (bilinear,
+# bicubic, Lanczos...) computes every output pixel as a weighted sum of a few source pixels:
+# a column of `h` source pixels becomes `y = U x`, with a matrix `U` that depends only on the
+# kernel and on `h`. So for every candidate kernel and height, the inspector solves the
+# *least-squares descale* (the source column `x` that best explains the clip), upscales it
+# back and measures what is left over (RMS, in 8-bit grey levels). If the clip was upscaled,
+# the leftover collapses at the true height and kernel (only rounding, compression and grain
+# remain): a sharp **dip** in the curve. A native clip gives a smooth curve. The dip depth is
+# 1 - leftover / (the trend of the neighbouring heights): 0 for no dip, 1 for an exact fit.
+#
+# **The spectrum (kernel-agnostic).** An upscale from `h` carries no detail of its own above
+# the source's Nyquist limit, `0.5 * h / H` cycles per pixel. The inspector measures the luma
+# power spectrum along each direction and finds where it falls to within 10 dB of the noise
+# floor at the top of the band: the fraction of the band that carries signal. A learned
+# upscaler leaves no linear kernel to find, and its invented detail fills that band only in
+# part, so the spectrum is the evidence that is left.
 
 # %%
-path = Path(MY_CLIP) if MY_CLIP else example_upscaled
-clip = video.read_mp4(path)
-print(f"{clip}: {clip.duration:.2f} s, {clip.resolution.megapixels:.2f} MP per frame")
-viz.side_by_side({f"{path.name}: first frame": clip.frame(0), "last frame": clip.frame(-1)})
+first_upscaled = next(ex for ex in examples if ex.source_height is not None)
+path = Path(MY_CLIP) if MY_CLIP else first_upscaled.path
+result = inspect.inspect_clip(path)
+print(result.summary())
+display(result.plot())
+plt.close("all")
+
+# %% [markdown]
+# Read the figure from left to right. In panel (a), each line is one kernel's leftover per
+# assumed source height, on a log scale; a native clip's lines fall smoothly as the height
+# grows (more source pixels can explain more). In panel (b), an upscaled clip's power drops
+# off above the source's Nyquist limit.
+
+# %% [markdown]
+# ## Every example, read without its answer
+#
+# The table compares what the inspector reads with the truth. Where the two disagree, the
+# `evidence` column says whether the inspector itself flagged the case as weak. An upscale by
+# a small factor (from above about 0.9 of the height) cannot be told from a native clip: the
+# band it removes is the top 10 %, where a native render's own anti-aliasing already rolls off.
+
+# %%
+readings = {}
+print(f"{'example':<34} {'truth':<9} {'verdict':<9} {'height (px)':>11} {'kernel':<12} evidence")
+for ex in examples:
+    r = inspect.inspect_clip(ex.path, flicker=False, show_progress=False)
+    readings[ex.label] = r
+    height = "-" if r.estimated_source_height is None else str(r.estimated_source_height)
+    print(f"{ex.label:<34} {ex.verdict:<9} {r.verdict:<9} {height:>11} {str(r.kernel):<12} "
+          f"{'weak' if r.evidence_weak else 'strong'} (dip {r.dip:.2f}, band {r.band_fraction:.0%})")
+right = sum(readings[ex.label].verdict == ex.verdict for ex in examples)
+print(f"verdicts right: {right} of {len(examples)}")
+
+# %% [markdown]
+# ## Explore: the inspector
+#
+# Choose an example, or type the path of your own clip in the box, and press Inspect. The
+# search runs in the background with a progress bar (Cancel stops it).
+
+# %%
+Inspector(examples, path=MY_CLIP)
+
+# %% [markdown]
+# ## Exercise: read a verdict
+#
+# `mystery.mp4` below is one of the examples under a neutral name. Inspect it (in the widget
+# above: type its path in the box, or run `inspect.inspect_clip(mystery)` in a new cell) and
+# answer in `mystery_answer` with `"native"` or `"upscaled"`, as the inspector reads it.
+# Then look at its error curve: which dip, or which absence of one, gave the answer?
+
+# %%
+mystery = workdir / "mystery.mp4"
+shutil.copy(examples[-1].path, mystery)
+print(f"mystery clip: {mystery}")
+
+# %%
+mystery_answer = ...  # "native" or "upscaled"
+mystery_reading = inspect.inspect_clip(mystery, flicker=False, show_progress=False)
+checks.check_measured_choice(mystery_answer, mystery_reading.verdict, ["native", "upscaled"],
+                             name="the mystery clip's verdict",
+                             why=mystery_reading.summary().splitlines()[1])
 
 # %% [markdown]
 # ## Flicker without a reference
@@ -77,15 +158,17 @@ viz.side_by_side({f"{path.name}: first frame": clip.frame(0), "last frame": clip
 #
 # * **VBench's temporal-flickering score** (1.0 = no change between frames). It counts
 #   motion as flicker, so it is only meaningful if the shot is static (lesson 5).
-# * **Warp error with estimated optical flow** (OpenCV DIS). It compensates motion, but the
-#   flow can fail on fine or periodic detail. Read the masked fraction and the confidence
-#   before trusting it.
+# * **Warp error with estimated optical flow** (OpenCV DIS), estimated *on this clip*. It
+#   compensates motion, but the flow can fail on fine or periodic detail. Read the masked
+#   fraction and the confidence before trusting it.
 
 # %%
+clip = video.read_mp4(path)
+print(f"{clip}: {clip.duration:.2f} s, {clip.resolution.megapixels:.2f} MP per frame")
 print(f"VBench temporal-flickering score: {metrics.vbench_flicker_score(clip):.4f} (1 = identical frames)")
 warp = metrics.warp_error(clip, flow="dis")
-print(f"flicker with DIS flow: {warp.verdict} (RMS motion-compensated difference, 8-bit grey levels, "
-      f"{len(warp.per_frame)} frame pairs)")
+print(f"flicker with DIS flow estimated on the clip itself: {warp.verdict} "
+      f"(RMS motion-compensated difference, 8-bit grey levels, {len(warp.per_frame)} frame pairs)")
 print(f"pixels masked as unreliable: {warp.masked_fraction:.1%}; flow confidence {warp.confidence:.2f}; "
       f"reliable: {warp.reliable}")
 if warp.message:
@@ -102,19 +185,20 @@ viz.flicker_figure({path.stem: warp.per_frame_levels}, {path.stem: heat}, thresh
 # an AI tool processed it), `metrics.report` computes everything in one streaming pass:
 # PSNR and SSIM, texture (high-frequency share, waxiness), flicker (warp error, tOF, VBench)
 # and returns a table; `metrics.plot_report` draws it. For the example, the reference is the
-# native render. For your own clip, set `MY_REFERENCE` to the path of a reference mp4 of the
-# same size and length, if you have one.
+# native render of the same scene. For your own clip, set `MY_REFERENCE` to the path of a
+# reference mp4 of the same size and length, if you have one.
 
 # %%
 MY_REFERENCE = None  # e.g. "my_master.mp4"
-reference_path = Path(MY_REFERENCE) if MY_REFERENCE else (example_native if not MY_CLIP else None)
+native_twin = next((ex for ex in examples if ex.scene == first_upscaled.scene and ex.source_height is None), None)
+reference_path = Path(MY_REFERENCE) if MY_REFERENCE else (native_twin.path if not MY_CLIP and native_twin else None)
 if reference_path is not None:
     reference = video.read_mp4(reference_path)
     report = metrics.report(reference, clip, flow="dis")
     print(report.summary())
 else:
     report = None
-    print("no reference clip: the full report needs one; the re-upscale test below does not")
+    print("no reference clip: the full report needs one; the inspection above does not")
 
 # %%
 if report is not None:
@@ -122,20 +206,39 @@ if report is not None:
     plt.close("all")
 
 # %% [markdown]
+# ### Why the report's flicker differs from the one above
+#
+# The report gives both arms *one* flow, estimated on the reference (so that they are
+# compared along the same motion), while the measurement above estimated the flow on the
+# clip itself. Different flow, different mask, different number. The cell measures the clip
+# along the reference's flow directly, and it matches the report's.
+
+# %%
+if report is not None:
+    along_reference = metrics.warp_error(clip, flow="dis", reference=reference, show_progress=False)
+    in_report = report.warps["candidate"]
+    print(f"flow estimated on the clip itself:  {warp.rms_levels:6.2f} levels RMS, {warp.masked_fraction:.0%} masked")
+    print(f"flow estimated on the reference:    {along_reference.rms_levels:6.2f} levels RMS, "
+          f"{along_reference.masked_fraction:.0%} masked")
+    print(f"the report's candidate flicker:     {in_report.rms_levels:6.2f} levels RMS, "
+          f"{in_report.masked_fraction:.0%} masked")
+
+# %% [markdown]
 # ## VMAF is blind to flicker
 #
 # The report above includes VMAF (and its NEG model): the number video engineers quote. It is
 # computed frame by frame and averaged, so it cannot see whether a defect stays put or
-# changes every frame. The cell below films the example scene from a tripod (no motion),
+# changes every frame. The cell below films a scene from a tripod (no motion),
 # upscales it, and adds the same amount of grain twice: once as a fixed pattern (it stays
 # put: no flicker) and once drawn afresh for every frame (it flickers). With the camera
 # known to be still, the warp error needs no estimated flow.
 
 # %%
-still = scenes.get("skin", seed=5)
-n_still = min(MAX_FRAMES, tier.frames)
+size = parse(example_size)  # the examples' size, whatever the size of your clip
+still = scenes.get("fabric", seed=5)
+n_still = 3 if config.smoke_mode() else 8
 still_native = native.render_clip(still, size, n_still).to_list()
-still_upscaled = native.upscaled_clip(still, size, small, "bicubic", n_still).to_list()
+still_upscaled = native.upscaled_clip(still, size, size.scaled(1 / 2), "bicubic", n_still).to_list()
 rng = np.random.default_rng(0)
 pattern = rng.normal(0.0, 6.0, still_upscaled[0].shape)
 grain = {
@@ -155,52 +258,23 @@ print(f"flickering grain: VMAF {d_vmaf:+.1f} points, flicker {w_fixed:.2f} -> {w
          else "here VMAF does notice it"))
 
 # %% [markdown]
-# ## The re-upscale test: was this clip upscaled?
-#
-# A clip rendered or filmed at its full size has detail up to its own Nyquist limit. A
-# clip upscaled x4 from a small source has almost none above the source's limit. So shrink
-# the clip x4 and upscale it back with bicubic: if the clip was upscaled, little is lost
-# (a high PSNR between the frame and its round trip); if it was native, the round trip
-# removes visible detail (a low PSNR).
-# This is a hint, not a proof: a soft lens, motion blur, compression or a learned upscaler
-# that invents detail all move the numbers.
-
-# %%
-round_trip_psnr = {}
-for label, candidate in [("this clip", clip)] + ([("example native", video.read_mp4(example_native))] if not MY_CLIP else []):
-    frame = candidate.frame(0)
-    small_frame = upscale.downscale(frame, (frame.shape[1] // tier.factor, frame.shape[0] // tier.factor))
-    round_trip = upscale.upscale(small_frame, "bicubic", size=(frame.shape[1], frame.shape[0]))
-    round_trip_psnr[label] = metrics.psnr(frame, round_trip)
-    print(f"{label:>15}: x{tier.factor} round trip PSNR {round_trip_psnr[label]:6.2f} dB, "
-          f"SSIM {metrics.ssim(frame, round_trip):.3f} (1 = nothing lost)")
-if "example native" in round_trip_psnr:
-    gap = round_trip_psnr["this clip"] - round_trip_psnr["example native"]
-    print(f"the upscaled example keeps {gap:+.1f} dB more through the round trip than the native one")
-
-# %% [markdown]
-# For the example, the upscaled clip survives the round trip far better than the native
-# clip (the last line gives the gap in dB), which loses its finest pores: exactly the
-# information that distinguishes native from upscaled video.
-
-# %% [markdown]
 # ## Explore: your clip in the flicker meter
 #
 # The flicker meter plays the reference and the clip in step, with the per-frame warp
 # error curve and heat maps. (Without a reference it shows the example pair.)
 
 # %%
-pair = (reference, clip) if reference_path is not None else (video.read_mp4(example_native), video.read_mp4(example_upscaled))
+pair = (reference, clip) if reference_path is not None else (video.read_mp4(native_twin.path), video.read_mp4(first_upscaled.path))
 widgets.FlickerMeter(clips=pair, flow="dis")
 
 # %% [markdown]
 # ## Exercise: is the flicker measurement trustworthy?
 #
-# Look at the DIS flicker measurement above: its masked fraction and confidence. Answer in
-# `trust_answer` with one of `"trust"` (the flow was reliable: the number can be compared
-# between clips) or `"do not trust"` (too much was masked or the confidence was low), then
-# check your answer against the library's verdict. Explain your choice in a sentence in a
-# markdown cell.
+# Look at the DIS flicker measurement above (flow estimated on the clip itself): its masked
+# fraction and confidence. Answer in `trust_answer` with one of `"trust"` (the flow was
+# reliable: the number can be compared between clips) or `"do not trust"` (too much was
+# masked or the confidence was low), then check your answer against the library's verdict.
+# Explain your choice in a sentence in a markdown cell.
 #
 # This lesson has no graded notebook of its own; the graded exercises are in
 # [exercises/](exercises/).
@@ -216,10 +290,13 @@ checks.check_measured_choice(trust_answer, "trust" if warp.reliable else "do not
 #
 # * Any mp4 opens as a streaming clip: frames are decoded one at a time, so long 4K clips
 #   fit in memory.
+# * Without a reference, `lab.inspect` tells native from upscaled: a dip in the descale
+#   error curve gives the source height and the kernel; the spectrum gives the share of the
+#   band that carries signal when no kernel fits (learned upscalers). It says when its
+#   evidence is weak, and small factors (below about x1.1) cannot be told at all.
 # * Without a reference, flicker can be measured with VBench's score (static shots only)
 #   and a DIS-flow warp error, whose masked fraction and confidence say whether to trust it.
-# * With a reference, `metrics.report` gives fidelity, texture and flicker in one pass.
-# * The x4 round trip hints at whether a clip was upscaled: an upscaled clip has little to
-#   lose.
+# * With a reference, `metrics.report` gives fidelity, texture and flicker in one pass; its
+#   flicker uses the reference's flow, so it differs from the reference-free number.
 # * That is the course. Revisit [lesson 0](00_start_here.ipynb) for the map, and keep
 #   measuring before believing.

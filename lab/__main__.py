@@ -126,7 +126,25 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     print(f"\nwrote {len(result.files)} files to {result.out} in {result.seconds:.1f} s:", file=sys.stderr)
     for path in sorted(result.files.values()):
         print(f"  {path}", file=sys.stderr)
+    _print_motion_hint(settings, result.files)
     return EXIT_OK
+
+
+def _print_motion_hint(settings: Any, written: dict[str, Any]) -> None:
+    """Say the camera's translation, and the `lab report` call that measures flicker along it exactly."""
+    from lab import compare
+
+    motion = compare.global_motion(settings)
+    if motion is None:
+        return
+    dx, dy = motion
+    line = f"the camera moves one translation, (dx, dy) = ({dx:g}, {dy:g}) px per frame"
+    if "native_mp4" in written and "upscaled_mp4" in written:
+        line += (
+            f"; `python -m lab report {written['native_mp4']} {written['upscaled_mp4']} --flow={dx:g},{dy:g}`"
+            " measures flicker along it exactly"
+        )
+    print(line, file=sys.stderr)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

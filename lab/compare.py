@@ -45,6 +45,7 @@ from lab.tables import csv_text, format_table, format_transposed
 from lab.video import Clip, Mp4Writer
 
 __all__ = [
+    "global_motion",
     "DEFAULT_RESOLUTION",
     "DEFAULT_SCENE",
     "FLICKER_COLUMN",
@@ -113,6 +114,36 @@ def run(
         raise LabError(
             f"could not write the outputs into {out}: {err.strerror or err}; nothing was written"
         ) from None
+
+
+def global_motion(settings: CompareSettings) -> tuple[float, float] | None:
+    """The scene's motion as one translation (dx, dy), in px per frame at the target size, or None.
+
+    None when the camera does more than translate (a zoom, a roll, cuts) or fewer than two frames
+    are rendered. The flow is sampled on a grid about 180 px tall and scaled to the target.
+
+    >>> global_motion(CompareSettings.make(resolution="1920x1080", source="480x270", frames=4))
+    (-3.6, -0.9)
+    """
+    from lab import scenes
+    from lab.resolution import Resolution
+
+    if settings.frames < 2:
+        return None
+    scene = scenes.get(settings.scene, seed=settings.seed, motion=settings.motion)
+    target = settings.resolution
+    step = max(1, target.height // 180)
+    grid = Resolution(max(2, target.width // step), max(2, target.height // step))
+    pairs = []
+    for k in (0, settings.frames - 2):
+        flow = scene.flow(grid, k / settings.fps, (k + 1) / settings.fps)
+        if float(np.ptp(flow[..., 0])) > 1e-4 or float(np.ptp(flow[..., 1])) > 1e-4:
+            return None
+        pairs.append((float(flow[0, 0, 0]), float(flow[0, 0, 1])))
+    if max(abs(a - b) for a, b in zip(pairs[0], pairs[1])) > 1e-4:
+        return None
+    dx, dy = pairs[0]
+    return round(dx * target.width / grid.width, 3), round(dy * target.height / grid.height, 3)
 
 
 def _arms(s: CompareSettings) -> tuple[Any, Clip, Clip]:

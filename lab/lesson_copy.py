@@ -64,7 +64,7 @@ class CopyResult:
         if self.kept:
             lines.append(
                 f"kept your edited {', '.join(self.kept)} (the course's version differs; "
-                "--overwrite replaces them and keeps yours as NAME.bak)"
+                f"--overwrite replaces {'it' if len(self.kept) == 1 else 'them'} and keeps yours as NAME.bak)"
             )
         if self.replaced:
             lines.append(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -1347,11 +1348,10 @@ class _Pace:
     """Progress of a job of ``total`` units (frames) on a :class:`Status`, with steps inside a unit
     (:func:`lab.progress.on_steps`) and the time left at the measured pace."""
 
-    def __init__(self, status: Status, total: int) -> None:
-        import time
+    clock = staticmethod(time.perf_counter)  # seconds
 
+    def __init__(self, status: Status, total: int) -> None:
         self.status, self.total = status, total
-        self.clock = time.perf_counter
         self.start = self.clock()
         self.unit = 0
         self.text = ""

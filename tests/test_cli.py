@@ -1119,3 +1119,52 @@ def test_stopping_the_lessons_command_stops_its_jupyterlab(tmp_path):
     else:
         os.kill(child, signal.SIGKILL)
         pytest.fail("the server the lessons command started outlived it")
+
+
+def test_compare_prints_the_pan_that_makes_the_report_of_its_files_reliable(tmp_path):
+    """The demo's mp4s carry no motion: compare says the camera's translation and the report call
+    that uses it; that report ranks reliably, while no motion on the same files is flagged."""
+    out = tmp_path / "cmp"
+    done = run_cli(
+        "compare",
+        "--resolution",
+        "320x180",
+        "--from",
+        "80x45",
+        "--frames",
+        "6",
+        "--out",
+        str(out),
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    hint = [line for line in done.stderr.splitlines() if "moves one translation" in line]
+    assert hint, done.stderr
+    flow = hint[0].split("--flow=")[1].split("`")[0]
+    assert [float(v) for v in flow.split(",")] == pytest.approx(
+        [-0.6, -0.15]
+    )  # 0.08, 0.02 heights/s at 24 fps
+    flicker_rows = {}
+    for given in (flow, "0,0"):
+        rep = run_cli(
+            "report",
+            str(out / "native.mp4"),
+            str(out / "upscaled.mp4"),
+            f"--flow={given}",
+            "--out",
+            str(tmp_path / f"rep{given}"),
+            "--quiet",
+            cwd=tmp_path,
+        )
+        assert rep.returncode == 0, rep.stderr
+        flicker_rows[given] = [line for line in rep.stdout.splitlines() if line.startswith("flicker RMS")][0]
+    assert "UNRELIABLE" not in flicker_rows[flow], flicker_rows
+    assert "UNRELIABLE" in flicker_rows["0,0"], flicker_rows
+
+
+def test_global_motion_is_none_when_the_camera_does_more_than_translate():
+    settings = CompareSettings.make(resolution="320x180", source="80x45", frames=4, motion="zoom")
+    assert lab.compare.global_motion(settings) is None
+    pan = CompareSettings.make(resolution="640x360", source="160x90", frames=4, motion="pan")
+    assert lab.compare.global_motion(pan) == pytest.approx((-1.2, -0.3))

@@ -667,6 +667,8 @@ def _tiny_diffusion_meter(**kw):
 
 
 def test_flicker_meter_shows_progress_inside_the_first_frame(monkeypatch):
+    ticks = iter(range(10**6))  # a clock that advances 1 s a reading: the time left shows at any speed
+    monkeypatch.setattr(widgets._Pace, "clock", staticmethod(lambda: float(next(ticks))))
     seen: list[tuple[float, str]] = []
     fm = _tiny_diffusion_meter(compute_now=False)
     bar = fm.status.bar

@@ -378,7 +378,7 @@ def judge(
                 )
     if problems:
         advice = (
-            "let a translation be warped exactly (interpolation='auto'), or measure larger frames"
+            "give the clip's known motion as one translation, which is warped exactly (flow=(dx, dy); --flow=DX,DY on the command line), or measure larger frames"
             if floor_problem and len(problems) == 1
             else "use the scene's ground-truth motion or a known global motion (and give the native clip as the reference)"
         )

@@ -28,12 +28,11 @@ import subprocess
 import sys
 import time
 import tomllib
-import urllib.request
 import venv
 from pathlib import Path
 
 import pytest
-from test_widgets_browser import CHROMIUM, CHROMIUM_ARGS, IMAGES_LOADED, ROOT, _free_port
+from test_widgets_browser import CHROMIUM, CHROMIUM_ARGS, IMAGES_LOADED, ROOT, _free_port, serve
 
 ARTIFACTS = ROOT / "test-artifacts"
 FRONTEND = tomllib.loads((ROOT / "tools" / "environments.toml").read_text(encoding="utf-8"))["colab"][
@@ -132,31 +131,8 @@ def classic(tmp_path_factory):
         "--allow-root",
     ]
     log_path = base / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the notebook server exited early:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the notebook server did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with serve(cmd, cwd=root, env=env, port=port, log_path=log_path, name="the notebook server") as url:
         yield url, log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 KERNEL_IDLE = """() => {

@@ -12,6 +12,7 @@ The kernel runs with ``LAB_SMOKE=1`` so renders are thumbnail sized.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -53,6 +54,36 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(cmd: list[str], *, cwd: Path, env: dict[str, str], port: int, log_path: Path, name: str):
+    """Start a Jupyter server (``cmd``), wait until its /api/status answers, yield its URL; stop it after."""
+    log = open(log_path, "w")
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited early:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError(f"{name} did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 def _write_settings(settings_dir: Path) -> None:
@@ -100,31 +131,8 @@ def jupyter(tmp_path_factory):
         "--ServerApp.open_browser=False",
         "--allow-root",
     ]
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited early:\n{(base / 'server.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"jupyter lab did not start:\n{(base / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.5)
+    with serve(cmd, cwd=root, env=env, port=port, log_path=base / "server.log", name="jupyter lab") as url:
         yield url, base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

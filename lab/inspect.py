@@ -798,11 +798,15 @@ def _decide(
     """The verdict from the dip depths and the spectrum (see the module docstring)."""
     notes: list[str] = []
     thr = thresholds(heights, height)
+    spectral_h = int(round(min(1.0, vertical.band_fraction) * height))
+    if vertical.band_fraction < SPECTRAL_UPSCALED:
+        # the spectrum cuts off at (about) this height on its own: a simple ratio there needs no extra
+        # caution, the two kinds of evidence agree (still weak below DIP_WEAK)
+        thr = np.where(np.abs(heights - spectral_h) <= 0.03 * height, DIP_UPSCALED, thr)
     margin = {k: d - thr for k, d in depth.items()}
     best_k = max(margin, key=lambda k: float(margin[k].max()))
     at = int(np.argmax(margin[best_k]))
     dip = float(depth[best_k][at])
-    spectral_h = int(round(min(1.0, vertical.band_fraction) * height))
     band = vertical.band_fraction
     if margin[best_k][at] >= 0:
         # a box upscale from h is also an exact box upscale from 2h, 3h...: of the qualifying dips
@@ -830,6 +834,11 @@ def _decide(
         if rivals:
             notes.append(f"{', '.join(rivals)} fit almost as well as {best_k}")
         weak = dip < DIP_WEAK
+        if float(thresholds(heights, height)[at]) > float(thr[at]):
+            notes.append(
+                f"{h}p is a simple ratio, where {DIP_SPECIAL:g} is needed alone; {DIP_UPSCALED:g} sufficed "
+                f"because the spectrum cuts off there too (as from about {spectral_h}p)"
+            )
         if weak:
             notes.append(
                 f"the dip is shallow ({dip:.2f}): grain, sharpening or heavy compression after the upscale, "

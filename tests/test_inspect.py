@@ -157,6 +157,24 @@ def test_weak_verdicts_never_report_high_confidence() -> None:
     assert r["verdict"] == "upscaled" and r["evidence_weak"]  # depth 0.3: upscaled, but shallow
 
 
+@pytest.mark.parametrize(("cutoff", "verdict"), [(0.245, "upscaled"), (0.49, "native")])
+def test_a_shallow_dip_where_the_spectrum_cuts_off_counts_as_weak_evidence(
+    cutoff: float, verdict: str
+) -> None:
+    # the demo's x2 from 540p after H.264: a 0.26 dip at 540p, below the 0.35 a simple ratio needs
+    # alone; with the spectrum cutting off at 0.245 cycles/px (as from 529p) the two agree
+    heights = lab_inspect.height_grid(1080)
+    curves = {"bilinear": np.linspace(3.0, 1.0, len(heights))}
+    dips = np.zeros(len(heights))
+    dips[int(np.nonzero(heights == 540)[0][0])] = 0.26
+    spec = _flat_spectrum(cutoff, 7.0)
+    r = lab_inspect._decide(heights, curves, {"bilinear": dips}, spec, spec, 1080, ["bilinear"])
+    assert r["verdict"] == verdict, r
+    assert r["evidence_weak"] and r["confidence"] <= lab_inspect.WEAK_CONFIDENCE
+    if verdict == "upscaled":
+        assert r["estimated_source_height"] == 540
+
+
 def test_summary_reads_thresholds_as_thresholds() -> None:
     r = lab_inspect.inspect_clip(_upscaled_frames("bicubic", 101), flicker=False, show_progress=False)
     text = r.summary()

@@ -142,6 +142,8 @@ def test_spectrum_only_verdict_is_weak_and_never_highly_confident() -> None:
     assert r["verdict"] == "upscaled" and r["method"] == "spectrum" and r["evidence_weak"]
     assert r["confidence"] <= lab_inspect.WEAK_CONFIDENCE
     assert r["kernel"] == "unknown"  # no kernel was found, so none (and no upscaler type) is claimed
+    lo, hi = r["height_interval"]  # the spectrum alone is about 25 % uncertain
+    assert lo <= 0.8 * r["estimated_source_height"] and hi >= 1.2 * r["estimated_source_height"]
 
 
 def test_weak_verdicts_never_report_high_confidence() -> None:

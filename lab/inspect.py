@@ -219,12 +219,14 @@ def _residual(block: _Block, kernel: str, source: int, target: int) -> float:
 
 
 def height_grid(target: int) -> np.ndarray:
-    """Candidate source heights (px) for a clip ``target`` px tall: 0.28 to 0.95 of it, every pixel.
+    """Candidate source heights (px) for a clip ``target`` px tall: 0.2 to 0.95 of it, every pixel.
+
+    The bottom, 0.2, leaves a x4 upscale (0.25) the neighbours :func:`dip_depth` needs below it.
 
     >>> g = height_grid(270); int(g[0]), int(g[-1])
-    (76, 256)
+    (54, 256)
     """
-    return np.arange(int(math.ceil(0.28 * target)), int(math.floor(0.95 * target)) + 1)
+    return np.arange(int(math.ceil(0.2 * target)), int(math.floor(0.95 * target)) + 1)
 
 
 def dip_depth(curve: np.ndarray, gap: int) -> np.ndarray:
@@ -324,6 +326,7 @@ def _spectrum(power_sum: np.ndarray, count: int, length: int) -> Spectrum:
 DIP_UPSCALED = 0.2  # dip depth from which the descale search alone calls a clip upscaled
 DIP_SPECIAL = 0.35  # ... at heights of simple ratios (1/2, 1/3, 2/3, 1/4, 3/4), see thresholds()
 DIP_WEAK = 0.35  # below this (and above DIP_UPSCALED) the evidence is called weak
+WEAK_CONFIDENCE = 0.7  # the most confidence a verdict on weak evidence may report
 SPECTRAL_UPSCALED = 0.8  # band fraction below which the spectrum alone calls a clip upscaled...
 KNEE_DB = 10.0  # ...when the power also drops at least this steeply across the cutoff
 MIN_SIDE = 64
@@ -336,7 +339,7 @@ class InspectResult:
 
     ``verdict`` is "native" or "upscaled"; ``confidence`` in 0.5..1; ``estimated_source_height``
     (None when native) with ``height_interval`` (lo, hi); ``kernel`` the best-fitting kernel
-    name (or "learned" when only the spectrum says upscaled), ``kernel_family`` its family,
+    name (or "unknown" when only the spectrum says upscaled), ``kernel_family`` its family,
     ``factor`` = height / source height; ``evidence_weak`` and ``notes`` say how far to trust it.
     ``heights`` and ``curves`` (kernel -> RMS descale residual per height, levels) make the
     error curve; ``depth`` (kernel -> dip depth per height); ``vertical`` and ``horizontal``
@@ -434,21 +437,23 @@ class InspectResult:
         else:
             lo, hi = self.height_interval or (0, 0)
             kern = (
-                f"{self.kernel} ({self.kernel_family})" if self.kernel != "learned" else "a learned upscaler"
+                f"{self.kernel} ({self.kernel_family})"
+                if self.kernel != "unknown"
+                else "no linear kernel found (a learned upscaler, or soft or denoised content)"
             )
             lines.append(
                 f"verdict: upscaled from about {self.estimated_source_height}p (between {lo} and {hi} px, "
                 f"x{self.factor:.2f}) with {kern}; confidence {self.confidence:.0%}"
             )
         lines.append(
-            f"descale search: deepest dip {self.dip:.2f} (1 = exact fit, 0 = none; upscaled from "
-            f"{DIP_UPSCALED}) by {self.method}"
+            f"descale search: deepest dip {self.dip:.2f} (1 = exact fit, 0 = none; threshold for upscaled: "
+            f"{DIP_UPSCALED:g}, {DIP_SPECIAL:g} at simple ratios such as 1/2); decided by {self.method}"
         )
         lines.append(
             f"spectrum: signal up to {self.vertical.cutoff:.3f} cycles/px vertically, "
             f"{self.horizontal.cutoff:.3f} horizontally (Nyquist 0.5): {self.band_fraction:.0%} of the band, "
             f"as from about {self.spectral_source_height}p; the power drops {self.vertical.knee_db:.0f} dB across "
-            f"that cutoff (a cut-off upscale from {KNEE_DB:g} dB)"
+            f"that cutoff (an upscale's cutoff is steep: {KNEE_DB:g} dB or more)"
         )
         lines.append(f"detail: high-frequency share {self.hf_share:.3f} (power above 0.125 cycles/px)")
         if self.flicker_rms_levels is not None:
@@ -793,11 +798,15 @@ def _decide(
     """The verdict from the dip depths and the spectrum (see the module docstring)."""
     notes: list[str] = []
     thr = thresholds(heights, height)
+    spectral_h = int(round(min(1.0, vertical.band_fraction) * height))
+    if vertical.band_fraction < SPECTRAL_UPSCALED:
+        # the spectrum cuts off at (about) this height on its own: a simple ratio there needs no extra
+        # caution, the two kinds of evidence agree (still weak below DIP_WEAK)
+        thr = np.where(np.abs(heights - spectral_h) <= 0.03 * height, DIP_UPSCALED, thr)
     margin = {k: d - thr for k, d in depth.items()}
     best_k = max(margin, key=lambda k: float(margin[k].max()))
     at = int(np.argmax(margin[best_k]))
     dip = float(depth[best_k][at])
-    spectral_h = int(round(min(1.0, vertical.band_fraction) * height))
     band = vertical.band_fraction
     if margin[best_k][at] >= 0:
         # a box upscale from h is also an exact box upscale from 2h, 3h...: of the qualifying dips
@@ -825,12 +834,17 @@ def _decide(
         if rivals:
             notes.append(f"{', '.join(rivals)} fit almost as well as {best_k}")
         weak = dip < DIP_WEAK
+        if float(thresholds(heights, height)[at]) > float(thr[at]):
+            notes.append(
+                f"{h}p is a simple ratio, where {DIP_SPECIAL:g} is needed alone; {DIP_UPSCALED:g} sufficed "
+                f"because the spectrum cuts off there too (as from about {spectral_h}p)"
+            )
         if weak:
             notes.append(
                 f"the dip is shallow ({dip:.2f}): grain, sharpening or heavy compression after the upscale, "
                 "or a kernel not in the list"
             )
-        conf = float(min(0.99, 0.5 + dip))
+        conf = float(min(WEAK_CONFIDENCE if weak else 0.99, 0.5 + dip))
         return dict(
             verdict="upscaled",
             confidence=conf,
@@ -848,16 +862,17 @@ def _decide(
     if band < SPECTRAL_UPSCALED and vertical.knee_db >= KNEE_DB:
         h = max(int(heights[0]), spectral_h)
         notes.append(
-            "no linear kernel fits: the source height comes from the spectrum only (about 10 % uncertain); "
+            "no linear kernel fits: the source height comes from the spectrum only (about 25 % uncertain "
+            "either way: compressed bicubic x4 upscales from 270p read as 326p and 216p); "
             "a learned or generative upscaler, or a soft lens / heavy denoising"
         )
         return dict(
             verdict="upscaled",
-            confidence=float(min(0.95, 0.5 + (SPECTRAL_UPSCALED - band))),
+            confidence=float(min(WEAK_CONFIDENCE, 0.5 + (SPECTRAL_UPSCALED - band))),
             estimated_source_height=h,
-            height_interval=(int(round(0.9 * h)), min(height, int(round(1.1 * h)))),
-            kernel="learned",
-            kernel_family="learned",
+            height_interval=(int(round(0.75 * h)), min(height, int(round(1.25 * h)))),
+            kernel="unknown",
+            kernel_family="no linear kernel",
             factor=height / h,
             method="spectrum",
             dip=dip,
@@ -867,20 +882,35 @@ def _decide(
         )
     weak = dip >= 0.5 * DIP_UPSCALED or band < SPECTRAL_UPSCALED + 0.05
     if dip >= 0.5 * DIP_UPSCALED:
-        notes.append(f"close to the line: a dip of {dip:.2f} (upscaled from {DIP_UPSCALED})")
+        notes.append(
+            f"close to the line: a dip of {dip:.2f} at {int(heights[at])}p "
+            f"(threshold for upscaled there: {float(thr[at]):g})"
+        )
+    near = np.abs(heights - spectral_h) <= 0.05 * height  # heights the spectrum points at
+    if band < SPECTRAL_UPSCALED and near.any():
+        k_near = max(depth, key=lambda k: float(depth[k][near].max()))
+        i_near = int(np.nonzero(near)[0][np.argmax(depth[k_near][near])])
+        if depth[k_near][i_near] >= 0.5 * DIP_UPSCALED:
+            weak = True
+            notes.append(
+                f"the spectrum (as from about {spectral_h}p) and a dip of {depth[k_near][i_near]:.2f} at "
+                f"{int(heights[i_near])}p ({k_near}) agree: possibly an upscale from there whose exact trace "
+                "compression or grain blurred; it stays native because soft native content shows dips this "
+                "shallow too"
+            )
     if band < SPECTRAL_UPSCALED + 0.05:
         notes.append(
             f"only {band:.0%} of the band carries signal, rolling off gently ({vertical.knee_db:.0f} dB across "
             "the cutoff): soft content, a soft lens, or an upscaler that left no linear trace; native is a guess"
         )
     notes.append(
-        "an upscale by less than about x1.1 (from above 0.9 of the height) cannot be told from a native "
+        "caveat: an upscale by less than about x1.1 (from above 0.9 of the height) cannot be told from a native "
         "render: the band it removes is the top 10 %, where a native render's own anti-aliasing already rolls off"
     )
     room = min((DIP_UPSCALED - dip) / DIP_UPSCALED, (band - SPECTRAL_UPSCALED) / (1 - SPECTRAL_UPSCALED))
     return dict(
         verdict="native",
-        confidence=float(min(0.99, 0.5 + 0.5 * max(0.0, room))),
+        confidence=float(min(WEAK_CONFIDENCE if weak else 0.99, 0.5 + 0.5 * max(0.0, room))),
         estimated_source_height=None,
         height_interval=None,
         kernel=None,

@@ -113,8 +113,75 @@ def test_dip_depth_closed_form() -> None:
 
 def test_height_grid_covers_the_advertised_range() -> None:
     grid = lab_inspect.height_grid(2160)
-    assert grid[0] == int(np.ceil(0.28 * 2160)) and grid[-1] == int(np.floor(0.95 * 2160))
+    assert grid[0] == int(np.ceil(0.2 * 2160)) and grid[-1] == int(np.floor(0.95 * 2160))
     assert np.all(np.diff(grid) == 1)
+
+
+def test_x4_upscale_is_found_at_its_height() -> None:
+    # the course's own demo is a x4 bicubic upscale (270p to 1080p): the grid must reach below 0.25
+    r = lab_inspect.inspect_clip(
+        _upscaled_frames("bicubic", 60, target=(432, 240)), flicker=False, show_progress=False
+    )
+    assert r.verdict == "upscaled" and r.method == "descale search", r.summary()
+    assert r.estimated_source_height == 60 and "bicubic" in r.kernel_family
+    assert r.factor == pytest.approx(4.0)
+
+
+def _flat_spectrum(cutoff: float, knee_db: float) -> lab_inspect.Spectrum:
+    freq = np.fft.rfftfreq(192)
+    return lab_inspect.Spectrum(freq, np.ones_like(freq), 1.0, cutoff, knee_db)
+
+
+def test_spectrum_only_verdict_is_weak_and_never_highly_confident() -> None:
+    # no kernel dips at all, a steep cutoff at 30 % of the band: the spectrum-only fallback
+    heights = lab_inspect.height_grid(1080)
+    flat = {"bicubic": np.zeros(len(heights))}
+    curves = {"bicubic": np.linspace(3.0, 1.0, len(heights))}
+    spec = _flat_spectrum(0.15, 11.0)
+    r = lab_inspect._decide(heights, curves, flat, spec, spec, 1080, ["bicubic"])
+    assert r["verdict"] == "upscaled" and r["method"] == "spectrum" and r["evidence_weak"]
+    assert r["confidence"] <= lab_inspect.WEAK_CONFIDENCE
+    assert r["kernel"] == "unknown"  # no kernel was found, so none (and no upscaler type) is claimed
+    lo, hi = r["height_interval"]  # the spectrum alone is about 25 % uncertain
+    assert lo <= 0.8 * r["estimated_source_height"] and hi >= 1.2 * r["estimated_source_height"]
+
+
+def test_weak_verdicts_never_report_high_confidence() -> None:
+    heights = lab_inspect.height_grid(1080)
+    curves = {"bicubic": np.linspace(3.0, 1.0, len(heights))}
+    spec = _flat_spectrum(0.45, 3.0)
+    for depth in (0.0, 0.15, 0.25, 0.3):  # none, close to the line, shallow upscaled dips
+        dips = np.zeros(len(heights))
+        dips[200] = depth  # 416p: not a simple ratio of 1080
+        r = lab_inspect._decide(heights, curves, {"bicubic": dips}, spec, spec, 1080, ["bicubic"])
+        if r["evidence_weak"]:
+            assert r["confidence"] <= lab_inspect.WEAK_CONFIDENCE, (depth, r)
+    assert r["verdict"] == "upscaled" and r["evidence_weak"]  # depth 0.3: upscaled, but shallow
+
+
+@pytest.mark.parametrize(("cutoff", "verdict"), [(0.245, "upscaled"), (0.49, "native")])
+def test_a_shallow_dip_where_the_spectrum_cuts_off_counts_as_weak_evidence(
+    cutoff: float, verdict: str
+) -> None:
+    # the demo's x2 from 540p after H.264: a 0.26 dip at 540p, below the 0.35 a simple ratio needs
+    # alone; with the spectrum cutting off at 0.245 cycles/px (as from 529p) the two agree
+    heights = lab_inspect.height_grid(1080)
+    curves = {"bilinear": np.linspace(3.0, 1.0, len(heights))}
+    dips = np.zeros(len(heights))
+    dips[int(np.nonzero(heights == 540)[0][0])] = 0.26
+    spec = _flat_spectrum(cutoff, 7.0)
+    r = lab_inspect._decide(heights, curves, {"bilinear": dips}, spec, spec, 1080, ["bilinear"])
+    assert r["verdict"] == verdict, r
+    assert r["evidence_weak"] and r["confidence"] <= lab_inspect.WEAK_CONFIDENCE
+    if verdict == "upscaled":
+        assert r["estimated_source_height"] == 540
+
+
+def test_summary_reads_thresholds_as_thresholds() -> None:
+    r = lab_inspect.inspect_clip(_upscaled_frames("bicubic", 101), flicker=False, show_progress=False)
+    text = r.summary()
+    assert "threshold for upscaled: 0.2" in text and "upscaled from 0.2" not in text
+    assert "from 10 dB" not in text
 
 
 # --- the CLI -----------------------------------------------------------------------------

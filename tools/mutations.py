@@ -440,6 +440,30 @@ MUTATIONS = [
         ("tests/test_inspect.py::test_height_grid_covers_the_advertised_range",),
         "the height grid stops one pixel short of its advertised top",
     ),
+    Mutation(
+        "inspect-grid-bottom",
+        "lab/inspect.py",
+        "int(math.ceil(0.2 * target))",
+        "int(math.ceil(0.28 * target))",
+        ("tests/test_inspect.py::test_x4_upscale_is_found_at_its_height",),
+        "the height grid starts at 0.28 of the height again, above a x4 upscale's 0.25",
+    ),
+    Mutation(
+        "inspect-weak-confidence",
+        "lab/inspect.py",
+        "conf = float(min(WEAK_CONFIDENCE if weak else 0.99, 0.5 + dip))",
+        "conf = float(min(0.99, 0.5 + dip))",
+        ("tests/test_inspect.py::test_weak_verdicts_never_report_high_confidence",),
+        "a shallow (weak) upscaled dip reports up to 85 % confidence again",
+    ),
+    Mutation(
+        "inspect-spectrum-agreement",
+        "lab/inspect.py",
+        "thr = np.where(np.abs(heights - spectral_h) <= 0.03 * height, DIP_UPSCALED, thr)",
+        "thr = np.where(np.abs(heights - spectral_h) <= 0.03 * height, thr, thr)",
+        ("tests/test_inspect.py::test_a_shallow_dip_where_the_spectrum_cuts_off_counts_as_weak_evidence",),
+        "a simple-ratio dip the spectrum agrees with still needs the full 0.35",
+    ),
 ]
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -677,6 +678,25 @@ def inspect_clip(
     InspectResult
         The verdict with its evidence; :meth:`InspectResult.summary`, ``.to_dict()``, ``.plot()``.
     """
+    with _ONE_AT_A_TIME:
+        return _inspect(source, frames, flicker, flicker_pairs, kernels, show_progress, on_step)
+
+
+# One inspection at a time in a process: a widget's thread and a notebook cell inspecting at once
+# ran OpenBLAS from two threads together, which hung a kernel at 100 % CPU.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def _inspect(
+    source: Any,
+    frames: int,
+    flicker: bool,
+    flicker_pairs: int,
+    kernels: Sequence[str] | None,
+    show_progress: bool,
+    on_step: Callable[[int, int, str], None] | None,
+) -> InspectResult:
+    """The body of :func:`inspect_clip`, run under its lock."""
     from lab import metrics
     from lab.validate import positive_int
 

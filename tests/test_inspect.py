@@ -346,3 +346,39 @@ def test_inspector_cancel_stops_the_search(clips: dict[str, Path]) -> None:
     tool._inspect = inspect_fn
     tool.inspect()
     assert calls and "cancelled" in tool.status.message.value and tool.result is None
+
+
+def test_two_inspections_at_once_run_one_after_the_other(monkeypatch):
+    """A widget's thread and a notebook cell inspecting together must not run the search at the
+    same time (concurrent OpenBLAS calls from two threads hung a kernel)."""
+    import threading
+    import time
+
+    running, most = [0], [0]
+    real = lab_inspect.open_clip
+
+    def counting_open(source):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        time.sleep(0.2)  # a window in which a second inspection would overlap
+        try:
+            return real(source)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(lab_inspect, "open_clip", counting_open)
+    frames = _upscaled_frames("bicubic", 90)
+    results: list[object] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                lab_inspect.inspect_clip(frames, flicker=False, show_progress=False)
+            )
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert len(results) == 2 and most[0] == 1, most

@@ -441,6 +441,14 @@ MUTATIONS = [
         "the height grid stops one pixel short of its advertised top",
     ),
     Mutation(
+        "inspect-unlocked",
+        "lab/inspect.py",
+        "    with _ONE_AT_A_TIME:\n        return _inspect(",
+        "    if True:\n        return _inspect(",
+        ("tests/test_inspect.py::test_two_inspections_at_once_run_one_after_the_other",),
+        "two inspections (a widget's thread and a cell) run at once, calling OpenBLAS from two threads",
+    ),
+    Mutation(
         "inspect-grid-bottom",
         "lab/inspect.py",
         "int(math.ceil(0.2 * target))",

@@ -161,7 +161,15 @@ def _wait(pg, problems: list[str], script: str, arg: object = None, timeout_s: f
             return
         except PlaywrightTimeout:
             if time.monotonic() > deadline:
-                raise
+                _shot(pg, "timeout")  # what the page showed when the wait gave up
+                state = pg.evaluate(
+                    "(sel) => sel ? Array.from(document.querySelectorAll(sel)).map(i => "
+                    "[String(i.src).slice(0, 40), i.complete, i.naturalWidth]) : null",
+                    arg if isinstance(arg, str) else None,
+                )
+                raise AssertionError(
+                    f"timed out waiting for {script[:60]!r} (arg {arg!r}); elements: {state}"
+                ) from None
 
 
 def _shot(pg, name: str, selector: str | None = None) -> Path:
@@ -211,6 +219,7 @@ def test_loupe_and_flicker_meter_work_in_classic_notebook_with_ipywidgets_7(clas
 
             # the loupe: its images load, and moving its x slider changes the image
             loupe_imgs = ".lab-loupe img.lab-loupe-image"
+            pg.locator(".lab-loupe").first.scroll_into_view_if_needed()
             _wait(pg, problems, IMAGES_LOADED, arg=loupe_imgs, timeout_s=120)
             time.sleep(1.0)  # let the PNG-at-rest replace the first JPEG
             pg.locator(".lab-loupe").first.scroll_into_view_if_needed()

@@ -22,6 +22,7 @@ to test-artifacts/.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -33,8 +34,10 @@ from pathlib import Path
 
 import pytest
 from test_widgets_browser import CHROMIUM, CHROMIUM_ARGS, IMAGES_LOADED, ROOT, _free_port, serve
+from test_widgets_browser import _shot as _browser_shot
 
-ARTIFACTS = ROOT / "test-artifacts"
+_shot = functools.partial(_browser_shot, prefix="classic")
+
 FRONTEND = tomllib.loads((ROOT / "tools" / "environments.toml").read_text(encoding="utf-8"))["colab"][
     "frontend"
 ]
@@ -170,16 +173,6 @@ def _wait(pg, problems: list[str], script: str, arg: object = None, timeout_s: f
                 raise AssertionError(
                     f"timed out waiting for {script[:60]!r} (arg {arg!r}); elements: {state}"
                 ) from None
-
-
-def _shot(pg, name: str, selector: str | None = None) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"classic-{name}.png"
-    if selector is None:
-        pg.screenshot(path=str(path), full_page=True)
-    else:
-        pg.locator(selector).first.screenshot(path=str(path))
-    return path
 
 
 def test_loupe_and_flicker_meter_work_in_classic_notebook_with_ipywidgets_7(classic):

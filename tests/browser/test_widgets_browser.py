@@ -174,9 +174,10 @@ def _wait_kernel_idle(pg, timeout_s: float = 120) -> None:
     )
 
 
-def _shot(pg, name: str, selector: str | None = None) -> Path:
+def _shot(pg, name: str, selector: str | None = None, *, prefix: str = "browser") -> Path:
+    """A screenshot of the page (or of ``selector``'s first match) in test-artifacts/PREFIX-NAME.png."""
     ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"browser-{name}.png"
+    path = ARTIFACTS / f"{prefix}-{name}.png"
     if selector is None:
         pg.screenshot(path=str(path), full_page=True)
     else:

@@ -18,10 +18,15 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab import __version__
 from lab.errors import LabError, LabTypeError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lab.compare_settings import CompareSettings
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -130,7 +135,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_motion_hint(settings: Any, written: dict[str, Any]) -> None:
+def _print_motion_hint(settings: CompareSettings, written: dict[str, Path]) -> None:
     """Say the camera's translation, and the `lab report` call that measures flicker along it exactly."""
     from lab import compare
 
